@@ -1,0 +1,153 @@
+"""``lessonkit export STORE --format xapi|csv``: statements out of a store, maybe pseudonymised.
+
+``--format xapi`` writes a JSON array of statements (one per line, streamed), the body an LRS
+accepts at ``POST /statements``. ``--format csv`` writes the flat table of
+:func:`lessonkit.evidence.statements_to_frame`.
+
+``--pseudonymise`` replaces every learner id by ``HMAC-SHA256(salt, home page + NUL + id)``
+(hex) under the home page ``urn:lessonkit:pseudonym``, drops display names, and maps each
+registration to a salted UUID (statement ids are recomputed from it), because a registration
+can be derived from a learner id. The salt (``--salt`` or ``LESSONKIT_SALT``) is required:
+without a secret, hashes of known ids could simply be recomputed. Free-text answers and
+profile values are exported as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import hmac
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from ..errors import StorageError
+from ..evidence.statements import EXT, statement_id
+
+PSEUDONYM_HOME_PAGE = "urn:lessonkit:pseudonym"
+"""Account home page of pseudonymised learners."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``export`` sub-command."""
+    parser = sub.add_parser(
+        "export",
+        help="export evidence as xAPI statements or CSV",
+        description="Export the statements of an evidence store as an xAPI JSON array or as a "
+        "flat CSV table, optionally for one lesson or learner, optionally pseudonymised.",
+    )
+    parser.add_argument(
+        "store",
+        metavar="STORE",
+        help="store URL or folder (e.g. ./evidence, sqlite:///evidence.db, postgresql://…)",
+    )
+    parser.add_argument("--format", choices=("xapi", "csv"), default="xapi", help="default xapi")
+    parser.add_argument("--output", "-o", metavar="FILE", default="-", help="default stdout")
+    parser.add_argument("--lesson", metavar="ID", help="only this lesson")
+    parser.add_argument("--learner", metavar="ID", help="only this learner (account name)")
+    parser.add_argument(
+        "--pseudonymise",
+        "--pseudonymize",
+        dest="pseudonymise",
+        action="store_true",
+        help="replace learner ids and registrations by salted HMAC-SHA256 pseudonyms",
+    )
+    parser.add_argument(
+        "--salt", metavar="SECRET", help="secret for --pseudonymise (default: $LESSONKIT_SALT)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export; 0 done, 1 the store could not be read, 2 a usage error."""
+    salt = args.salt or os.environ.get("LESSONKIT_SALT", "")
+    if args.pseudonymise and not salt:
+        print(
+            "lessonkit: error: --pseudonymise needs a secret salt (--salt or LESSONKIT_SALT); "
+            "without one, pseudonyms of known learner ids can be recomputed",
+            file=sys.stderr,
+        )
+        return 2
+    if args.salt and not args.pseudonymise:
+        print("lessonkit: error: --salt is only used with --pseudonymise", file=sys.stderr)
+        return 2
+    from ..store import open_store
+
+    try:
+        with open_store(args.store, create=False) as store:
+            statements: Iterable[dict[str, Any]] = store.read(
+                learner=args.learner, lesson=args.lesson
+            )
+            if args.pseudonymise:
+                statements = pseudonymise(statements, salt.encode())
+            if args.output == "-":
+                _write(statements, args.format, sys.stdout)
+                sys.stdout.flush()
+            else:
+                with open(args.output, "w", encoding="utf-8", newline="") as out:
+                    _write(statements, args.format, out)
+    except StorageError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"lessonkit: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        raise  # the CLI treats a closed pipe (``| head``) as success
+    except OSError as exc:  # the output file
+        print(f"lessonkit: error: cannot write {args.output}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write(statements: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> None:
+    if fmt == "xapi":
+        out.write("[")
+        sep = "\n"
+        for statement in statements:
+            out.write(sep + json.dumps(statement, separators=(",", ":"), ensure_ascii=False))
+            sep = ",\n"
+        out.write("\n]\n")
+        return
+    from ..evidence.frame import statements_to_frame
+
+    frame = statements_to_frame(statements)
+    frame.to_csv(
+        out,
+        index=False,
+        lineterminator="\n",
+        quoting=csv.QUOTE_MINIMAL,
+        date_format="%Y-%m-%dT%H:%M:%S.%fZ",
+    )
+
+
+def pseudonym(salt: bytes, home_page: str, learner: str) -> str:
+    """The pseudonym of a learner: hex HMAC-SHA256 of ``home_page NUL learner`` under ``salt``."""
+    return hmac.new(salt, f"{home_page}\0{learner}".encode(), hashlib.sha256).hexdigest()
+
+
+def _pseudo_registration(salt: bytes, registration: str) -> str:
+    digest = hmac.new(salt, f"registration\0{registration}".encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def pseudonymise(statements: Iterable[dict[str, Any]], salt: bytes) -> Iterator[dict[str, Any]]:
+    """``statements`` with learner ids, display names and registrations pseudonymised."""
+    for statement in statements:
+        actor = statement.get("actor") or {}
+        account = actor.get("account") or {}
+        if "name" in account:
+            account["name"] = pseudonym(salt, str(account.get("homePage", "")), account["name"])
+            account["homePage"] = PSEUDONYM_HOME_PAGE
+        actor.pop("name", None)
+        context = statement.get("context") or {}
+        registration = context.get("registration")
+        if isinstance(registration, str):
+            context["registration"] = _pseudo_registration(salt, registration)
+            seq = (context.get("extensions") or {}).get(EXT + "seq")
+            if isinstance(seq, int):
+                statement["id"] = statement_id(context["registration"], seq)
+        yield statement

@@ -1,0 +1,229 @@
+"""Lesson files (YAML or JSON) to :class:`~lessonkit.model.Lesson`, and back.
+
+Loading runs four passes and reports every problem of a file at once, each as
+``FILE:LINE:COL: message``: decoding, YAML syntax, the JSON Schema, and semantic checks
+(references, reachability, ways out, checker specs). Only a file with no problems becomes a
+lesson. Nothing a file contains — however broken — escapes as anything but
+:class:`~lessonkit.errors.LessonDefinitionError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import LessonDefinitionError, Problem
+from .model import Lesson
+from .schema import schema_problems
+from .serialize import lesson_from_data, lesson_to_data
+from .validate import Finding, lint_outline, outline_from_data
+from .yamlsource import Located, decode_source, parse_yaml
+
+__all__ = [
+    "LESSON_SUFFIXES",
+    "check_file",
+    "check_source",
+    "dumps_lesson",
+    "load_lesson",
+    "loads_lesson",
+    "save_lesson",
+]
+
+LESSON_SUFFIXES = (".lesson.yaml", ".lesson.yml", ".lesson.json")
+"""File names recognised as lessons when a folder is validated."""
+
+
+def check_source(raw: bytes | str, source: str = "<string>") -> tuple[Lesson | None, list[Problem]]:
+    """Load lesson text; returns the lesson (or ``None``) and every problem found, sorted."""
+    try:
+        return _check_source(raw, source)
+    except RecursionError:
+        return None, [Problem("the document is nested too deeply", source, 1, 1)]
+
+
+def _check_source(raw: bytes | str, source: str) -> tuple[Lesson | None, list[Problem]]:
+    if isinstance(raw, str):
+        text: str | None = raw
+        problems: list[Problem] = []
+    else:
+        text, problems = decode_source(raw, source)
+    if text is None:
+        return None, problems
+    located, problems = parse_yaml(text, source)
+    if problems:
+        return None, _sorted(problems)
+    data = located.data
+    if not isinstance(data, Mapping):
+        msg = "a lesson file must be a mapping with 'lessonkit', 'id', 'title' and 'steps'"
+        return None, [_at(located, (), msg, source)]
+    schema_paths = set()
+    for path, message, at_key in schema_problems(data):
+        schema_paths.add(path)
+        problems.append(_at(located, path, message, source, at_key=at_key))
+    for finding in lint_outline(outline_from_data(data)):
+        if finding.path not in schema_paths:  # the schema already said it, in its words
+            problems.append(_finding_at(located, finding, source))
+    problems = _dedupe(problems)
+    if problems:
+        return None, _sorted(problems)
+    try:
+        lesson = lesson_from_data(_normalise(data))
+    except LessonDefinitionError as exc:
+        return None, [Problem(p.message, source, 1, 1) for p in exc.problems]
+    return lesson, []
+
+
+def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if "version" in out:
+        out["version"] = str(out["version"])
+    return out
+
+
+def _context(located: Located, path: tuple[str | int, ...]) -> str:
+    """``step 'q1': check`` style prefix naming where a problem is."""
+    labels = {"steps": "step", "items": "item", "competencies": "competency"}
+    parts: list[str] = []
+    node: Any = located.data
+    for i, key in enumerate(path):
+        if isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+            parent = str(path[i - 1]) if i else ""
+            if parent in labels and isinstance(node, Mapping):
+                if parts and parts[-1] == parent:
+                    parts.pop()
+                ident = node.get("id")
+                parts.append(
+                    f"{labels[parent]} {ident!r}"
+                    if isinstance(ident, str)
+                    else f"{labels[parent]} #{key + 1}"
+                )
+        elif isinstance(node, Mapping) and key in node:
+            node = node[key]
+            parts.append(str(key))
+        else:
+            break
+    return ": ".join(parts)
+
+
+def _at(
+    located: Located,
+    path: tuple[str | int, ...],
+    message: str,
+    source: str,
+    *,
+    at_key: bool = False,
+    offset: int | None = None,
+) -> Problem:
+    line, column = located.position(path, key=at_key)
+    if offset is not None:
+        column += offset
+    where = _context(located, path[:-1] if at_key else path)
+    prefix = f"{where}: " if where else ""
+    return Problem(prefix + message, source, line, column, path)
+
+
+def _finding_at(located: Located, finding: Finding, source: str) -> Problem:
+    offset = None
+    if finding.offset is not None:
+        # Inside a quoted scalar the text starts one column after the quote.
+        offset = finding.offset + (1 if located.styles.get(finding.path) else 0)
+    path = finding.path
+    if path and path[-1] == "id":
+        path = path[:-1]
+        # Findings about a whole step name it themselves; point at its id.
+        line, column = located.position(finding.path)
+        return Problem(finding.message, source, line, column, finding.path)
+    return _at(located, path, finding.message, source, offset=offset)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[int, int, str]] = set()
+    unique = []
+    for p in problems:
+        key = (p.line, p.column, p.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def check_file(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of the lesson file at ``path`` (empty when it is valid)."""
+    return _read(path)[1]
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[Lesson | None, list[Problem]]:
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read(_read_limit())
+    except OSError as exc:
+        return None, [Problem(f"cannot read file: {exc.strerror or exc}", source, 1, 1)]
+    return check_source(raw, source)
+
+
+def _read_limit() -> int:
+    from .yamlsource import MAX_BYTES
+
+    return MAX_BYTES + 1  # one byte more than allowed, so "too large" is detected cheaply
+
+
+def load_lesson(path: str | os.PathLike[str]) -> Lesson:
+    """Load and validate a lesson file; raises :class:`LessonDefinitionError` with all problems."""
+    lesson, problems = _read(path)
+    if lesson is None:
+        raise LessonDefinitionError(problems)
+    return lesson
+
+
+def loads_lesson(text: str | bytes, source: str = "<string>") -> Lesson:
+    """Load a lesson from YAML/JSON text; raises :class:`LessonDefinitionError` on problems."""
+    lesson, problems = check_source(text, source)
+    if lesson is None:
+        raise LessonDefinitionError(problems)
+    return lesson
+
+
+def dumps_lesson(lesson: Lesson) -> str:
+    """The lesson as YAML text (Markdown kept in readable block scalars)."""
+    import yaml
+
+    return yaml.dump(
+        lesson_to_data(lesson), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def save_lesson(lesson: Lesson, path: str | os.PathLike[str]) -> Path:
+    """Write the lesson to ``path`` as YAML (atomically) and return the path."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(dumps_lesson(lesson), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def _make_dumper() -> Any:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    def str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value and not any(c in value for c in "\r\t") else None
+        if style and value != value.rstrip(" "):
+            style = None  # block scalars cannot keep trailing spaces exactly
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, str_presenter)
+    return Dumper
+
+
+_Dumper = _make_dumper()

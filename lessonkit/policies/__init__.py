@@ -1,0 +1,1 @@
+"""Decision policies: the branching condition language, mastery estimation, item selection."""

@@ -1,0 +1,177 @@
+"""The session's decisions, kept apart from its bookkeeping: branching, variants, practice.
+
+Everything here is a thin bridge from :class:`~lessonkit.session.LessonSession` to the pure
+policies in :mod:`lessonkit.policies` and :mod:`lessonkit.checks.variants`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .model import Branch, Choice, Lesson, Practice, Question
+
+if TYPE_CHECKING:
+    from .policies.mastery import MasteryTracker
+    from .session import LessonSession
+
+__all__ = [
+    "PracticeState",
+    "RunContext",
+    "choose_branch",
+    "mastery_tracker",
+    "next_practice_item",
+    "prepare_question",
+]
+
+
+class RunContext:
+    """What branching conditions can read: the last result, choices, profile, history."""
+
+    def __init__(self, session: LessonSession) -> None:
+        self._s = session
+        last = session._last_left or session.current_id or ""
+        self._last_id = last
+        rec = session.records.get(last)
+        step = session.lesson.step(last) if last else None
+        if isinstance(step, Practice) and last in session.practice:
+            item = session.practice[last].item_id
+            rec = session.records.get(item or "", rec)
+        self.correct = bool(rec and rec.correct)
+        self.score = rec.best_score if rec else 0.0
+        self.attempts = rec.attempts if rec else 0
+        self.hints = rec.hints_used if rec else 0
+        self.choice = session.choices.get(last) if isinstance(step, Choice) else None
+        self.profile: Mapping[str, str] = dict(session.profile)
+        self.choices: Mapping[str, str] = dict(session.choices)
+
+    def _rec(self, step_id: str) -> Any:
+        return self._s.records.get(step_id)
+
+    def step_score(self, step_id: str) -> float:
+        """Best score (0..1) on a step; 0 when not answered."""
+        rec = self._rec(step_id)
+        return rec.best_score if rec else 0.0
+
+    def step_correct(self, step_id: str) -> bool:
+        """Whether the step was answered correctly."""
+        rec = self._rec(step_id)
+        return bool(rec and rec.correct)
+
+    def step_attempts(self, step_id: str) -> int:
+        """Understood attempts on a step."""
+        rec = self._rec(step_id)
+        return rec.attempts if rec else 0
+
+    def step_hints(self, step_id: str) -> int:
+        """Hints used on a step."""
+        rec = self._rec(step_id)
+        return rec.hints_used if rec else 0
+
+    def visits(self, step_id: str) -> int:
+        """Times the learner arrived at a step."""
+        rec = self._rec(step_id)
+        return rec.visits if rec else 0
+
+    def answered(self, step_id: str) -> bool:
+        """Whether the step has an understood attempt."""
+        rec = self._rec(step_id)
+        return bool(rec and rec.attempts)
+
+    def mastery(self, competency_id: str) -> float:
+        """Current mastery probability of a competency."""
+        return float(self._s.mastery.probability(competency_id))
+
+    def mastered(self, competency_id: str) -> bool:
+        """Whether the competency reached its mastery threshold."""
+        return bool(self._s.mastery.mastered(competency_id))
+
+    def total_score(self, *step_ids: str) -> float:
+        """Points earned over the given steps."""
+        return sum(r.points for s in step_ids if (r := self._rec(s)) is not None)
+
+    def max_score(self, *step_ids: str) -> float:
+        """Points available over the given steps (whether visited or not)."""
+        total = 0.0
+        for sid in step_ids:
+            try:
+                step = self._s.lesson.step(sid)
+            except KeyError:
+                continue
+            if isinstance(step, Question):
+                total += step.points
+        return total
+
+
+def choose_branch(branch: Branch, context: RunContext) -> tuple[str, str]:
+    """The target of the first rule whose condition holds, else the default; and why."""
+    from .policies.conditions import evaluate_text
+
+    for rule in branch.rules:
+        if callable(rule.when):
+            holds = bool(rule.when(context))
+        else:
+            holds = evaluate_text(rule.when, context)
+        if holds:
+            return rule.goto, rule.when if isinstance(rule.when, str) else "rule"
+    return branch.default, "default"
+
+
+def mastery_tracker(lesson: Lesson) -> MasteryTracker:
+    """A mastery tracker for the lesson's competencies and settings."""
+    from .policies.mastery import MasteryTracker
+
+    return MasteryTracker.for_lesson(lesson)
+
+
+def prepare_question(
+    question: Question, learner_id: str, lesson_id: str, variant: int
+) -> tuple[Question, int | None]:
+    """The question as shown (variant drawn and rendered) and its variant seed."""
+    if not question.params and not question.derived:
+        return question, None
+    from .checks.variants import draw, render, variant_seed
+
+    seed = variant_seed(learner_id, lesson_id, question.id, variant)
+    return render(question, draw(question, seed)), seed
+
+
+class PracticeState:
+    """Progress through one visit of a practice pool."""
+
+    def __init__(self, step: Practice, seed: int | None) -> None:
+        self.step = step
+        self.max_items = step.max_items
+        self.given = 0
+        self.item_id: str | None = None
+        self.used: dict[str, int] = {}
+        self.rng = random.Random(f"{step.id}|{seed}")
+
+    def competencies(self) -> tuple[str, ...]:
+        """Competencies practised: the step's own, else its items'."""
+        if self.step.competencies:
+            return self.step.competencies
+        return tuple(dict.fromkeys(c for item in self.step.items for c in item.competencies))
+
+    def done(self, session: LessonSession) -> bool:
+        """Stop when every practised competency is mastered or the item budget is spent."""
+        if self.given >= self.max_items:
+            return True
+        return all(session.mastery.mastered(c) for c in self.competencies())
+
+
+def next_practice_item(state: PracticeState, session: LessonSession) -> tuple[Question, int]:
+    """Pick the next item (and its variant number) with the mastery-driven policy."""
+    from .policies.selection import select_item
+
+    item = select_item(
+        state.step.items,
+        mastery={c: session.mastery.probability(c) for c in state.competencies()},
+        thresholds={c: session.mastery.threshold(c) for c in state.competencies()},
+        used=state.used,
+        rng=state.rng,
+    )
+    variant = state.used.get(item.id, 0)
+    state.used[item.id] = variant + 1
+    return item, variant

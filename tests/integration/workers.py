@@ -1,0 +1,120 @@
+"""Writer processes for the crash and concurrency tests (run as scripts, never imported by
+lessonkit).
+
+``python workers.py zygote``
+    Imports lessonkit once, then serves commands from stdin, one per line:
+    ``write URL REGISTRATION LEARNER START COUNT`` forks a writer child and prints
+    ``child PID``; the child appends statements ``START..START+COUNT-1`` one ``append`` each and
+    prints ``ack PID SEQ`` after each ``append`` returned (so an ack means "durable").
+    ``reap PID`` waits for that child and prints ``reaped PID``. Forking from a warm process
+    makes hundreds of kill rounds affordable; each child is still a real, separate process.
+
+``python workers.py concurrent URL LEARNER COUNT OTHER``
+    Prints ``ready``, waits for a line on stdin, then appends its ``COUNT`` statements one by
+    one, and retries the statements of learner ``OTHER`` (another process's) as it goes, to
+    race the stores' duplicate handling (``OTHER`` ``-``: no retries, for the JSON-lines store,
+    whose files take one writer each). Prints ``done``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lessonkit.events import Event, LearnerRef
+from lessonkit.evidence import event_to_statement
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+_NS = uuid.UUID("0b1b8a36-37a5-4b9e-8a5c-9f7a6c1d2e3f")
+
+
+def registration_of(learner: str) -> str:
+    """The (deterministic) registration of ``learner``'s session in the tests."""
+    return str(uuid.uuid5(_NS, learner))
+
+
+def make_statement(learner: str, registration: str, seq: int) -> dict[str, Any]:
+    """Statement ``seq`` of a session: deterministic, so the tests know what to expect."""
+    event = Event(
+        kind="answered",
+        learner=LearnerRef(id=learner, home_page="https://hub.example.org/"),
+        lesson_id="crash-lesson",
+        lesson_version="1",
+        content_hash="ab" * 32,
+        registration=registration,
+        seq=seq,
+        timestamp=T0 + timedelta(milliseconds=seq),
+        step_id=f"q{seq % 7}",
+        data={
+            "response": f"answer {seq} " + "x" * (seq % 50),
+            "correct": seq % 3 == 0,
+            "score": 1.0 if seq % 3 == 0 else 0.0,
+            "points": 1.0 if seq % 3 == 0 else 0.0,
+            "max_points": 1,
+            "attempt": 1 + seq % 4,
+            "hints_used": 0,
+            "checker": "text",
+        },
+    )
+    return event_to_statement(event)
+
+
+def _child(url: str, registration: str, learner: str, start: int, count: int) -> None:
+    from lessonkit.store import open_store
+
+    store = open_store(url)
+    pid = os.getpid()
+    for seq in range(start, start + count):
+        store.append([make_statement(learner, registration, seq)])
+        os.write(1, f"ack {pid} {seq}\n".encode())
+    store.close()
+
+
+def zygote() -> None:
+    import lessonkit.store
+    import lessonkit.store.sql  # noqa: F401 - warm: children must not pay for the import
+
+    for line in sys.stdin:
+        words = line.split()
+        if words[0] == "write":
+            url, registration, learner, start, count = words[1:]
+            sys.stdout.flush()
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    _child(url, registration, learner, int(start), int(count))
+                except BaseException as exc:  # report, then leave without running atexit
+                    os.write(2, f"child failed: {exc!r}\n".encode())
+                    os.write(1, f"failed {os.getpid()}\n".encode())
+                    code = 1
+                os._exit(code)
+            print(f"child {pid}", flush=True)
+        elif words[0] == "reap":
+            _, status = os.waitpid(int(words[1]), 0)
+            print(f"reaped {words[1]} {status}", flush=True)
+
+
+def concurrent(url: str, learner: str, count: int, other: str) -> None:
+    from lessonkit.store import open_store
+
+    mine = registration_of(learner)
+    theirs = registration_of(other) if other != "-" else ""
+    with open_store(url) as store:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        for seq in range(count):
+            store.append([make_statement(learner, mine, seq)])
+            if theirs and seq % 5 == 0:  # a retry of someone else's statements, racing them
+                store.append([make_statement(other, theirs, s) for s in range(seq, seq + 5)])
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "zygote":
+        zygote()
+    elif sys.argv[1] == "concurrent":
+        concurrent(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
