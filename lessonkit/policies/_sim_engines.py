@@ -1,0 +1,306 @@
+"""The two engines simulated learners run on (internal to :mod:`lessonkit.policies.simulate`).
+
+* :class:`SessionEngine` drives a real :class:`~lessonkit.session.LessonSession`, answering
+  with responses derived from each question's check spec (:func:`respond`).
+* :class:`FastEngine` keeps the same run state as a session (step records, choices, profile,
+  practice states, a :class:`~lessonkit.policies.mastery.MasteryTracker`) but skips what a
+  simulation does not need: events, evidence, variant rendering and answer checking (the learner
+  model decides correct or not; the score follows the question's attempt schedule, as
+  ``checks.grade`` does). Every decision goes through the session's own code:
+  :class:`~lessonkit.session_logic.RunContext`, ``choose_branch``,
+  :class:`~lessonkit.session_logic.PracticeState` and ``next_practice_item``. A test runs both
+  engines on the same learners and requires identical paths and mastery.
+
+Both engines expose the small interface the simulation driver uses (:class:`Engine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from ..checks import specs
+from ..model import Choice, End, Lesson, Practice, Question, Step
+from ..outcomes import StepRecord
+from ..session_logic import (
+    PracticeState,
+    RunContext,
+    choose_branch,
+    mastery_tracker,
+    next_practice_item,
+)
+
+if TYPE_CHECKING:
+    from ..session import LessonSession
+    from .mastery import MasteryTracker
+
+__all__ = ["Engine", "FastEngine", "SessionEngine", "UnanswerableError", "respond"]
+
+
+class UnanswerableError(Exception):
+    """The session engine cannot make up a response of the wanted kind for this check."""
+
+
+class Engine(Protocol):
+    """What the simulation driver needs of a running lesson."""
+
+    path: list[str]
+    mastery: MasteryTracker
+
+    @property
+    def finished(self) -> bool:
+        """The run reached an end step."""
+
+    @property
+    def step(self) -> Step:
+        """The current step."""
+
+    @property
+    def question(self) -> Question | None:
+        """The question to answer now (a practice pool's current item), if any."""
+
+    @property
+    def record(self) -> StepRecord:
+        """The record of :attr:`question` (or of the step)."""
+
+    def can_submit(self) -> bool:
+        """Whether the current question takes another answer."""
+
+    def submit(self, correct: bool) -> None:
+        """Answer the current question, rightly or wrongly."""
+
+    def hint(self) -> None:
+        """Take the next hint."""
+
+    def choose(self, value: str) -> None:
+        """Pick an option of the current choice step (and move on)."""
+
+    def advance(self) -> None:
+        """Leave the current step."""
+
+    def score(self) -> tuple[float, float]:
+        """(points earned, points available)."""
+
+
+def _attempt_factor(question: Question, attempt: int) -> float:
+    schedule = question.attempt_scores
+    return schedule[min(attempt, len(schedule)) - 1] if schedule else 1.0
+
+
+class FastEngine:
+    """A session's state machine without events, rendering or checking (see module docs).
+
+    Attribute names match :class:`~lessonkit.session.LessonSession` on purpose: the session's
+    decision helpers in :mod:`lessonkit.session_logic` read exactly these.
+    """
+
+    def __init__(
+        self, lesson: Lesson, seed: int | None, items: dict[str, Question] | None = None
+    ) -> None:
+        self.lesson = lesson
+        self.seed = seed
+        self.profile: dict[str, str] = {}
+        self.choices: dict[str, str] = {}
+        self.records: dict[str, StepRecord] = {}
+        self.path: list[str] = []
+        self.mastery = mastery_tracker(lesson)
+        self.practice: dict[str, PracticeState] = {}
+        self.current_id: str | None = None
+        self.finished = False
+        self._last_left: str | None = None
+        self._items = items if items is not None else {q.id: q for q in lesson.questions()}
+        self._enter(lesson.start_id)
+
+    def _as_session(self) -> LessonSession:
+        # session_logic is typed against LessonSession; this class has the attributes it reads.
+        return cast("LessonSession", self)
+
+    @property
+    def step(self) -> Step:
+        return self.lesson.step(self.current_id or "")
+
+    @property
+    def question(self) -> Question | None:
+        step = self.step
+        if isinstance(step, Question):
+            return step
+        if isinstance(step, Practice):
+            item = self.practice[step.id].item_id
+            return self._items[item] if item else None
+        return None
+
+    @property
+    def record(self) -> StepRecord:
+        question = self.question
+        return self.records.setdefault(question.id if question else self.step.id, StepRecord())
+
+    def can_submit(self) -> bool:
+        question = self.question
+        if question is None or self.finished:
+            return False
+        rec = self.record
+        limit = question.max_attempts
+        return not rec.correct and (limit is None or rec.attempts < limit)
+
+    def submit(self, correct: bool) -> None:
+        question = self.question
+        assert question is not None
+        rec = self.record
+        rec.attempts += 1
+        rec.last_correct = correct
+        rec.correct = rec.correct or correct
+        rec.last_score = _attempt_factor(question, rec.attempts) if correct else 0.0
+        rec.best_score = max(rec.best_score, rec.last_score)
+        rec.points = rec.best_score * rec.max_points
+        for cid in question.competencies:
+            self.mastery.observe(cid, correct, attempt=rec.attempts, hinted=rec.hints_used > 0)
+
+    def hint(self) -> None:
+        self.record.hints_used += 1
+
+    def choose(self, value: str) -> None:
+        step = self.step
+        assert isinstance(step, Choice)
+        option = next(o for o in step.options if o.value == value)
+        self.choices[step.id] = value
+        self.records.setdefault(step.id, StepRecord()).choice = value
+        if step.field:
+            self.profile[step.field] = value
+        self.profile.update(option.sets)
+        if option.goto:
+            self._enter(option.goto)
+        else:
+            self.advance()
+
+    def advance(self) -> None:
+        step = self.step
+        if isinstance(step, Practice):
+            state = self.practice[step.id]
+            if not state.done(self._as_session()):
+                self._next_item(state)
+                return
+        assert step.next is not None
+        self._last_left = step.id
+        target, _ = choose_branch(step.next, RunContext(self._as_session()))
+        self._enter(target)
+
+    def score(self) -> tuple[float, float]:
+        earned = sum(r.points for r in self.records.values())
+        return earned, sum(r.max_points for r in self.records.values())
+
+    def _enter(self, step_id: str) -> None:
+        step = self.lesson.step(step_id)
+        self.current_id = step_id
+        self.path.append(step_id)
+        rec = self.records.setdefault(step_id, StepRecord())
+        rec.visits += 1
+        if isinstance(step, Question):
+            rec.max_points = step.points
+        elif isinstance(step, Practice):
+            self.practice[step_id] = state = PracticeState(step, self.seed)
+            self._next_item(state)
+        elif isinstance(step, End):
+            self.finished = True
+
+    def _next_item(self, state: PracticeState) -> None:
+        item, _variant = next_practice_item(state, self._as_session())
+        state.item_id = item.id
+        self.records[item.id] = StepRecord(visits=1)  # formative: no points
+        state.given += 1
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def respond(check: specs.CheckSpec, correct: bool) -> Any:
+    """A response to ``check`` that is right (or wrong), for the session engine.
+
+    Numeric: the answer (or the middle of the range) vs. a value well outside the tolerance;
+    choice: the answer vs. another option; text: the first accepted answer vs. ``"zzz"``;
+    expression: the answer vs. the answer plus one; ordering: the items in order vs. reversed.
+    Code, frame, free-response, custom and regex-only text checks cannot be answered this way
+    and raise :class:`UnanswerableError` (the fast engine simulates their outcome directly).
+    """
+    if isinstance(check, specs.Numeric):
+        if check.range is not None:
+            low, high = check.range
+            target = (low + high) / 2
+            miss = high + 1 + abs(high - low)
+        elif isinstance(check.answer, int | float):
+            target = float(check.answer)
+            margin = check.tolerance + abs(target) * check.relative_tolerance
+            miss = target + 1 + 10 * margin
+        else:
+            raise UnanswerableError(f"numeric answer {check.answer!r} is not a number")
+        text = _number_text(target if correct else miss)
+        return f"{text} {check.units}" if check.require_units else text
+    if isinstance(check, specs.Choice):
+        answers = check.answers()
+        others = [o.value for o in check.options if o.value not in answers]
+        if correct:
+            return list(answers) if check.multiple else answers[0]
+        if not others:
+            raise UnanswerableError("every option is right: no wrong choice exists")
+        return [others[0]] if check.multiple else others[0]
+    if isinstance(check, specs.Text) and check.answers():
+        return check.answers()[0] if correct else "zzz"
+    if isinstance(check, specs.Expression):
+        return check.answer if correct else f"({check.answer}) + 1"
+    if isinstance(check, specs.Ordering):
+        items: Sequence[str] = check.items
+        return list(items) if correct else list(reversed(items))
+    raise UnanswerableError(f"no {'right' if correct else 'wrong'} response for a {check.type} check")
+
+
+class SessionEngine:
+    """A real :class:`~lessonkit.session.LessonSession` behind the :class:`Engine` interface."""
+
+    def __init__(self, lesson: Lesson, seed: int | None, learner: str) -> None:
+        from datetime import UTC, datetime
+
+        from ..session import LessonSession
+
+        fixed = datetime(2024, 1, 1, tzinfo=UTC)
+        self.session = LessonSession(lesson, learner=learner, seed=seed, clock=lambda: fixed)
+        self.session.start()
+        self.path = self.session.path
+        self.mastery = self.session.mastery
+
+    @property
+    def finished(self) -> bool:
+        return self.session.finished
+
+    @property
+    def step(self) -> Step:
+        return self.session.current.step
+
+    @property
+    def question(self) -> Question | None:
+        return self.session.current.question
+
+    @property
+    def record(self) -> StepRecord:
+        return self.session.current.record
+
+    def can_submit(self) -> bool:
+        return self.session.current.can_submit
+
+    def submit(self, correct: bool) -> None:
+        question = self.question
+        assert question is not None
+        result = self.session.submit(respond(question.check, correct)).result
+        if result is None or not result.understood or result.correct != correct:
+            raise UnanswerableError(f"{question.id}: the derived response was not judged as intended")
+
+    def hint(self) -> None:
+        self.session.hint()
+
+    def choose(self, value: str) -> None:
+        self.session.choose(value)
+
+    def advance(self) -> None:
+        self.session.advance()
+
+    def score(self) -> tuple[float, float]:
+        return self.session.score()
