@@ -2,8 +2,16 @@
 
 Specs are frozen data built by the YAML loader or the Python API, e.g.
 ``checks.Numeric(answer=9.81, relative_tolerance=0.01, units="m/s^2")``.
+:func:`check` judges one response against a spec; :func:`grade` adds the question-level
+logic (variants, targeted feedback, attempt schedule, solution). Both always return a
+:class:`CheckResult`. Heavy libraries (SymPy, pandas) are imported only when a question of
+that family is checked.
 """
 
+from .custom import register_checker
+from .dispatch import CheckerWarning, check
+from .grading import grade
+from .result import CheckResult
 from .specs import (
     SPEC_TYPES,
     CheckSpec,
@@ -22,7 +30,9 @@ from .specs import (
 
 __all__ = [
     "SPEC_TYPES",
+    "CheckResult",
     "CheckSpec",
+    "CheckerWarning",
     "Choice",
     "Code",
     "CodeTest",
@@ -34,4 +44,7 @@ __all__ = [
     "Option",
     "Ordering",
     "Text",
+    "check",
+    "grade",
+    "register_checker",
 ]

@@ -1,0 +1,36 @@
+"""Free responses: recorded for a person to read, not auto-graded.
+
+A response with at least ``min_words`` words is accepted with full credit and
+``details["graded"] = False``, so reports can tell it apart from a checked answer; a shorter
+one is "not understood" (the learner is asked for more) and does not count as an attempt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .result import CheckResult, make_result, not_understood
+from .specs import FreeResponse
+
+__all__ = ["check_spec"]
+
+
+def check_spec(spec: FreeResponse, response: Any, **_: Any) -> CheckResult:
+    """Accept a free response of at least ``spec.min_words`` words."""
+    if not isinstance(response, str) or not response.strip():
+        return not_understood(response, "Please write an answer.", graded=False)
+    words = len(response.split())
+    if words < spec.min_words:
+        return not_understood(
+            response,
+            f"Please write at least {spec.min_words} words (you wrote {words}).",
+            graded=False,
+            words=words,
+        )
+    return make_result(
+        response,
+        correct=True,
+        feedback="Thank you — your answer has been recorded.",
+        graded=False,
+        words=words,
+    )

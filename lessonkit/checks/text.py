@@ -1,0 +1,79 @@
+"""Short text answers: normalised comparison, alternatives, regular expressions, typos.
+
+Both the response and every accepted answer are normalised the same way: Unicode NFKC,
+surrounding whitespace stripped and inner runs collapsed, case folded (unless
+``case_sensitive``), accents removed (when ``ignore_accents``) and a trailing full stop
+dropped. Patterns must match the whole normalised response. Fuzzy matching uses
+:class:`difflib.SequenceMatcher` (standard library) on answers up to 200 characters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from .result import CheckResult, make_result, not_understood
+from .specs import Text
+
+__all__ = ["check_spec", "normalise"]
+
+_MAX_CHARS = 2_000  # longer responses are refused: bounded regex and fuzzy work
+_FUZZY_MAX = 200
+
+
+def normalise(text: str, *, case_sensitive: bool = False, ignore_accents: bool = True) -> str:
+    """The comparison form of ``text`` (see the module docstring)."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not case_sensitive:
+        text = text.casefold()
+    if ignore_accents:
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = unicodedata.normalize(
+            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+        )
+    return text.removesuffix(".").rstrip()
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+
+
+def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
+    """Check a text response (see the module docstring)."""
+    if isinstance(response, bool) or response is None:
+        return not_understood(response, "Please type an answer.")
+    if isinstance(response, (int, float)):
+        response = str(response)
+    if not isinstance(response, str):
+        return not_understood(response, "Please type your answer as text.")
+    if len(response) > _MAX_CHARS:
+        return not_understood(response, f"Please keep your answer under {_MAX_CHARS} characters.")
+    opts = {"case_sensitive": spec.case_sensitive, "ignore_accents": spec.ignore_accents}
+    given = normalise(response, **opts)
+    if not given:
+        return not_understood(response, "Please type an answer.")
+    text = response.strip()
+    accepted = [normalise(a, **opts) for a in spec.answers()]
+    if given in accepted:
+        return make_result(response, correct=True, text=text)
+    for pattern in spec.patterns():
+        # patterns see the normalised text; case is handled by the flag, not by folding
+        subject = normalise(response, case_sensitive=True, ignore_accents=spec.ignore_accents)
+        if _compiled(pattern, spec.case_sensitive).fullmatch(subject):
+            return make_result(response, correct=True, text=text)
+    if spec.fuzzy is not None and len(given) <= _FUZZY_MAX:
+        best, best_ratio = "", 0.0
+        for answer, original in zip(accepted, spec.answers(), strict=True):
+            ratio = difflib.SequenceMatcher(None, given, answer, autojunk=False).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = original, ratio
+        if best_ratio >= spec.fuzzy:
+            note = "" if best_ratio == 1 else f"Accepted — watch the spelling: {best}"
+            return make_result(
+                response, correct=True, feedback=note, text=text, similarity=best_ratio
+            )
+    return make_result(response, correct=False, text=text)
