@@ -250,7 +250,8 @@ def respond(check: specs.CheckSpec, correct: bool) -> Any:
     if isinstance(check, specs.Ordering):
         items: Sequence[str] = check.items
         return list(items) if correct else list(reversed(items))
-    raise UnanswerableError(f"no {'right' if correct else 'wrong'} response for a {check.type} check")
+    kind = "right" if correct else "wrong"
+    raise UnanswerableError(f"no {kind} response for a {check.type} check")
 
 
 class SessionEngine:
@@ -291,7 +292,7 @@ class SessionEngine:
         assert question is not None
         result = self.session.submit(respond(question.check, correct)).result
         if result is None or not result.understood or result.correct != correct:
-            raise UnanswerableError(f"{question.id}: the derived response was not judged as intended")
+            raise UnanswerableError(f"{question.id}: the derived response was misjudged")
 
     def hint(self) -> None:
         self.session.hint()
