@@ -109,38 +109,23 @@ class FastEngine:
         self.finished = False
         self._last_left: str | None = None
         self._items = items if items is not None else {q.id: q for q in lesson.questions()}
+        # The current step, question and record are kept up to date on every move rather than
+        # looked up on each read: the driver reads them several times per answer.
+        self.step: Step = lesson.step(lesson.start_id)
+        self.question: Question | None = None
+        self.record = StepRecord()
         self._enter(lesson.start_id)
 
     def _as_session(self) -> LessonSession:
         # session_logic is typed against LessonSession; this class has the attributes it reads.
         return cast("LessonSession", self)
 
-    @property
-    def step(self) -> Step:
-        return self.lesson.step(self.current_id or "")
-
-    @property
-    def question(self) -> Question | None:
-        step = self.step
-        if isinstance(step, Question):
-            return step
-        if isinstance(step, Practice):
-            item = self.practice[step.id].item_id
-            return self._items[item] if item else None
-        return None
-
-    @property
-    def record(self) -> StepRecord:
-        question = self.question
-        return self.records.setdefault(question.id if question else self.step.id, StepRecord())
-
     def can_submit(self) -> bool:
         question = self.question
         if question is None or self.finished:
             return False
-        rec = self.record
         limit = question.max_attempts
-        return not rec.correct and (limit is None or rec.attempts < limit)
+        return not self.record.correct and (limit is None or self.record.attempts < limit)
 
     def submit(self, correct: bool) -> None:
         question = self.question
@@ -163,7 +148,7 @@ class FastEngine:
         assert isinstance(step, Choice)
         option = next(o for o in step.options if o.value == value)
         self.choices[step.id] = value
-        self.records.setdefault(step.id, StepRecord()).choice = value
+        self.record.choice = value
         if step.field:
             self.profile[step.field] = value
         self.profile.update(option.sets)
@@ -179,9 +164,13 @@ class FastEngine:
             if not state.done(self._as_session()):
                 self._next_item(state)
                 return
-        assert step.next is not None
+        branch = step.next
+        assert branch is not None
         self._last_left = step.id
-        target, _ = choose_branch(step.next, RunContext(self._as_session()))
+        if branch.rules:
+            target, _ = choose_branch(branch, RunContext(self._as_session()))
+        else:  # nothing to evaluate: skip building a context only to reach the default
+            target = branch.default
         self._enter(target)
 
     def score(self) -> tuple[float, float]:
@@ -191,11 +180,14 @@ class FastEngine:
     def _enter(self, step_id: str) -> None:
         step = self.lesson.step(step_id)
         self.current_id = step_id
+        self.step = step
+        self.question = None
         self.path.append(step_id)
-        rec = self.records.setdefault(step_id, StepRecord())
+        self.record = rec = self.records.setdefault(step_id, StepRecord())
         rec.visits += 1
         if isinstance(step, Question):
             rec.max_points = step.points
+            self.question = step
         elif isinstance(step, Practice):
             self.practice[step_id] = state = PracticeState(step, self.seed)
             self._next_item(state)
@@ -205,7 +197,8 @@ class FastEngine:
     def _next_item(self, state: PracticeState) -> None:
         item, _variant = next_practice_item(state, self._as_session())
         state.item_id = item.id
-        self.records[item.id] = StepRecord(visits=1)  # formative: no points
+        self.records[item.id] = self.record = StepRecord(visits=1)  # formative: no points
+        self.question = self._items[item.id]
         state.given += 1
 
 

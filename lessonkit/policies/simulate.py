@@ -75,11 +75,16 @@ class SimulatedLearner:
         self.model = model
         self.rng = rng
         self._tracker = tracker  # the lesson's parameters, for competencies the model omits
+        self._params: dict[str, MasteryParams] = {}
         self.known: dict[str, bool] = {}
 
     def params(self, competency_id: str) -> MasteryParams:
         """The hidden (generating) parameters of a competency."""
-        return self.model.params.get(competency_id) or self._tracker.params(competency_id)
+        params = self._params.get(competency_id)
+        if params is None:
+            params = self.model.params.get(competency_id) or self._tracker.params(competency_id)
+            self._params[competency_id] = params
+        return params
 
     def knows(self, competency_id: str) -> bool:
         """Whether the learner knows it now (drawn from the prior on first use)."""
