@@ -1,0 +1,171 @@
+"""pandas DataFrame and Series answers, compared with :mod:`pandas.testing`.
+
+The expected frame is built from ``spec.answer`` (``{column: [values...]}``). Before the
+comparison, column order is aligned when ``check_column_order`` is off and rows are sorted
+when ``check_row_order`` is off. The index is compared only when ``spec.index`` is given;
+otherwise both indexes are reset, so a filtered frame that kept its old labels still matches.
+Feedback is a short diff: missing/extra columns, shape, then the first differing cells.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .result import CheckResult, jsonable, make_result, not_understood, safe_repr
+from .specs import Frame
+
+__all__ = ["check_spec"]
+
+_MAX_CELLS = 1_000_000
+_SHOW_CELLS = 3
+
+
+def _expected(spec: Frame) -> Any:
+    import pandas as pd
+
+    index = list(spec.index) if spec.index is not None else None
+    frame = pd.DataFrame({k: list(v) for k, v in spec.answer.items()}, index=index)
+    return frame
+
+
+def _as_frame(response: Any) -> Any:
+    """The response as a DataFrame, or a message saying why it cannot be one."""
+    import pandas as pd
+
+    if isinstance(response, pd.Series):
+        name = response.name if response.name is not None else 0
+        return response.to_frame(name=name)
+    if isinstance(response, pd.DataFrame):
+        return response
+    if isinstance(response, (dict, list)):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # pandas pads ragged data with a warning: refuse it
+            try:
+                return pd.DataFrame(response)
+            except (ValueError, TypeError, Warning):
+                pass
+    return "Please give a pandas DataFrame (or Series) as your answer."
+
+
+def _sorted_rows(frame: Any) -> Any:
+    try:
+        return frame.sort_values(by=list(frame.columns), kind="stable")
+    except TypeError:  # mixed types in a column: order by their text instead
+        order = frame.astype(str).sort_values(by=list(frame.columns), kind="stable").index
+        return frame.loc[order]
+
+
+def _same(a: Any, b: Any, tolerance: float) -> bool:
+    import math
+
+    try:
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return math.isclose(a, b, rel_tol=tolerance, abs_tol=1e-12)
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def _cell_diffs(got: Any, want: Any, tolerance: float) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for column in want.columns:
+        for row, (g, w) in enumerate(
+            zip(got[column].tolist(), want[column].tolist(), strict=False)
+        ):
+            if not _same(g, w, tolerance):
+                found.append(
+                    {"row": row, "column": str(column), "expected": jsonable(w, limit=80),
+                     "got": jsonable(g, limit=80)}
+                )  # fmt: skip
+                if len(found) >= _SHOW_CELLS:
+                    return found
+    return found
+
+
+def _describe(frame: Any) -> dict[str, Any]:
+    head = frame.head(5)
+    return {
+        "type": "DataFrame",
+        "shape": list(frame.shape),
+        "columns": [str(c) for c in frame.columns][:100],
+        "head": jsonable(head.to_dict(orient="list")),
+    }
+
+
+def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
+    """Compare a DataFrame/Series response with ``spec.answer``."""
+    import pandas as pd
+
+    got = _as_frame(response)
+    if isinstance(got, str):
+        return not_understood(response, got)
+    if got.size > _MAX_CELLS:
+        return not_understood(response, "Your table is too large to be checked.")
+    raw = _describe(got)
+    text = got.to_string(max_rows=20, max_cols=20)
+    want = _expected(spec)
+
+    def wrong(message: str, **diff: Any) -> CheckResult:
+        return make_result(response, correct=False, feedback=message, text=text, raw=raw, diff=diff)
+
+    if spec.series and not isinstance(response, pd.Series) and got.shape[1] != 1:
+        return wrong("The answer should be a single column (a Series).", kind="series")
+    if spec.series:
+        got = got.set_axis([want.columns[0]], axis=1)
+    got_cols = [str(c) for c in got.columns]
+    want_cols = [str(c) for c in want.columns]
+    missing = [c for c in want_cols if c not in got_cols]
+    extra = [c for c in got_cols if c not in want_cols]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s): {', '.join(map(repr, missing))}")
+        if extra:
+            parts.append(f"unexpected column(s): {', '.join(safe_repr(c, 40) for c in extra)}")
+        return wrong("Your table has " + "; ".join(parts) + ".", missing=missing, extra=extra)
+    got = got.set_axis(got_cols, axis=1)
+    if spec.check_column_order and got_cols != want_cols:
+        return wrong(f"Put the columns in this order: {', '.join(want_cols)}.", columns=got_cols)
+    got = got[want_cols]
+    if len(got) != len(want):
+        message = f"Expected {len(want)} rows, got {len(got)}."
+        return wrong(message, shape={"expected": list(want.shape), "got": list(got.shape)})
+    if spec.index is None:
+        got, want = got.reset_index(drop=True), want.reset_index(drop=True)
+    if not spec.check_row_order:
+        if spec.index is None:
+            got, want = _sorted_rows(got), _sorted_rows(want)
+            got, want = got.reset_index(drop=True), want.reset_index(drop=True)
+        else:
+            got, want = got.sort_index(), want.sort_index()
+    try:
+        pd.testing.assert_frame_equal(
+            got,
+            want,
+            check_dtype=spec.check_dtype,
+            check_exact=False,
+            rtol=spec.tolerance,
+            atol=1e-12,
+            check_index_type=False,
+            check_column_type=False,
+            check_names=False,
+        )
+    except (AssertionError, TypeError, ValueError) as exc:
+        cells = _cell_diffs(got, want, spec.tolerance)
+        if spec.index is not None and list(got.index) != list(want.index):
+            return wrong("The row labels (index) are not the expected ones.", index=True)
+        if not cells:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "values differ"
+            return wrong(f"Almost: {first[:200]}", detail=first[:500])
+        lines = [
+            f"row {c['row']}, column {c['column']!r}: expected {c['expected']!r}, got {c['got']!r}"
+            for c in cells
+        ]
+        return wrong(
+            "Some values differ:\n" + "\n".join(f"- {line}" for line in lines), cells=cells
+        )
+    return make_result(response, correct=True, text=text, raw=raw)
