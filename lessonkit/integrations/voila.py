@@ -1,0 +1,152 @@
+"""Voilà integration: the ``lessonkit`` page template, learner identity, launcher notebooks.
+
+Identity in Voilà
+-----------------
+Each page load starts a fresh kernel, which inherits the server's environment. The kernel learns
+who the learner is (see :func:`lessonkit.identity.resolve_learner`) from, in order:
+
+1. ``LESSONKIT_LEARNER`` or ``JUPYTERHUB_USER`` in the server's environment (a per-user server
+   started by JupyterHub has the latter) — then nothing else is needed;
+2. otherwise :func:`prelaunch_hook` reads a ``lessonkit_learner`` cookie holding an anonymous
+   id (a UUID), creating it on the first visit, and passes it to the kernel as
+   ``LESSONKIT_LEARNER``. Voilà 0.5 calls the hook as ``hook(handler, notebook=..., cwd=...)``
+   before the kernel starts and cannot change the kernel's environment, so the hook prepends a
+   hidden cell that sets the variable (the id is validated as a UUID first, so no text from
+   the request reaches that code).
+
+A cookie is not authentication: it only keeps the same browser on the same anonymous record.
+
+The hook also records, in the notebook's metadata, whether ``?theme=`` was given; without it
+the template follows the browser's ``prefers-color-scheme``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "COOKIE",
+    "TEMPLATE_NAME",
+    "extensions_dir",
+    "learner_cell",
+    "prelaunch_hook",
+    "write_launcher",
+    "write_voila_config",
+]
+
+TEMPLATE_NAME = "lessonkit"
+"""Name of the Voilà template (``share/jupyter/voila/templates/lessonkit``)."""
+COOKIE = "lessonkit_learner"
+"""Cookie holding the anonymous learner id."""
+_COOKIE_DAYS = 365
+
+
+def extensions_dir() -> Path | None:
+    """The source tree's ``extensions`` folder (a development install), if there is one.
+
+    Added to ``JUPYTER_PATH`` by ``lessonkit serve`` so template edits show without a
+    reinstall; an installed wheel ships the template as shared data instead.
+    """
+    candidate = Path(__file__).resolve().parents[2] / "extensions"
+    return candidate if (candidate / "voila" / "templates" / TEMPLATE_NAME).is_dir() else None
+
+
+def _valid_id(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+def learner_cell(learner_id: str) -> dict[str, Any]:
+    """A hidden code cell setting ``LESSONKIT_LEARNER`` (``learner_id`` must be a UUID)."""
+    safe = _valid_id(learner_id)
+    if safe is None:
+        raise ValueError(f"not an anonymous learner id: {learner_id!r}")
+    source = (
+        "import os as _lk_os\n"
+        f"_lk_os.environ['LESSONKIT_LEARNER'] = '{safe}'\n"
+        "_lk_os.environ['LESSONKIT_LEARNER_HOME_PAGE'] = 'urn:lessonkit:anonymous'\n"
+        "del _lk_os"
+    )
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "lessonkit-identity",
+        "metadata": {"tags": ["lessonkit-identity"]},
+        "outputs": [],
+        "source": source,
+    }
+
+
+def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
+    """Voilà ``prelaunch_hook``: theme choice, and the anonymous learner cookie.
+
+    Configure it in a ``voila.py`` config file (``lessonkit serve`` writes one)::
+
+        from lessonkit.integrations.voila import prelaunch_hook
+        c.VoilaConfiguration.prelaunch_hook = prelaunch_hook
+    """
+    meta = notebook.metadata.setdefault("lessonkit", {})
+    meta["theme"] = "fixed" if handler.get_argument("theme", None) else "auto"
+    if os.environ.get("LESSONKIT_LEARNER") or os.environ.get("JUPYTERHUB_USER"):
+        return notebook
+    learner = _valid_id(handler.get_cookie(COOKIE))
+    if learner is None:
+        learner = str(uuid.uuid4())
+        handler.set_cookie(
+            COOKIE, learner, expires_days=_COOKIE_DAYS, httponly=True, samesite="Lax", path="/"
+        )
+    from nbformat import from_dict
+
+    notebook.cells.insert(0, from_dict(learner_cell(learner)))
+    return notebook
+
+
+def write_launcher(lesson_path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+    """Write a launcher notebook for a lesson file into ``folder``; returns its path."""
+    lesson = Path(lesson_path).resolve()
+    name = lesson.name.removesuffix(".yaml").removesuffix(".yml").removesuffix(".lesson")
+    dest = Path(folder) / f"{name}.ipynb"
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "launch",
+                "metadata": {"lessonkit": {"launcher": True}},
+                "outputs": [],
+                "source": f"import lessonkit\n\nlessonkit.show({str(lesson)!r})",
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+    return dest
+
+
+def write_voila_config(folder: str | os.PathLike[str]) -> Path:
+    """Write a ``voila.py`` config into ``folder`` that installs :func:`prelaunch_hook`."""
+    path = Path(folder) / "voila.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Written by `lessonkit serve`.\n"
+        "from lessonkit.integrations.voila import prelaunch_hook\n\n"
+        "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n",
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,143 @@
+"""``show()``: one line in a notebook puts a lesson on screen, resuming where the learner was.
+
+``lessonkit.show("loops.lesson.yaml")`` loads the lesson, works out who the learner is
+(:func:`lessonkit.identity.resolve_learner`), opens the evidence store (``LESSONKIT_STORE`` or
+the configured default), and continues the learner's latest session from its recorded events,
+or starts a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ..errors import SessionStateError, StorageError
+from ..events import LearnerRef
+from ..model import Lesson
+from ..session import LessonSession
+from .player import LessonPlayer
+
+__all__ = ["code_mode", "open_session", "show"]
+
+LOCK_WAIT = 20.0
+"""Seconds to wait for a session's evidence file held by another kernel (a page reload:
+Voilà shuts the old page's kernel down as the new one starts)."""
+
+
+def code_mode(env: Any = os.environ, namespace: Any = None) -> str:
+    """``"editor"`` in Voilà (code typed in the page), else ``"namespace"`` in a notebook."""
+    in_voila = any(key.startswith("VOILA_") for key in env)
+    return "editor" if in_voila or namespace is None else "namespace"
+
+
+def _notebook_namespace() -> dict[str, Any] | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return None
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else None
+
+
+def open_session(
+    lesson: Lesson,
+    *,
+    learner: LearnerRef,
+    store: Any,
+    namespace: Any = None,
+    resume: bool = True,
+) -> LessonSession:
+    """The learner's latest session of ``lesson`` resumed from ``store``, or a new one."""
+    if resume and store is not None:
+        from ..store import load_session_events
+
+        events = load_session_events(store, learner, lesson.id)
+        deadline = time.monotonic() + LOCK_WAIT
+        while events:
+            try:
+                return LessonSession.resume(
+                    lesson, events, learner=learner, store=store, namespace=namespace
+                )
+            except StorageError as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                problem: Exception = exc
+            except SessionStateError as exc:
+                problem = exc
+            warnings.warn(
+                f"lessonkit: could not resume {lesson.id!r} ({problem}); starting afresh",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            break
+    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace)
+    session.start()
+    return session
+
+
+def show(
+    lesson: str | os.PathLike[str] | Lesson,
+    *,
+    learner: str | LearnerRef | None = None,
+    store: Any = None,
+    namespace: Any = None,
+    resume: bool = True,
+    allow_code: bool | None = None,
+) -> LessonPlayer:
+    """A :class:`LessonPlayer` for ``lesson``; the last expression of a cell displays it.
+
+    Parameters
+    ----------
+    lesson
+        A ``.lesson.yaml`` path (relative to the notebook's folder) or a :class:`Lesson`.
+    learner
+        Learner id or reference; default from the environment (see ``lessonkit.identity``).
+    store
+        A store, a store URL, or ``None`` for the configured default; ``False`` records nothing.
+    namespace
+        Where code exercises look up the learner's names; default the notebook's namespace.
+    resume
+        Continue the learner's latest session of this lesson if there is one.
+    allow_code
+        Run code typed in the in-page editor (Voilà); default from ``LESSONKIT_ALLOW_CODE``.
+    """
+    from ..identity import resolve_learner
+    from ..loader import load_lesson
+
+    base_dir: Path | None = None
+    if not isinstance(lesson, Lesson):
+        path = Path(lesson)
+        base_dir = path.resolve().parent
+        lesson = load_lesson(path)
+    ref = learner if isinstance(learner, LearnerRef) else resolve_learner(learner or None)
+    if store is None:
+        from ..store import open_store
+
+        store = open_store()
+    elif isinstance(store, (str, os.PathLike)):
+        from ..store import open_store
+
+        store = open_store(store)
+    elif store is False:
+        store = None
+    if namespace is None:
+        namespace = _notebook_namespace()
+    mode = code_mode(namespace=namespace)
+    session_ns = namespace if mode == "namespace" else None
+    loaded = lesson
+
+    def new_session() -> LessonSession:
+        return open_session(loaded, learner=ref, store=store, namespace=session_ns, resume=False)
+
+    session = open_session(lesson, learner=ref, store=store, namespace=session_ns, resume=resume)
+    return LessonPlayer(
+        session,
+        base_dir=base_dir,
+        code_mode=mode,
+        allow_code=allow_code,
+        new_session=new_session,
+    )

@@ -1,0 +1,140 @@
+"""The learner's own progress panel: mastery per competency, goals, lessons done.
+
+Built from the evidence store, so it covers every lesson the learner met, not only the one on
+screen. ``progress_summary`` is the plain-data part (tested without widgets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as w
+
+from ..events import Event, LearnerRef
+from ..model import Lesson
+from .markdown import escape
+from .progress import bars_html
+from .styles import player_css
+
+__all__ = ["LearnerProgress", "ProgressPanel", "progress_summary"]
+
+
+@dataclass
+class LearnerProgress:
+    """What the store says about one learner."""
+
+    mastery: dict[str, float] = field(default_factory=dict)
+    """Competency id -> latest mastery probability."""
+    mastered: set[str] = field(default_factory=set)
+    """Competencies whose latest estimate reached mastery."""
+    profile: dict[str, str] = field(default_factory=dict)
+    """Goals and interests the learner chose (latest value per field)."""
+    completed: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Lesson id -> (score, max score) of its latest completion."""
+    started: set[str] = field(default_factory=set)
+    """Lessons with any activity."""
+
+
+def progress_summary(events: Iterable[Event]) -> LearnerProgress:
+    """Fold a learner's events (any lessons, any sessions) into a :class:`LearnerProgress`."""
+    out = LearnerProgress()
+    for event in sorted(events, key=lambda e: (e.timestamp, e.seq)):
+        out.started.add(event.lesson_id)
+        data = event.data
+        if event.kind == "mastery":
+            cid = str(data.get("competency"))
+            out.mastery[cid] = float(data.get("after", 0.0))
+            if data.get("mastered"):
+                out.mastered.add(cid)
+            else:
+                out.mastered.discard(cid)
+        elif event.kind == "chose" and data.get("field"):
+            out.profile[str(data["field"])] = str(data.get("value"))
+            out.profile.update({str(k): str(v) for k, v in (data.get("sets") or {}).items()})
+        elif event.kind == "started":
+            out.profile.update({str(k): str(v) for k, v in (data.get("profile") or {}).items()})
+        elif event.kind == "completed":
+            out.completed[event.lesson_id] = (
+                float(data.get("score", 0.0)),
+                float(data.get("max_score", 0.0)),
+            )
+    return out
+
+
+def _events(store: Any, learner: LearnerRef | str) -> list[Event]:
+    from ..evidence.statements import statement_to_event
+
+    found = []
+    for statement in store.read(learner=learner):
+        try:
+            found.append(statement_to_event(statement))
+        except ValueError:
+            continue
+    return found
+
+
+class ProgressPanel(w.VBox):
+    """The learner's progress across lessons, read from the evidence store.
+
+    Parameters
+    ----------
+    store
+        The evidence store (or ``None`` for the configured default).
+    learner
+        Whose progress; default from the environment.
+    lessons
+        Lessons whose titles (and competency titles) label the panel.
+    """
+
+    def __init__(
+        self,
+        store: Any = None,
+        learner: LearnerRef | str | None = None,
+        lessons: Iterable[Lesson] = (),
+    ) -> None:
+        from ..identity import resolve_learner
+        from ..store import open_store
+
+        self.store = open_store() if store is None else store
+        self.learner = learner if isinstance(learner, LearnerRef) else resolve_learner(learner)
+        self.lessons = {lesson.id: lesson for lesson in lessons}
+        self.content = w.HTML()
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        super().__init__([w.HTML(player_css()), self.content, self.refresh_button])
+        self.add_class("lk-player")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the store and redraw."""
+        progress = progress_summary(_events(self.store, self.learner))
+        titles = {c.id: c.title or c.id for les in self.lessons.values() for c in les.competencies}
+        rows = [
+            (cid, titles.get(cid, cid), p, cid in progress.mastered)
+            for cid, p in sorted(progress.mastery.items())
+        ]
+        goals = "".join(
+            f"<li><strong>{escape(k)}</strong>: {escape(v)}</li>"
+            for k, v in sorted(progress.profile.items())
+        )
+        done = "".join(
+            f"<li>{escape(self._title(lid))} — {s:g} / {m:g} points</li>"
+            for lid, (s, m) in sorted(progress.completed.items())
+        )
+        going = sorted(progress.started - set(progress.completed))
+        doing = "".join(f"<li>{escape(self._title(lid))}</li>" for lid in going)
+        self.content.value = (
+            "<div class='lk-summary' role='region' aria-label='Your progress'>"
+            "<h3>Your progress</h3>"
+            + (bars_html(rows) or "<p class='lk-status'>No mastery evidence yet.</p>")
+            + (f"<h4>Your goals</h4><ul>{goals}</ul>" if goals else "")
+            + (f"<h4>Lessons done</h4><ul>{done}</ul>" if done else "")
+            + (f"<h4>In progress</h4><ul>{doing}</ul>" if doing else "")
+            + "</div>"
+        )
+
+    def _title(self, lesson_id: str) -> str:
+        lesson = self.lessons.get(lesson_id)
+        return lesson.title if lesson else lesson_id

@@ -1,0 +1,20 @@
+"""End steps: the closing text and a summary of score and mastery, then what to do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..markdown import render_markdown
+from ..progress import summary_html
+
+
+def render(player: Any, view: Any) -> None:
+    """Show the summary (or just the closing text) and Restart if the lesson allows it."""
+    step = view.step
+    body = render_markdown(step.body, player.base_dir) if step.body else ""
+    if step.show_summary:
+        player.summary.value = summary_html(player.session, body)
+        player.body.value = ""
+    else:
+        player.body.value = body
+    player.mastery.value = ""

@@ -1,0 +1,176 @@
+"""Real Voilà servers and Debian chromium for the browser tests, benchmarks and screenshots.
+
+Nothing here is a stand-in: :class:`VoilaServer` runs ``lessonkit serve`` (or plain
+``voila``) as a subprocess on a free port, and :func:`launch_chromium` starts the system's
+chromium through Playwright (browsers are never downloaded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LESSONKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+LOOPS = ROOT / "lessons" / "loops" / "loops.ipynb"
+READY = ".lk-player .lk-header"
+"""A selector that exists only once the lesson player has rendered."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited early with code {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+class VoilaServer:
+    """A Voilà server in a subprocess (its own process group), stopped on exit.
+
+    ``lessonkit=True`` runs ``lessonkit serve`` (the lessonkit template and identity hook);
+    ``False`` runs plain ``voila`` with its default template (the benchmark baseline).
+    """
+
+    def __init__(
+        self,
+        notebook: Path,
+        *,
+        env: dict[str, str] | None = None,
+        lessonkit: bool = True,
+        log: Path | None = None,
+    ) -> None:
+        self.notebook = notebook
+        self.port = free_port()
+        self.env = {**os.environ, **(env or {})}
+        self.lessonkit = lessonkit
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The page's address."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def command(self) -> list[str]:
+        """The command line that starts the server."""
+        if self.lessonkit:
+            return [
+                sys.executable,
+                "-m",
+                "lessonkit",
+                "serve",
+                str(self.notebook),
+                f"--port={self.port}",
+                "--no-browser",
+                "--ip=127.0.0.1",
+            ]
+        return [
+            sys.executable,
+            "-m",
+            "voila",
+            str(self.notebook),
+            f"--port={self.port}",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+        ]
+
+    def __enter__(self) -> VoilaServer:
+        out: Any = open(self.log, "wb") if self.log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            self.command(),
+            env=self.env,
+            cwd=self.notebook.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_for_port(self.port, self.proc, timeout=60)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the server and the kernels it started (its process group)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's chromium through Playwright."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def chromium_available() -> bool:
+    """Whether the system chromium exists."""
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+BASELINE_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "quiz",
+            "metadata": {},
+            "outputs": [],
+            "source": (
+                "import ipywidgets as w\n"
+                "q = w.RadioButtons(options=['0 1 2', '1 2 3', '0 1 2 3'], value=None,\n"
+                "                   description='Answer')\n"
+                "b = w.Button(description='Check')\n"
+                "out = w.HTML()\n"
+                "def check(_):\n"
+                "    out.value = '<p class=\"fb\">Correct!</p>' if q.value == '0 1 2' "
+                "else '<p class=\"fb\">Not quite.</p>'\n"
+                "b.on_click(check)\n"
+                "w.VBox([w.HTML('<h2 class=\"ready\">Quiz</h2>'), q, b, out])"
+            ),
+        }
+    ],
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+"""A plain ipywidgets quiz (RadioButtons + Button + HTML): the benchmark baseline."""
