@@ -106,7 +106,7 @@ def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
     if got.size > _MAX_CELLS:
         return not_understood(response, "Your table is too large to be checked.")
     raw = _describe(got)
-    text = got.to_string(max_rows=20, max_cols=20)
+    text = got.head(50).to_csv(index=False)  # cheaper than to_string, and canonical
     want = _expected(spec)
 
     def wrong(message: str, **diff: Any) -> CheckResult:
@@ -142,6 +142,8 @@ def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
             got, want = got.reset_index(drop=True), want.reset_index(drop=True)
         else:
             got, want = got.sort_index(), want.sort_index()
+    if got.equals(want):  # fast path: identical values, dtypes and labels
+        return make_result(response, correct=True, text=text, raw=raw)
     try:
         pd.testing.assert_frame_equal(
             got,
