@@ -1,0 +1,211 @@
+"""Answer keys that stay out of a student's copy of a lesson.
+
+A graded lesson exists twice: the instructor's lesson (the *key*, every answer in it) and the
+student's copy, in which the check of every graded question is replaced by one of two
+registered checkers:
+
+``lessonkit.hashed``
+    The copy holds salted SHA-256 hashes of the accepted answers, so the learner still gets
+    live right/wrong feedback. Possible only where "right" is a finite set of exact answers
+    after normalisation: single/multiple choice, exact numbers, text without regular
+    expressions or fuzzy matching, ordering. Partial credit is not available live (the grader
+    gives it). A hash is a deterrent, not a vault: anyone can hash each option of a choice
+    question and compare, so a determined student can recover small answer spaces offline.
+
+``lessonkit.recorded``
+    Everything else (numbers with a tolerance, expressions, regular expressions, code,
+    DataFrames, randomized variants): the answer is recorded and checked only at grading.
+
+Either way the grader ignores what the copy concluded and re-checks every recorded raw
+response against the key (:mod:`lessonkit.grading`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import checks
+from .checks.result import CheckResult, jsonable
+from .model import Lesson, Question, Step
+
+__all__ = [
+    "HASHED",
+    "RECORDED",
+    "check_hashed",
+    "check_recorded",
+    "hidden_questions",
+    "student_copy",
+]
+
+HASHED = "lessonkit.hashed"
+"""Registered name of the hashed-key checker."""
+RECORDED = "lessonkit.recorded"
+"""Registered name of the record-only checker."""
+
+RECORDED_MESSAGE = "Your answer has been recorded. It will be checked when your work is graded."
+_SEP = "\x1f"
+
+
+def _digest(salt: str, canonical: str) -> str:
+    return hashlib.sha256(f"{salt}{_SEP}{canonical}".encode()).hexdigest()[:32]
+
+
+def _normal_text(text: str, *, case_sensitive: bool, ignore_accents: bool) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    if ignore_accents:
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not case_sensitive:
+        text = text.casefold()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _number(value: Any) -> str | None:
+    """Canonical text of a finite number, or ``None`` when ``value`` is not one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip().replace("\u2212", "-").replace(" ", ""))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return repr(number + 0.0) if math.isfinite(number) else None
+
+
+def _canonical(kind: str, options: Mapping[str, Any], response: Any) -> str | None:
+    """The response in the canonical form its hash was made from, or ``None`` if unreadable."""
+    if kind == "number":
+        return _number(response)
+    if kind == "text":
+        if not isinstance(response, str):
+            return None
+        return _normal_text(
+            response,
+            case_sensitive=bool(options.get("case_sensitive")),
+            ignore_accents=bool(options.get("ignore_accents", True)),
+        )
+    if kind == "choice":
+        if isinstance(response, str):
+            picks = [response]
+        elif isinstance(response, Sequence):
+            picks = [str(p) for p in response]
+        else:
+            return None
+        return _SEP.join(sorted(p.strip() for p in picks))
+    if kind == "ordering":
+        if isinstance(response, str) or not isinstance(response, Sequence):
+            return None
+        return "\x1e".join(str(p) for p in response)
+    return None
+
+
+def _hash_spec(spec: checks.CheckSpec, salt: str) -> dict[str, Any] | None:
+    """The hashed key for ``spec``, or ``None`` when its answers are not a finite exact set."""
+    if isinstance(spec, checks.Choice):
+        return {"kind": "choice", "hashes": [_digest(salt, _SEP.join(sorted(spec.answers())))]}
+    if isinstance(spec, checks.Numeric):
+        exact = not (spec.tolerance or spec.relative_tolerance or spec.sig_figs or spec.range)
+        canonical = _number(spec.answer)
+        if not exact or spec.units or canonical is None:
+            return None
+        return {"kind": "number", "hashes": [_digest(salt, canonical)]}
+    if isinstance(spec, checks.Text):
+        if spec.patterns() or spec.fuzzy is not None or not spec.answers():
+            return None
+        options = {"case_sensitive": spec.case_sensitive, "ignore_accents": spec.ignore_accents}
+        hashes = sorted({_digest(salt, _normal_text(a, **options)) for a in spec.answers()})
+        return {"kind": "text", "hashes": hashes, **options}
+    if isinstance(spec, checks.Ordering):
+        return {"kind": "ordering", "hashes": [_digest(salt, "\x1e".join(spec.items))]}
+    return None
+
+
+def _hide(question: Question, salt: str) -> tuple[Question, str]:
+    key = None if question.params or question.derived else _hash_spec(question.check, salt)
+    if key is None:
+        check: checks.CheckSpec = checks.Custom(checker=RECORDED)
+        how = "recorded"
+    else:
+        display = _display_options(question.check)
+        check = checks.Custom(checker=HASHED, answer={"salt": salt, **key, **display})
+        how = "hashed"
+    # The solution and any solution-revealing settings would print the key: drop them.
+    hidden = dataclasses.replace(question, check=check, solution="", show_solution_after=None)
+    return hidden, how
+
+
+def _display_options(spec: checks.CheckSpec) -> dict[str, Any]:
+    """What the player needs to show the question (choice options, ordering items)."""
+    if isinstance(spec, checks.Choice):
+        return {
+            "options": [{"value": o.value, "text": o.text} for o in spec.options],
+            "multiple": spec.multiple,
+        }
+    if isinstance(spec, checks.Ordering):
+        return {"items": sorted(spec.items)}
+    return {}
+
+
+def hidden_questions(lesson: Lesson) -> list[Question]:
+    """The questions whose keys a student copy hides: every top-level question with points."""
+    return [s for s in lesson.steps if isinstance(s, Question) and s.points > 0]
+
+
+def student_copy(lesson: Lesson, *, salt: str | None = None) -> tuple[Lesson, dict[str, str]]:
+    """The lesson with graded keys hidden, and how each hidden question is checked live
+    (``"hashed"`` or ``"recorded"``). Practice items and ungraded questions keep their keys:
+    they are formative, and practice needs live checking to pick the next item."""
+    salt = salt or secrets.token_hex(8)
+    hidden = {q.id for q in hidden_questions(lesson)}
+    how: dict[str, str] = {}
+    steps: list[Step] = []
+    for step in lesson.steps:
+        if isinstance(step, Question) and step.id in hidden:
+            shown, how[step.id] = _hide(step, salt)
+            steps.append(shown)
+        else:
+            steps.append(step)
+    return dataclasses.replace(lesson, steps=tuple(steps)), how
+
+
+def check_hashed(response: Any, answer: Any = None, **_: Any) -> CheckResult:
+    """Live check against a hashed key (the ``lessonkit.hashed`` checker)."""
+    if not isinstance(answer, Mapping) or "salt" not in answer:
+        return check_recorded(response)
+    canonical = _canonical(str(answer.get("kind")), answer, response)
+    raw = jsonable(response)
+    text = raw if isinstance(raw, str) else str(raw)
+    if canonical is None:
+        return CheckResult(
+            correct=False,
+            score=0.0,
+            understood=False,
+            feedback="Sorry, I could not understand your answer. Please try again.",
+            details={"raw": raw},
+            response_text=text,
+        )
+    right = _digest(str(answer["salt"]), canonical) in set(answer.get("hashes") or ())
+    return CheckResult(
+        correct=right,
+        score=1.0 if right else 0.0,
+        details={"raw": raw, "hashed": True},
+        response_text=text,
+    )
+
+
+def check_recorded(response: Any, answer: Any = None, **_: Any) -> CheckResult:
+    """Record without judging (the ``lessonkit.recorded`` checker): checked at grading."""
+    raw = jsonable(response)
+    return CheckResult(
+        correct=False,
+        score=0.0,
+        feedback=RECORDED_MESSAGE,
+        details={"raw": raw, "graded": False},
+        response_text=raw if isinstance(raw, str) else str(raw),
+    )

@@ -1,0 +1,105 @@
+"""``lessonkit nbgrader generate SOURCE DEST``: a lesson as an nbgrader source assignment;
+``lessonkit nbgrader grade KEY EVIDENCE``: the grade a submission's evidence earns."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``nbgrader`` sub-command and its ``generate`` and ``grade`` actions."""
+    parser = sub.add_parser(
+        "nbgrader",
+        help="use a lesson in an nbgrader assignment",
+        description="Generate an nbgrader source assignment from a lesson, or grade the "
+        "evidence of one submission (what autograde's grade cells compute).",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    gen = actions.add_parser(
+        "generate",
+        help="write an nbgrader source notebook and the student copy of the lesson",
+        description="Write <DEST>/<name>.ipynb (locked player and grade cells, answer key in "
+        "hidden-test regions) and <DEST>/<name>.lesson.yaml (graded keys hashed or removed). "
+        "DEST is normally <course>/source/<assignment>.",
+    )
+    gen.add_argument("source", metavar="SOURCE", help="lesson file or launcher notebook")
+    gen.add_argument("dest", metavar="DEST", help="the assignment's source folder")
+    gen.add_argument("--name", help="base name of the notebook (default: the lesson id)")
+    gen.add_argument(
+        "--mode",
+        choices=("competency", "question", "total"),
+        default="competency",
+        help="one grade cell per competency (default), per graded question, or one in total",
+    )
+    gen.add_argument("--points", type=float, help="points of each grade cell")
+    gen.set_defaults(func=run_generate)
+    grade = actions.add_parser(
+        "grade",
+        help="grade one submission's evidence against the instructor's lesson",
+    )
+    grade.add_argument("key", metavar="LESSON", help="the instructor's lesson file (the key)")
+    grade.add_argument("evidence", metavar="EVIDENCE", help="a lessonkit-evidence folder")
+    grade.add_argument("--json", action="store_true", help="print the report as JSON")
+    grade.set_defaults(func=run_grade)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """Generate the source assignment; exit 1 when the lesson is invalid."""
+    from ..errors import LessonDefinitionError
+    from ..integrations.nbgrader_source import generate_source
+
+    try:
+        made = generate_source(
+            args.source, args.dest, name=args.name, mode=args.mode, points=args.points
+        )
+    except LessonDefinitionError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"wrote {made.notebook}")
+    print(f"wrote {made.lesson}")
+    for grade_id, points in made.grade_cells.items():
+        print(f"  grade cell {grade_id}: {points:g} points")
+    recorded = sorted(q for q, how in made.live_checking.items() if how == "recorded")
+    if recorded:
+        print(
+            "  answers to these graded questions are recorded, not checked live "
+            f"(their keys cannot be hidden otherwise): {', '.join(recorded)}"
+        )
+    return 0
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Print what the evidence earns per question and competency."""
+    from ..errors import LessonDefinitionError
+    from ..integrations.nbgrader import grade_report
+
+    try:
+        report = grade_report(args.key, evidence=Path(args.evidence))
+    except LessonDefinitionError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    earned, available = report.question_points()
+    data = {
+        "lesson": report.lesson_id,
+        "sessions": report.sessions,
+        "completed": report.completed,
+        "score": earned,
+        "max_score": available,
+        "questions": {q.id: q.points for q in report.questions.values()},
+        "mastery": {c.id: c.mastery for c in report.competencies.values()},
+        "discrepancies": report.discrepancies,
+        "problems": report.problems,
+    }
+    if args.json:
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{report.lesson_id}: {earned:g} / {available:g} points, {report.sessions} session(s)")
+    for cid, p in data["mastery"].items():  # type: ignore[attr-defined]
+        print(f"  mastery {cid}: {p:.2f}")
+    for line in report.discrepancies + report.problems:
+        print(f"  ! {line}")
+    return 0
