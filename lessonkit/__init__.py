@@ -7,6 +7,8 @@ so lessons load, validate, play and grade in a terminal, a test or a grader alik
 >>> lesson = lessonkit.load_lesson("lessons/loops/loops.lesson.yaml")  # doctest: +SKIP
 """
 
+from typing import Any
+
 from . import checks
 from .errors import (
     LessonDefinitionError,
@@ -41,7 +43,7 @@ from .session import LessonSession
 from .validate import lint
 
 
-def show(lesson: object, **kwargs: object) -> object:
+def show(lesson: Any, **kwargs: Any) -> Any:
     """Display a lesson player for ``lesson`` (a path or a :class:`Lesson`) in a notebook.
 
     A thin, lazy wrapper so that ``import lessonkit`` stays free of Jupyter imports; see

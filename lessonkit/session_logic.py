@@ -89,7 +89,7 @@ class RunContext:
 
     def total_score(self, *step_ids: str) -> float:
         """Points earned over the given steps."""
-        return sum(r.points for s in step_ids if (r := self._rec(s)) is not None)
+        return float(sum(r.points for s in step_ids if (r := self._rec(s)) is not None))
 
     def max_score(self, *step_ids: str) -> float:
         """Points available over the given steps (whether visited or not)."""

@@ -209,8 +209,12 @@ def test_practice_stops_early_on_mastery() -> None:
 
 
 def test_score_counts_questions_met() -> None:
-    out = play(LESSON, {"theme": "skip", "q2": ["4"]}, seed=1).to_json()
+    # One right answer leaves mastery of 'add' under 0.9, so the path goes through the drill,
+    # whose practice items are formative (no points).
+    script = {"theme": "skip", "q2": ["4"], "d1": ["0"], "d2": ["0"]}
+    out = play(LESSON, script, seed=1).to_json()
     assert out["completed"]
+    assert "drill" in out["path"]
     assert out["score"] == 1 and out["max_score"] == 1
 
 
