@@ -60,6 +60,8 @@ def time_limit(seconds: float) -> Iterator[None]:
     def stop(signum: int, frame: Any) -> None:
         raise TestTimeout
 
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # someone else's alarm (pytest-timeout...)
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
     try:
@@ -67,6 +69,8 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # re-arm it with what was left, so it still fires
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
 
 def _plain(value: Any) -> Any:

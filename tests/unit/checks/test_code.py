@@ -172,3 +172,20 @@ def test_hostile_return_values() -> None:
     spec = Code(name="f", tests=(CodeTest(expect=1),))
     result = check(spec, Weird)  # calling the class returns a hostile object
     assert not result.correct and result.details["tests"][0]["got"].startswith("<unprintable")
+
+
+def test_an_outer_alarm_survives_an_in_process_check() -> None:
+    import signal
+
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.4)
+        assert check(TOTAL, sum).correct
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < remaining <= 0.4
+        time.sleep(0.5)
+        assert fired == [signal.SIGALRM]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
