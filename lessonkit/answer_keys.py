@@ -33,7 +33,7 @@ from typing import Any
 
 from . import checks
 from .checks.result import CheckResult, jsonable
-from .model import Lesson, Question, Step
+from .model import Lesson, Question, Step, WrongAnswer
 
 __all__ = [
     "HASHED",
@@ -128,6 +128,7 @@ def _hash_spec(spec: checks.CheckSpec, salt: str) -> dict[str, Any] | None:
 
 def _hide(question: Question, salt: str) -> tuple[Question, str]:
     key = None if question.params or question.derived else _hash_spec(question.check, salt)
+    feedback = question.feedback
     if key is None:
         check: checks.CheckSpec = checks.Custom(checker=RECORDED)
         how = "recorded"
@@ -135,9 +136,27 @@ def _hide(question: Question, salt: str) -> tuple[Question, str]:
         display = _display_options(question.check)
         check = checks.Custom(checker=HASHED, answer={"salt": salt, **key, **display})
         how = "hashed"
+        # Known wrong answers are hashed too, so targeted feedback still works live.
+        feedback = dataclasses.replace(
+            feedback, wrong=tuple(_hashed_wrong(question.check, w, salt) for w in feedback.wrong)
+        )
     # The solution and any solution-revealing settings would print the key: drop them.
-    hidden = dataclasses.replace(question, check=check, solution="", show_solution_after=None)
+    hidden = dataclasses.replace(
+        question, check=check, feedback=feedback, solution="", show_solution_after=None
+    )
     return hidden, how
+
+
+def _hashed_wrong(spec: checks.CheckSpec, wrong: WrongAnswer, salt: str) -> WrongAnswer:
+    from .checks.grading import _with_answer
+
+    try:
+        as_key = _with_answer(spec, wrong.answer)
+    except (TypeError, ValueError):
+        as_key = None
+    hashed = _hash_spec(as_key, salt) if as_key is not None else None
+    answer = {"salt": salt, **hashed} if hashed else wrong.answer
+    return dataclasses.replace(wrong, answer=answer)
 
 
 def _display_options(spec: checks.CheckSpec) -> dict[str, Any]:

@@ -190,7 +190,14 @@ def _lesson_events(
                 # Deterministic statement ids: a duplicate line is the same event.
                 events[f"{event.registration}|{event.seq}"] = event
     problems.extend(str(w.message) for w in caught)
-    return sorted(events.values(), key=lambda e: (e.timestamp, e.registration, e.seq))
+    # Within a session the sequence number orders events (timestamps are the learner's to
+    # edit, and a forged answer must not slip in before real attempts); sessions follow
+    # each other by when they began.
+    began: dict[str, Any] = {}
+    for e in events.values():
+        if e.registration not in began or e.timestamp < began[e.registration]:
+            began[e.registration] = e.timestamp
+    return sorted(events.values(), key=lambda e: (began[e.registration], e.registration, e.seq))
 
 
 def _answers(events: Sequence[Event]) -> Iterable[tuple[Event, int, int]]:
