@@ -40,6 +40,7 @@ __all__ = [
     "RECORDED",
     "check_hashed",
     "check_recorded",
+    "display_spec",
     "hidden_questions",
     "student_copy",
 ]
@@ -130,7 +131,8 @@ def _hide(question: Question, salt: str) -> tuple[Question, str]:
     key = None if question.params or question.derived else _hash_spec(question.check, salt)
     feedback = question.feedback
     if key is None:
-        check: checks.CheckSpec = checks.Custom(checker=RECORDED)
+        display = _display_options(question.check)
+        check: checks.CheckSpec = checks.Custom(checker=RECORDED, answer=display)
         how = "recorded"
     else:
         display = _display_options(question.check)
@@ -160,15 +162,50 @@ def _hashed_wrong(spec: checks.CheckSpec, wrong: WrongAnswer, salt: str) -> Wron
 
 
 def _display_options(spec: checks.CheckSpec) -> dict[str, Any]:
-    """What the player needs to show the question (choice options, ordering items)."""
+    """What the player needs to show the question's input (never the key itself)."""
+    shown: dict[str, Any] = {"input": spec.type}
     if isinstance(spec, checks.Choice):
-        return {
-            "options": [{"value": o.value, "text": o.text} for o in spec.options],
-            "multiple": spec.multiple,
-        }
-    if isinstance(spec, checks.Ordering):
-        return {"items": sorted(spec.items)}
-    return {}
+        shown["options"] = [{"value": o.value, "text": o.text} for o in spec.options]
+        shown["multiple"] = spec.multiple
+    elif isinstance(spec, checks.Ordering):
+        shown["items"] = sorted(spec.items)
+    elif isinstance(spec, checks.Code):
+        shown["name"] = spec.name
+    elif isinstance(spec, checks.Numeric) and spec.units:
+        shown["units"] = spec.units
+    return shown
+
+
+def display_spec(spec: checks.CheckSpec) -> checks.CheckSpec:
+    """A stand-in spec of the original type for rendering a hidden question's input.
+
+    Its answer is a placeholder: it is for choosing and laying out the input only, never for
+    checking (the hidden question is checked by its ``lessonkit.*`` checker).
+    """
+    shown = getattr(spec, "answer", None)
+    if not isinstance(spec, checks.Custom) or not isinstance(shown, Mapping):
+        return spec
+    kind = shown.get("input")
+    if kind == "choice" and shown.get("options"):
+        options = tuple(
+            checks.Option(value=str(o.get("value")), text=str(o.get("text") or ""))
+            for o in shown["options"]
+        )
+        first = options[0].value
+        return checks.Choice(options=options, answer=(first,) if shown.get("multiple") else first)
+    if kind == "ordering" and shown.get("items"):
+        return checks.Ordering(items=tuple(str(i) for i in shown["items"]))
+    if kind == "code" and shown.get("name"):
+        return checks.Code(name=str(shown["name"]))
+    if kind == "numeric":
+        return checks.Numeric(answer=0, units=str(shown.get("units") or ""))
+    if kind == "expression":
+        return checks.Expression(answer="0")
+    if kind == "frame":
+        return checks.Frame(answer={})
+    if kind == "free":
+        return checks.FreeResponse()
+    return spec
 
 
 def hidden_questions(lesson: Lesson) -> list[Question]:

@@ -203,7 +203,7 @@ def _released_copy_holds_no_key(release: Path) -> None:
         assert question.check.type == "custom"
         shown = getattr(question.check, "answer", None) or {}
         # Only hashes and what the player must display (every option alike) are left.
-        assert set(shown) <= {"salt", "kind", "hashes", "options", "multiple", "items"} | {
+        assert set(shown) <= {"salt", "kind", "hashes", "options", "multiple", "items", "input"} | {
             "case_sensitive",
             "ignore_accents",
         }

@@ -156,3 +156,14 @@ def test_competency_points_scale(tmp_path: Path) -> None:
     )
     assert allornothing == (3.0 if report.competencies["compare"].mastered else 0.0)
     assert points(KEY, KEY, max_points=3, competency="nope", evidence=folder) == 0.0
+
+
+def test_hidden_questions_keep_their_input_kind() -> None:
+    from lessonkit import checks
+    from lessonkit.answer_keys import display_spec
+
+    copy, _ = student_copy(KEY, salt="s")
+    shown = {q.id: display_spec(q.check) for q in copy.questions()}
+    assert isinstance(shown["bigger"], checks.Choice)
+    assert [o.value for o in shown["bigger"].options] == ["2/3", "3/5", "4/7"]
+    assert isinstance(shown["third"], checks.Numeric)  # recorded, still a number input
