@@ -153,6 +153,7 @@ def regrade(
     )
     events = _lesson_events(key.id, statements, report.problems)
     report.sessions = len({e.registration for e in events})
+    report.discrepancies.extend(_gaps(events))
     report.completed = any(e.kind == "completed" for e in events)
     questions = {q.id: q for q in key.questions()}
     graded = [g for e in _answers(events) if (g := _recheck(e, questions, namespace, report))]
@@ -198,6 +199,19 @@ def _lesson_events(
         if e.registration not in began or e.timestamp < began[e.registration]:
             began[e.registration] = e.timestamp
     return sorted(events.values(), key=lambda e: (began[e.registration], e.registration, e.seq))
+
+
+def _gaps(events: Sequence[Event]) -> list[str]:
+    """Sessions whose sequence numbers have holes: events were removed from the evidence."""
+    seqs: dict[str, set[int]] = defaultdict(set)
+    for e in events:
+        seqs[e.registration].add(e.seq)
+    found = []
+    for registration, seen in seqs.items():
+        missing = max(seen) + 1 - len(seen)
+        if missing:
+            found.append(f"session {registration[:8]}: {missing} recorded event(s) are missing")
+    return found
 
 
 def _answers(events: Sequence[Event]) -> Iterable[tuple[Event, int, int]]:

@@ -167,3 +167,15 @@ def test_hidden_questions_keep_their_input_kind() -> None:
     assert isinstance(shown["bigger"], checks.Choice)
     assert [o.value for o in shown["bigger"].options] == ["2/3", "3/5", "4/7"]
     assert isinstance(shown["third"], checks.Numeric)  # recorded, still a number input
+
+
+def test_removed_events_are_reported() -> None:
+    session = run(KEY, {**RIGHT, "bigger": ["3/5", "2/3"]})
+    kept = [
+        event_to_statement(e)
+        for e in session.events
+        if not (e.kind == "answered" and e.data.get("attempt") == 1 and e.step_id == "bigger")
+    ]
+    report = regrade(KEY, kept)
+    assert any("missing" in d for d in report.discrepancies)
+    assert not regrade(KEY, statements(session)).discrepancies
