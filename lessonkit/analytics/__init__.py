@@ -1,0 +1,29 @@
+"""Class analytics: evidence from a store as pandas tables, plots and reports.
+
+Not imported by ``import lessonkit``; pandas is imported with this package and matplotlib only
+when a plot is drawn. Every function takes the statements frame of
+:func:`load_frame` (or :func:`lessonkit.evidence.statements_to_frame`). See ``docs/analytics.md``.
+"""
+
+from __future__ import annotations
+
+from .calibration import calibrate, first_attempt_sequences
+from .flags import flags
+from .frame import load_frame
+from .paths import branch_stats, common_paths
+from .privacy import pseudonymise_frame
+from .tables import class_mastery, step_stats, timeline, wrong_answers
+
+__all__ = [
+    "branch_stats",
+    "calibrate",
+    "class_mastery",
+    "common_paths",
+    "first_attempt_sequences",
+    "flags",
+    "load_frame",
+    "pseudonymise_frame",
+    "step_stats",
+    "timeline",
+    "wrong_answers",
+]

@@ -1,0 +1,40 @@
+"""Pseudonymised learner ids in analytics tables, the same pseudonyms as ``lessonkit export``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..commands.export import PSEUDONYM_HOME_PAGE, _pseudo_registration, pseudonym
+
+__all__ = ["PERSONAL_DATA_NOTE", "pseudonymise_frame"]
+
+PERSONAL_DATA_NOTE = (
+    "Contains per-learner evidence: learner ids ({ids}), answer texts as typed (free text may "
+    "include anything a learner wrote), timestamps and time spent per step, hints used, and "
+    "estimated mastery. No display names."
+)
+"""What a report holds; ``{ids}`` says whether learner ids are real or pseudonymised."""
+
+
+def pseudonymise_frame(frame: Any, salt: bytes | str) -> Any:
+    """A copy of ``frame`` whose ``learner`` ids are the salted HMAC-SHA256 pseudonyms of
+    :func:`lessonkit.commands.export.pseudonym` (so they match ``lessonkit export
+    --pseudonymise`` with the same salt) and whose registrations are export's salted UUIDs."""
+    import pandas as pd
+
+    key = salt.encode() if isinstance(salt, str) else salt
+    if not key:
+        raise ValueError("pseudonymising needs a non-empty secret salt")
+    out = frame.copy()
+    pairs = out[["learner_home", "learner"]].drop_duplicates()
+    mapping = {
+        (home, name): pseudonym(key, "" if pd.isna(home) else str(home), str(name))
+        for home, name in pairs.itertuples(index=False)
+        if not pd.isna(name)
+    }
+    keys = list(zip(out["learner_home"], out["learner"], strict=True))
+    out["learner"] = pd.array([mapping.get(k) for k in keys], dtype="str")
+    out["learner_home"] = PSEUDONYM_HOME_PAGE
+    regs = {r: _pseudo_registration(key, str(r)) for r in out["registration"].dropna().unique()}
+    out["registration"] = pd.array(out["registration"].map(regs), dtype="str")
+    return out
