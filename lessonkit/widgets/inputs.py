@@ -9,7 +9,6 @@ among the options, too long, or empty.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -40,7 +39,6 @@ class AnswerInput:
     """A question's input: ``widget`` to display, ``response()`` to read it."""
 
     widget: w.Widget
-    on_submit: Callable[[], None] | None = None
 
     def response(self) -> Any:
         """The learner's answer, validated; raises :class:`InvalidResponse`."""
@@ -100,14 +98,13 @@ class MultiChoice(AnswerInput):
 
 
 class ShortText(AnswerInput):
-    """A one-line answer: numeric, text, expression (Enter submits)."""
+    """A one-line answer: numeric, text, expression (Tab reaches Check)."""
 
     def __init__(self, placeholder: str) -> None:
         self.widget = w.Text(
             value="", placeholder=placeholder, description="Your answer", continuous_update=False
         )
         self.widget.add_class("lk-input")
-        self.widget.on_submit(lambda _: self.on_submit() if self.on_submit else None)
 
     def response(self) -> Any:
         text = self.widget.value
@@ -204,7 +201,6 @@ class FrameInput(AnswerInput):
         self.namespace = namespace
         self.widget = w.Text(value="df", description="Variable name", continuous_update=False)
         self.widget.add_class("lk-input")
-        self.widget.on_submit(lambda _: self.on_submit() if self.on_submit else None)
 
     def response(self) -> Any:
         name = str(self.widget.value).strip()

@@ -41,7 +41,6 @@ def render(player: Any, view: Any) -> None:
             seed=seed,
             namespace=player.session.namespace,
         )
-        player.input.on_submit = player.check
         player.answer.children = [player.input.widget]
         if view.record.correct or not view.can_submit:
             player.input.set_disabled(True)
