@@ -8,6 +8,7 @@ when a plot is drawn. Every function takes the statements frame of
 from __future__ import annotations
 
 from .calibration import calibrate, first_attempt_sequences
+from .filters import select
 from .flags import flags
 from .frame import load_frame
 from .paths import branch_stats, common_paths
@@ -23,6 +24,7 @@ __all__ = [
     "flags",
     "load_frame",
     "pseudonymise_frame",
+    "select",
     "step_stats",
     "timeline",
     "wrong_answers",
