@@ -16,8 +16,9 @@ who the learner is (see :func:`lessonkit.identity.resolve_learner`) from, in ord
 
 A cookie is not authentication: it only keeps the same browser on the same anonymous record.
 
-The hook also records, in the notebook's metadata, whether ``?theme=`` was given; without it
-the template follows the browser's ``prefers-color-scheme``.
+The hook also records, in the notebook's metadata, whether ``?theme=`` was given (without it
+the template follows the browser's ``prefers-color-scheme``) and the page's XSRF token, which
+the template uses to shut the page's kernel down when the page goes away.
 """
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     """
     meta = notebook.metadata.setdefault("lessonkit", {})
     meta["theme"] = "fixed" if handler.get_argument("theme", None) else "auto"
+    # The page shuts its kernel down when it goes away (Voilà's own request lacks the XSRF
+    # token and is refused); a reload then resumes at once instead of waiting for a lock.
+    token = handler.xsrf_token
+    meta["xsrf"] = token.decode("ascii") if isinstance(token, bytes) else str(token)
     if os.environ.get("LESSONKIT_LEARNER") or os.environ.get("JUPYTERHUB_USER"):
         return notebook
     learner = _valid_id(handler.get_cookie(COOKIE))

@@ -152,9 +152,8 @@ class Ordering(AnswerInput):
         last = len(self.order) - 1
         for i, item in enumerate(self.order):
             text = plain(item)
-            up = w.Button(icon="arrow-up", tooltip=f"Move up: {text}", disabled=i == 0)
-            down = w.Button(icon="arrow-down", tooltip=f"Move down: {text}", disabled=i == last)
-            up.description, down.description = "↑", "↓"
+            up = w.Button(description="Up", tooltip=f"Move up: {text}", disabled=i == 0)
+            down = w.Button(description="Down", tooltip=f"Move down: {text}", disabled=i == last)
             up.on_click(lambda _, i=i: self.move(i, -1))
             down.on_click(lambda _, i=i: self.move(i, +1))
             label = w.HTML(f"{i + 1}. {_escape(text)}")

@@ -101,7 +101,7 @@ class ProgressPanel(w.VBox):
         self.learner = learner if isinstance(learner, LearnerRef) else resolve_learner(learner)
         self.lessons = {lesson.id: lesson for lesson in lessons}
         self.content = w.HTML()
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button = w.Button(description="Refresh")
         self.refresh_button.on_click(lambda _: self.refresh())
         super().__init__([w.HTML(player_css()), self.content, self.refresh_button])
         self.add_class("lk-player")

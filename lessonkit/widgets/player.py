@@ -70,27 +70,24 @@ class LessonPlayer(w.VBox):
         self.style = w.HTML(player_css())
         self.header = w.HTML()
         self.route = w.HTML()
-        self.title = w.HTML(tabbable=False)  # receives focus after a move
+        self.title = w.HTML()
         self.body = w.HTMLMath()
         self.body.add_class("lk-body")
         self.options = w.VBox()
         self.options.add_class("lk-options")
         self.answer = w.VBox()
         self.status = w.HTML()
-        self.feedback = w.HTMLMath(tabbable=False)  # focusable by script, not a tab stop
-        self.feedback.add_class("lk-feedback")
-        self.feedback.add_class("lk-live")
-        self.hints = w.HTMLMath(tabbable=False)
-        self.hints.add_class("lk-hints")
+        self.feedback = w.HTMLMath()
+        self.hints = w.HTMLMath()
         self.solution = w.HTMLMath()
         self.summary = w.HTMLMath()
         self.mastery = w.HTML()
 
-        self.back_button = self._button("Back", "arrow-left", "Go back to the previous step")
-        self.hint_button = self._button("Hint", "lightbulb-o", "Show a hint")
-        self.check_button = self._button("Check", "check", "Check your answer", "primary")
-        self.next_button = self._button("Continue", "arrow-right", "Go to the next step")
-        self.restart_button = self._button("Restart lesson", "refresh", "Start the lesson again")
+        self.back_button = self._button("Back", "Go back to the previous step")
+        self.hint_button = self._button("Hint", "Show a hint")
+        self.check_button = self._button("Check", "Check your answer", "primary")
+        self.next_button = self._button("Continue", "Go to the next step")
+        self.restart_button = self._button("Restart lesson", "Start the lesson again")
         self.back_button.on_click(lambda _: self.back())
         self.hint_button.on_click(lambda _: self.hint())
         self.check_button.on_click(lambda _: self.check())
@@ -106,19 +103,24 @@ class LessonPlayer(w.VBox):
             ]
         )
         self.controls.add_class("lk-controls")
+        # HTML views focus an inner element that cannot take focus, so focus goes to boxes
+        # around them; the Voilà template makes those focusable by script (tabindex -1).
+        self.title_box = _focus_box(self.title, "lk-title")
+        self.feedback_box = _focus_box(self.feedback, "lk-feedback", "lk-live")
+        self.hints_box = _focus_box(self.hints, "lk-hints")
         super().__init__(
             [
                 self.style,
                 self.header,
                 self.route,
-                self.title,
+                self.title_box,
                 self.body,
                 self.options,
                 self.answer,
                 self.status,
                 self.controls,
-                self.feedback,
-                self.hints,
+                self.feedback_box,
+                self.hints_box,
                 self.solution,
                 self.summary,
                 self.mastery,
@@ -130,10 +132,10 @@ class LessonPlayer(w.VBox):
         self.refresh()
 
     @staticmethod
-    def _button(label: str, icon: str, tooltip: str, style: str = "") -> w.Button:
+    def _button(label: str, tooltip: str, style: str = "") -> w.Button:
+        # No icon: an icon font's glyph would become part of the button's accessible name.
         button = w.Button(
             description=label,
-            icon=icon,
             tooltip=tooltip,
             button_style=style,
             layout=w.Layout(width="auto"),
@@ -186,7 +188,7 @@ class LessonPlayer(w.VBox):
             f"<div class='lk-msg lk-{kind}' data-kind='{kind}'>{head}{message}</div>"
         )
         if focus:
-            self.feedback.focus()
+            self.feedback_box.focus()
 
     def update_question_controls(self, view: Any) -> None:
         """Buttons, attempts, hints and solution for the current question."""
@@ -274,7 +276,7 @@ class LessonPlayer(w.VBox):
         except SessionStateError:
             return
         self.update_question_controls(self.session.current)
-        self.hints.focus()
+        self.hints_box.focus()
 
     def choose(self, value: str) -> None:
         """Pick an option of the current choice step (validated by the session)."""
@@ -327,7 +329,14 @@ class LessonPlayer(w.VBox):
             if adaptive and not self.session.finished
             else ""
         )
-        self.title.focus()
+        self.title_box.focus()
+
+
+def _focus_box(widget: w.Widget, *classes: str) -> w.Box:
+    box = w.Box([widget], layout=w.Layout(display="block"))
+    for name in classes:
+        box.add_class(name)
+    return box
 
 
 def _echo(response: Any) -> str:

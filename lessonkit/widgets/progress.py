@@ -42,15 +42,17 @@ def position_html(session: Any) -> str:
     left = 0 if session.finished else steps_left(lesson, current)
     total = done + 1 + left
     where = "Lesson complete" if session.finished else f"Step {done + 1} of about {total}"
-    cells = ["<li class='lk-done'></li>"] * done
-    cells.append("<li class='lk-done'></li>" if session.finished else "<li class='lk-now'></li>")
-    cells += ["<li></li>"] * left
+    cells = ["<span class='lk-done'></span>"] * done
+    cells.append(
+        "<span class='lk-done'></span>" if session.finished else "<span class='lk-now'></span>"
+    )
+    cells += ["<span></span>"] * left
     return (
         f"<div class='lk-header'><p class='lk-lesson-title'>{escape(lesson.title)}</p>"
         f"<span class='lk-position'>{where}</span>"
-        f"<ol class='lk-track' role='progressbar' aria-label='Lesson progress' "
+        f"<div class='lk-track' role='progressbar' aria-label='Lesson progress' "
         f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done + 1}' "
-        f"aria-valuetext='{where}'>{''.join(cells)}</ol></div>"
+        f"aria-valuetext='{where}'>{''.join(cells)}</div></div>"
     )
 
 

@@ -8,6 +8,7 @@ both themes.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 __all__ = ["player_css"]
@@ -43,10 +44,11 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-lesson-title { font-size: .85rem; letter-spacing: .04em; text-transform: uppercase;
   color: var(--lk-muted); margin: 0; }
 .lk-player .lk-position { font-size: .85rem; color: var(--lk-muted); }
-.lk-player .lk-track { display: flex; gap: 4px; margin: .35rem 0 0; padding: 0; list-style: none; }
-.lk-player .lk-track li { flex: 1; height: 6px; border-radius: 3px; background: var(--lk-subtle); }
-.lk-player .lk-track li.lk-done { background: var(--lk-accent); }
-.lk-player .lk-track li.lk-now { background: var(--lk-accent); opacity: .55; }
+.lk-player .lk-track { display: flex; gap: 4px; margin: .35rem 0 0; }
+.lk-player .lk-track span { flex: 1; height: 6px; border-radius: 3px;
+  background: var(--lk-subtle); }
+.lk-player .lk-track span.lk-done { background: var(--lk-accent); }
+.lk-player .lk-track span.lk-now { background: var(--lk-accent); opacity: .55; }
 .lk-player .lk-step-title { font-size: 1.5rem; line-height: 1.25; margin: 1rem 0 .5rem;
   color: var(--lk-fg); }
 .lk-player .lk-body p { margin: .6rem 0; }
@@ -57,7 +59,7 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-body img { max-width: 100%; height: auto; }
 .lk-player code { font-family: var(--jp-code-font-family, ui-monospace, monospace);
   font-size: .92em; background: var(--lk-subtle); padding: .05em .3em; border-radius: 4px; }
-.lk-player .lk-code { background: var(--lk-code-bg, var(--lk-subtle));
+.lk-player .lk-code { background: var(--lk-code-bg, #eef1f4);
   color: var(--lk-code-fg, inherit); border-radius: 6px; margin: .75rem 0;
   overflow-x: auto; }
 .lk-player .lk-code pre { margin: 0; padding: .75rem 1rem; line-height: 1.45; }
@@ -92,7 +94,7 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-code-editor textarea { font-family: var(--jp-code-font-family, monospace);
   font-size: .92rem; min-height: 10rem; line-height: 1.45; }
 .lk-player .lk-order-row { align-items: center; gap: .4rem; }
-.lk-player .lk-order-row .jupyter-button { width: 2.5rem; }
+.lk-player .lk-order-row .jupyter-button { width: auto; }
 .lk-player .lk-mastery { margin: .5rem 0; }
 .lk-player .lk-bar-label { display: flex; justify-content: space-between; font-size: .9rem; }
 .lk-player .lk-bar { height: 8px; border-radius: 4px; background: var(--lk-subtle);
@@ -114,15 +116,23 @@ def player_css() -> str:
     """The stylesheet as a ``<style>`` element (player rules plus Pygments colours)."""
     from pygments.formatters import HtmlFormatter
 
-    light = HtmlFormatter(style="default").get_style_defs(".lk-player .lk-code")
-    dark = HtmlFormatter(style="monokai").get_style_defs(
-        [
-            "body.theme-dark .lk-player .lk-code",
-            'body[data-jp-theme-light="false"] .lk-player .lk-code',
-        ]
+    light = _readable(
+        HtmlFormatter(style="default").get_style_defs(".lk-player .lk-code"), LIGHT_CODE_BG
+    )
+    dark = _readable(
+        HtmlFormatter(style="monokai").get_style_defs(
+            [
+                "body.theme-dark .lk-player .lk-code",
+                'body[data-jp-theme-light="false"] .lk-player .lk-code',
+            ]
+        ),
+        DARK_CODE_BG,
     )
     # Pygments themes paint their own background; the player's panel colour is used instead.
-    auto = HtmlFormatter(style="monokai").get_style_defs("body.lk-auto .lk-player .lk-code")
+    auto = _readable(
+        HtmlFormatter(style="monokai").get_style_defs("body.lk-auto .lk-player .lk-code"),
+        DARK_CODE_BG,
+    )
     rules = [
         _CSS.replace("%(dark)s", _DARK),
         _strip_backgrounds(light),
@@ -130,6 +140,48 @@ def player_css() -> str:
         "@media (prefers-color-scheme: dark) {\n" + _strip_backgrounds(auto) + "\n}",
     ]
     return "<style>" + "\n".join(rules) + "</style>"
+
+
+LIGHT_CODE_BG = "#eef1f4"
+DARK_CODE_BG = "#1b1d23"
+_HEX = re.compile(r"(?<![-\w])color: #([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _rgb(hex_text: str) -> tuple[float, float, float]:
+    text = hex_text.lstrip("#")
+    if len(text) == 3:
+        text = "".join(ch * 2 for ch in text)
+    return tuple(int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _readable(css: str, background: str, target: float = 4.8) -> str:
+    """Pygments colours nudged towards black or white until they meet WCAG AA on
+    ``background`` (some stock styles use light greens and greys that do not)."""
+    bg = _rgb(background)
+    toward = 0.0 if _luminance(bg) > 0.5 else 1.0
+
+    def fix(match: re.Match[str]) -> str:
+        rgb = _rgb(match.group(1))
+        for _ in range(40):
+            if _contrast(rgb, bg) >= target:
+                break
+            rgb = tuple(c + (toward - c) * 0.1 for c in rgb)  # type: ignore[assignment]
+        return "color: #" + "".join(f"{round(c * 255):02x}" for c in rgb)
+
+    return _HEX.sub(fix, css)
 
 
 def _strip_backgrounds(css: str) -> str:

@@ -71,6 +71,7 @@ class VoilaServer:
         self.lessonkit = lessonkit
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
+        self._out: Any = None
 
     @property
     def url(self) -> str:
@@ -101,7 +102,8 @@ class VoilaServer:
         ]
 
     def __enter__(self) -> VoilaServer:
-        out: Any = open(self.log, "wb") if self.log else subprocess.DEVNULL
+        self._out = open(self.log, "wb") if self.log else None
+        out: Any = self._out or subprocess.DEVNULL
         self.proc = subprocess.Popen(
             self.command(),
             env=self.env,
@@ -122,6 +124,14 @@ class VoilaServer:
 
     def stop(self) -> None:
         """Stop the server and the kernels it started (its process group)."""
+        try:
+            self._stop()
+        finally:
+            if self._out is not None:
+                self._out.close()
+                self._out = None
+
+    def _stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
