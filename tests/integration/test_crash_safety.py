@@ -39,9 +39,18 @@ def kill_rounds(zygote: Zygote, url: str, rounds: int, rng: random.Random) -> di
         learner = LEARNERS[number % len(LEARNERS)]
         start = max(acked[learner], default=-1) + 1
         zygote.send(f"write {url} {registration_of(learner)} {learner} {start} 100000")
-        kind, pid_text = zygote.read_line().split()
-        assert kind == "child"
-        pid = int(pid_text)
+        early: list[int] = []
+        while True:
+            words = zygote.read_line().split()
+            # The child may acknowledge its first writes before the zygote reports its pid;
+            # earlier children are reaped already, so these acks are this child's.
+            if words[0] == "ack":
+                early.append(int(words[2]))
+                continue
+            assert words[0] == "child", words
+            pid = int(words[1])
+            break
+        acked[learner].update(early)
         if rng.random() < 0.2:  # maybe still opening the store
             time.sleep(rng.uniform(0, 0.01))
         else:  # in the middle of writing
