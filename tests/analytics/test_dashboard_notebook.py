@@ -37,7 +37,8 @@ def test_dashboard_executes(sim_class: Any, monkeypatch: pytest.MonkeyPatch) -> 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
         nb,
-        timeout=60,
+        timeout=20,
+        shutdown_kernel="immediate",
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
