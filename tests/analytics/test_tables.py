@@ -187,3 +187,16 @@ def test_simulated_flags_agree_with_hidden_knowledge(sim_class: Any, sim_frame: 
     assert sum(lacking) / len(lacking) > 2 * sum(everyone) / len(everyone)
     for name in table.index[table["flag"] == "ready"]:
         assert index[name].known and all(index[name].known.values()), name
+
+
+def test_import_lessonkit_does_not_load_analytics() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lessonkit; "
+        "print(any(m.startswith(('lessonkit.analytics', 'pandas', 'matplotlib')) "
+        "for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
