@@ -94,7 +94,7 @@ def build_command(args: argparse.Namespace, notebook: Path, config_dir: Path) ->
         str(notebook),
         "--template=lessonkit",
         f"--theme={args.theme}",
-        f"--Voila.config_file_paths={[str(config_dir)]!r}",
+        f"--Voila.config_file_paths={config_dir}",
     ]
     if args.port:
         cmd.append(f"--port={args.port}")
