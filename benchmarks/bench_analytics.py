@@ -25,7 +25,7 @@ from timing import per_call
 from lessonkit.analytics import calibrate, class_mastery, first_attempt_sequences, step_stats
 from lessonkit.analytics.frame import statements_frame
 from lessonkit.analytics.synthetic import bkt_statements
-from lessonkit.model import MasteryParams
+from lessonkit.lesson.model import MasteryParams
 from lessonkit.policies.mastery import bkt_update, p_correct
 
 TRUTH = {

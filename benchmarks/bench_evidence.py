@@ -32,10 +32,10 @@ from typing import Any
 
 from timing import per_call
 
-from lessonkit.events import LearnerRef
 from lessonkit.evidence import statement_id, statements_to_frame
-from lessonkit.store import JsonlStore, open_store
-from lessonkit.store.jsonl import SCHEMA_VERSION
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.stores import JsonlStore, open_store
+from lessonkit.evidence.stores.jsonl import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integration"))

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from timing import per_call
 
-from lessonkit.loader import check_source
+from lessonkit.lesson.loader import check_source
 
 
 def big_lesson_text(steps: int = 500) -> str:

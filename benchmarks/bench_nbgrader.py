@@ -74,7 +74,7 @@ def _plain_notebook(path: Path) -> None:
 
 def _learner_evidence(folder: Path, lesson_file: Path) -> None:
     import lessonkit as lk
-    from lessonkit.store import JsonlStore
+    from lessonkit.evidence.stores import JsonlStore
 
     with JsonlStore(folder) as store:
         session = lk.LessonSession(lk.load_lesson(lesson_file), learner="s", store=store)

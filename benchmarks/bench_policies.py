@@ -21,11 +21,11 @@ from timing import per_call
 import lessonkit as lk
 from lessonkit.checks import Choice, Numeric
 from lessonkit.checks.dispatch import check
-from lessonkit.model import MasteryParams
+from lessonkit.evidence.stores.memory import MemoryStore
+from lessonkit.lesson.model import MasteryParams
 from lessonkit.policies.mastery import MasteryTracker
 from lessonkit.policies.selection import select_item
-from lessonkit.policies.simulate import LearnerModel, SimulatedLearner, simulate
-from lessonkit.store.memory import MemoryStore
+from lessonkit.simulation import LearnerModel, SimulatedLearner, simulate
 
 COMPS = (
     lk.Competency(id="c0", mastery=MasteryParams(prior=0.2, learn=0.2, guess=0.2, slip=0.1)),

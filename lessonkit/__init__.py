@@ -10,6 +10,8 @@ so lessons load, validate, play and grade in a terminal, a test or a grader alik
 from typing import Any
 
 from . import checks
+from .engine.play import play
+from .engine.session import LessonSession
 from .errors import (
     LessonDefinitionError,
     LessonkitError,
@@ -18,8 +20,8 @@ from .errors import (
     SessionStateError,
     StorageError,
 )
-from .loader import check_file, load_lesson, loads_lesson, save_lesson
-from .model import (
+from .lesson.loader import check_file, load_lesson, loads_lesson, save_lesson
+from .lesson.model import (
     Branch,
     Choice,
     ChoiceOption,
@@ -38,9 +40,7 @@ from .model import (
     Step,
     WrongAnswer,
 )
-from .play import play
-from .session import LessonSession
-from .validate import lint
+from .lesson.validate import lint
 
 
 def show(lesson: Any, **kwargs: Any) -> Any:

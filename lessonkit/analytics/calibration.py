@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Lesson, MasteryParams
+from ..lesson.model import Lesson, MasteryParams
 from ..policies.fitting import fit_bkt
 from .tables import answers
 

@@ -54,7 +54,7 @@ def load_frame(
             frame = frame[frame["learner"] == learner]
         return frame.reset_index(drop=True)
     if isinstance(source, str | os.PathLike):
-        from ..store import open_store
+        from ..evidence.stores import open_store
 
         with open_store(source, create=False) as store:
             return statements_frame(store.read(learner=learner, lesson=lesson))

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..events import Event, LearnerRef
+from ..evidence.events import Event, LearnerRef
 from ..evidence.statements import event_to_statement
-from ..model import MasteryParams
+from ..lesson.model import MasteryParams
 from ..policies.mastery import bkt_update
 
 __all__ = ["bkt_statements"]

@@ -8,11 +8,7 @@ logic (variants, targeted feedback, attempt schedule, solution). Both always ret
 that family is checked.
 """
 
-from .custom import register_checker
-from .dispatch import CheckerWarning, check
-from .grading import grade
-from .result import CheckResult
-from .specs import (
+from ..lesson.specs import (
     SPEC_TYPES,
     CheckSpec,
     Choice,
@@ -27,6 +23,10 @@ from .specs import (
     Ordering,
     Text,
 )
+from .custom import register_checker
+from .dispatch import CheckerWarning, check
+from .result import CheckResult
+from .scoring import grade
 
 __all__ = [
     "SPEC_TYPES",

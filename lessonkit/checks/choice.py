@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..lesson.specs import Choice, Option
 from .result import CheckResult, make_result, not_understood
-from .specs import Choice, Option
 
 __all__ = ["check_spec"]
 

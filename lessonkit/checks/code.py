@@ -20,10 +20,10 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+from ..lesson.specs import Code, CodeTest
 from ._runner import run_tests, safe_repr
 from .result import CheckResult, make_result, not_understood
 from .sandbox import run_source
-from .specs import Code, CodeTest
 
 __all__ = ["check_spec"]
 

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import PluginError
+from ..lesson.specs import Custom
 from .dispatch import COULD_NOT_CHECK, CheckerWarning
 from .result import CheckResult, make_result, not_understood
-from .specs import Custom
 
 __all__ = ["ENTRY_POINT_GROUP", "check_spec", "load_checker", "register_checker"]
 

@@ -12,8 +12,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from ..lesson.specs import CheckSpec
 from .result import CheckResult, not_understood
-from .specs import CheckSpec
 
 __all__ = ["CheckerWarning", "check"]
 

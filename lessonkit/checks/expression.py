@@ -19,9 +19,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ..lesson.specs import Expression
 from ._runner import TestTimeout, time_limit
 from .result import CheckResult, make_result, not_understood
-from .specs import Expression
 
 __all__ = ["check_spec", "parse"]
 

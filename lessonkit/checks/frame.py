@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..lesson.specs import Frame
 from .result import CheckResult, jsonable, make_result, not_understood, safe_repr
-from .specs import Frame
 
 __all__ = ["check_spec"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..lesson.specs import FreeResponse
 from .result import CheckResult, make_result, not_understood
-from .specs import FreeResponse
 
 __all__ = ["check_spec"]
 

@@ -22,8 +22,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..lesson.specs import Numeric
 from .result import CheckResult, make_result, not_understood
-from .specs import Numeric
 
 __all__ = ["check_spec", "parse_number"]
 

@@ -12,8 +12,8 @@ import bisect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..lesson.specs import Ordering
 from .result import CheckResult, make_result, not_understood
-from .specs import Ordering
 
 __all__ = ["check_spec", "longest_increasing"]
 

@@ -15,8 +15,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from ..lesson.specs import Text
 from .result import CheckResult, make_result, not_understood
-from .specs import Text
 
 __all__ = ["check_spec", "normalise"]
 

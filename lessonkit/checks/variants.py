@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LessonDefinitionError
-from .specs import CheckSpec, Code, Custom, Frame, Numeric
+from ..lesson.specs import CheckSpec, Code, Custom, Frame, Numeric
 
 if TYPE_CHECKING:
-    from ..model import Question
+    from ..lesson.model import Question
 
 __all__ = ["draw", "evaluate", "format_value", "render", "variant_seed"]
 

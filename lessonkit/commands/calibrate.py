@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 
 from ..errors import LessonDefinitionError, StorageError
-from ..model import MasteryParams
+from ..lesson.model import MasteryParams
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     """Calibrate; 0 written, 1 unreadable store or lesson, or no evidence to fit."""
     from ..analytics.calibration import calibrate
     from ..analytics.frame import load_frame
-    from ..loader import load_lesson, save_lesson
+    from ..lesson.loader import load_lesson, save_lesson
 
     try:
         lesson = load_lesson(args.lesson)

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.salt and not args.pseudonymise:
         print("lessonkit: error: --salt is only used with --pseudonymise", file=sys.stderr)
         return 2
-    from ..store import open_store
+    from ..evidence.stores import open_store
 
     try:
         with open_store(args.store, create=False) as store:

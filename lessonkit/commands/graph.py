@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import LessonDefinitionError
-from ..loader import load_lesson
+from ..lesson.loader import load_lesson
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the graph; exit 1 when the lesson does not load."""
-    from ..policies.graph import to_dot, to_mermaid
+    from ..lesson.graph import to_dot, to_mermaid
 
     try:
         lesson = load_lesson(args.lesson)

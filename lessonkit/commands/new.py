@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..scaffold import new_lesson
+from ..lesson.scaffold import new_lesson
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

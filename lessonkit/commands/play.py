@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
+from ..engine.play import load_script, play
 from ..errors import LessonDefinitionError
-from ..loader import load_lesson
-from ..play import load_script, play
+from ..lesson.loader import load_lesson
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     script = load_script(args.responses)
     store = None
     if args.store:
-        from ..store import open_store
+        from ..evidence.stores import open_store
 
         store = open_store(args.store)
     try:

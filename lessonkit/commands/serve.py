@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _cache_dir() -> Path:
-    from ..identity import user_data_dir
+    from ..evidence.identity import user_data_dir
 
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     root = Path(base) / "lessonkit" if os.name != "nt" else user_data_dir() / "cache"
@@ -78,7 +78,7 @@ def resolve_notebook(target: str, cache: Path | None = None) -> Path:
         return path
     if not path.name.endswith((".yaml", ".yml", ".json")):
         raise LessonDefinitionError(f"{target}: expected a .ipynb or .lesson.yaml file")
-    from ..loader import load_lesson
+    from ..lesson.loader import load_lesson
 
     load_lesson(path)  # fail here, with file:line:col, rather than in the page
     key = hashlib.sha256(str(path).encode()).hexdigest()[:12]

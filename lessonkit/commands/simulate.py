@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..errors import LessonDefinitionError
-from ..loader import load_lesson
+from ..lesson.loader import load_lesson
 
 
 def _positive(text: str) -> int:
@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate; exit 0 when the run finished (whatever it found), 1 for a broken lesson."""
-    from ..policies.simulate import LearnerModel, UnanswerableError, simulate
+    from ..simulation import LearnerModel, UnanswerableError, simulate
 
     try:
         lesson = load_lesson(args.lesson)

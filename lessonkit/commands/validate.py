@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..loader import LESSON_SUFFIXES, check_file
+from ..lesson.loader import LESSON_SUFFIXES, check_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

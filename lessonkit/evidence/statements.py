@@ -1,7 +1,7 @@
 """Events as xAPI 1.0.3 statements, and back.
 
-:func:`event_to_statement` maps one :class:`~lessonkit.events.Event` to one statement (a plain
-``dict`` ready for ``json.dumps`` or an LRS). The mapping, kind by kind:
+:func:`event_to_statement` maps one :class:`~lessonkit.evidence.events.Event` to one
+statement (a plain ``dict`` ready for ``json.dumps`` or an LRS). The mapping, kind by kind:
 
 ===============  =====================================  ==============================
 event kind       verb                                   object
@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
-from ..events import Event, LearnerRef
+from .events import Event, LearnerRef
 
 __all__ = [
     "ACTIVITY_TYPES",

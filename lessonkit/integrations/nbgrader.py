@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..grading import GradeReport, regrade
-from ..model import Lesson
+from ..lesson.model import Lesson
 
 __all__ = ["EVIDENCE_DIR", "grading", "player", "points"]
 
@@ -50,7 +50,7 @@ def player(lesson: str | os.PathLike[str] | Lesson, *, evidence: str = EVIDENCE_
 
 
 def _key_lesson(lesson: str | os.PathLike[str] | Lesson, answer_key: str | Lesson | None) -> Lesson:
-    from ..loader import load_lesson, loads_lesson
+    from ..lesson.loader import load_lesson, loads_lesson
 
     if isinstance(answer_key, Lesson):
         return answer_key
@@ -62,7 +62,7 @@ def _key_lesson(lesson: str | os.PathLike[str] | Lesson, answer_key: str | Lesso
 def _read_evidence(folder: Path, lesson_id: str) -> Iterable[Mapping[str, Any]]:
     if not folder.is_dir():
         return []
-    from ..store import JsonlStore
+    from ..evidence.stores import JsonlStore
 
     with JsonlStore(folder, create=False) as store:
         return list(store.read(lesson=lesson_id))

@@ -4,7 +4,7 @@ The generated folder holds two files, ready for ``nbgrader generate_assignment``
 
 ``<name>.lesson.yaml``
     The student copy of the lesson: graded questions' keys hashed or removed
-    (:mod:`lessonkit.answer_keys`).
+    (:mod:`lessonkit.grading.keys`).
 ``<name>.ipynb``
     A notebook with locked cells (nbgrader cell metadata, schema v3): an introduction, the
     player, and autograder grade cells. Each grade cell carries the full answer key between
@@ -24,11 +24,11 @@ from typing import Any, Literal
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..answer_keys import hidden_questions, student_copy
 from ..errors import LessonDefinitionError
-from ..loader import load_lesson, save_lesson
-from ..model import Lesson
-from ..serialize import lesson_to_data
+from ..grading.keys import hidden_questions, student_copy
+from ..lesson.loader import load_lesson, save_lesson
+from ..lesson.model import Lesson
+from ..lesson.serialize import lesson_to_data
 from .nbgrader import EVIDENCE_DIR
 
 __all__ = ["GeneratedAssignment", "generate_source", "lesson_of_notebook"]

@@ -3,7 +3,7 @@
 Identity in Voilà
 -----------------
 Each page load starts a fresh kernel, which inherits the server's environment. The kernel learns
-who the learner is (see :func:`lessonkit.identity.resolve_learner`) from, in order:
+who the learner is (see :func:`lessonkit.evidence.identity.resolve_learner`) from, in order:
 
 1. ``LESSONKIT_LEARNER`` or ``JUPYTERHUB_USER`` in the server's environment (a per-user server
    started by JupyterHub has the latter) — then nothing else is needed;

@@ -41,7 +41,7 @@ Value: TypeAlias = "bool | int | float | str | tuple[Value, ...] | None"
 
 
 class ConditionContext(Protocol):
-    """What a condition can read; :class:`~lessonkit.session.LessonSession` provides one.
+    """What a condition can read; :class:`~lessonkit.engine.session.LessonSession` provides one.
 
     Attributes describe the step just left; methods answer about any step or competency and must
     return the "nothing yet" value (0, ``False``, the prior) for steps never answered.

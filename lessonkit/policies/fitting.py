@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..model import MasteryParams
+from ..lesson.model import MasteryParams
 
 if TYPE_CHECKING:
     import numpy as np

@@ -11,7 +11,7 @@ forget (``forget``) before the next opportunity. With ``p`` the current P(known)
 
 Each observation costs a handful of float operations: O(1) per answer, whatever the history.
 
->>> from lessonkit.model import MasteryParams
+>>> from lessonkit.lesson.model import MasteryParams
 >>> params = MasteryParams(prior=0.5, learn=0.1, guess=0.2, slip=0.1)
 >>> round(bkt_update(0.5, True, params), 4)
 0.8364
@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..model import MasteryParams
+from ..lesson.model import MasteryParams
 
 if TYPE_CHECKING:
-    from ..model import Lesson
+    from ..lesson.model import Lesson
 
 __all__ = ["MasteryTracker", "Observation", "bkt_posterior", "bkt_update", "p_correct"]
 

@@ -13,7 +13,7 @@ An exhausted pool is not an error: the least-used item comes back, and the calle
 a new variant (its use count is the variant number).
 
 >>> import random
->>> from lessonkit.model import Question
+>>> from lessonkit.lesson.model import Question
 >>> from lessonkit.checks import Numeric
 >>> pool = [Question(id=f"q{i}", prompt="?", check=Numeric(answer=i), competencies=(c,))
 ...         for i, c in enumerate(["add", "add", "sub"])]
@@ -34,7 +34,7 @@ _DEFAULT_THRESHOLD = 0.95
 
 
 class PoolItem(Protocol):
-    """What selection needs of an item (a :class:`~lessonkit.model.Question` has it)."""
+    """What selection needs of an item (a :class:`~lessonkit.lesson.model.Question` has it)."""
 
     @property
     def id(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from .. import checks
-from ..model import Exercise, Question
+from ..lesson.model import Exercise, Question
 
 __all__ = ["AnswerInput", "InvalidResponse", "make_input"]
 

@@ -1,9 +1,9 @@
 """``show()``: one line in a notebook puts a lesson on screen, resuming where the learner was.
 
 ``lessonkit.show("loops.lesson.yaml")`` loads the lesson, works out who the learner is
-(:func:`lessonkit.identity.resolve_learner`), opens the evidence store (``LESSONKIT_STORE`` or
-the configured default), and continues the learner's latest session from its recorded events,
-or starts a new one.
+(:func:`lessonkit.evidence.identity.resolve_learner`), opens the evidence store
+(``LESSONKIT_STORE`` or the configured default), and continues the learner's latest session
+from its recorded events, or starts a new one.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ..engine.session import LessonSession
 from ..errors import SessionStateError, StorageError
-from ..events import LearnerRef
-from ..model import Lesson
-from ..session import LessonSession
+from ..evidence.events import LearnerRef
+from ..lesson.model import Lesson
 from .player import LessonPlayer
 
 __all__ = ["code_mode", "open_session", "show"]
@@ -52,7 +52,7 @@ def open_session(
 ) -> LessonSession:
     """The learner's latest session of ``lesson`` resumed from ``store``, or a new one."""
     if resume and store is not None:
-        from ..store import load_session_events
+        from ..evidence.stores import load_session_events
 
         events = load_session_events(store, learner, lesson.id)
         deadline = time.monotonic() + LOCK_WAIT
@@ -95,7 +95,7 @@ def show(
     lesson
         A ``.lesson.yaml`` path (relative to the notebook's folder) or a :class:`Lesson`.
     learner
-        Learner id or reference; default from the environment (see ``lessonkit.identity``).
+        Learner id or reference; default from the environment (see ``lessonkit.evidence.identity``).
     store
         A store, a store URL, or ``None`` for the configured default; ``False`` records nothing.
     namespace
@@ -105,8 +105,8 @@ def show(
     allow_code
         Run code typed in the in-page editor (Voilà); default from ``LESSONKIT_ALLOW_CODE``.
     """
-    from ..identity import resolve_learner
-    from ..loader import load_lesson
+    from ..evidence.identity import resolve_learner
+    from ..lesson.loader import load_lesson
 
     base_dir: Path | None = None
     if not isinstance(lesson, Lesson):
@@ -115,11 +115,11 @@ def show(
         lesson = load_lesson(path)
     ref = learner if isinstance(learner, LearnerRef) else resolve_learner(learner or None)
     if store is None:
-        from ..store import open_store
+        from ..evidence.stores import open_store
 
         store = open_store()
     elif isinstance(store, (str, os.PathLike)):
-        from ..store import open_store
+        from ..evidence.stores import open_store
 
         store = open_store(store)
     elif store is False:

@@ -12,8 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..events import Event, LearnerRef
-from ..model import Lesson
+from ..evidence.events import Event, LearnerRef
+from ..lesson.model import Lesson
 from .markdown import escape
 from .progress import bars_html
 from .styles import player_css
@@ -94,8 +94,8 @@ class ProgressPanel(w.VBox):
         learner: LearnerRef | str | None = None,
         lessons: Iterable[Lesson] = (),
     ) -> None:
-        from ..identity import resolve_learner
-        from ..store import open_store
+        from ..evidence.identity import resolve_learner
+        from ..evidence.stores import open_store
 
         self.store = open_store() if store is None else store
         self.learner = learner if isinstance(learner, LearnerRef) else resolve_learner(learner)

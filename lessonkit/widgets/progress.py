@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from ..model import End, Lesson
+from ..lesson.model import End, Lesson
 from .markdown import escape
 
 __all__ = ["mastery_html", "position_html", "steps_left", "summary_html"]

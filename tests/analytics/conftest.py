@@ -13,10 +13,10 @@ import matplotlib
 import pytest
 
 from lessonkit import LessonSession, MasteryParams, loads_lesson
-from lessonkit.model import Lesson
-from lessonkit.policies._sim_engines import SessionEngine, respond
-from lessonkit.policies.simulate import LearnerModel, SimulatedLearner, run_learner
-from lessonkit.store import open_store
+from lessonkit.evidence.stores import open_store
+from lessonkit.lesson.model import Lesson
+from lessonkit.simulation import LearnerModel, SimulatedLearner, run_learner
+from lessonkit.simulation.engines import SessionEngine, respond
 
 matplotlib.use("Agg")
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lessonkit.analytics.frame import statements_frame
-from lessonkit.events import Event, LearnerRef
 from lessonkit.evidence import event_to_statement
+from lessonkit.evidence.events import Event, LearnerRef
 
 T0 = datetime(2025, 5, 1, 10, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from lessonkit.analytics import calibrate, first_attempt_sequences
 from lessonkit.analytics.frame import statements_frame
 from lessonkit.analytics.synthetic import bkt_statements
 from lessonkit.cli import main
-from lessonkit.store import open_store
+from lessonkit.evidence.stores import open_store
 
 from .conftest import ADD, MUL, lesson_yaml
 from .handbuilt import handbuilt_frame, handbuilt_statements

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lessonkit.store import open_store
+from lessonkit.evidence.stores import open_store
 
 from .harness import LOOPS, READY, VoilaServer
 

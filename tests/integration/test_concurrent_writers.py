@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit.store import open_store
+from lessonkit.evidence.stores import open_store
 
 from .conftest import ROOT, WORKERS
 from .workers import make_statement, registration_of

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit.store import StoreWarning, open_store
+from lessonkit.evidence.stores import StoreWarning, open_store
 
 from .conftest import Zygote
 from .workers import make_statement, registration_of
@@ -134,7 +134,7 @@ def test_a_torn_last_line_from_a_real_kill_reads_with_a_warning(tmp_path: Path) 
     root = tmp_path / "evidence"
     code = (
         "import sys, os\n"
-        "from lessonkit.store import open_store\n"
+        "from lessonkit.evidence.stores import open_store\n"
         "sys.path.insert(0, sys.argv[2])\n"
         "from workers import make_statement, registration_of\n"
         "s = open_store(sys.argv[1])\n"

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 import lessonkit as lk
+from lessonkit.evidence.stores import JsonlStore
 from lessonkit.integrations.nbgrader import EVIDENCE_DIR
 from lessonkit.integrations.nbgrader_source import generate_source
-from lessonkit.store import JsonlStore
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lessonkit.events import Event, LearnerRef
 from lessonkit.evidence import event_to_statement
+from lessonkit.evidence.events import Event, LearnerRef
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 _NS = uuid.UUID("0b1b8a36-37a5-4b9e-8a5c-9f7a6c1d2e3f")
@@ -63,7 +63,7 @@ def make_statement(learner: str, registration: str, seq: int) -> dict[str, Any]:
 
 
 def _child(url: str, registration: str, learner: str, start: int, count: int) -> None:
-    from lessonkit.store import open_store
+    from lessonkit.evidence.stores import open_store
 
     store = open_store(url)
     pid = os.getpid()
@@ -74,8 +74,8 @@ def _child(url: str, registration: str, learner: str, start: int, count: int) ->
 
 
 def zygote() -> None:
-    import lessonkit.store
-    import lessonkit.store.sql  # noqa: F401 - warm: children must not pay for the import
+    import lessonkit.evidence.stores
+    import lessonkit.evidence.stores.sql  # noqa: F401 - warm: children must not pay for the import
 
     for line in sys.stdin:
         words = line.split()
@@ -99,7 +99,7 @@ def zygote() -> None:
 
 
 def concurrent(url: str, learner: str, count: int, other: str) -> None:
-    from lessonkit.store import open_store
+    from lessonkit.evidence.stores import open_store
 
     mine = registration_of(learner)
     theirs = registration_of(other) if other != "-" else ""

@@ -128,7 +128,7 @@ def test_post_build_installs_lessonkit_that_runs_the_loops_notebook(tmp_path: Pa
     where = run(python, "-c", "import lessonkit; print(lessonkit.__file__)").strip()
     assert Path(where).is_relative_to(site), where
     # the package data (the JSON Schema) was installed with it
-    run(python, "-c", "import lessonkit.validate; print('ok')")
+    run(python, "-c", "import lessonkit.lesson.validate; print('ok')")
     out = run(env_dir / "bin" / "lessonkit", "validate", ROOT / "lessons")
     assert "loops.lesson.yaml: ok" in out and "center-spread.lesson.yaml: ok" in out
 

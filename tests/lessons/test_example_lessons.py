@@ -20,7 +20,7 @@ import pytest
 import lessonkit as lk
 from lessonkit.checks.variants import draw, render, variant_seed
 from lessonkit.cli import main
-from lessonkit.play import play
+from lessonkit.engine.play import play
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import lessonkit as lk
-from lessonkit.answer_keys import student_copy
 from lessonkit.evidence import event_to_statement
+from lessonkit.evidence.stores import JsonlStore
 from lessonkit.grading import regrade
+from lessonkit.grading.keys import student_copy
 from lessonkit.integrations.nbgrader import points
-from lessonkit.store import JsonlStore
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "valid"
 KEY = lk.load_lesson(DATA / "graded.lesson.yaml")
@@ -104,7 +104,7 @@ def test_mastery_is_recomputed_from_rechecked_answers() -> None:
 def test_student_copy_hides_graded_keys_but_checks_live() -> None:
     copy, how = student_copy(KEY, salt="pepper")
     assert how == {"bigger": "hashed", "half": "hashed", "name": "hashed", "third": "recorded"}
-    text = lk.loader.dumps_lesson(copy)
+    text = lk.lesson.dumps_lesson(copy)
     for secret in ("0.375", "0.333", "denominator", "0.667"):
         assert secret not in text
     live = run(copy, {**RIGHT, "name": ["  DENOMINATOR "]})
@@ -160,7 +160,7 @@ def test_competency_points_scale(tmp_path: Path) -> None:
 
 def test_hidden_questions_keep_their_input_kind() -> None:
     from lessonkit import checks
-    from lessonkit.answer_keys import display_spec
+    from lessonkit.grading.keys import display_spec
 
     copy, _ = student_copy(KEY, salt="s")
     shown = {q.id: display_spec(q.check) for q in copy.questions()}

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lessonkit import LessonDefinitionError, check_file, loads_lesson
-from lessonkit.loader import check_source
+from lessonkit.lesson.loader import check_source
 
 LOOPS = Path(__file__).resolve().parents[2] / "lessons" / "loops" / "loops.lesson.yaml"
 VALID = LOOPS.read_bytes()

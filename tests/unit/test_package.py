@@ -9,7 +9,7 @@ import sys
 import jsonschema
 
 import lessonkit
-from lessonkit.schema import lesson_schema
+from lessonkit.lesson.schema import lesson_schema
 
 JUPYTER_MODULES = (
     "ipywidgets",
@@ -62,7 +62,7 @@ PUBLIC_API = [
 
 def test_import_pulls_in_nothing_from_jupyter() -> None:
     code = (
-        "import sys, lessonkit, lessonkit.loader, lessonkit.validate;"
+        "import sys, lessonkit, lessonkit.lesson.loader, lessonkit.lesson.validate;"
         "import json; print(json.dumps(sorted(sys.modules)))"
     )
     out = subprocess.run(
@@ -90,7 +90,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_every_step_kind_and_check_type_is_in_the_schema() -> None:
     from lessonkit.checks import SPEC_TYPES
-    from lessonkit.model import STEP_KINDS
+    from lessonkit.lesson.model import STEP_KINDS
 
     schema = lesson_schema()
     assert set(schema["$defs"]["step"]["properties"]["kind"]["enum"]) == set(STEP_KINDS)
@@ -102,7 +102,7 @@ def test_every_model_field_is_allowed_by_the_schema() -> None:
     import dataclasses
 
     from lessonkit.checks import SPEC_TYPES
-    from lessonkit.model import STEP_KINDS
+    from lessonkit.lesson.model import STEP_KINDS
 
     defs = lesson_schema()["$defs"]
     for kind, cls in STEP_KINDS.items():
@@ -122,7 +122,7 @@ def test_fast_and_full_schema_validators_agree() -> None:
     import yaml
     from jsonschema import Draft202012Validator
 
-    from lessonkit.schema import is_schema_valid
+    from lessonkit.lesson.schema import is_schema_valid
 
     full = Draft202012Validator(lesson_schema())
     root = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import lessonkit as lk
 from lessonkit import checks
-from lessonkit.loader import dumps_lesson
+from lessonkit.lesson.loader import dumps_lesson
 
 
 def full_lesson() -> lk.Lesson:

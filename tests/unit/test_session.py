@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import lessonkit as lk
-from lessonkit.play import play
+from lessonkit.engine.play import play
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LESSON = lk.load_lesson(DATA / "valid" / "branching.lesson.yaml")

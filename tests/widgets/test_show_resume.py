@@ -7,7 +7,7 @@ import json
 import pytest
 
 import lessonkit as lk
-from lessonkit.store import open_store
+from lessonkit.evidence.stores import open_store
 from lessonkit.widgets import ProgressPanel, show
 
 from .conftest import BRANCHING, LOOPS, answer, option_button, step_id

@@ -1,6 +1,6 @@
 """One renderer per step kind: ``render(player, view)`` fills the player's areas for a step.
 
-Renderers only display what the :class:`~lessonkit.outcomes.StepView` says and wire the
+Renderers only display what the :class:`~lessonkit.engine.outcomes.StepView` says and wire the
 learner's actions to the player's handlers; no lesson logic lives here.
 """
 

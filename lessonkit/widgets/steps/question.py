@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...model import Exercise, Practice
+from ...lesson.model import Exercise, Practice
 from ..inputs import make_input
 from ..markdown import render_markdown
 

@@ -8,7 +8,7 @@ import pytest
 
 from lessonkit import Feedback, Param, Question, WrongAnswer
 from lessonkit.checks import Choice, Numeric, Text, grade
-from lessonkit.checks.grading import DEFAULT_CORRECT, DEFAULT_INCORRECT
+from lessonkit.checks.scoring import DEFAULT_CORRECT, DEFAULT_INCORRECT
 from lessonkit.checks.variants import draw, render
 
 Q = Question(

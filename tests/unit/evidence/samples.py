@@ -1,4 +1,4 @@
-"""Events of every kind, shaped like the ones ``LessonSession`` emits (see lessonkit.events)."""
+"""Events of every kind, shaped like those ``LessonSession`` emits (lessonkit.evidence.events)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lessonkit.events import EVENT_KINDS, Event, LearnerRef
 from lessonkit.evidence import event_to_statement
+from lessonkit.evidence.events import EVENT_KINDS, Event, LearnerRef
 
 ADA = LearnerRef(id="ada", home_page="https://hub.example.org/", name="Ada Lovelace")
 T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)

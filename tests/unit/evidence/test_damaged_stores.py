@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lessonkit.errors import StorageError
-from lessonkit.store import JsonlStore, StoreWarning, open_store
+from lessonkit.evidence.stores import JsonlStore, StoreWarning, open_store
 
 from .samples import session_statements
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from lessonkit.events import EVENT_KINDS
 from lessonkit.evidence import event_to_statement
+from lessonkit.evidence.events import EVENT_KINDS
 
 from .samples import make_event
 

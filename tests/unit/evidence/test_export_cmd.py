@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from lessonkit.cli import main
-from lessonkit.events import LearnerRef
-from lessonkit.store import open_store
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.stores import open_store
 
 from .samples import session_statements
 

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from lessonkit.events import EVENT_KINDS
 from lessonkit.evidence import FRAME_COLUMNS, event_to_statement, statements_to_frame
+from lessonkit.evidence.events import EVENT_KINDS
 
 from .samples import REGISTRATION, make_event
 

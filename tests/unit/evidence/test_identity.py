@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit.identity import (
+from lessonkit.evidence.identity import (
     ANONYMOUS_HOME_PAGE,
     LOCAL_HOME_PAGE,
     hub_home_page,
@@ -98,7 +98,7 @@ def test_an_unusable_state_dir_warns_and_still_gives_an_id(tmp_path: Path) -> No
 
 def test_kernels_starting_together_agree_on_one_id(tmp_path: Path) -> None:
     code = (
-        "import sys; from lessonkit.identity import resolve_learner;"
+        "import sys; from lessonkit.evidence.identity import resolve_learner;"
         "print(resolve_learner(env={}, state_dir=sys.argv[1]).id)"
     )
     procs = [

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from lessonkit.errors import StorageError
-from lessonkit.events import LearnerRef
-from lessonkit.store import JsonlStore, StoreWarning
-from lessonkit.store.jsonl import SCHEMA_VERSION, learner_key
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.stores import JsonlStore, StoreWarning
+from lessonkit.evidence.stores.jsonl import SCHEMA_VERSION, learner_key
 
 from .samples import ADA, session_statements
 
@@ -84,7 +84,7 @@ def test_one_writer_per_file(tmp_path: Path) -> None:
 def test_the_lock_is_held_across_processes(tmp_path: Path) -> None:
     statements = session_statements(2)
     code = (
-        "import sys, json; from lessonkit.store import JsonlStore\n"
+        "import sys, json; from lessonkit.evidence.stores import JsonlStore\n"
         "s = JsonlStore(sys.argv[1]); s.append([json.loads(sys.argv[2])])\n"
         "print('ready', flush=True); sys.stdin.readline()\n"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lessonkit.errors import PluginError, StorageError
-from lessonkit.store import (
+from lessonkit.evidence.stores import (
     JsonlStore,
     MemoryStore,
     Store,
@@ -33,7 +33,7 @@ def test_urls_choose_the_store(tmp_path: Path) -> None:
         assert isinstance(s, JsonlStore) and s.root == tmp_path / "my evidence"
     with open_store("memory://") as s:
         assert isinstance(s, MemoryStore)
-    from lessonkit.store.sql import SqlStore
+    from lessonkit.evidence.stores.sql import SqlStore
 
     with open_store(f"sqlite:///{tmp_path / 'e.db'}") as s:
         assert isinstance(s, SqlStore) and s.dialect == "sqlite"
@@ -47,7 +47,7 @@ def test_sql_store_is_imported_lazily() -> None:
     import subprocess
 
     code = (
-        "import sys, lessonkit.store, lessonkit.evidence, lessonkit.identity;"
+        "import sys, lessonkit.evidence.stores, lessonkit.evidence, lessonkit.evidence.identity;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'pandas')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -125,7 +125,7 @@ def plugin_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "lk_test_stores.py").write_text(
         textwrap.dedent(
             """
-            from lessonkit.store import MemoryStore
+            from lessonkit.evidence.stores import MemoryStore
 
             class Tagged(MemoryStore):
                 def __init__(self, url):

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from lessonkit.events import EVENT_KINDS, LearnerRef
 from lessonkit.evidence import (
     EXT,
     VERBS,
@@ -23,6 +22,7 @@ from lessonkit.evidence import (
     statement_id,
     statement_to_event,
 )
+from lessonkit.evidence.events import EVENT_KINDS, LearnerRef
 
 from .samples import ADA, REGISTRATION, make_event
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from lessonkit.errors import StorageError
-from lessonkit.events import LearnerRef
 from lessonkit.evidence import event_to_statement
-from lessonkit.store import Store, open_store
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.stores import Store, open_store
 
 from .samples import ADA, T0, make_event, session_statements
 
@@ -155,7 +155,7 @@ def test_data_survives_reopening(tmp_path: Path) -> None:
 
 def test_load_session_events_gives_the_latest_session_in_order(store: Store) -> None:
     from lessonkit.evidence import statement_to_event
-    from lessonkit.store import load_session_events
+    from lessonkit.evidence.stores import load_session_events
 
     assert load_session_events(store, ADA, "python-loops") == []
     old = [

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from lessonkit.model import MasteryParams
+from lessonkit.lesson.model import MasteryParams
 from lessonkit.policies.fitting import GUESS_SLIP_MAX, bkt_log_likelihood, fit_bkt
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import lessonkit as lk
 from lessonkit.cli import main
-from lessonkit.policies.graph import edges, to_dot, to_mermaid
+from lessonkit.lesson.graph import edges, to_dot, to_mermaid
 
 ROOT = Path(__file__).resolve().parents[3]
 BRANCHING = ROOT / "tests" / "data" / "valid" / "branching.lesson.yaml"

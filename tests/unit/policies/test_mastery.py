@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import lessonkit as lk
-from lessonkit.model import MasteryParams
+from lessonkit.lesson.model import MasteryParams
 from lessonkit.policies.mastery import (
     MasteryTracker,
     Observation,

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from lessonkit.checks import Numeric
-from lessonkit.model import Question
+from lessonkit.lesson.model import Question
 from lessonkit.policies.selection import select_item, target_competency
 
 

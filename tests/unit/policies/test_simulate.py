@@ -10,8 +10,8 @@ import pytest
 import lessonkit as lk
 from lessonkit.checks import Choice, Code, Expression, Numeric, Ordering, Text
 from lessonkit.cli import main
-from lessonkit.policies._sim_engines import UnanswerableError, respond
-from lessonkit.policies.simulate import LearnerModel, simulate
+from lessonkit.simulation import LearnerModel, simulate
+from lessonkit.simulation.engines import UnanswerableError, respond
 
 ROOT = Path(__file__).resolve().parents[3]
 BRANCHING = ROOT / "tests" / "data" / "valid" / "branching.lesson.yaml"

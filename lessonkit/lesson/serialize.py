@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from .checks.specs import SPEC_TYPES, CheckSpec, Option
-from .errors import LessonDefinitionError
+from ..errors import LessonDefinitionError
 from .model import STEP_KINDS, Branch, ChoiceOption, Lesson, Step
+from .specs import SPEC_TYPES, CheckSpec, Option
 
 __all__ = ["FORMAT_VERSION", "lesson_from_data", "lesson_to_data"]
 

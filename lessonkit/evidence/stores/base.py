@@ -19,9 +19,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 
-from ..errors import StorageError
+from ...errors import StorageError
 from ..events import LearnerRef
-from ..evidence.statements import StatementIndex, format_timestamp, index_statement
+from ..statements import StatementIndex, format_timestamp, index_statement
 
 __all__ = [
     "BaseStore",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Question, Step
+from ..lesson.model import Question, Step
 
 __all__ = ["Decision", "Outcome", "StepRecord", "StepView"]
 

@@ -31,9 +31,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import checks
-from .checks.result import CheckResult, jsonable
-from .model import Lesson, Question, Step, WrongAnswer
+from .. import checks
+from ..checks.result import CheckResult, jsonable
+from ..lesson.model import Lesson, Question, Step, WrongAnswer
 
 __all__ = [
     "HASHED",
@@ -150,7 +150,7 @@ def _hide(question: Question, salt: str) -> tuple[Question, str]:
 
 
 def _hashed_wrong(spec: checks.CheckSpec, wrong: WrongAnswer, salt: str) -> WrongAnswer:
-    from .checks.grading import _with_answer
+    from ..checks.scoring import _with_answer
 
     try:
         as_key = _with_answer(spec, wrong.answer)

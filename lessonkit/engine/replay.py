@@ -1,4 +1,4 @@
-"""Rebuild a :class:`~lessonkit.session.LessonSession` from its recorded events (resume).
+"""Rebuild a :class:`~lessonkit.engine.session.LessonSession` from its recorded events (resume).
 
 Replay applies each event's effect to a fresh session without re-checking answers or emitting
 anything, then emits one ``resumed`` event. Mastery is recomputed from the ``answered`` events
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .errors import SessionStateError
-from .events import Event
-from .model import Lesson, Practice, Question
+from ..errors import SessionStateError
+from ..evidence.events import Event
+from ..lesson.model import Lesson, Practice, Question
 
 if TYPE_CHECKING:
     from .session import LessonSession
@@ -89,7 +89,7 @@ def _enter(session: LessonSession, step_id: str) -> None:
     if isinstance(step, Question) and step_id not in session._shown:
         session._show(step, variant=0)
     if isinstance(step, Practice):
-        from .session_logic import PracticeState
+        from .decisions import PracticeState
 
         session.practice[step_id] = PracticeState(step, session.seed)
         session._next_item(step)

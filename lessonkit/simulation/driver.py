@@ -10,12 +10,12 @@ left (``patience`` attempts where the question has no limit).
 
 The learners run through the lesson's real decision code: by default the fast engine (the
 session's state and decision helpers without events or answer checking, see
-:mod:`lessonkit.policies._sim_engines`), or ``engine="session"`` for a full
-:class:`~lessonkit.session.LessonSession` with responses derived from each check spec. Code,
+:mod:`lessonkit.simulation.engines`), or ``engine="session"`` for a full
+:class:`~lessonkit.engine.session.LessonSession` with responses derived from each check spec. Code,
 frame, free-response and custom checks cannot be answered by the session engine; with the fast
 engine their outcome is simulated from the learner's knowledge, with no response at all.
 
-The result is a :class:`~lessonkit.policies.sim_report.SimulationReport`: path distribution,
+The result is a :class:`~lessonkit.simulation.report.SimulationReport`: path distribution,
 steps taken, share completing, share reaching mastery, and the steps where learners get stuck.
 Same lesson, options and seed: same report.
 """
@@ -27,10 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..model import Choice, Lesson, MasteryParams, Question
-from ._sim_engines import Engine, FastEngine, SessionEngine, UnanswerableError
-from .mastery import MasteryTracker
-from .sim_report import LearnerTrace, SimulationReport, summarize
+from ..lesson.model import Choice, Lesson, MasteryParams, Question
+from ..policies.mastery import MasteryTracker
+from .engines import Engine, FastEngine, SessionEngine, UnanswerableError
+from .report import LearnerTrace, SimulationReport, summarize
 
 __all__ = [
     "LearnerModel",

@@ -21,7 +21,8 @@ was flushed with ``fdatasync`` (``F_FULLFSYNC`` on macOS; the file's folder is f
 when the file is created). It therefore survives a crash of the process at any moment, and a
 power loss or OS crash as far as the disk honours flushes. With ``fsync=False`` it survives a
 process crash only. A crash *during* ``append`` may leave a torn last line: readers skip it
-with a :class:`~lessonkit.store.StoreWarning`, and the next writer of that file cuts it off.
+with a :class:`~lessonkit.evidence.stores.StoreWarning`, and the next writer of that file cuts
+it off.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import StorageError
+from ...errors import StorageError
 from ..events import LearnerRef
-from ..evidence.statements import StatementIndex, format_timestamp, index_statement
+from ..statements import StatementIndex, format_timestamp, index_statement
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 from .jsonl_format import (
     SCHEMA_VERSION,
@@ -308,7 +309,7 @@ class JsonlStore(BaseStore):
         """Matching statements, file by file, each file in append order.
 
         Damaged lines (torn, not JSON, under an unknown schema header) are skipped with one
-        :class:`~lessonkit.store.StoreWarning` per file; a file that cannot be opened is
+        :class:`~lessonkit.evidence.stores.StoreWarning` per file; a file that cannot be opened is
         skipped with a warning too.
         """
         self._check_open()

@@ -31,8 +31,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from ..errors import StorageError
-from ..evidence.statements import format_timestamp
+from ...errors import StorageError
+from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 
 __all__ = ["SCHEMA_VERSION", "SqlStore", "metadata", "statements_table"]
@@ -224,7 +224,7 @@ class SqlStore(BaseStore):
         """Matching statements ordered by registration and ``seq``, streamed in chunks.
 
         A row whose JSON cannot be parsed is skipped with a
-        :class:`~lessonkit.store.StoreWarning`.
+        :class:`~lessonkit.evidence.stores.StoreWarning`.
         """
         self._check_open()
         c = statements_table.c

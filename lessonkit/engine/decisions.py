@@ -1,6 +1,6 @@
 """The session's decisions, kept apart from its bookkeeping: branching, variants, practice.
 
-Everything here is a thin bridge from :class:`~lessonkit.session.LessonSession` to the pure
+Everything here is a thin bridge from :class:`~lessonkit.engine.session.LessonSession` to the pure
 policies in :mod:`lessonkit.policies` and :mod:`lessonkit.checks.variants`.
 """
 
@@ -10,10 +10,10 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .model import Branch, Choice, Lesson, Practice, Question
+from ..lesson.model import Branch, Choice, Lesson, Practice, Question
 
 if TYPE_CHECKING:
-    from .policies.mastery import MasteryTracker
+    from ..policies.mastery import MasteryTracker
     from .session import LessonSession
 
 __all__ = [
@@ -106,7 +106,7 @@ class RunContext:
 
 def choose_branch(branch: Branch, context: RunContext) -> tuple[str, str]:
     """The target of the first rule whose condition holds, else the default; and why."""
-    from .policies.conditions import evaluate_text
+    from ..policies.conditions import evaluate_text
 
     for rule in branch.rules:
         if callable(rule.when):
@@ -120,7 +120,7 @@ def choose_branch(branch: Branch, context: RunContext) -> tuple[str, str]:
 
 def mastery_tracker(lesson: Lesson) -> MasteryTracker:
     """A mastery tracker for the lesson's competencies and settings."""
-    from .policies.mastery import MasteryTracker
+    from ..policies.mastery import MasteryTracker
 
     return MasteryTracker.for_lesson(lesson)
 
@@ -131,7 +131,7 @@ def prepare_question(
     """The question as shown (variant drawn and rendered) and its variant seed."""
     if not question.params and not question.derived:
         return question, None
-    from .checks.variants import draw, render, variant_seed
+    from ..checks.variants import draw, render, variant_seed
 
     seed = variant_seed(learner_id, lesson_id, question.id, variant)
     return render(question, draw(question, seed)), seed
@@ -163,7 +163,7 @@ class PracticeState:
 
 def next_practice_item(state: PracticeState, session: LessonSession) -> tuple[Question, int]:
     """Pick the next item (and its variant number) with the mastery-driven policy."""
-    from .policies.selection import select_item
+    from ..policies.selection import select_item
 
     item = select_item(
         state.step.items,

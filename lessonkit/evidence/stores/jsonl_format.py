@@ -3,7 +3,7 @@
 A file is ``<root>/<lesson>/<learner-key>/<registration>.jsonl``. Its first line is a header
 ``{"lessonkit": "evidence", "schema": 1, "lesson", "learner", "registration", "created"}``;
 every other line is one xAPI statement. Readers never raise for damaged content: they skip it
-and say so in one :class:`~lessonkit.store.StoreWarning` per file.
+and say so in one :class:`~lessonkit.evidence.stores.StoreWarning` per file.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..events import LearnerRef
-from ..evidence.statements import EXT
+from ..statements import EXT
 from .base import Statement, StoreWarning
 
 __all__ = [

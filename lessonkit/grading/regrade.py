@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .events import Event
-from .model import Lesson, Question
+from ..evidence.events import Event
+from ..lesson.model import Lesson, Question
 
 __all__ = [
     "AttemptGrade",
@@ -175,7 +175,7 @@ def _graded(lesson: Lesson) -> list[Question]:
 def _lesson_events(
     lesson_id: str, statements: Iterable[Mapping[str, Any]], problems: list[str]
 ) -> list[Event]:
-    from .evidence import statement_to_event
+    from ..evidence import statement_to_event
 
     events: dict[str, Event] = {}
     with warnings.catch_warnings(record=True) as caught:
@@ -243,7 +243,7 @@ def _recheck(
     namespace: Mapping[str, Any] | None,
     report: GradeReport,
 ) -> AttemptGrade | None:
-    from .checks import grade
+    from ..checks import grade
 
     event, attempt, hints_used = answer
     question = questions.get(event.step_id or "")
@@ -317,7 +317,7 @@ def _counted(grades: Sequence[AttemptGrade], policy: AttemptPolicy, hint_penalty
 def _mastery(
     key: Lesson, questions: Mapping[str, Question], graded: Sequence[AttemptGrade]
 ) -> dict[str, CompetencyGrade]:
-    from .policies.mastery import MasteryTracker
+    from ..policies.mastery import MasteryTracker
 
     tracker = MasteryTracker.for_lesson(key)
     result = {

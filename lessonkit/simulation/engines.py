@@ -1,14 +1,14 @@
-"""The two engines simulated learners run on (internal to :mod:`lessonkit.policies.simulate`).
+"""The two engines simulated learners run on (internal to :mod:`lessonkit.simulation`).
 
-* :class:`SessionEngine` drives a real :class:`~lessonkit.session.LessonSession`, answering
+* :class:`SessionEngine` drives a real :class:`~lessonkit.engine.session.LessonSession`, answering
   with responses derived from each question's check spec (:func:`respond`).
 * :class:`FastEngine` keeps the same run state as a session (step records, choices, profile,
   practice states, a :class:`~lessonkit.policies.mastery.MasteryTracker`) but skips what a
   simulation does not need: events, evidence, variant rendering and answer checking (the learner
   model decides correct or not; the score follows the question's attempt schedule, as
   ``checks.grade`` does). Every decision goes through the session's own code:
-  :class:`~lessonkit.session_logic.RunContext`, ``choose_branch``,
-  :class:`~lessonkit.session_logic.PracticeState` and ``next_practice_item``. A test runs both
+  :class:`~lessonkit.engine.decisions.RunContext`, ``choose_branch``,
+  :class:`~lessonkit.engine.decisions.PracticeState` and ``next_practice_item``. A test runs both
   engines on the same learners and requires identical paths and mastery.
 
 Both engines expose the small interface the simulation driver uses (:class:`Engine`).
@@ -19,20 +19,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ..checks import specs
-from ..model import Choice, End, Lesson, Practice, Question, Step
-from ..outcomes import StepRecord
-from ..session_logic import (
+from ..engine.decisions import (
     PracticeState,
     RunContext,
     choose_branch,
     mastery_tracker,
     next_practice_item,
 )
+from ..engine.outcomes import StepRecord
+from ..lesson import specs
+from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 
 if TYPE_CHECKING:
-    from ..session import LessonSession
-    from .mastery import MasteryTracker
+    from ..engine.session import LessonSession
+    from ..policies.mastery import MasteryTracker
 
 __all__ = ["Engine", "FastEngine", "SessionEngine", "UnanswerableError", "respond"]
 
@@ -90,8 +90,8 @@ def _attempt_factor(question: Question, attempt: int) -> float:
 class FastEngine:
     """A session's state machine without events, rendering or checking (see module docs).
 
-    Attribute names match :class:`~lessonkit.session.LessonSession` on purpose: the session's
-    decision helpers in :mod:`lessonkit.session_logic` read exactly these.
+    Attribute names match :class:`~lessonkit.engine.session.LessonSession` on purpose: the session's
+    decision helpers in :mod:`lessonkit.engine.decisions` read exactly these.
     """
 
     def __init__(
@@ -248,12 +248,12 @@ def respond(check: specs.CheckSpec, correct: bool) -> Any:
 
 
 class SessionEngine:
-    """A real :class:`~lessonkit.session.LessonSession` behind the :class:`Engine` interface."""
+    """A real :class:`~lessonkit.engine.LessonSession` behind the :class:`Engine` interface."""
 
     def __init__(self, lesson: Lesson, seed: int | None, learner: str) -> None:
         from datetime import UTC, datetime
 
-        from ..session import LessonSession
+        from ..engine.session import LessonSession
 
         fixed = datetime(2024, 1, 1, tzinfo=UTC)
         self.session = LessonSession(lesson, learner=learner, seed=seed, clock=lambda: fixed)

@@ -14,7 +14,7 @@ URL                                    store
 :func:`open_store` with no URL looks, in order, at ``LESSONKIT_STORE``, a ``store = "…"`` key
 in ``./lessonkit.toml``, then in the user config file (``$XDG_CONFIG_HOME/lessonkit/config.toml``,
 default ``~/.config/lessonkit/config.toml``), and finally uses a JSON-lines store in
-``<user data dir>/evidence`` (see :func:`lessonkit.identity.user_data_dir`). Relative paths
+``<user data dir>/evidence`` (see :func:`lessonkit.evidence.identity.user_data_dir`). Relative paths
 in a config file are relative to that file's folder.
 
 SQL support is imported only when a SQL URL is opened, so ``import lessonkit`` stays light.
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from ..errors import PluginError, StorageError
+from ...errors import PluginError, StorageError
 from ..events import Event
 from .base import BaseStore, Learner, Statement, Store, StoreWarning
 from .jsonl import JsonlStore
@@ -206,7 +206,7 @@ def load_session_events(
 
     Statements not made by lessonkit are skipped.
     """
-    from ..evidence.statements import statement_to_event
+    from ..statements import statement_to_event
 
     if registration is None:
         found = store.registrations(learner, lesson)

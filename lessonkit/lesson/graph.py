@@ -5,7 +5,7 @@ loop back to themselves, ends are terminals); edges are every way to leave a ste
 the rule's condition, ``default`` for a branch's default when it has rules, or the option value
 for a choice option that jumps somewhere. A plain ``next: step`` edge is unlabelled.
 
->>> from lessonkit.model import Lesson, Content, End, Branch, Rule
+>>> from lessonkit.lesson.model import Lesson, Content, End, Branch, Rule
 >>> lesson = Lesson(id="l", title="L", steps=(
 ...     Content(id="a", next=Branch(rules=(Rule(when="visits('a') < 2", goto="a"),), default="z")),
 ...     End(id="z")))
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Choice, Lesson, Practice, Step
+from .model import Choice, Lesson, Practice, Step
 
 __all__ = ["Edge", "edges", "node_label", "to_dot", "to_mermaid"]
 

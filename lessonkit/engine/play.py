@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LessonDefinitionError, SessionStateError
-from .model import Choice, Content, End, Lesson, Practice
+from ..errors import LessonDefinitionError, SessionStateError
+from ..lesson.model import Choice, Content, End, Lesson, Practice
 from .session import LessonSession
 
 __all__ = ["PlayResult", "Script", "play"]

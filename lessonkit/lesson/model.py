@@ -26,8 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .checks.specs import CheckSpec, Code
-from .errors import LessonDefinitionError
+from ..errors import LessonDefinitionError
+from .specs import CheckSpec, Code
 
 __all__ = [
     "Branch",

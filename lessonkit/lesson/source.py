@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from ..errors import Problem
 
 __all__ = ["MAX_BYTES", "Located", "decode_source", "parse_yaml"]
 
@@ -178,6 +178,12 @@ class _Builder:
             else:
                 problem = getattr(exc, "problem", None) or str(exc)
                 self._problem(node, f"unsupported YAML value: {problem}")
+            return None
+        except (ValueError, OverflowError, ArithmeticError):
+            # PyYAML's resolver accepts scalars its constructor then fails on (e.g. '0b_').
+            kind = node.tag.rsplit(":", 1)[-1]
+            text = str(node.value)[:40]
+            self._problem(node, f"{text!r} looks like a YAML {kind} but is not one; quote it for text")
             return None
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:

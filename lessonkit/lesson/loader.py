@@ -1,4 +1,4 @@
-"""Lesson files (YAML or JSON) to :class:`~lessonkit.model.Lesson`, and back.
+"""Lesson files (YAML or JSON) to :class:`~lessonkit.lesson.model.Lesson`, and back.
 
 Loading runs four passes and reports every problem of a file at once, each as
 ``FILE:LINE:COL: message``: decoding, YAML syntax, the JSON Schema, and semantic checks
@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import LessonDefinitionError, Problem
+from ..errors import LessonDefinitionError, Problem
 from .model import Lesson
 from .schema import schema_problems
 from .serialize import lesson_from_data, lesson_to_data
+from .source import Located, decode_source, parse_yaml
 from .validate import Finding, lint_outline, outline_from_data
-from .yamlsource import Located, decode_source, parse_yaml
 
 __all__ = [
     "LESSON_SUFFIXES",
@@ -170,7 +170,7 @@ def _read(path: str | os.PathLike[str]) -> tuple[Lesson | None, list[Problem]]:
 
 
 def _read_limit() -> int:
-    from .yamlsource import MAX_BYTES
+    from .source import MAX_BYTES
 
     return MAX_BYTES + 1  # one byte more than allowed, so "too large" is detected cheaply
 

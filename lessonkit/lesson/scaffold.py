@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import LessonDefinitionError
+from ..errors import LessonDefinitionError
 
 __all__ = ["launcher_notebook", "new_lesson"]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LessonDefinitionError, Problem
+from ..errors import LessonDefinitionError, Problem
 from .model import Choice, Lesson, Practice, Question
 
 __all__ = ["Finding", "Outline", "lint", "lint_outline", "outline_from_data"]
@@ -259,8 +259,8 @@ def lint_outline(outline: Outline) -> list[Finding]:
 
 
 def _check_problems(step: StepOutline) -> list[Finding]:
-    from .checks.specs import CheckSpec
     from .serialize import _build
+    from .specs import CheckSpec
 
     found: list[Finding] = []
     for raw, path in step.checks:
@@ -278,7 +278,7 @@ def _condition_problems(
     outline: Outline, step_ids: Mapping[str, StepOutline], comp_ids: set[str]
 ) -> list[Finding]:
     try:
-        from .policies import conditions  # type: ignore[attr-defined,unused-ignore]
+        from ..policies import conditions  # type: ignore[attr-defined,unused-ignore]
     except ImportError:  # the condition language ships in lessonkit.policies
         return []
     profile = {s.profile_field for s in outline.steps if s.profile_field}

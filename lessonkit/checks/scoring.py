@@ -13,12 +13,12 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..lesson.specs import CheckSpec, Choice, Custom, Expression, Numeric, Ordering, Text
 from .dispatch import COULD_NOT_CHECK, CheckerWarning, check
 from .result import CheckResult, not_understood
-from .specs import CheckSpec, Choice, Custom, Expression, Numeric, Ordering, Text
 
 if TYPE_CHECKING:
-    from ..model import Question
+    from ..lesson.model import Question
 
 __all__ = ["DEFAULT_CORRECT", "DEFAULT_INCORRECT", "DEFAULT_PARTIAL", "grade"]
 

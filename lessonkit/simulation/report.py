@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Lesson
+from ..lesson.model import Lesson
 
 __all__ = ["LearnerTrace", "SimulationReport", "StuckStep", "summarize"]
 
@@ -56,7 +56,7 @@ class StuckStep:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimulationReport:
-    """The class-level outcome of :func:`~lessonkit.policies.simulate.simulate`."""
+    """The class-level outcome of :func:`~lessonkit.simulation.simulate`."""
 
     lesson: str
     learners: int

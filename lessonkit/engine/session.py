@@ -2,8 +2,8 @@
 
 A session walks a learner through a lesson: it shows the current step, checks answers, gives
 hints, records choices, updates mastery, decides where to go next (and says why), and emits an
-:class:`~lessonkit.events.Event` for each of these. Widgets, ``lessonkit play``, the nbgrader
-integration and tests all drive this same class.
+:class:`~lessonkit.evidence.events.Event` for each of these. Widgets, ``lessonkit play``,
+the nbgrader integration and tests all drive this same class.
 
 A session can be rebuilt from its recorded events (:meth:`LessonSession.resume`), so a learner
 who comes back continues where they stopped.
@@ -22,11 +22,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import SessionStateError
-from .events import Event, LearnerRef
-from .model import Choice, End, Lesson, Practice, Question, Step
-from .outcomes import Decision, Outcome, StepRecord, StepView
-from .session_logic import (
+from ..errors import SessionStateError
+from ..evidence.events import Event, LearnerRef
+from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
+from .decisions import (
     PracticeState,
     RunContext,
     choose_branch,
@@ -34,6 +33,7 @@ from .session_logic import (
     next_practice_item,
     prepare_question,
 )
+from .outcomes import Decision, Outcome, StepRecord, StepView
 
 __all__ = ["LessonSession"]
 
@@ -46,7 +46,7 @@ def _learner_ref(learner: LearnerRef | str | None) -> LearnerRef:
         return learner
     if learner:
         return LearnerRef(id=learner)
-    from .identity import resolve_learner
+    from ..evidence.identity import resolve_learner
 
     return resolve_learner()
 
@@ -61,7 +61,7 @@ class LessonSession:
     learner
         A :class:`LearnerRef`, a learner id, or ``None`` to resolve it from the environment.
     store
-        Where events go as xAPI statements (any ``lessonkit.store`` store), or ``None``.
+        Where events go as xAPI statements (any ``lessonkit.evidence.stores`` store), or ``None``.
     registration
         Session id (UUID text); generated when omitted.
     seed
@@ -134,7 +134,7 @@ class LessonSession:
         self.events.append(event)
         if not self._replaying:
             if self.store is not None:
-                from .evidence import event_to_statement
+                from ..evidence import event_to_statement
 
                 self.store.append([event_to_statement(event)])
             for listener in self._listeners:
@@ -241,7 +241,7 @@ class LessonSession:
         if not view.can_submit:
             why = "it is already correct" if view.record.correct else "no attempts are left"
             raise SessionStateError(f"cannot answer {question.id!r}: {why}")
-        from .checks import grade
+        from ..checks import grade
 
         rec = view.record
         result = grade(
@@ -429,7 +429,7 @@ class LessonSession:
     @classmethod
     def resume(cls, lesson: Lesson, events: Iterable[Event], **kwargs: Any) -> LessonSession:
         """Rebuild a session from its recorded events, ready to continue where it stopped."""
-        from .session_replay import replay
+        from .replay import replay
 
         return replay(cls, lesson, events, **kwargs)
 
