@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LessonDefinitionError, Problem
+from .graph import strongly_connected
 from .model import Choice, Lesson, Practice, Question
 
 __all__ = ["Finding", "Outline", "lint", "lint_outline", "outline_from_data"]
@@ -277,10 +278,8 @@ def _check_problems(step: StepOutline) -> list[Finding]:
 def _condition_problems(
     outline: Outline, step_ids: Mapping[str, StepOutline], comp_ids: set[str]
 ) -> list[Finding]:
-    try:
-        from ..policies import conditions  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the condition language ships in lessonkit.policies
-        return []
+    from . import conditions
+
     profile = {s.profile_field for s in outline.steps if s.profile_field}
     profile.update(f for s in outline.steps for f in s.sets)
     found: list[Finding] = []
@@ -332,7 +331,7 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
                     f"step {step.id!r} is a dead end: give it a 'next' (or make it kind: end)",
                 )
             )
-    for component in _strongly_connected(edges):
+    for component in strongly_connected(edges):
         members = set(component)
         looping = len(component) > 1 or component[0] in edges[component[0]]
         if not looping or any(step_ids[m].kind == "end" for m in component):
@@ -349,52 +348,6 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
             )
         )
     return found
-
-
-def _strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative (lessons may have thousands of steps)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    result: list[list[str]] = []
-    counter = 0
-    for root in edges:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            recurse = False
-            for j in range(i, len(edges[node])):
-                nxt = edges[node][j]
-                if nxt not in index:
-                    work.append((node, j + 1))
-                    work.append((nxt, 0))
-                    recurse = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if recurse:
-                continue
-            if low[node] == index[node]:
-                comp = []
-                while True:
-                    top = stack.pop()
-                    on_stack.discard(top)
-                    comp.append(top)
-                    if top == node:
-                        break
-                result.append(comp)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return result
 
 
 def lint(lesson: Lesson) -> list[Problem]:
