@@ -6,12 +6,11 @@ hints, records choices, updates mastery, decides where to go next (and says why)
 the nbgrader integration and tests all drive this same class.
 
 A session can be rebuilt from its recorded events (:meth:`LessonSession.resume`), so a learner
-who comes back continues where they stopped.
+who comes back continues where they stopped; a new session carries over the learner's attempts
+from their other sessions.
 
->>> import lessonkit as lk
->>> lesson = lk.load_lesson("lessons/loops/loops.lesson.yaml")  # doctest: +SKIP
->>> s = lk.LessonSession(lesson, learner="ada")                  # doctest: +SKIP
->>> s.start(); s.current.step.id                                 # doctest: +SKIP
+>>> s = lk.LessonSession(lesson, learner="ada")  # doctest: +SKIP
+>>> s.start(); s.current.step.id                 # doctest: +SKIP
 'welcome'
 """
 
@@ -26,11 +25,13 @@ from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
+from .answers import answer_data
 from .decisions import (
     PracticeState,
     RunContext,
     choose_branch,
 )
+from .history import carry_over
 from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .view import step_view
@@ -73,6 +74,13 @@ class LessonSession:
         Returns the current UTC time (tests and headless play pass a fixed clock).
     namespace
         The notebook namespace code exercises look names up in (JupyterLab), if any.
+    history
+        The learner's events (or statements) from their other sessions of this lesson; ``None``
+        reads them from ``store``. Attempts, hints and results carry over (see
+        :mod:`lessonkit.engine.history`); with ``allow_restart: false``, :meth:`start` refuses
+        a second session.
+    identity
+        Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
     """
 
     def __init__(
@@ -86,6 +94,8 @@ class LessonSession:
         clock: Callable[[], datetime] | None = None,
         namespace: Mapping[str, Any] | None = None,
         profile: Mapping[str, str] | None = None,
+        history: Iterable[Event | Mapping[str, Any]] | None = None,
+        identity: Mapping[str, str] | None = None,
     ) -> None:
         self.lesson = lesson
         self.learner = _learner_ref(learner)
@@ -102,9 +112,14 @@ class LessonSession:
         self.registration = registration
         self.state = RunState(lesson, learner_id=self.learner.id, seed=seed, profile=profile)
         """The run's state (records, path, choices, profile, mastery); see :class:`RunState`."""
+        self.identity = dict(identity or {})
         self.events: list[Event] = []
         self._listeners: list[Listener] = []
         self._hash = content_hash(lesson)
+        self.earlier_sessions: tuple[str, ...] = carry_over(
+            self.state, history, store=store, learner=self.learner, registration=registration
+        )
+        """Registrations of the learner's other sessions of this lesson, oldest first."""
 
     # The run state, read-only from outside (the session alone moves it).
 
@@ -195,8 +210,12 @@ class LessonSession:
         return step_view(self.state)
 
     def score(self) -> tuple[float, float]:
-        """(points earned, points available) over the questions met so far."""
+        """(points earned, points available) over the questions met and judged so far."""
         return self.state.score()
+
+    def pending(self) -> tuple[int, float]:
+        """(questions, points) whose answers are recorded for grading, not judged live."""
+        return self.state.pending()
 
     def context(self) -> RunContext:
         """The read-only view branching conditions are evaluated against."""
@@ -208,7 +227,13 @@ class LessonSession:
         """Begin the lesson at its start step."""
         if self.started:
             raise SessionStateError("the session has already started")
-        self._emit("started", profile=dict(self.profile))
+        if self.earlier_sessions and not self.lesson.settings.allow_restart:
+            raise SessionStateError(
+                f"lesson {self.lesson.id!r} does not allow a restart and {self.learner.id!r} "
+                f"already has a session ({self.earlier_sessions[-1][:8]}): resume it instead"
+            )
+        extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
+        self._emit("started", profile=dict(self.profile), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)
 
@@ -233,9 +258,18 @@ class LessonSession:
             namespace=self.namespace,
         )
         mastery: dict[str, tuple[float, float]] = {}
-        if result.understood:
+        if result.understood and result.details.get("recorded") is True:
+            self._record_for_grading(question, result, duration)
+        elif result.understood:
             mastery = self._apply_result(question, rec, result, duration)
         return Outcome(action="submit", step_id=question.id, result=result, mastery=mastery)
+
+    def _record_for_grading(self, question: Question, result: Any, duration: float | None) -> None:
+        """Keep an answer the copy cannot judge: no attempt, no verdict, no mastery change."""
+        self.state.apply_recorded(question, response=result.response_text)
+        data = answer_data(self.state, question, result, duration)
+        data.update(correct=None, score=None, points=None, attempt=None, recorded=True)
+        self._emit("answered", question.id, **data)
 
     def _apply_result(
         self, question: Question, rec: StepRecord, result: Any, duration: float | None
@@ -246,24 +280,7 @@ class LessonSession:
             score=float(result.score),
             response=result.response_text,
         )
-        self._emit(
-            "answered",
-            question.id,
-            response=result.response_text,
-            raw=_jsonable(result.details.get("raw")),
-            correct=rec.last_correct,
-            score=rec.last_score,
-            points=rec.last_score * question.points,
-            max_points=question.points,
-            attempt=rec.attempts,
-            hints_used=rec.hints_used,
-            checker=question.check.type,
-            variant_seed=rec.variant_seed,
-            competencies=list(question.competencies),
-            duration=duration,
-            feedback=result.feedback,
-            item_id=question.id if self.state.in_practice() else None,
-        )
+        self._emit("answered", question.id, **answer_data(self.state, question, result, duration))
         for cid, (before, after) in changes.items():
             self._emit(
                 "mastery",
@@ -381,13 +398,3 @@ class LessonSession:
         session.events.extend(ordered)
         session._emit("resumed", session.current_id, from_seq=ordered[-1].seq)
         return session
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return None
-    return value

@@ -9,12 +9,12 @@ Branching and practice decisions (:mod:`lessonkit.engine.decisions`) read this s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ..lesson.model import End, Lesson, Practice, Question, Step
 from .decisions import PracticeState, mastery_tracker, next_practice_item, prepare_question
-from .outcomes import StepRecord
+from .outcomes import CountedAnswer, StepRecord
 
 if TYPE_CHECKING:
     from ..policies.mastery import MasteryTracker
@@ -99,10 +99,18 @@ class RunState:
         return isinstance(self.lesson.step(self.current_id or ""), Practice)
 
     def score(self) -> tuple[float, float]:
-        """(points earned, points available) over the questions met so far."""
-        earned = sum(r.points for r in self.records.values())
-        available = sum(r.max_points for r in self.records.values())
-        return earned, available
+        """(points earned, points available) over the questions met so far.
+
+        Answers recorded for grading without a live verdict count in neither: see
+        :meth:`pending`.
+        """
+        judged = [r for r in self.records.values() if not r.recorded]
+        return sum(r.points for r in judged), sum(r.max_points for r in judged)
+
+    def pending(self) -> tuple[int, float]:
+        """(questions, points) whose answers are recorded and await grading."""
+        waiting = [r for r in self.records.values() if r.recorded]
+        return len(waiting), sum(r.max_points for r in waiting)
 
     # ------------------------------------------------------------------ moves
 
@@ -181,6 +189,51 @@ class RunState:
             if change is not None:
                 changes[cid] = change
         return changes
+
+    def apply_recorded(self, question: Question, *, response: str) -> None:
+        """Record an answer kept for grading: no attempt, no verdict, no mastery change."""
+        rec = self.record(question.id)
+        rec.recorded = True
+        rec.responses.append(response)
+
+    def absorb(self, counted: Iterable[CountedAnswer], hints: Mapping[str, int]) -> None:
+        """Carry a learner's earlier sessions into this run (before it starts).
+
+        ``counted`` are the earlier answers with attempts recounted across sessions
+        (:class:`~lessonkit.engine.history.Tally`), ``hints`` the hints shown per question.
+        Questions keep their attempts, hints, results and recorded answers, so a new session
+        cannot reset an attempt limit; mastery takes in each answer in order, so first-attempt
+        credit is not earned twice. Practice items only contribute their mastery evidence:
+        each time a pool gives an item it is a fresh question.
+        """
+        top = {s.id: s for s in self.lesson.steps if isinstance(s, Question)}
+        items = {q.id: q for q in self.lesson.questions() if q.id not in top}
+        for answer in counted:
+            qid = answer.event.step_id or ""
+            question = top.get(qid) or items.get(qid)
+            if question is None:
+                continue  # the lesson changed since
+            data = answer.event.data
+            if qid in top and qid not in self.shown:
+                self.show(question, variant=0)
+            if data.get("recorded"):
+                self.apply_recorded(question, response=str(data.get("response", "")))
+                continue
+            score = data.get("score")
+            self.apply_answer(
+                question,
+                correct=data.get("correct") is True,
+                score=float(score) if isinstance(score, int | float) else 0.0,
+                response=str(data.get("response", "")),
+                attempt=answer.attempt,
+                hints_used=answer.hints_used,
+            )
+            if qid in items:
+                del self.records[qid]  # the next presentation of an item starts afresh
+        for qid, used in hints.items():
+            if qid in top:
+                rec = self.record(qid)
+                rec.hints_used = max(rec.hints_used, used)
 
     def apply_choice(
         self, step_id: str, value: str, *, field: str | None, sets: Mapping[str, str]

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
+    "HASHED_CHECKER",
+    "HIDDEN_KEY_CHECKERS",
+    "RECORDED_CHECKER",
     "SPEC_TYPES",
     "CheckSpec",
     "Choice",
@@ -326,6 +329,21 @@ class Custom(CheckSpec):
     """The right answer, passed to the checker."""
     params: Mapping[str, Any] = field(default_factory=dict)
     """Extra keyword arguments for the checker."""
+
+
+HASHED_CHECKER = "lessonkit.hashed"
+"""Registered name of the checker of hashed keys (live right/wrong without the key)."""
+RECORDED_CHECKER = "lessonkit.recorded"
+"""Registered name of the checker that records an answer for grading without judging it."""
+HIDDEN_KEY_CHECKERS = frozenset({HASHED_CHECKER, RECORDED_CHECKER})
+"""Registered checkers that stand in for an answer key hidden from a student copy of a graded
+lesson (see :mod:`lessonkit.grading.keys`): ``lessonkit.hashed`` checks against salted hashes,
+``lessonkit.recorded`` records the answer for grading without judging it."""
+
+
+def hides_key(spec: CheckSpec) -> bool:
+    """Whether ``spec`` stands in for a hidden answer key (a student copy's check)."""
+    return isinstance(spec, Custom) and spec.checker in HIDDEN_KEY_CHECKERS
 
 
 SPEC_TYPES: dict[str, type[CheckSpec]] = {

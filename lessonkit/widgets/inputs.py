@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from .. import checks
+from ..grading.keys import display_spec
 from ..lesson.model import Exercise, Question
 
 __all__ = ["AnswerInput", "InvalidResponse", "make_input"]
@@ -222,7 +223,7 @@ def make_input(
     question: Question, *, code_mode: str, seed: int = 0, namespace: Any = None
 ) -> AnswerInput:
     """The input for ``question``; ``code_mode`` is ``"namespace"`` or ``"editor"``."""
-    spec = question.check
+    spec = display_spec(question.check)  # a student copy's hidden key: what to show, no key
     if isinstance(spec, checks.Choice):
         return MultiChoice(spec) if spec.multiple else SingleChoice(spec)
     if isinstance(spec, checks.Numeric):

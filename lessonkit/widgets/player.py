@@ -263,6 +263,8 @@ class LessonPlayer(w.VBox):
         shown = _echo(response)
         if not result.understood:
             self.set_feedback("info", "I could not read that answer.", shown + message)
+        elif result.details.get("recorded") is True:  # neither right nor wrong until graded
+            self.set_feedback("info", "Recorded for grading.", shown + message)
         else:
             kind = "correct" if result.correct else "incorrect"
             self.set_feedback(kind, _TITLES[kind], shown + message)
@@ -308,9 +310,14 @@ class LessonPlayer(w.VBox):
         """Start the lesson again in a fresh session (the old one stays recorded)."""
         if self._new_session is None:
             return
-        self.session = self._new_session()
-        if not self.session.started:
-            self.session.start()
+        try:
+            session = self._new_session()
+            if not session.started:
+                session.start()
+        except SessionStateError as exc:  # e.g. the lesson does not allow a restart
+            self.set_feedback("info", "The lesson cannot be restarted.", escape(exc))
+            return
+        self.session = session
         self.refresh()
         self.route.value = ""
 
