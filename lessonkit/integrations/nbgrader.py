@@ -173,16 +173,26 @@ def points(
     out = io.StringIO()
     # Whatever happens below, nothing may reach stderr: nbgrader would score the cell 0.
     with contextlib.redirect_stderr(out):
-        report = grade_report(
-            lesson,
-            answer_key,
-            evidence=evidence,
-            attempts=attempts,
-            hint_penalty=hint_penalty,
-            count_practice=count_practice,
-            namespace=namespace,
-            student=student or submitting_student(),
+        options = {
+            "attempts": attempts,
+            "hint_penalty": hint_penalty,
+            "count_practice": count_practice,
+            "student": student or submitting_student(),
+        }
+        # Each grade cell of a notebook asks about the same evidence: grade it once.
+        slot = (
+            repr(answer_key),
+            str(lesson),
+            _fingerprint(evidence),
+            repr(sorted(options.items())),
         )
+        report = _REPORTS.get(slot) if namespace is None else None
+        if report is None:
+            report = grade_report(
+                lesson, answer_key, evidence=evidence, namespace=namespace, **options
+            )
+            _REPORTS.clear()
+            _REPORTS[slot] = report
         earned, text = summary(
             report,
             max_points=max_points,
@@ -194,6 +204,20 @@ def points(
         )
     print(text)
     return earned
+
+
+_REPORTS: dict[tuple[str, ...], GradeReport] = {}
+
+
+def _fingerprint(folder: str | os.PathLike[str]) -> str:
+    """What the evidence folder holds now (names, sizes, modification times)."""
+    path = Path(folder)
+    if not path.is_dir():
+        return f"{path.resolve()}: none"
+    files = sorted(
+        (str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in path.rglob("*") if f.is_file()
+    )
+    return f"{path.resolve()}: {files!r}"
 
 
 def summary(

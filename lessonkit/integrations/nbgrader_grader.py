@@ -32,6 +32,7 @@ from typing import Any
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..grading import GradeReport
 from .nbgrader import EVIDENCE_DIR, grade_report, summary
 
 __all__ = ["GRADE_CALL", "GradeLessonCells", "SnapshotLessonEvidence", "parse_grade_cell"]
@@ -143,6 +144,7 @@ class GradeLessonCells(NbGraderPreprocessor):  # type: ignore[misc]
         student = str(info.get("student") or "") or None
         folder = Path(str((resources.get("metadata") or {}).get("path") or "."))
         snapshots = _snapshots(self)
+        reports: dict[str, GradeReport | str] = {}
         for cell in nb.cells:
             grader = (cell.metadata.get("nbgrader") or {}) if cell.cell_type == "code" else {}
             if not grader.get("grade"):
@@ -161,18 +163,23 @@ class GradeLessonCells(NbGraderPreprocessor):  # type: ignore[misc]
                     slot,
                 )
                 snapshots[slot] = _read_folder(folder / name)
-            earned, text = _grade(args, snapshots[slot], student)
+            options = repr([args.get(k) for k in ("answer_key", "attempts", "hint_penalty")])
+            options += repr([args.get("count_practice"), slot])
+            if options not in reports:  # cells of one notebook share a report
+                reports[options] = _report(args, snapshots[slot], student)
+            earned, text = _grade(args, reports[options])
             _write(cell, earned, f"{text}\n  {OUTSIDE}")
         return nb, resources
 
 
-def _grade(
+def _report(
     args: Mapping[str, Any], statements: list[Any], student: str | None
-) -> tuple[float, str]:
+) -> GradeReport | str:
+    """The report for a cell's key and options, or why there is none."""
     from ..errors import LessonkitError
 
     try:
-        report = grade_report(
+        return grade_report(
             None,
             args["answer_key"],
             evidence=statements,
@@ -182,7 +189,12 @@ def _grade(
             student=student,
         )
     except (LessonkitError, ValueError) as exc:
-        return 0.0, f"lessonkit could not read this cell's answer key ({exc}): 0 points."
+        return f"lessonkit could not read this cell's answer key ({exc}): 0 points."
+
+
+def _grade(args: Mapping[str, Any], report: GradeReport | str) -> tuple[float, str]:
+    if isinstance(report, str):
+        return 0.0, report
     questions = args.get("questions")
     return summary(
         report,
