@@ -22,14 +22,37 @@ from ..errors import LessonDefinitionError
 from .specs import CheckSpec, Code, Custom, Frame, Numeric
 
 if TYPE_CHECKING:
-    from ..model import Question
+    from ..model import Param, Question
 
-__all__ = ["draw", "evaluate", "format_value", "render", "variant_seed"]
+__all__ = [
+    "MAX_EXPONENT",
+    "MAX_EXPR_CHARS",
+    "MAX_MAGNITUDE",
+    "MAX_ROUND_DIGITS",
+    "call_problem",
+    "draw",
+    "draw_params",
+    "evaluate",
+    "evaluate_node",
+    "exponent_problem",
+    "format_value",
+    "parse_derived",
+    "render",
+    "round_digits_problem",
+    "variant_seed",
+]
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")  # the same syntax validate.py checks
-_MAX_EXPONENT = 100
-_MAX_MAGNITUDE = 1e300
-_MAX_EXPR_CHARS = 500
+MAX_EXPONENT = 100
+"""Largest exponent in a derived expression (``a ** 100``)."""
+MAX_MAGNITUDE = 1e300
+"""Largest absolute value of any number read, drawn or computed in a derived expression."""
+MAX_ROUND_DIGITS = 20
+"""Largest ``ndigits`` of ``round`` either way (``round(a, -10**9)`` would never finish)."""
+MAX_EXPR_CHARS = 500
+"""Longest derived expression, in characters."""
+_MAX_DEPTH = 50
+_ALLOWED = "use numbers, names, + - * / // % **, round, abs, min, max"
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -40,7 +63,13 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-_FUNCTIONS: dict[str, Callable[..., Any]] = {"round": round, "abs": abs, "min": min, "max": max}
+_FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
+    "round": (round, 1, 2),
+    "abs": (abs, 1, 1),
+    "min": (min, 2, 10),
+    "max": (max, 2, 10),
+}
+"""Function name -> (function, fewest arguments, most arguments)."""
 
 
 def variant_seed(learner_id: str, lesson_id: str, step_id: str, variant: int) -> int:
@@ -49,69 +78,127 @@ def variant_seed(learner_id: str, lesson_id: str, step_id: str, variant: int) ->
     return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") >> 1
 
 
+def parse_derived(expression: str) -> ast.expr:
+    """The syntax tree of a derived expression; raises :class:`LessonDefinitionError`."""
+    if len(expression) > MAX_EXPR_CHARS:
+        raise LessonDefinitionError(f"derived expression is too long ({len(expression)} chars)")
+    try:
+        return ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise LessonDefinitionError(f"derived expression {expression!r}: {exc.msg}") from exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, deep nesting
+        raise LessonDefinitionError(f"derived expression {expression!r} cannot be read") from exc
+
+
 def evaluate(expression: str, values: Mapping[str, Any]) -> Any:
     """Evaluate an arithmetic ``expression`` over ``values``.
 
     Numbers, names, ``+ - * / // % **``, unary minus/plus and ``round``/``abs``/``min``/
-    ``max`` calls are allowed; exponents are bounded. Anything else raises
+    ``max`` calls are allowed; exponents, ``round`` digits and every number's magnitude are
+    bounded, so each step is cheap. Anything else raises
     :class:`~lessonkit.errors.LessonDefinitionError`.
     """
-    if len(expression) > _MAX_EXPR_CHARS:
-        raise LessonDefinitionError(f"derived expression is too long ({len(expression)} chars)")
+    tree = parse_derived(expression)
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise LessonDefinitionError(f"derived expression {expression!r}: {exc.msg}") from exc
-    try:
-        return _eval(tree.body, values)
+        return evaluate_node(tree, values)
     except (ArithmeticError, TypeError, ValueError) as exc:
-        raise LessonDefinitionError(f"derived expression {expression!r}: {exc}") from exc
+        reason = exc.problems[0].message if isinstance(exc, LessonDefinitionError) else str(exc)
+        raise LessonDefinitionError(f"derived expression {expression!r}: {reason}") from exc
 
 
-def _eval(node: ast.AST, values: Mapping[str, Any]) -> Any:
+def _number(value: Any, node: ast.AST) -> int | float:
+    """``value`` if it is a number of bounded size (``node`` names it in the message)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise LessonDefinitionError(f"{ast.unparse(node)[:40]!r} is not a number")
+    if not abs(value) <= MAX_MAGNITUDE:  # also refuses NaN
+        raise LessonDefinitionError(
+            f"{ast.unparse(node)[:40]!r} is too large (at most {MAX_MAGNITUDE:g} in size)"
+        )
+    return value
+
+
+def exponent_problem(exponent: float) -> str | None:
+    """Why ``exponent`` may not be used in ``**``, or ``None``."""
+    if abs(exponent) > MAX_EXPONENT:
+        return f"exponent {exponent!r} is too large (max {MAX_EXPONENT})"
+    return None
+
+
+def round_digits_problem(digits: Any) -> str | None:
+    """Why ``digits`` may not be ``round``'s second argument, or ``None``."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or abs(digits) > MAX_ROUND_DIGITS:
+        return (
+            f"round() digits must be a whole number from -{MAX_ROUND_DIGITS} to "
+            f"{MAX_ROUND_DIGITS}, not {digits!r}"
+        )
+    return None
+
+
+def call_problem(node: ast.Call) -> str | None:
+    """Why a call is not one of the allowed functions with a fitting argument count."""
+    name = node.func.id if isinstance(node.func, ast.Name) else ""
+    if name not in _FUNCTIONS or node.keywords:
+        return f"{ast.unparse(node)[:80]!r} is not allowed in a derived expression ({_ALLOWED})"
+    _, fewest, most = _FUNCTIONS[name]
+    if not fewest <= len(node.args) <= most:
+        return f"{name}() takes {fewest} to {most} arguments, not {len(node.args)}"
+    return None
+
+
+def evaluate_node(node: ast.AST, values: Mapping[str, Any], depth: int = 0) -> Any:
+    """Evaluate one node of a derived expression (see :func:`evaluate`)."""
+    if depth > _MAX_DEPTH:
+        raise LessonDefinitionError("derived expression is nested too deeply")
+    inner = depth + 1
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
+        return _number(node.value, node)
     if isinstance(node, ast.Name):
         if node.id not in values:
             raise LessonDefinitionError(f"unknown name {node.id!r} in a derived expression")
         return values[node.id]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _eval(node.operand, values)
+        operand = _number(evaluate_node(node.operand, values, inner), node.operand)
         return -operand if isinstance(node.op, ast.USub) else +operand
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _eval(node.left, values), _eval(node.right, values)
-        if isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT:
-            raise LessonDefinitionError(f"exponent {right!r} is too large (max {_MAX_EXPONENT})")
+        left = _number(evaluate_node(node.left, values, inner), node.left)
+        right = _number(evaluate_node(node.right, values, inner), node.right)
+        if isinstance(node.op, ast.Pow) and (problem := exponent_problem(right)):
+            raise LessonDefinitionError(problem)
         result = _BINARY[type(node.op)](left, right)
-        if isinstance(result, complex) or abs(result) > _MAX_MAGNITUDE:
+        if isinstance(result, complex) or not abs(result) <= MAX_MAGNITUDE:
             raise LessonDefinitionError("a derived value is not a reasonable real number")
         return result
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in _FUNCTIONS
-        and not node.keywords
-        and len(node.args) <= 10
-    ):
-        return _FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args))
+    if isinstance(node, ast.Call):
+        if problem := call_problem(node):
+            raise LessonDefinitionError(problem)
+        args = [_number(evaluate_node(a, values, inner), a) for a in node.args]
+        name = node.func.id  # type: ignore[attr-defined]  # call_problem checked it
+        if name == "round" and len(args) == 2 and (problem := round_digits_problem(args[1])):
+            raise LessonDefinitionError(problem)
+        return _FUNCTIONS[name][0](*args)
     raise LessonDefinitionError(
-        f"{ast.unparse(node)!r} is not allowed in a derived expression "
-        "(use numbers, names, + - * / // % **, round, abs, min, max)"
+        f"{ast.unparse(node)[:80]!r} is not allowed in a derived expression ({_ALLOWED})"
     )
 
 
-def draw(question: Question, seed: int) -> dict[str, Any]:
-    """Values for ``question.params`` (sorted by name) and then ``question.derived``."""
+def draw_params(params: Mapping[str, Param], seed: int) -> dict[str, Any]:
+    """Values for ``params``, drawn in sorted name order from ``random.Random(seed)``."""
     rng = random.Random(seed)
     values: dict[str, Any] = {}
-    for name in sorted(question.params):
-        param = question.params[name]
+    for name in sorted(params):
+        param = params[name]
         if param.randint is not None:
             values[name] = rng.randint(int(param.randint[0]), int(param.randint[1]))
         elif param.uniform is not None:
             values[name] = round(rng.uniform(*param.uniform), param.decimals)
         elif param.choice is not None:
             values[name] = param.choice[rng.randrange(len(param.choice))]
+    return values
+
+
+def draw(question: Question, seed: int) -> dict[str, Any]:
+    """Values for ``question.params`` (sorted by name) and then ``question.derived``."""
+    values = draw_params(question.params, seed)
     for name, expression in question.derived.items():  # in order: later ones may use earlier
         values[name] = evaluate(expression, values)
     return values
