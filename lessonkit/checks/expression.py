@@ -25,7 +25,16 @@ from .mathparse import CONSTANTS, FUNCTIONS, MathSyntaxError, Node, evaluate, pa
 from .result import CheckResult, make_result, not_understood
 from .specs import Expression
 
-__all__ = ["ExpressionError", "check_spec", "equivalent", "parse", "to_sympy"]
+__all__ = [
+    "ExpressionError",
+    "answer_problem",
+    "answer_variables",
+    "check_spec",
+    "equivalent",
+    "parse",
+    "to_sympy",
+    "values_at_probes",
+]
 
 _SECONDS = 2.0
 _PROBES = (-1.7, 0.6, 2.3, -0.45, 1.35, 3.1, 0.27, -2.6, 1.9, -0.8, 0.95, -1.15)
@@ -110,8 +119,17 @@ def to_sympy(node: Node) -> Any:
     if node.name == "log" and len(args) == 2:
         ratio = sympy.Pow(sympy.log(args[1], evaluate=False), -1, evaluate=False)
         return sympy.Mul(sympy.log(args[0], evaluate=False), ratio, evaluate=False)
-    function = sympy.Abs if node.name == "abs" else getattr(sympy, node.name)
-    return function(args[0], evaluate=False)
+    return _sympy_functions()[node.name](args[0], evaluate=False)
+
+
+@lru_cache(maxsize=1)
+def _sympy_functions() -> dict[str, Any]:
+    """The SymPy class of each one-argument function of the grammar, by its canonical name."""
+    import sympy
+
+    names = ("sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan")
+    table = {name: getattr(sympy, name) for name in (*names, "sinh", "cosh", "tanh", "exp")}
+    return {**table, "log": sympy.log, "abs": sympy.Abs}
 
 
 def _negative(expr: Any) -> Any:

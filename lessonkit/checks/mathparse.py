@@ -13,11 +13,10 @@ built here from an allow-list; nothing in it is ever handed to ``eval``, ``exec`
 
 Only ASCII letters, digits, spaces and ``+ - * / ^ ( ) . , _`` are read, after mapping a few
 typographic characters (U+2212 minus; U+00D7, U+00B7, U+22C5 times; ``÷``; ``π``; superscript
-digits).
-Nothing is normalised beyond that table (Python's own parser folds identifiers with NFKC, so
-``ᵉval`` would read as ``eval``; here it is an unknown character). A run of letters is split
-into the known names it is made of, fewest pieces first: ``xy`` is ``x*y``, ``pir`` is
-``pi*r``, ``sinx`` is ``sin(x)``; a run that cannot be split is an unknown name.
+digits). Nothing is normalised beyond that table (Python's own parser folds identifiers with
+NFKC, so ``ᵉval`` would read as ``eval``; here it is an unknown character). A run of letters
+is split into the known names it is made of, fewest pieces first: ``xy`` is ``x*y``, ``pir``
+is ``pi*r``, ``sinx`` is ``sin(x)``; a run that cannot be split is an unknown name.
 
 Every input is bounded before and while it is read: length, nesting depth, digits in a number,
 exponent size and the magnitude of any constant part, so parsing and evaluating take time
@@ -26,11 +25,11 @@ proportional to the (short) text, in any thread.
 
 from __future__ import annotations
 
-import cmath
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+
+from .mathtree import ALIASES, CONSTANTS, FUNCTIONS, MAX_MAGNITUDE, Node, apply, evaluate
 
 __all__ = [
     "CONSTANTS",
@@ -50,36 +49,9 @@ MAX_DIGITS = 40
 """Most digits in one number."""
 MAX_POWER = 1_000
 """Largest constant exponent (``x^1000`` is fine, ``x^1001`` and ``9^9^9`` are not)."""
-MAX_MAGNITUDE = 1e300
-"""Largest absolute value of any constant part, and of any value while evaluating."""
 
-_UNARY: dict[str, Callable[[complex], complex]] = {
-    "sin": cmath.sin,
-    "cos": cmath.cos,
-    "tan": cmath.tan,
-    "cot": lambda z: 1 / cmath.tan(z),
-    "sec": lambda z: 1 / cmath.cos(z),
-    "csc": lambda z: 1 / cmath.sin(z),
-    "asin": cmath.asin,
-    "acos": cmath.acos,
-    "atan": cmath.atan,
-    "sinh": cmath.sinh,
-    "cosh": cmath.cosh,
-    "tanh": cmath.tanh,
-    "exp": cmath.exp,
-    "sqrt": cmath.sqrt,
-    "abs": lambda z: complex(abs(z)),
-}
-_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "ln": "log", "Abs": "abs"}
-FUNCTIONS: frozenset[str] = frozenset({*_UNARY, "log", *_ALIASES})
-"""Function names a math answer may call (``log(x)`` is natural, ``log(x, b)`` base ``b``)."""
-CONSTANTS: Mapping[str, complex] = {
-    "pi": complex(math.pi),
-    "e": complex(math.e),
-    "E": complex(math.e),
-}
-"""Constant names and their values."""
-
+_LISTED = "sin, cos, tan, cot, sec, csc, asin, acos, atan, sinh, cosh, tanh, exp, ln, log, sqrt"
+_LISTED += ", abs"
 _CHARS = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/", "\u03c0": "pi"}
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True))
 _TOKEN = re.compile(
@@ -108,72 +80,6 @@ class MathSyntaxError(ValueError):
     """The text is not an expression of the grammar; the message says why, for the learner."""
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One node of a parsed expression.
-
-    ``kind`` is ``num`` (``name`` holds the digits), ``const``, ``var``, ``add`` (``flags``
-    marks subtracted terms), ``mul`` (``flags`` marks divisors), ``neg``, ``pow`` or ``call``
-    (``name`` is the function, aliases resolved). ``value`` is the exact-enough complex value
-    of a node without variables (``None`` when it has variables or no value, e.g. ``1/0``).
-    """
-
-    kind: str
-    args: tuple[Node, ...] = ()
-    name: str = ""
-    flags: tuple[bool, ...] = ()
-    value: complex | None = None
-    constant: bool = False
-
-
-def _check(z: complex) -> complex:
-    if not (math.isfinite(z.real) and math.isfinite(z.imag)) or abs(z) > MAX_MAGNITUDE:
-        raise OverflowError("value out of range")
-    return z
-
-
-def _apply(node: Node, values: Sequence[complex]) -> complex:
-    """One node's value from its arguments' values; raises ArithmeticError or ValueError."""
-    kind = node.kind
-    if kind == "add":
-        total = 0j
-        for v, minus in zip(values, node.flags, strict=True):
-            total = _check(total - v if minus else total + v)
-        return total
-    if kind == "mul":
-        product = 1 + 0j
-        for v, divide in zip(values, node.flags, strict=True):
-            product = _check(product / v if divide else product * v)
-        return product
-    if kind == "neg":
-        return -values[0]
-    if kind == "pow":
-        base, exponent = values
-        if exponent.imag == 0 and exponent.real == int(exponent.real) and base.imag == 0:
-            return _check(complex(base.real ** int(exponent.real)))  # exact sign for (-2)^3
-        return _check(base**exponent)
-    if node.name == "log":
-        if len(values) == 2:
-            return _check(cmath.log(values[0]) / cmath.log(values[1]))
-        return _check(cmath.log(values[0]))
-    return _check(_UNARY[node.name](values[0]))
-
-
-def evaluate(node: Node, point: Mapping[str, complex]) -> complex:
-    """The value of ``node`` with variables set from ``point``.
-
-    Raises ArithmeticError (including OverflowError past :data:`MAX_MAGNITUDE`) or ValueError
-    where the expression has no value there. Every step is one bounded float operation.
-    """
-    if node.value is not None:
-        return node.value
-    if node.kind == "var":
-        return point[node.name]
-    if node.constant:  # a constant part with no value (1/0): none anywhere
-        raise ZeroDivisionError("no value")
-    return _apply(node, [evaluate(arg, point) for arg in node.args])
-
-
 def _make(kind: str, args: Sequence[Node] = (), name: str = "", flags: Sequence[bool] = ()) -> Node:
     """A node; constant parts are evaluated at once, so huge numbers are refused early."""
     if kind == "pow" and args[1].value is not None and abs(args[1].value) > MAX_POWER:
@@ -184,7 +90,7 @@ def _make(kind: str, args: Sequence[Node] = (), name: str = "", flags: Sequence[
     value: complex | None = None
     if all(a.value is not None for a in args):
         try:
-            value = _apply(node, [a.value for a in args if a.value is not None])
+            value = apply(node, [a.value for a in args if a.value is not None])
         except OverflowError as exc:
             raise MathSyntaxError(_TOO_LARGE) from exc
         except (ArithmeticError, ValueError):
@@ -199,6 +105,8 @@ def _describe(char: str) -> str:
 
 
 def _prepare(text: str) -> str:
+    if len(text) > 10 * MAX_CHARS:  # refused before any copy, however much is whitespace
+        raise MathSyntaxError(f"Please keep your expression under {MAX_CHARS} characters.")
     text = text.strip()
     if not text:
         raise MathSyntaxError("Please type an expression.")
@@ -274,7 +182,7 @@ def tokenize(text: str, variables: Sequence[str]) -> list[tuple[str, str]]:
 def _unknown(word: str, source: str, end: int, variables: Sequence[str]) -> str:
     shown = word if len(word) <= 20 else word[:19] + "…"
     if source[end:].lstrip().startswith("("):
-        return f"Unknown function {shown!r} (you may use {', '.join(sorted(FUNCTIONS))})."
+        return f"Unknown function {shown!r} (you may use {_LISTED})."
     allowed = ", ".join(variables) or "no variables"
     return f"Unknown name {shown!r} (you may use {allowed})."
 
@@ -375,7 +283,7 @@ class _Parser:
             self.depth -= 1
             return inner
         if kind == "func":
-            return self.call(_ALIASES.get(text, text), text)
+            return self.call(ALIASES.get(text, text), text)
         if (kind, text) == ("op", ")"):
             raise MathSyntaxError("A closing bracket has no opening bracket.")
         if (kind, text) == ("op", ","):

@@ -32,6 +32,7 @@ from .variants import (
     draw_params,
     evaluate_node,
     exponent_problem,
+    not_allowed,
     parse_derived,
     round_digits_problem,
 )
@@ -138,7 +139,7 @@ def _walk_static(tree: ast.AST, known: set[str]) -> list[tuple[ast.AST, str]]:
         if not isinstance(node, _NODES) or (
             isinstance(node, ast.Constant) and type(node.value) not in (int, float)
         ):
-            return [(node, f"{ast.unparse(node)[:80]!r} is not allowed in a derived expression")]
+            return [(node, not_allowed(node))]
         if isinstance(node, ast.Call) and (problem := call_problem(node)):
             return [(node, problem)]
     functions = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}

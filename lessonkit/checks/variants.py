@@ -3,7 +3,9 @@
 ``variant_seed`` is a pure function of who, what and which variant, so a grader re-checking
 recorded evidence regenerates exactly the variant the learner saw. ``derived`` values are
 computed by a tiny arithmetic evaluator over the drawn values (a whitelist of :mod:`ast`
-nodes; never ``eval``).
+nodes; never ``eval``) whose every step is bounded: exponents, ``round`` digits and the size of
+every number, so a lesson file cannot hang a kernel with C-level big-integer work
+(:mod:`.variant_lint` applies the same bounds in ``lessonkit validate``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "evaluate_node",
     "exponent_problem",
     "format_value",
+    "not_allowed",
     "parse_derived",
     "render",
     "round_digits_problem",
@@ -106,14 +109,25 @@ def evaluate(expression: str, values: Mapping[str, Any]) -> Any:
         raise LessonDefinitionError(f"derived expression {expression!r}: {reason}") from exc
 
 
+def _shown(node: ast.AST) -> str:
+    """``node`` as source text for a message, shortened in the middle when long."""
+    text = ast.unparse(node)
+    if len(text) <= 40:
+        return repr(text)
+    return f"{text[:16]!r}…{text[-16:]!r} ({len(text)} characters)"
+
+
+def not_allowed(node: ast.AST) -> str:
+    """The message for syntax a derived expression may not use."""
+    return f"{_shown(node)} is not allowed in a derived expression ({_ALLOWED})"
+
+
 def _number(value: Any, node: ast.AST) -> int | float:
     """``value`` if it is a number of bounded size (``node`` names it in the message)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise LessonDefinitionError(f"{ast.unparse(node)[:40]!r} is not a number")
+        raise LessonDefinitionError(f"{_shown(node)} is not a number")
     if not abs(value) <= MAX_MAGNITUDE:  # also refuses NaN
-        raise LessonDefinitionError(
-            f"{ast.unparse(node)[:40]!r} is too large (at most {MAX_MAGNITUDE:g} in size)"
-        )
+        raise LessonDefinitionError(f"{_shown(node)} is too large (at most {MAX_MAGNITUDE:g})")
     return value
 
 
@@ -138,7 +152,7 @@ def call_problem(node: ast.Call) -> str | None:
     """Why a call is not one of the allowed functions with a fitting argument count."""
     name = node.func.id if isinstance(node.func, ast.Name) else ""
     if name not in _FUNCTIONS or node.keywords:
-        return f"{ast.unparse(node)[:80]!r} is not allowed in a derived expression ({_ALLOWED})"
+        return not_allowed(node)
     _, fewest, most = _FUNCTIONS[name]
     if not fewest <= len(node.args) <= most:
         return f"{name}() takes {fewest} to {most} arguments, not {len(node.args)}"
@@ -176,9 +190,7 @@ def evaluate_node(node: ast.AST, values: Mapping[str, Any], depth: int = 0) -> A
         if name == "round" and len(args) == 2 and (problem := round_digits_problem(args[1])):
             raise LessonDefinitionError(problem)
         return _FUNCTIONS[name][0](*args)
-    raise LessonDefinitionError(
-        f"{ast.unparse(node)[:80]!r} is not allowed in a derived expression ({_ALLOWED})"
-    )
+    raise LessonDefinitionError(not_allowed(node))
 
 
 def draw_params(params: Mapping[str, Param], seed: int) -> dict[str, Any]:
