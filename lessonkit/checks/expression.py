@@ -165,6 +165,7 @@ def _answer(answer: str, variables: tuple[str, ...]) -> Node:
         raise ValueError(f"expression answer {answer[:80]!r}: {exc}") from exc
 
 
+@lru_cache(maxsize=1024)  # validate asks again for each sampled draw of a variant
 def answer_problem(answer: str, variables: tuple[str, ...]) -> str | None:
     """Why ``answer`` cannot serve as an expression check's answer, or ``None``."""
     try:

@@ -184,6 +184,9 @@ def _sampled(
     """Evaluate and render :data:`SAMPLES` seeded draws; the first failure of each part."""
     trees = {name: parse_derived(text) for name, text in derived.items()}
     raw = isinstance(spec, (Numeric, Code, Custom, Frame))
+    marks = dict.fromkeys([*params, *derived], "\x00")
+    if spec is not None and _walk(spec, marks, raw) == spec:
+        spec = None  # no placeholders: its static problems are already reported
     found: dict[tuple[str | int, ...], str] = {}
     for seed in range(SAMPLES):
         values = draw_params(params, seed)
