@@ -22,6 +22,7 @@ __all__ = ["check_spec", "normalise"]
 
 _MAX_CHARS = 2_000  # longer responses are refused: bounded regex and fuzzy work
 _FUZZY_MAX = 200
+_HUGE_INT = 10**_MAX_CHARS  # its digits alone would be too long; str() of it may be refused
 
 
 def normalise(text: str, *, case_sensitive: bool = False, ignore_accents: bool = True) -> str:
@@ -46,6 +47,8 @@ def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
     """Check a text response (see the module docstring)."""
     if isinstance(response, bool) or response is None:
         return not_understood(response, "Please type an answer.")
+    if isinstance(response, int) and abs(response) >= _HUGE_INT:
+        return not_understood(response, f"Please keep your answer under {_MAX_CHARS} characters.")
     if isinstance(response, (int, float)):
         response = str(response)
     if not isinstance(response, str):

@@ -200,11 +200,17 @@ class Expression(CheckSpec):
     def problems(self) -> list[SpecProblem]:
         if not self.answer.strip():
             return [(("answer",), "must not be empty")]
-        return [
-            (("variables", i), f"variable {v!r} is not a valid name")
+        found: list[SpecProblem] = [
+            (("variables", i), f"variable {v!r} is not a valid name (ASCII letters, digits, _)")
             for i, v in enumerate(self.variables)
-            if not v.isidentifier()
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v)
         ]
+        if "{{" in self.answer:  # placeholders are checked on sampled variants (validate)
+            return found
+        from .mathanswer import answer_problem, answer_variables
+
+        problem = answer_problem(self.answer, answer_variables(self.answer, self.variables))
+        return [*found, (("answer",), f"expression answer: {problem}")] if problem else found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
