@@ -176,10 +176,12 @@ class Text(CheckSpec):
         if not self.answers() and not self.patterns():
             found.append(((), "a text check needs 'answer' or 'regex'"))
         many = not isinstance(self.regex, str)
+        import regex  # the engine text checks run patterns on (re syntax, with timeouts)
+
         for i, pattern in enumerate(self.patterns()):
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                regex.compile(pattern)
+            except regex.error as exc:
                 where: tuple[str | int, ...] = ("regex", i) if many else ("regex",)
                 found.append((where, f"invalid regular expression {pattern!r}: {exc}"))
         if self.fuzzy is not None and not 0 < self.fuzzy <= 1:
