@@ -27,12 +27,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lessonkit.lesson.conditions import StaticContext
-from lessonkit.lesson.conditions import evaluate as condition
 
 import lessonkit as lk
 from lessonkit.checks import CheckerWarning, Numeric, grade
 from lessonkit.errors import LessonDefinitionError
+from lessonkit.lesson.conditions import StaticContext
+from lessonkit.lesson.conditions import evaluate as condition
 from lessonkit.lesson.variant_lint import SAMPLES, variant_problems
 from lessonkit.lesson.variants import evaluate
 

@@ -30,7 +30,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lessonkit.evidence.stores import JsonlStore
 
 import lessonkit as lk
 from lessonkit.checks import (
@@ -45,6 +44,7 @@ from lessonkit.checks import (
 )
 from lessonkit.cli import main as cli
 from lessonkit.evidence import event_to_statement
+from lessonkit.evidence.stores import JsonlStore
 from lessonkit.integrations.nbgrader import points
 
 from ._payloads import INERT, payloads
