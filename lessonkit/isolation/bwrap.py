@@ -29,10 +29,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "BWRAP_VAR",
     "ENVIRONMENT",
     "SANDBOX_GID",
     "SANDBOX_UID",
@@ -68,8 +70,15 @@ ENVIRONMENT = {
 """The whole environment learner code sees."""
 
 
-def find_bwrap() -> str | None:
-    """The ``bwrap`` executable, if installed."""
+BWRAP_VAR = "LESSONKIT_BWRAP"
+"""Environment variable naming the bwrap executable, where it is not on ``PATH``."""
+
+
+def find_bwrap(env: Mapping[str, str] = os.environ) -> str | None:
+    """The ``bwrap`` executable: ``$LESSONKIT_BWRAP`` if set, else from ``PATH``."""
+    named = env.get(BWRAP_VAR, "").strip()
+    if named:
+        return named if os.path.isfile(named) and os.access(named, os.X_OK) else None
     return shutil.which("bwrap") or next(
         (p for p in ("/usr/bin/bwrap", "/usr/local/bin/bwrap") if os.access(p, os.X_OK)), None
     )
@@ -139,24 +148,25 @@ def _file_system(layout: Layout) -> list[str]:
             args += ["--symlink", os.readlink(link), link]
         elif os.path.isdir(link):
             args += ["--ro-bind", link, link]
+    perms = ["--perms", "0755"] if "--perms" in layout.options else []
+    args += [*perms, "--dir", "/etc"]  # bwrap would make it 0700: unreadable for nobody
     for name in _LOADER_FILES:
         args += ["--ro-bind-try", name, name]
-    made: set[str] = set()
-    perms = ["--perms", "0755"] if "--perms" in layout.options else []
-    for path in layout.read_only:
-        for parent in reversed(Path(path).parents):
-            text = str(parent)
-            if text != "/" and text not in made:  # traversable by the sandbox's user
-                made.add(text)
-                args += [*perms, "--dir", text]
-        args += ["--ro-bind", path, path]
     args += ["--proc", "/proc", "--dev", "/dev"]
     if "--perms" in layout.options:
         args += ["--perms", "1777"]
     if "--size" in layout.options:
         args += ["--size", str(_SCRATCH_BYTES)]
+    args += ["--tmpfs", SCRATCH]  # before the binds: a Python installed under /tmp stays visible
+    made = {"/", SCRATCH}
+    for path in layout.read_only:
+        for parent in reversed(Path(path).parents):
+            if str(parent) not in made:  # traversable by the sandbox's user
+                made.add(str(parent))
+                args += [*perms, "--dir", str(parent)]
+        args += ["--ro-bind", path, path]
     # The sandbox's own root is a tmpfs its user might own: make it read-only last.
-    return [*args, "--tmpfs", SCRATCH, "--remount-ro", "/", "--chdir", SCRATCH]
+    return [*args, "--remount-ro", "/", "--chdir", SCRATCH]
 
 
 def build_command(layout: Layout, result_fd: int) -> list[str]:

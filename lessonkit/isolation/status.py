@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bwrap import ENVIRONMENT, Layout, bwrap_features, find_bwrap, python_dirs
+from .bwrap import BWRAP_VAR, ENVIRONMENT, Layout, bwrap_features, find_bwrap, python_dirs
 from .runner import CHILD, PROCESS_LIMIT, execute
 
 __all__ = ["ENV_VAR", "IsolationStatus", "isolation_status"]
@@ -149,6 +149,8 @@ def _decide(mode: str) -> IsolationStatus:
     if not sys.platform.startswith("linux"):
         return _unavailable("the code sandbox (bubblewrap) needs Linux")
     bwrap = find_bwrap()
+    if bwrap is None and os.environ.get(BWRAP_VAR):
+        return _unavailable(f"{BWRAP_VAR}={os.environ[BWRAP_VAR]!r} is not an executable")
     if bwrap is None:
         return _unavailable(
             "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
@@ -176,7 +178,7 @@ def _decide(mode: str) -> IsolationStatus:
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, int, str], IsolationStatus] = {}
+_cache: dict[tuple[str, str, int, str], IsolationStatus] = {}
 
 
 def isolation_status(*, refresh: bool = False) -> IsolationStatus:
@@ -186,7 +188,7 @@ def isolation_status(*, refresh: bool = False) -> IsolationStatus:
     first call takes a fraction of a second.
     """
     mode = os.environ.get(ENV_VAR, "").strip().lower()
-    key = (mode, os.geteuid(), sys.executable)
+    key = (mode, os.environ.get(BWRAP_VAR, ""), os.geteuid(), sys.executable)
     with _lock:
         if refresh or key not in _cache:
             _cache[key] = _decide(mode)

@@ -1,0 +1,95 @@
+"""Fixtures for attacking the code sandbox: it must be really there, and leave nothing behind.
+
+Without a working sandbox these tests are skipped locally (saying why) but FAIL when ``CI`` is
+set: CI installs bubblewrap (``./dev.sh test``) and must not pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from lessonkit.isolation import IsolationStatus, isolation_status
+
+T = TypeVar("T")
+
+LIMIT = 1.0
+"""The time limit every attack runs under (seconds)."""
+RETURN_WITHIN = LIMIT + 1.0
+"""The checker must return within the limit plus one second, whatever the code does."""
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> IsolationStatus:
+    """The isolation status; the test is skipped (locally) or fails (CI) without bubblewrap."""
+    status = isolation_status(refresh=True)
+    if not status.isolated:
+        message = f"the code sandbox is not available here: {status.reason}"
+        if _in_ci():
+            pytest.fail(message + " — CI must run the sandbox tests", pytrace=False)
+        pytest.skip(message)
+    return status
+
+
+def host_processes(marker: str) -> list[int]:
+    """Host pids whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _children() -> list[int]:
+    me = os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and int(fields[1]) == me:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def leaves_no_children() -> Iterator[None]:
+    """After each attack the test process (the server) has no child processes left."""
+    yield
+    deadline = time.monotonic() + 1.0
+    while _children() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _children() == [], "a sandbox process outlived its check"
+
+
+@pytest.fixture
+def timed() -> Callable[..., Any]:
+    """Call a function and assert it returned within :data:`RETURN_WITHIN` seconds."""
+
+    def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        started = time.monotonic()
+        result = function(*args, **kwargs)
+        elapsed = time.monotonic() - started
+        assert elapsed < RETURN_WITHIN, f"the checker took {elapsed:.2f} s"
+        return result
+
+    return run
