@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
+import lessonkit as lk
 from lessonkit.checks import Code, CodeTest, check
+from lessonkit.evidence import event_to_statement
+from lessonkit.grading import regrade
 from lessonkit.isolation import isolation_status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,3 +207,65 @@ def test_the_unprivileged_sandbox_confines_too(tmp_path: Path) -> None:
     assert not available and fake_reason.startswith("the sandbox does not confine code here")
     for leak in ("processes outside the sandbox", "can see", "localhost"):
         assert leak in fake_reason
+
+
+CODE_LESSON = """
+lessonkit: 1
+id: code-graded
+title: Code
+steps:
+  - id: double
+    kind: exercise
+    prompt: Write double(x).
+    points: 1
+    check:
+      type: code
+      name: double
+      timeout: 1
+      tests:
+        - {args: [3], expect: 6}
+    next: done
+  - id: done
+    kind: end
+    body: Done.
+"""
+RIGGED = (
+    "class Yes:\n    def __eq__(self, other):\n        return True\n"
+    "def double(x):\n    return Yes()\n"
+)
+
+
+def _evidence(lesson: lk.Lesson, source: str, *, claim: bool) -> list[dict[str, object]]:
+    session = lk.LessonSession(lesson, learner="kim", seed=1)
+    session.start()
+    session.submit(source)
+    found = []
+    for event in session.events:  # a learner may edit the evidence file: claim success
+        text = json.dumps(event_to_statement(event))
+        if claim:
+            text = text.replace('"correct": false', '"correct": true')
+            text = text.replace('"success": false', '"success": true')
+        found.append(json.loads(text))
+    return found
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_grading_reruns_recorded_code_in_the_sandbox() -> None:
+    lesson = lk.loads_lesson(CODE_LESSON, "<code lesson>")
+    report = regrade(lesson, _evidence(lesson, RIGGED, claim=True))
+    assert report.question_points() == (0.0, 1.0)
+    assert any("recorded as correct" in d for d in report.discrepancies)
+    honest = regrade(lesson, _evidence(lesson, "def double(x):\n    return 2 * x\n", claim=False))
+    assert honest.question_points() == (1.0, 1.0)
+
+
+@pytest.mark.usefixtures("fresh_status", "sandbox")
+def test_grading_without_a_sandbox_says_why_code_was_not_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lesson = lk.loads_lesson(CODE_LESSON, "<code lesson>")
+    evidence = _evidence(lesson, "def double(x):\n    return 2 * x\n", claim=False)
+    monkeypatch.setenv("LESSONKIT_ISOLATION", "never-heard-of-it")
+    report = regrade(lesson, evidence)
+    assert report.question_points() == (0.0, 1.0)
+    assert any("Code cannot be checked on this server" in p for p in report.problems)
