@@ -158,7 +158,7 @@ def _decide(mode: str) -> IsolationStatus:
     version, options = bwrap_features(bwrap)
     layout = Layout(
         bwrap=bwrap,
-        python=sys.executable,
+        python=os.path.abspath(sys.executable),
         child=CHILD,
         read_only=tuple(python_dirs(str(Path(CHILD).parent))),
         privileged=os.geteuid() == 0,

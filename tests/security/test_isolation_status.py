@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -23,9 +24,10 @@ import pytest
 
 import lessonkit as lk
 from lessonkit.checks import Code, CodeTest, check
+from lessonkit.commands.serve import isolation_notice
 from lessonkit.evidence import event_to_statement
 from lessonkit.grading import regrade
-from lessonkit.isolation import isolation_status
+from lessonkit.isolation import LearnerRun, isolation_status
 
 ROOT = Path(__file__).resolve().parents[2]
 DOUBLE = Code(name="double", tests=(CodeTest(args=(3,), expect=6),), timeout=1.0)
@@ -269,3 +271,22 @@ def test_grading_without_a_sandbox_says_why_code_was_not_counted(
     report = regrade(lesson, evidence)
     assert report.question_points() == (0.0, 1.0)
     assert any("Code cannot be checked on this server" in p for p in report.problems)
+
+
+@pytest.mark.usefixtures("fresh_status", "sandbox")
+def test_serve_says_how_learner_code_will_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isolation_notice().startswith("lessonkit: learner code runs in bubblewrap")
+    monkeypatch.setenv("LESSONKIT_ISOLATION", "none")
+    assert isolation_notice().startswith("lessonkit: warning: isolation is turned off")
+    monkeypatch.setenv("LESSONKIT_ISOLATION", "bogus")
+    assert isolation_notice().startswith("lessonkit: warning: code exercises cannot be checked")
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_the_python_example_in_the_security_doc_runs() -> None:
+    doc = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"^```python\n(.*?)^```", doc, re.M | re.S)
+    namespace: dict[str, object] = {}
+    exec(compile(example, "docs/security.md", "exec"), namespace)
+    run = namespace["run"]
+    assert isinstance(run, LearnerRun) and (run.status, run.calls[0].value) == ("ran", 6)
