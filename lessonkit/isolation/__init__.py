@@ -59,9 +59,11 @@ def run_learner_code(
     """Run ``setup`` then ``source``, and call ``name`` once per ``(args, kwargs)`` in ``calls``.
 
     ``name`` may also be a variable: its value is then the outcome of every call. Returns
-    within about ``timeout`` + 0.9 s whatever the code does. Arguments must be plain data
-    (``TypeError`` otherwise). Nothing runs when :func:`isolation_status` says isolation is
-    unavailable: the result then has status ``unavailable`` and the reason in ``error``.
+    within about ``timeout`` + 0.7 s whatever the code does (the first call in a process also
+    runs the start-up probe, about 50 ms: call :func:`isolation_status` at start-up). Arguments
+    must be plain data (``TypeError`` otherwise). Nothing runs when :func:`isolation_status`
+    says isolation is unavailable: the result then has status ``unavailable`` and the reason
+    in ``error``. Safe to call from several threads at once.
     """
     status = isolation_status()
     if not status.available:

@@ -60,6 +60,8 @@ def probe(port, secret, attempts):
     seen["forks"] = len(children)
     return seen
 """
+_PROBE_SECONDS = 3.0  # it takes about 50 ms; only an overloaded machine needs more
+_BUSY = "the sandbox probe did not finish in time (is the server overloaded?); trying again later"
 # Python may add these two itself (the working directory, C locale coercion).
 _ALLOWED_ENV = {*ENVIRONMENT, "PWD", "LC_CTYPE"}
 
@@ -120,8 +122,10 @@ def probe(layout: Layout) -> str:
             name="probe",
             calls=[((port, secret.name, PROCESS_LIMIT + 4), {})],
             layout=layout,
-            timeout=5.0,
+            timeout=_PROBE_SECONDS,
         )
+    if run.status == "timeout":
+        return _BUSY
     if run.status != "ran" or run.calls[0].status != "returned":
         said = str(run.extra.get("stderr", "")).strip().splitlines()
         detail = said[-1] if said else run.error or run.status
@@ -191,5 +195,8 @@ def isolation_status(*, refresh: bool = False) -> IsolationStatus:
     key = (mode, os.environ.get(BWRAP_VAR, ""), os.geteuid(), sys.executable)
     with _lock:
         if refresh or key not in _cache:
-            _cache[key] = _decide(mode)
+            status = _decide(mode)
+            if status.reason.endswith(_BUSY):  # not a verdict: probe again next time
+                return status
+            _cache[key] = status
         return _cache[key]

@@ -599,3 +599,19 @@ def test_exiting_in_the_middle_is_reported(timed: Timed, source: str, message: s
 
 def test_honest_code_still_passes_after_all_that(timed: Timed) -> None:
     assert timed(check, DOUBLE, HONEST).correct
+
+
+def test_concurrent_checks_beside_a_fork_bomb_all_return_in_time(timed: Timed) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bomb = (
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    )
+    sources = [bomb, HONEST, HONEST, HONEST, bomb, HONEST]
+
+    def both() -> list[Any]:
+        with ThreadPoolExecutor(len(sources)) as pool:
+            return list(pool.map(lambda s: check(DOUBLE, s), sources))
+
+    results = timed(both)
+    assert [r.correct for r in results] == [s == HONEST for s in sources]
