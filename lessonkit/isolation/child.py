@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import resource
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,9 +87,6 @@ def _drop_privileges(uid: int, gid: int) -> None:
 
 
 def _limit_resources(seconds: float, memory_mb: int, processes: int) -> None:
-    import math
-    import resource
-
     cpu = math.ceil(seconds) + 1  # whole seconds; the wall-clock timer stops runs earlier
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     try:  # memory_mb is on top of what the interpreter already maps
@@ -135,8 +135,6 @@ def _define(request: dict[str, Any], namespace: dict[str, Any], seconds: float) 
 
 def main() -> None:
     """Read the request, limit this process, run the learner's code, report, exit."""
-    import time
-
     fd = int(sys.argv[1])
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     null = os.open(os.devnull, os.O_RDONLY)

@@ -117,11 +117,11 @@ def collect(
         try:
             while selector.get_map():
                 now = time.monotonic()
-                if now >= deadline:
-                    killed = True
-                    break
                 if exited_at is None and process.poll() is not None:
                     exited_at = now
+                if now >= deadline:
+                    killed = exited_at is None  # else it ended in time; only pipes linger
+                    break
                 if exited_at is not None and now - exited_at > _EXIT_GRACE:
                     break  # someone else holds the pipes open: stop listening
                 for key, _ in selector.select(timeout=min(deadline - now, 0.05)):
