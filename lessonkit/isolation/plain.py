@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "DROP_FAILED",
     "MAX_FRAME",
+    "MAX_HASHED",
     "OUT_OF_MEMORY",
     "UncomparableError",
     "decode",
@@ -42,6 +43,10 @@ OUT_OF_MEMORY = 71
 """Exit status of the child when memory ran out while reporting."""
 _MAX_DEPTH = 60
 _MAX_NODES = 200_000
+# Dict entries and set members in one value. Numbers can be chosen to share one hash, making
+# every insertion scan all earlier ones: 20,000 such keys cost the comparing process 25 s of
+# CPU; 1,000 cost about 50 ms.
+MAX_HASHED = 1_000
 _MAX_CHARS = 2_000_000  # all strings together, and hex digits of big ints
 _SAFE_INT = 2**53
 
@@ -71,6 +76,14 @@ class _Encoder:
     def __init__(self) -> None:
         self.nodes = _MAX_NODES
         self.chars = _MAX_CHARS
+        self.hashed = MAX_HASHED
+
+    def _hash(self, count: int) -> None:
+        self.hashed -= count
+        if self.hashed < 0:
+            raise UncomparableError(
+                f"a dict or set too large to compare (more than {MAX_HASHED} entries)"
+            )
 
     def _spend(self, chars: int = 0) -> None:
         self.nodes -= 1
@@ -119,15 +132,16 @@ class _Encoder:
             }
         if issubclass(kind, dict):
             self._spend()
+            self._hash(dict.__len__(value))
             pairs = [
                 [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in dict.items(value)
             ]
             return {"t": "dict", "v": pairs}
         if issubclass(kind, (set, frozenset)):
             self._spend()
-            items = (
-                frozenset.__iter__(value) if issubclass(kind, frozenset) else set.__iter__(value)
-            )
+            base = frozenset if issubclass(kind, frozenset) else set
+            self._hash(base.__len__(value))
+            items = base.__iter__(value)
             return {"t": "set", "v": [self.encode(item, depth + 1) for item in items]}
         if kind.__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
             try:
@@ -140,42 +154,54 @@ class _Encoder:
         raise UncomparableError(_a(kind.__name__))
 
 
-def decode(data: Any, _depth: int = 0) -> Any:
+def decode(data: Any) -> Any:
     """The value :func:`encode` produced ``data`` from; ``ValueError`` for any other shape."""
-    if _depth > _MAX_DEPTH + 2:
-        raise ValueError("nested too deeply")
-    kind = type(data)
-    if data is None or kind in (bool, int, str):
-        return data
-    if kind is float:
-        return data
-    if kind is list:
-        return [decode(item, _depth + 1) for item in data]
-    if kind is not dict or set(data) != {"t", "v"}:
-        raise ValueError(f"not plain data: {kind.__name__}")
-    tag, inner = data["t"], data["v"]
-    if tag == "int" and type(inner) is str and len(inner) <= _MAX_CHARS:
-        return int(inner, 16)
-    if tag == "bytes" and type(inner) is str:
-        return bytes.fromhex(inner)
-    if tag == "complex" and type(inner) is list and len(inner) == 2:
-        real, imag = inner
-        if type(real) in (int, float) and type(imag) in (int, float):
-            return complex(real, imag)
-    if type(inner) is not list:
-        raise ValueError(f"malformed {tag!r} value")
-    if tag == "tuple":
-        return tuple(decode(item, _depth + 1) for item in inner)
-    try:
-        if tag == "set":
-            return frozenset(decode(item, _depth + 1) for item in inner)
-        if tag == "dict":
+    return _Decoder().decode(data, 0)
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.hashed = MAX_HASHED
+
+    def _hash(self, count: int) -> None:
+        self.hashed -= count
+        if self.hashed < 0:
+            raise ValueError(f"more than {MAX_HASHED} dict entries and set members")
+
+    def decode(self, data: Any, depth: int) -> Any:
+        if depth > _MAX_DEPTH + 2:
+            raise ValueError("nested too deeply")
+        kind = type(data)
+        if data is None or kind in (bool, int, float, str):
+            return data
+        if kind is list:
+            return [self.decode(item, depth + 1) for item in data]
+        if kind is not dict or set(data) != {"t", "v"}:
+            raise ValueError(f"not plain data: {kind.__name__}")
+        tag, inner = data["t"], data["v"]
+        if tag == "int" and type(inner) is str and len(inner) <= _MAX_CHARS:
+            return int(inner, 16)
+        if tag == "bytes" and type(inner) is str:
+            return bytes.fromhex(inner)
+        if tag == "complex" and type(inner) is list and len(inner) == 2:
+            real, imag = inner
+            if type(real) in (int, float) and type(imag) in (int, float):
+                return complex(real, imag)
+        if type(inner) is not list:
+            raise ValueError(f"malformed {tag!r} value")
+        if tag == "tuple":
+            return tuple(self.decode(item, depth + 1) for item in inner)
+        if tag not in ("set", "dict"):
+            raise ValueError(f"unknown tag {tag!r}")
+        self._hash(len(inner))  # before hashing any of them
+        try:
+            if tag == "set":
+                return frozenset(self.decode(item, depth + 1) for item in inner)
             if not all(type(pair) is list and len(pair) == 2 for pair in inner):
                 raise ValueError("malformed dict value")
-            return {decode(k, _depth + 1): decode(v, _depth + 1) for k, v in inner}
-    except TypeError as exc:  # an unhashable key or member
-        raise ValueError(str(exc)) from exc
-    raise ValueError(f"unknown tag {tag!r}")
+            return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in inner}
+        except TypeError as exc:  # an unhashable key or member
+            raise ValueError(str(exc)) from exc
 
 
 def frame(record: dict[str, Any]) -> bytes:

@@ -134,6 +134,24 @@ def test_garbage_on_the_result_channel_is_untrusted(timed: Timed) -> None:
     assert not result.correct and "could not trust" in result.feedback
 
 
+def test_a_forged_hash_flood_is_refused_without_hashing(timed: Timed) -> None:
+    flood = "{'t': 'set', 'v': [k * (2**61 - 1) for k in range(50_000)]}"  # all hash to 0
+    source = (
+        "import json, os, sys\n"
+        f"flood = {flood}\n"
+        "records = [{'kind': 'defined', 'status': 'ok'}]\n"
+        "records += [{'kind': 'call', 'index': i, 'status': 'returned', 'value': flood}\n"
+        "            for i in range(2)]\n"
+        "records.append({'kind': 'end', 'output': ''})\n"
+        "for record in records:\n"
+        "    data = json.dumps(record).encode()\n"
+        "    os.write(int(sys.argv[-1]), len(data).to_bytes(4, 'big') + data)\n"
+        "os._exit(0)\n"
+    )
+    result = timed(check, DOUBLE, source)
+    assert not result.correct and "could not trust" in result.feedback
+
+
 # --- rigged equality -------------------------------------------------------------------------
 
 RIGGED = {

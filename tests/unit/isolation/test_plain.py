@@ -166,3 +166,15 @@ def test_frames_split_and_join() -> None:
 def test_bad_frames_are_refused(data: bytes) -> None:
     with pytest.raises(ValueError):
         plain.unframe(data)
+
+
+def test_hash_flooding_is_refused_before_anything_is_hashed() -> None:
+    colliding = [k * (2**61 - 1) for k in range(plain.MAX_HASHED + 1)]  # all hash to 0
+    with pytest.raises(plain.UncomparableError, match="too large to compare"):
+        plain.encode(dict.fromkeys(colliding))
+    with pytest.raises(plain.UncomparableError, match="too large to compare"):
+        plain.encode([set(colliding[:600]), set(colliding[600:])])
+    forged = {"t": "set", "v": colliding}  # written by hand, never by encode
+    with pytest.raises(ValueError, match="more than"):
+        plain.decode(forged)
+    assert len(through_json(dict.fromkeys(colliding[:-1]))) == plain.MAX_HASHED
