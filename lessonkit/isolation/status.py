@@ -86,14 +86,14 @@ def _unavailable(reason: str) -> IsolationStatus:
     return IsolationStatus(available=False, isolated=False, mechanism="", reason=reason)
 
 
-def _leaks(seen: object, port_secret: str) -> list[str]:
+def _leaks(seen: object, secret_path: str) -> list[str]:
     if not isinstance(seen, dict):
         return ["the probe returned nothing readable"]
     found = []
     if not isinstance(seen.get("pids"), int) or seen["pids"] > 3:
         found.append("it sees processes outside the sandbox")
     if seen.get("secret") is not False:
-        found.append(f"it can see {port_secret}")
+        found.append(f"it can see {secret_path}")
     if seen.get("network") is not False:
         found.append("it can connect to the server's localhost")
     if seen.get("writes") is not False:

@@ -219,3 +219,10 @@ def test_an_object_that_cannot_be_compared_is_a_clear_failure() -> None:
     assert not result.correct and result.details["tests"][0]["status"] == "uncomparable"
     assert "(a Box), which cannot be compared" in result.feedback
     assert result.details["isolation"] == "bubblewrap"
+
+
+def test_tolerance_is_applied_outside_the_sandbox() -> None:
+    spec = Code(name="pi", tolerance=0.01, tests=(CodeTest(expect=3.14159),))
+    assert check(spec, "pi = 3.14\n").correct
+    assert not check(spec, "pi = 3.2\n").correct
+    assert check(spec, "def pi():\n    return 3.1416\n").correct  # a function is called
