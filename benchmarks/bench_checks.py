@@ -3,12 +3,14 @@
 Non-code families are timed through the public ``lessonkit.checks.check`` (dispatch
 included); the baseline is ``float()`` parsing of the same text plus an ``==`` comparison, the
 least any checker must do. Code checks in source-text mode start a resource-limited child
-process; their baseline is starting a bare ``python -I -c pass`` the same way.
+process in the bubblewrap sandbox; their baselines are starting a bare ``python -I -c pass``
+and the same check in a child process with resource limits only (``LESSONKIT_ISOLATION=none``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
 from typing import Any
@@ -27,6 +29,7 @@ from lessonkit.checks import (
     Text,
     check,
 )
+from lessonkit.isolation import isolation_status
 
 TOTAL_SOURCE = "def total(values):\n    return sum(values)\n"
 
@@ -146,13 +149,31 @@ def run(quick: bool) -> list[dict[str, Any]]:
     start = [sys.executable, "-I", "-c", "pass"]
     bare = per_call(lambda: subprocess.run(start, check=True), repeat=code_repeat, warmup=1)
     rows.append({"name": "python -I -c pass [baseline]", **bare})
+    os.environ["LESSONKIT_ISOLATION"] = "none"  # the rlimit-only child process, for comparison
+    try:
+        limited = per_call(lambda: check(spec, TOTAL_SOURCE), repeat=code_repeat, warmup=1)
+    finally:
+        del os.environ["LESSONKIT_ISOLATION"]
+    rows.append(
+        {
+            "name": "check code (rlimit-only process, 2 tests)",
+            **limited,
+            "baseline": "python -I -c pass",
+            "ratio": limited["median_s"] / bare["median_s"],
+        }
+    )
+    status = isolation_status()
+    if not status.isolated:  # nothing to time: checks answer "cannot be checked" at once
+        name = "check code (bubblewrap sandbox): not available"
+        rows.append({"name": name, "value": float("nan"), "target": status.reason, "ok": False})
+        return rows
     sandboxed = per_call(lambda: check(spec, TOTAL_SOURCE), repeat=code_repeat, warmup=1)
     rows.append(
         {
-            "name": "check code (sandboxed process, 2 tests)",
+            "name": "check code (bubblewrap sandbox, 2 tests)",
             **sandboxed,
-            "baseline": "python -I -c pass",
-            "ratio": sandboxed["median_s"] / bare["median_s"],
+            "baseline": "rlimit-only process",
+            "ratio": sandboxed["median_s"] / limited["median_s"],
             "target": "< 250 ms median",
             "ok": sandboxed["median_s"] < 0.25,
         }
