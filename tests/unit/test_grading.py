@@ -74,8 +74,8 @@ def test_hint_penalty_uses_hints_recounted_from_the_events() -> None:
 
 def test_claimed_success_is_not_trusted() -> None:
     forged = []
-    for st in statements(run(KEY, {"bigger": ["4/7"], "half": ["9"]})):
-        text = json.dumps(st).replace('"correct": false', '"correct": true')
+    for item in statements(run(KEY, {"bigger": ["4/7"], "half": ["9"]})):
+        text = json.dumps(item).replace('"correct": false', '"correct": true')
         forged.append(json.loads(text.replace('"success": false', '"success": true')))
     report = regrade(KEY, forged)
     assert report.question_points()[0] == 0.0
