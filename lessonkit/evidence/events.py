@@ -10,7 +10,8 @@ Event kinds and the keys of their ``data``:
 =================  ===========================================================================
 kind               data
 =================  ===========================================================================
-``started``        ``profile`` (dict) learner profile at start
+``started``        ``profile`` (dict) learner profile at start; ``identity`` (dict, optional) who is
+                   working, e.g. ``nbgrader_student``, ``jupyterhub_user``
 ``resumed``        ``from_seq`` (int) last sequence number before the resume
 ``experienced``    ``visit`` (int) visit count of the step, ``title`` (str)
 ``answered``       ``response`` (str, canonical text of the raw response), ``raw`` (JSON value),
@@ -18,7 +19,9 @@ kind               data
                    (earned), ``max_points``, ``attempt`` (1-based), ``hints_used`` (int),
                    ``checker`` (spec type), ``variant_seed`` (int or None), ``competencies``
                    (list), ``duration`` (seconds or None), ``feedback`` (str),
-                   ``item_id`` (practice-pool item id or None)
+                   ``item_id`` (practice-pool item id or None); an answer recorded for grading
+                   without a live verdict has ``recorded`` true and ``correct``, ``score``,
+                   ``points`` and ``attempt`` None
 ``hint``           ``index`` (0-based hint shown), ``attempt`` (attempts so far)
 ``chose``          ``value`` (str), ``field`` (profile field set or ""), ``sets`` (dict)
 ``mastery``        ``competency`` (id), ``before`` (float), ``after`` (float), ``mastered`` (bool)
