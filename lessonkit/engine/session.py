@@ -26,11 +26,7 @@ from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
-from .decisions import (
-    PracticeState,
-    RunContext,
-    choose_branch,
-)
+from .decisions import PracticeState, RunContext, choose_branch, known_choice
 from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .view import step_view
@@ -73,6 +69,8 @@ class LessonSession:
         Returns the current UTC time (tests and headless play pass a fixed clock).
     namespace
         The notebook namespace code exercises look names up in (JupyterLab), if any.
+    profile, mastery_start
+        Profile fields and P(known) per competency carried in (e.g. from a course record).
     """
 
     def __init__(
@@ -86,6 +84,7 @@ class LessonSession:
         clock: Callable[[], datetime] | None = None,
         namespace: Mapping[str, Any] | None = None,
         profile: Mapping[str, str] | None = None,
+        mastery_start: Mapping[str, float] | None = None,
     ) -> None:
         self.lesson = lesson
         self.learner = _learner_ref(learner)
@@ -102,6 +101,7 @@ class LessonSession:
         self.registration = registration
         self.state = RunState(lesson, learner_id=self.learner.id, seed=seed, profile=profile)
         """The run's state (records, path, choices, profile, mastery); see :class:`RunState`."""
+        self.state.start_from(mastery_start)
         self.events: list[Event] = []
         self._listeners: list[Listener] = []
         self._hash = content_hash(lesson)
@@ -208,7 +208,7 @@ class LessonSession:
         """Begin the lesson at its start step."""
         if self.started:
             raise SessionStateError("the session has already started")
-        self._emit("started", profile=dict(self.profile))
+        self._emit("started", profile=dict(self.profile), **self.state.carried())
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)
 
@@ -338,12 +338,15 @@ class LessonSession:
     def _move(self, step: Step, decision: Decision, action: str) -> Outcome:
         assert decision.to_step is not None
         self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason)
-        finished = self._enter(decision.to_step)
+        finished = self._enter(decision.to_step, ask=action == "back")
         return Outcome(action=action, step_id=step.id, decision=decision, finished=finished)
 
-    def _enter(self, step_id: str) -> bool:
+    def _enter(self, step_id: str, *, ask: bool = False) -> bool:
         step = self.state.enter(step_id)
         self._emit("experienced", step_id, visit=self.record(step_id).visits, title=step.title)
+        known = None if ask else known_choice(step, self.profile)
+        if known is not None:  # chosen before (a course carries the profile): not asked again
+            return self.choose(known).finished
         if isinstance(step, End):
             self._finish()
             return True

@@ -212,6 +212,9 @@ class Choice(Step):
     """The options, in display order."""
     field: str = ""
     """Learner-profile field the picked value is stored in (e.g. ``interest``)."""
+    ask_again: bool = False
+    """Ask even when the profile already holds ``field`` (by default a known value is used,
+    e.g. one chosen in an earlier lesson of a course, and the step is passed over)."""
 
     def __post_init__(self) -> None:
         Step.__post_init__(self)

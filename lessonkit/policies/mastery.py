@@ -28,7 +28,14 @@ from ..lesson.model import MasteryParams
 if TYPE_CHECKING:
     from ..lesson.model import Lesson
 
-__all__ = ["MasteryTracker", "Observation", "bkt_posterior", "bkt_update", "p_correct"]
+__all__ = [
+    "MasteryTracker",
+    "Observation",
+    "bkt_posterior",
+    "bkt_update",
+    "decayed",
+    "p_correct",
+]
 
 _DEFAULT_PARAMS = MasteryParams()
 
@@ -50,6 +57,18 @@ def bkt_update(p_known: float, correct: bool, params: MasteryParams) -> float:
     """P(known) at the next opportunity: the posterior, then the learn/forget transition."""
     post = bkt_posterior(p_known, correct, params)
     return post * (1.0 - params.forget) + (1.0 - post) * params.learn
+
+
+def decayed(p_known: float, days: float, half_life_days: float | None) -> float:
+    """P(known) after ``days`` without practice, forgetting at a constant rate.
+
+    Between opportunities the known state is lost with a constant hazard, so P(known) halves
+    every ``half_life_days`` (an exponential forgetting curve); ``None`` or ``0`` means no
+    forgetting over time. Elapsed time below zero (clock skew) counts as none.
+    """
+    if not half_life_days or days <= 0.0:
+        return p_known
+    return float(p_known * 0.5 ** (days / half_life_days))
 
 
 def p_correct(p_known: float, params: MasteryParams) -> float:
@@ -166,6 +185,22 @@ class MasteryTracker:
             self._p[cid] = float(p)
         for cid, n in (opportunities or {}).items():
             self._opportunities[cid] = int(n)
+
+    def start_from(self, probabilities: Mapping[str, float]) -> None:
+        """Make ``probabilities`` the starting P(known) (the prior) of those competencies.
+
+        A course carries a learner's estimate from lesson to lesson this way: the lesson's BKT
+        prior becomes the learner's current estimate. :meth:`reset` and :meth:`replay` start
+        from it too. The state of each competency given is reset to its new prior.
+        """
+        from dataclasses import replace
+
+        for cid, p in probabilities.items():
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"P(known) of {cid!r} must be between 0 and 1, got {p!r}")
+            self._params[cid] = replace(self.params(cid), prior=float(p))
+            self._p[cid] = float(p)
+            self._opportunities.setdefault(cid, 0)
 
     def replay(self, observations: Iterable[Observation]) -> None:
         """Rebuild the state from the priors and a learner's answers, in order."""
