@@ -30,7 +30,7 @@ from typing import Any
 from ..evidence.events import Event, LearnerRef
 from ..evidence.statements import statement_to_event
 from ..lesson.model import Settings
-from ..policies.mastery import bkt_update, decayed
+from ..policies.mastery import bkt_posterior, bkt_update, decayed
 from .model import Course
 from .statements import CourseEvent, course_event
 
@@ -323,7 +323,10 @@ def _answered(
             state.p = decayed(state.p, days, course.half_life(cid))
         params = course.params(cid)
         before = state.p
-        state.p = bkt_update(before, correct, params)
+        if settings.assessment:  # a test: evidence only, no learning transition
+            state.p = bkt_posterior(before, correct, params)
+        else:
+            state.p = bkt_update(before, correct, params)
         state.last, state.registration = event.timestamp, event.registration
         if state.p >= params.threshold:
             state.mastered_at = event.timestamp

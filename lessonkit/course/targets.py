@@ -9,7 +9,14 @@ from datetime import date
 from .model import Course
 from .record import Goal, LearnerRecord
 
-__all__ = ["AT_RISK_DAYS", "MilestoneProgress", "Target", "milestone_progress", "targets"]
+__all__ = [
+    "AT_RISK_DAYS",
+    "MilestoneProgress",
+    "Target",
+    "milestone_progress",
+    "target_status",
+    "targets",
+]
 
 AT_RISK_DAYS = 7
 """A target due within this many days with competencies still to master is *at risk*."""
@@ -117,6 +124,22 @@ class MilestoneProgress:
         return self.status in ("overdue", "at-risk")
 
 
+def _status(reached: bool, days: int | None) -> str:
+    if reached:
+        return "reached"
+    if days is None:
+        return "open"
+    if days < 0:
+        return "overdue"
+    return "at-risk" if days <= AT_RISK_DAYS else "on-track"
+
+
+def target_status(target: Target, mastered: frozenset[str], today: date) -> str:
+    """``reached``, ``overdue``, ``at-risk``, ``on-track`` or ``open`` (no date)."""
+    days = (target.due - today).days if target.due else None
+    return _status(target.reached(mastered), days)
+
+
 def milestone_progress(
     course: Course, record: LearnerRecord, today: date
 ) -> tuple[MilestoneProgress, ...]:
@@ -126,16 +149,7 @@ def milestone_progress(
     for m in course.milestones:
         done = tuple(c for c in m.competencies if c in mastered)
         days = (m.due - today).days if m.due else None
-        if len(done) == len(m.competencies):
-            status = "reached"
-        elif days is None:
-            status = "open"
-        elif days < 0:
-            status = "overdue"
-        elif days <= AT_RISK_DAYS:
-            status = "at-risk"
-        else:
-            status = "on-track"
+        status = _status(len(done) == len(m.competencies), days)
         out.append(
             MilestoneProgress(
                 id=m.id,

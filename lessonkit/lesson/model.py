@@ -286,6 +286,9 @@ class Settings:
     """Only the first attempt at a question updates mastery."""
     hint_counts_as_wrong: bool = True
     """A first attempt made after a hint counts as not knowing for mastery."""
+    assessment: bool = False
+    """A test, not practice (e.g. a course's placement check): answers are evidence of what
+    the learner knows, with no learning transition after them in the mastery estimate."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

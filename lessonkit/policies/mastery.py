@@ -100,9 +100,12 @@ class MasteryTracker:
     hint_counts_as_wrong
         A first attempt made after a hint counts as a wrong answer (the learner did not know
         unaided), whatever the answer was.
+    learning
+        Apply the learn/forget transition after each answer (``False`` for a test such as a
+        placement check: the answer is evidence, not an opportunity to learn).
     """
 
-    __slots__ = ("_first_only", "_hint_wrong", "_opportunities", "_p", "_params")
+    __slots__ = ("_first_only", "_hint_wrong", "_learning", "_opportunities", "_p", "_params")
 
     def __init__(
         self,
@@ -110,10 +113,12 @@ class MasteryTracker:
         *,
         first_attempt_only: bool = True,
         hint_counts_as_wrong: bool = True,
+        learning: bool = True,
     ) -> None:
         self._params: dict[str, MasteryParams] = dict(params or {})
         self._first_only = first_attempt_only
         self._hint_wrong = hint_counts_as_wrong
+        self._learning = learning
         self._p: dict[str, float] = {cid: p.prior for cid, p in self._params.items()}
         self._opportunities: dict[str, int] = dict.fromkeys(self._params, 0)
 
@@ -124,6 +129,7 @@ class MasteryTracker:
             {c.id: c.mastery for c in lesson.competencies},
             first_attempt_only=lesson.settings.first_attempt_only,
             hint_counts_as_wrong=lesson.settings.hint_counts_as_wrong,
+            learning=not lesson.settings.assessment,
         )
 
     # ------------------------------------------------------------------ reading
@@ -169,7 +175,10 @@ class MasteryTracker:
             correct = False
         params = self.params(competency_id)
         before = self.probability(competency_id)
-        after = bkt_update(before, correct, params)
+        if self._learning:
+            after = bkt_update(before, correct, params)
+        else:
+            after = bkt_posterior(before, correct, params)
         self._p[competency_id] = after
         self._opportunities[competency_id] = self._opportunities.get(competency_id, 0) + 1
         return before, after
@@ -219,6 +228,7 @@ class MasteryTracker:
             self._params,
             first_attempt_only=self._first_only,
             hint_counts_as_wrong=self._hint_wrong,
+            learning=self._learning,
         )
         other._p = dict(self._p)
         other._opportunities = dict(self._opportunities)
