@@ -360,7 +360,13 @@ def _finish(course: Course, cid: str, state: _Tracking, as_of: datetime) -> Comp
 def _goals(course: Course, events: list[CourseEvent]) -> tuple[tuple[Goal, ...], tuple[Goal, ...]]:
     goals: dict[str, Goal] = {}
     assigned: dict[str, Goal] = {}
+    # A goal id names one setting of a goal, so a removal cancels it whatever the order the
+    # store returns them in (both may carry the same timestamp).
+    dropped = {e.goal for e in events if e.kind == "goal-removed"}
+    withdrawn = {e.goal for e in events if e.kind == "unassigned"}
     for e in sorted(events, key=lambda e: e.timestamp):
+        if e.goal in (dropped if e.kind == "goal-set" else withdrawn):
+            continue
         if e.kind in ("goal-set", "assigned") and _exists(course, e.target, e.target_id):
             table = goals if e.kind == "goal-set" else assigned
             table[e.goal] = Goal(
@@ -372,10 +378,6 @@ def _goals(course: Course, events: list[CourseEvent]) -> tuple[tuple[Goal, ...],
                 by=e.by if e.kind == "assigned" else None,
                 note=e.note,
             )
-        elif e.kind == "goal-removed":
-            goals.pop(e.goal, None)
-        elif e.kind == "unassigned":
-            assigned.pop(e.goal, None)
     return tuple(goals.values()), tuple(assigned.values())
 
 

@@ -49,8 +49,13 @@ def open_session(
     store: Any,
     namespace: Any = None,
     resume: bool = True,
+    start: Any = None,
 ) -> LessonSession:
-    """The learner's latest session of ``lesson`` resumed from ``store``, or a new one."""
+    """The learner's latest session of ``lesson`` resumed from ``store``, or a new one.
+
+    ``start`` makes the keyword arguments of a new session (e.g. a course record's
+    ``mastery_start`` and ``profile``); a resumed session restores its own from its events.
+    """
     if resume and store is not None:
         from ..evidence.stores import load_session_events
 
@@ -74,7 +79,8 @@ def open_session(
                 stacklevel=3,
             )
             break
-    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace)
+    extra = start() if start is not None else {}
+    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace, **extra)
     session.start()
     return session
 
@@ -87,6 +93,7 @@ def show(
     namespace: Any = None,
     resume: bool = True,
     allow_code: bool | None = None,
+    course: Any = None,
 ) -> LessonPlayer:
     """A :class:`LessonPlayer` for ``lesson``; the last expression of a cell displays it.
 
@@ -104,6 +111,9 @@ def show(
         Continue the learner's latest session of this lesson if there is one.
     allow_code
         Run code typed in the in-page editor (Voilà); default from ``LESSONKIT_ALLOW_CODE``.
+    course
+        A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
+        new session then starts mastery and profile from the learner's course record.
     """
     from ..evidence.identity import resolve_learner
     from ..lesson.loader import load_lesson
@@ -130,10 +140,16 @@ def show(
     session_ns = namespace if mode == "namespace" else None
     loaded = lesson
 
-    def new_session() -> LessonSession:
-        return open_session(loaded, learner=ref, store=store, namespace=session_ns, resume=False)
+    start = _course_start(course, loaded, ref, store) if course is not None else None
 
-    session = open_session(lesson, learner=ref, store=store, namespace=session_ns, resume=resume)
+    def new_session() -> LessonSession:
+        return open_session(
+            loaded, learner=ref, store=store, namespace=session_ns, resume=False, start=start
+        )
+
+    session = open_session(
+        lesson, learner=ref, store=store, namespace=session_ns, resume=resume, start=start
+    )
     return LessonPlayer(
         session,
         base_dir=base_dir,
@@ -141,3 +157,22 @@ def show(
         allow_code=allow_code,
         new_session=new_session,
     )
+
+
+def _course_start(course: Any, lesson: Lesson, learner: LearnerRef, store: Any) -> Any:
+    """What a new session of a course lesson starts from: the learner's record, read when the
+    session is made (so a restart carries what the learner did since)."""
+    from ..course import Course, load_course
+
+    loaded = course if isinstance(course, Course) else load_course(course)
+    if not loaded.has_lesson(lesson.id):
+        raise SessionStateError(f"lesson {lesson.id!r} is not part of course {loaded.id!r}")
+
+    def start() -> dict[str, Any]:
+        if store is None:
+            return {}
+        from ..course.storage import read_record
+
+        return read_record(loaded, store, learner).session_start(loaded, lesson.id)
+
+    return start
