@@ -169,7 +169,8 @@ def _at(
     at_key: bool = False,
 ) -> Problem:
     line, column = located.position(path, key=at_key)
-    where = _context(data, path[:-1] if at_key else path)
+    named = path[:-1] if at_key or (path and path[-1] == "id") else path
+    where = _context(data, named)
     prefix = f"{where}: " if where else ""
     return Problem(prefix + message, source, line, column, path)
 

@@ -190,7 +190,7 @@ def _lesson(
     if missing:
         where = _where(course, missing[0])
         reason = f"Needs {words(course, missing)} first (not yet mastered)" + (
-            f": learn it in {where}." if where else "."
+            f": start with {where}." if where else "."
         )
         item = _item(
             entry,
@@ -280,11 +280,17 @@ def _reason(
             f"{_upper(words(course, [weakest]))} is at {_percent(comp.probability)} "
             f"(mastery at {_percent(comp.threshold)}): practise until it sticks."
         )
-    needed = list(dict.fromkeys([*entry.requires, *(r for c in work for r in _direct(course, c))]))
+    direct = [*entry.requires, *(r for c in work for r in _direct(course, c))]
+    needed = [c for c in dict.fromkeys(direct) if c not in work]  # mastered: the lesson is ready
     if needed:
+        # Name what builds on the prerequisites: all of it if the lesson itself requires them,
+        # else the competencies that require one of them directly.
+        users = work if entry.requires else tuple(
+            c for c in work if set(_direct(course, c)) & set(needed)
+        )
         return (
-            f"You have mastered {words(course, needed)}, which {words(course, work)} "
-            f"{_verb(work, 'requires', 'require')}."
+            f"You have mastered {words(course, needed)}, which {words(course, users)} "
+            f"{_verb(users, 'requires', 'require')}."
         )
     return f"Nothing is needed before {words(course, work)}."
 

@@ -152,17 +152,22 @@ def _lessons(
                         "(remove 'develops')",
                     )
                 )
+        typo = False
         for key in ("develops", "requires"):
             for j, cid in _ids(entry.get(key)):
                 if cid not in known:
                     found.append(_unknown(cid, known, (*where, key, j)))
+                    typo = True
                 elif key == "develops":
                     developed.add(cid)
         lesson = lessons.get(i)
-        if lesson is None:
-            all_loaded = False  # its problems are reported on their own; no guessing here
-            continue
-        _lesson_matches(entry, lesson, where, known, found)
+        if lesson is None or typo:
+            # Its own problems are reported; what follows from them would only be noise.
+            all_loaded = False
+            if lesson is None:
+                continue
+        else:
+            _lesson_matches(entry, lesson, where, known, found)
         for comp in lesson.competencies:
             if comp.id not in known:
                 continue
