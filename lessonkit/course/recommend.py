@@ -285,8 +285,10 @@ def _reason(
     if needed:
         # Name what builds on the prerequisites: all of it if the lesson itself requires them,
         # else the competencies that require one of them directly.
-        users = work if entry.requires else tuple(
-            c for c in work if set(_direct(course, c)) & set(needed)
+        users = (
+            work
+            if entry.requires
+            else tuple(c for c in work if set(_direct(course, c)) & set(needed))
         )
         return (
             f"You have mastered {words(course, needed)}, which {words(course, users)} "

@@ -25,12 +25,12 @@ COURSE_FILE = ROOT / "lessons" / "python-basics" / "python-basics.course.yaml"
 
 # Right answers to the placement check, by step.
 PLACEMENT_RIGHT: dict[str, Any] = {
-    "l1": 8, "l2": 7, "l3": 3, "l4": 8,
-    "f1": 5, "f2": "0 1 2", "f3": 3, "f4": 4,
-    "a1": 12, "a2": 24, "a3": 3, "a4": 6,
-    "w1": 3, "w2": "while", "w3": 6, "w4": 10,
-    "c1": 5, "c2": 5, "c3": "median", "c4": 5,
-    "s1": 8, "s2": "same", "s3": "b", "s4": 0,
+    "l1": 8, "l2": 7, "l3": 3, "l4": 8, "l5": 5,
+    "f1": 5, "f2": "0 1 2", "f3": 3, "f4": 4, "f5": 3,
+    "a1": 12, "a2": 24, "a3": 3, "a4": 6, "a5": "cba",
+    "w1": 3, "w2": "while", "w3": 6, "w4": 10, "w5": 5,
+    "c1": 5, "c2": 5, "c3": "median", "c4": 5, "c5": 25,
+    "s1": 8, "s2": "same", "s3": "b", "s4": 0, "s5": 14,
 }  # fmt: skip
 
 
