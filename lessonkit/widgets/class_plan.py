@@ -90,13 +90,18 @@ class ClassPlan(w.VBox):
         self.teacher = given or resolve_learner(teacher if isinstance(teacher, str) else None)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.overview = w.HTML()
-        self.learner = w.Dropdown(options=[], description="Learner")
+        wide = {"description_width": "initial"}
+        self.learner = w.Dropdown(options=[], description="Learner", style=wide)
         self.learner.observe(lambda _: self._show_learner(), names="value")
         self.learner_plan = w.HTML()
-        self.assignees = w.SelectMultiple(options=[], description="Assign to", rows=5)
-        self.target = w.Dropdown(options=self._targets(), description="Target")
-        self.due = w.DatePicker(description="Due (optional)", value=None)
-        self.note = w.Text(description="Note", placeholder="optional, shown to the learners")
+        self.assignees = w.SelectMultiple(
+            options=[], description="Assign to", rows=5, style=wide
+        )
+        self.target = w.Dropdown(options=self._targets(), description="Target", style=wide)
+        self.due = w.DatePicker(description="Due (optional)", value=None, style=wide)
+        self.note = w.Text(
+            description="Note", placeholder="optional, shown to the learners", style=wide
+        )
         self.assign_button = w.Button(description="Assign", button_style="primary")
         self.assign_button.on_click(lambda _: self._assign())
         self.status = w.HTML()
