@@ -10,7 +10,8 @@ Event kinds and the keys of their ``data``:
 =================  ===========================================================================
 kind               data
 =================  ===========================================================================
-``started``        ``profile`` (dict) learner profile at start
+``started``        ``profile`` (dict) learner profile at start; ``mastery_start`` (dict,
+                   only when carried in from a course record) competency -> P(known)
 ``resumed``        ``from_seq`` (int) last sequence number before the resume
 ``experienced``    ``visit`` (int) visit count of the step, ``title`` (str)
 ``answered``       ``response`` (str, canonical text of the raw response), ``raw`` (JSON value),
