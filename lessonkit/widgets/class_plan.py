@@ -94,9 +94,7 @@ class ClassPlan(w.VBox):
         self.learner = w.Dropdown(options=[], description="Learner", style=wide)
         self.learner.observe(lambda _: self._show_learner(), names="value")
         self.learner_plan = w.HTML()
-        self.assignees = w.SelectMultiple(
-            options=[], description="Assign to", rows=5, style=wide
-        )
+        self.assignees = w.SelectMultiple(options=[], description="Assign to", rows=5, style=wide)
         self.target = w.Dropdown(options=self._targets(), description="Target", style=wide)
         self.due = w.DatePicker(description="Due (optional)", value=None, style=wide)
         self.note = w.Text(
