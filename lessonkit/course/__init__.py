@@ -9,13 +9,16 @@ writes evidence only through a store's ``read`` and ``append`` methods.
 >>> course = load_course("lessons/python-basics/python-basics.course.yaml")  # doctest: +SKIP
 >>> plan = recommend(course, read_record(course, store, "ada"))  # doctest: +SKIP
 >>> plan.next.reason  # doctest: +SKIP
-'You have mastered lists, which for loops require.'
+'You have mastered lists, which for loops requires.'
 """
 
 from __future__ import annotations
 
 from .loader import COURSE_SUFFIXES, check_course, load_course
 from .model import Course, CourseCompetency, CourseDefinitionError, CourseLesson, Milestone
+from .recommend import Plan, PlanItem, recommend
+from .record import LearnerRecord, build_record
+from .storage import assign, read_record, read_records, set_goal
 
 __all__ = [
     "COURSE_SUFFIXES",
@@ -23,7 +26,16 @@ __all__ = [
     "CourseCompetency",
     "CourseDefinitionError",
     "CourseLesson",
+    "LearnerRecord",
     "Milestone",
+    "Plan",
+    "PlanItem",
+    "assign",
+    "build_record",
     "check_course",
     "load_course",
+    "read_record",
+    "read_records",
+    "recommend",
+    "set_goal",
 ]
