@@ -20,6 +20,7 @@ system_packages() {
   command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     || missing+=(postgresql)
   command -v node >/dev/null || missing+=(nodejs npm)
+  command -v bwrap >/dev/null || missing+=(bubblewrap)  # the learner-code sandbox
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import LessonDefinitionError
 
-__all__ = ["build_command", "register", "run"]
+__all__ = ["build_command", "isolation_notice", "register", "run"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,8 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="serve a lesson to learners in Voilà",
         description="Serve a lesson notebook (or a .lesson.yaml file) in Voilà with the "
         "lessonkit page template. Learner code typed in the page is not run unless "
-        "--allow-code (or LESSONKIT_ALLOW_CODE=1) is given: only turn it on for servers "
-        "whose learners you trust, since the code runs on the server.",
+        "--allow-code (or LESSONKIT_ALLOW_CODE=1) is given; it then runs in a bubblewrap "
+        "sandbox, or not at all where the sandbox is unavailable (see docs/security.md).",
     )
     parser.add_argument("target", metavar="NOTEBOOK_OR_LESSON", help="notebook, lesson or folder")
     parser.add_argument("--port", type=int, default=None, help="port (default: Voilà's, 8866)")
@@ -122,6 +122,18 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
     return env
 
 
+def isolation_notice() -> str:
+    """One line on how learner code will run (``--allow-code``): confined, or why not."""
+    from ..isolation import isolation_status
+
+    status = isolation_status()
+    if status.isolated:
+        return f"lessonkit: {status.reason}"
+    if status.available:
+        return f"lessonkit: warning: {status.reason}"
+    return f"lessonkit: warning: code exercises cannot be checked: {status.reason}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Start Voilà and wait for it; returns its exit code."""
     from ..integrations.voila import write_voila_config
@@ -130,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     config_dir = _cache_dir() / "config"
     write_voila_config(config_dir)
     cmd = build_command(args, notebook, config_dir)
+    if args.allow_code:
+        print(isolation_notice(), file=sys.stderr)
     print(f"lessonkit: serving {notebook} (Ctrl-C to stop)", file=sys.stderr)
     proc = subprocess.Popen(cmd, env=serve_env(args), cwd=notebook.parent)
     try:

@@ -2,7 +2,7 @@
 
 Everything here is a thin bridge from a run's state (:class:`RunView`, implemented by
 :class:`~lessonkit.engine.state.RunState`) to the pure policies in :mod:`lessonkit.policies`,
-:mod:`lessonkit.lesson.conditions` and :mod:`lessonkit.checks.variants`.
+:mod:`lessonkit.lesson.conditions` and :mod:`lessonkit.lesson.variants`.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def prepare_question(
     """The question as shown (variant drawn and rendered) and its variant seed."""
     if not question.params and not question.derived:
         return question, None
-    from ..checks.variants import draw, render, variant_seed
+    from ..lesson.variants import draw, render, variant_seed
 
     seed = variant_seed(learner_id, lesson_id, question.id, variant)
     return render(question, draw(question, seed)), seed
