@@ -89,8 +89,8 @@ def jsonl_store(tmp_path: Path) -> Iterator[Any]:
 
 def pool_script(lesson: Any, pool: str, learner: str, *, right: bool = True) -> dict[str, Any]:
     """Answers to every variant of every item of a practice pool (right, or all wrong)."""
-    from lessonkit.checks.variants import draw, render, variant_seed
     from lessonkit.lesson.model import Practice
+    from lessonkit.lesson.variants import draw, render, variant_seed
 
     step = lesson.step(pool)
     assert isinstance(step, Practice)
