@@ -325,6 +325,12 @@ class LessonSession:
         target, reason = choose_branch(step.next, self.context())
         return self._move(step, Decision(from_step=step.id, to_step=target, reason=reason), action)
 
+    def skip(self, why: str) -> Outcome:
+        """Leave the current question unchecked (see :func:`.skip.skip_question`)."""
+        from .skip import skip_question
+
+        return skip_question(self, why)
+
     def back(self) -> Outcome:
         """Return to the previous step on the path (answers already given stay recorded)."""
         view = self.current
@@ -335,9 +341,9 @@ class LessonSession:
             view.step, Decision(from_step=view.step.id, to_step=target, reason="back"), "back"
         )
 
-    def _move(self, step: Step, decision: Decision, action: str) -> Outcome:
+    def _move(self, step: Step, decision: Decision, action: str, **extra: Any) -> Outcome:
         assert decision.to_step is not None
-        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason)
+        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason, **extra)
         finished = self._enter(decision.to_step)
         return Outcome(action=action, step_id=step.id, decision=decision, finished=finished)
 
