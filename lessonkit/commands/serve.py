@@ -25,9 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "serve",
         help="serve a lesson to learners in Voilà",
         description="Serve a lesson notebook (or a .lesson.yaml file) in Voilà with the "
-        "lessonkit page template. Learner code typed in the page is not run unless "
-        "--allow-code (or LESSONKIT_ALLOW_CODE=1) is given: only turn it on for servers "
-        "whose learners you trust, since the code runs on the server.",
+        "lessonkit page template. Code learners type in exercises is checked on the server, "
+        "confined where lessonkit can confine it; --no-code-checking turns that off (learners "
+        "can then skip code exercises, recorded as not checked).",
     )
     parser.add_argument("target", metavar="NOTEBOOK_OR_LESSON", help="notebook, lesson or folder")
     parser.add_argument("--port", type=int, default=None, help="port (default: Voilà's, 8866)")
@@ -41,8 +41,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--store", metavar="URL", help="evidence store (default: configured)")
     parser.add_argument(
-        "--allow-code", action="store_true", help="run code learners type in exercises"
+        "--no-code-checking",
+        dest="code_checking",
+        action="store_false",
+        help="do not run code learners type in exercises (sets LESSONKIT_CODE_CHECKING=off)",
     )
+    parser.add_argument(
+        "--allow-code", action="store_true", help=argparse.SUPPRESS
+    )  # the old opt-in, now the default
     parser.add_argument("--ip", default=None, help="interface to listen on (default localhost)")
     parser.set_defaults(func=run)
 
@@ -115,8 +121,8 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
         env["JUPYTER_PATH"] = os.pathsep.join(
             p for p in (str(extra), env.get("JUPYTER_PATH", "")) if p
         )
-    if args.allow_code:
-        env["LESSONKIT_ALLOW_CODE"] = "1"
+    if not getattr(args, "code_checking", True):
+        env["LESSONKIT_CODE_CHECKING"] = "off"
     if args.store:
         env["LESSONKIT_STORE"] = args.store
     return env

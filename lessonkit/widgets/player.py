@@ -253,8 +253,8 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
     def skip(self) -> None:
         """Leave a code exercise that cannot be checked here (recorded as not checked)."""
         with self._lock:
-            if self.allow_code or self.code_mode != "editor":
-                return
+            if not self.view.get("buttons", {}).get("skip"):
+                return  # only where the screen offers it (nothing checks it here)
             self._do(lambda: self.session.skip("not checked here"), "")
 
     def _do(self, action: Callable[[], Any], refused: str) -> None:

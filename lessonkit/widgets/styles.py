@@ -149,7 +149,6 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-confirm p { margin: 0 0 .5rem; }
 .lk-player :focus-visible, .lk-player .lk-field:focus { outline: 3px solid var(--lk-focus);
   outline-offset: 2px; }
-.lk-player [tabindex="-1"]:focus { outline: 3px solid var(--lk-focus); outline-offset: 2px; }
 .lk-player .lk-sr { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
 @media (max-width: 480px) {
@@ -163,8 +162,7 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
   .lk-player .lk-btn, .lk-player .lk-field, .lk-player .lk-msg, .lk-player .lk-notice,
   .lk-player .lk-summary { border: 1px solid CanvasText; }
   .lk-player .lk-btn-primary { border-width: 3px; }
-  .lk-player :focus-visible, .lk-player .lk-field:focus,
-  .lk-player [tabindex="-1"]:focus { outline: 3px solid Highlight; }
+  .lk-player :focus-visible, .lk-player .lk-field:focus { outline: 3px solid Highlight; }
   .lk-player .lk-bar, .lk-player .lk-track span { border: 1px solid CanvasText; }
   .lk-player .lk-bar > span, .lk-player .lk-track span.lk-done,
   .lk-player .lk-track span.lk-now { forced-color-adjust: none; background: Highlight; }

@@ -6,7 +6,9 @@ import pytest
 
 from lessonkit.evidence import event_to_statement
 
-from .conftest import answer, choose, feedback, send, shown, step_id, text
+from .conftest import LOOPS, answer, choose, feedback, send, shown, step_id, text
+
+LOOPS_DIR = LOOPS.parent
 
 TOTAL = (
     "def total(numbers):\n    result = 0\n    for n in numbers:\n"
@@ -114,3 +116,24 @@ def test_skip_is_refused_where_code_is_checked(loops, make_player) -> None:
     send(p, "skip")  # a tampered page
     assert step_id(p) == "ex-sum"
     assert feedback(p) == ""
+
+
+def test_dataframe_questions_in_a_page_without_a_notebook_can_be_skipped(make_player) -> None:
+    import sys
+
+    sys.path.insert(0, str(LOOPS_DIR.parent / "groupby"))
+    try:
+        from groupby_lesson import build_lesson
+    finally:
+        sys.path.pop(0)
+    p = make_player(build_lesson(), code_mode="editor")
+    send(p, "next")
+    choose(p, "⚽ Sports: points scored by basketball teams")
+    send(p, "next")
+    answer(p, [0, 1, 2, 3, 4])
+    send(p, "next")
+    assert step_id(p) == "totals-sports"
+    assert p.view["input"] is None
+    assert "answered in a notebook" in text(p.view["notice"]["html"])
+    send(p, "skip")
+    assert step_id(p) == "worked-example"

@@ -6,7 +6,7 @@
 // All HTML in the view was made safe in the kernel; text from here is set as text.
 
 const SECTIONS = [
-  "notice", "header", "route", "title", "body", "options", "answer", "feedback",
+  "notice", "header", "route", "title", "body", "options", "answer", "status", "feedback",
   "hints", "solution", "nav", "summary", "mastery", "footer", "say",
 ];
 
@@ -39,7 +39,8 @@ function render({ model, el: host }) {
   const root = el("div", { class: "lk-player", "data-lk": "player" });
   const S = {};
   for (const name of SECTIONS) {
-    S[name] = el("div", { class: `lk-${name}` });
+    // Sections are plain holders; what they hold carries the styled classes.
+    S[name] = el("div", { class: `lk-sec lk-sec-${name}` });
     root.appendChild(S[name]);
   }
   S.notice.setAttribute("role", "status");
@@ -48,7 +49,12 @@ function render({ model, el: host }) {
   S.feedback.setAttribute("aria-live", "polite");
   S.feedback.setAttribute("aria-atomic", "true");
   S.feedback.setAttribute("tabindex", "-1");
-  S.feedback.classList.add("lk-live");
+  S.feedback.classList.add("lk-feedback", "lk-live");
+  S.title.classList.add("lk-title");
+  S.hints.classList.add("lk-hints");
+  S.body.classList.add("lk-body");
+  S.status.classList.add("lk-status");
+  S.nav.classList.add("lk-nav");
   S.hints.setAttribute("tabindex", "-1");
   S.say.className = "lk-sr";
   S.say.setAttribute("aria-live", "polite");
@@ -93,11 +99,8 @@ function render({ model, el: host }) {
   function drawNotice(notice) {
     if (!changed("notice", notice)) return;
     S.notice.replaceChildren();
-    S.notice.className = "lk-notice";
-    if (!notice) {
-      S.notice.className = "lk-notice-none";
-      return;
-    }
+    S.notice.classList.toggle("lk-notice", !!notice);
+    if (!notice) return;
     S.notice.appendChild(el("p", { html: notice.html }));
     if (notice.action) {
       const take = button(notice.label, "lk-btn-primary");
@@ -123,7 +126,7 @@ function render({ model, el: host }) {
   function drawOptions(options) {
     if (!changed("options", options)) return;
     S.options.replaceChildren();
-    S.options.className = options.length ? "lk-options" : "lk-options-none";
+    S.options.classList.toggle("lk-options", options.length > 0);
     if (!options.length) {
       S.options.removeAttribute("role");
       return;
@@ -400,6 +403,7 @@ function render({ model, el: host }) {
   function drawFooter(restart) {
     if (!changed("footer", restart)) return;
     S.footer.replaceChildren();
+    S.footer.classList.toggle("lk-footer", !!restart);
     if (!restart) return;
     const ask = button("Restart lesson…", "lk-restart");
     ask.addEventListener("click", () => {

@@ -25,7 +25,10 @@ def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
     code = isinstance(question, Exercise) or question.check.type == "code"
     if code and player.code_mode == "editor" and not player.allow_code:
         player.input = None
-        _code_off(player, view, screen)
+        _not_here(player, view, screen, _code_off_text(player))
+    elif question.check.type == "frame" and player.session.namespace is None:
+        player.input = None
+        _not_here(player, view, screen, _FRAME_TEXT)
     else:
         seed = view.record.variant_seed or 0
         answer = player.input_for(
@@ -46,21 +49,32 @@ def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
     question_controls(player, view, screen)
 
 
-def _code_off(player: Any, view: Any, screen: dict[str, Any]) -> None:
+_FRAME_TEXT = (
+    "<strong>This question is answered in a notebook</strong>: it checks a DataFrame you "
+    "make in a code cell, and this page has none."
+)
+
+
+def _code_off_text(player: Any) -> str:
     state = player.code_checking
     why = escape(state.reason or "code checking is off on this server")
+    return (
+        f"<strong>Code is not checked on this server</strong> ({why}; the operator's "
+        f"setting is <code>{escape(state.setting)}</code>)."
+    )
+
+
+def _not_here(player: Any, view: Any, screen: dict[str, Any], why: str) -> None:
+    """A question this page cannot check: say why and offer a way on (skip, JupyterLab)."""
     lab = (
-        f" or <a href='{escape(player.lab_url)}'>open this lesson in JupyterLab</a>"
-        if (player.lab_url)
+        f" Or <a href='{escape(player.lab_url)}'>open this lesson in JupyterLab</a>."
+        if player.lab_url
         else ""
     )
     screen["notice"] = screen["notice"] or {
         "kind": "info",
-        "html": (
-            f"<strong>Code is not checked on this server</strong> ({why}; the operator's "
-            f"setting is <code>{escape(state.setting)}</code>). You can read the exercise and "
-            f"try it on your own, then skip it — it is recorded as not checked{lab}."
-        ),
+        "html": f"{why} You can read the question and try it on your own, then skip it — it "
+        f"is recorded as not checked.{lab}",
     }
     if view.step.next is not None and not view.record.correct:
         screen["buttons"]["skip"] = "Skip — not checked here"
