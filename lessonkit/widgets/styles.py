@@ -64,10 +64,11 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
   font-size: .92em; background: var(--lk-subtle); color: inherit; padding: .05em .3em;
   border-radius: 4px; overflow-wrap: anywhere; }
 .lk-player .lk-code { background: var(--lk-code-bg, #eef1f4); color: var(--lk-code-fg, inherit);
-  border-radius: 6px; margin: .75rem 0; overflow-x: auto; }
+  border-radius: 6px; margin: .75rem 0; }
 .lk-player .lk-code pre { margin: 0; padding: .75rem 1rem; line-height: 1.45; }
 .lk-player .lk-code code, .lk-player .lk-code pre { background: transparent; }
-.lk-player .lk-code pre { padding: .75rem 1rem; white-space: pre; overflow-wrap: normal; }
+.lk-player .lk-code pre { padding: .75rem 1rem; white-space: pre-wrap; overflow: visible;
+  overflow-wrap: anywhere; }
 .lk-player .lk-notice { border: 2px solid var(--lk-info-border); background: var(--lk-info-bg);
   color: var(--lk-info-fg); border-radius: 6px; padding: .6rem .9rem; margin: .75rem 0; }
 .lk-player .lk-notice p { margin: 0 0 .5rem; }

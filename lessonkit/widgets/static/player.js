@@ -129,6 +129,7 @@ function render({ model, el: host }) {
     S.options.classList.toggle("lk-options", options.length > 0);
     if (!options.length) {
       S.options.removeAttribute("role");
+      S.options.removeAttribute("aria-label");
       return;
     }
     S.options.setAttribute("role", "group");
@@ -445,6 +446,10 @@ function render({ model, el: host }) {
     drawFeedback(view.feedback || null, view.status || "");
     drawHints(view.hints || "", view.solution || "");
     drawNav(buttons, !!view.input);
+    // Buttons pressed are disabled until the kernel answers; every answer re-enables them.
+    for (const b of root.querySelectorAll(".lk-sec-nav button, .lk-sec-options button, .lk-sec-notice button")) {
+      b.disabled = false;
+    }
     setHtml("summary", view.summary, true);
     setHtml("mastery", view.mastery);
     drawFooter(!!buttons.restart);
