@@ -229,10 +229,17 @@ class LabServer(VoilaServer):
         return f"{self.url}lab/tree/{notebook}?reset&token={self.TOKEN}"
 
     def command(self) -> list[str]:
+        # Default settings, but no news toast over the page (it would take the keyboard).
+        settings = self.folder / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false, "doNotDisturbMode": true}'
+        )
         return [
             sys.executable,
             "-m",
             "jupyterlab",
+            f"--LabApp.user_settings_dir={self.folder / '.lab-settings'}",
             "--no-browser",
             f"--port={self.port}",
             "--ServerApp.ip=127.0.0.1",
@@ -249,10 +256,12 @@ def run_in_lab(page: Any, url: str, cells: int, timeout: float = 120_000) -> Non
     page.goto(url)
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
-    no_news = page.get_by_role("button", name="No", exact=True)
-    if no_news.count():  # JupyterLab's "notified about official Jupyter news?" toast
-        no_news.first.click()
     page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
     for _ in range(cells):
         page.keyboard.press("Shift+Enter")
-    page.wait_for_selector(READY, timeout=timeout)
+    try:
+        page.wait_for_selector(READY, timeout=timeout / 2)
+    except Exception:  # the key press was lost to a dialog: run the cells from the menu
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.wait_for_selector(READY, timeout=timeout / 2)
