@@ -172,7 +172,7 @@ BASELINE_NOTEBOOK = {
                 "def check(_):\n"
                 "    tries.append(q.value)  # each answer's feedback differs, as the lesson's\n"
                 "    said = 'Correct!' if q.value == '0 1 2' else 'Not quite.'\n"
-                "    out.value = f'<p class=\"fb\">{said} You answered: {q.value} "
+                '    out.value = f\'<p class="fb">{said} You answered: {q.value} '
                 "(try {len(tries)})</p>'\n"
                 "b.on_click(check)\n"
                 "w.VBox([w.HTML('<h2 class=\"ready\">Quiz</h2>'), q, b, out])"

@@ -84,6 +84,13 @@ def test_loops_first_try_branch_every_stage_every_view(  # noqa: PLR0915 - one l
     text = me.type("5", "Not quite.", "question: wrong answer")
     assert "Close!" in text and "stops before 10" in text and "You answered: 5" in text
     me.shoot("feedback-wrong")
+    # On a 390 px phone the field and its feedback fit on one screen (no wall of buttons).
+    page.set_viewport_size({"width": 390, "height": 844})
+    field = page.locator(".lk-answer .lk-field").bounding_box()
+    box = page.locator(".lk-feedback .lk-msg").bounding_box()
+    assert field and box and box["y"] + box["height"] - field["y"] < 844
+    assert field["x"] + field["width"] <= 390
+    page.set_viewport_size({"width": 1100, "height": 900})
     # A wrong answer keeps focus in the field; the feedback is a live region.
     assert page.evaluate("() => document.activeElement.classList.contains('lk-field')")
     assert page.locator(".lk-feedback[aria-live='polite'][role='status']").count() == 1
