@@ -127,7 +127,10 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         action = message.get("action")
         with self._lock:
             if action == "takeback":
-                self.take_back()
+                if self.live:  # a second click, or a stale page: nothing to take back
+                    self.refresh()
+                else:
+                    self.take_back()
                 return
             if not self.live:
                 self.refresh()
