@@ -27,7 +27,7 @@ from ..evidence.events import Event, LearnerRef
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
 from .decisions import PracticeState, RunContext, choose_branch, known_choice
-from .outcomes import Decision, Outcome, StepRecord, StepView
+from .outcomes import Decision, Outcome, StepRecord, StepView, json_or_none
 from .state import RunState
 from .view import step_view
 
@@ -250,7 +250,7 @@ class LessonSession:
             "answered",
             question.id,
             response=result.response_text,
-            raw=_jsonable(result.details.get("raw")),
+            raw=json_or_none(result.details.get("raw")),
             correct=rec.last_correct,
             score=rec.last_score,
             points=rec.last_score * question.points,
@@ -325,6 +325,12 @@ class LessonSession:
         target, reason = choose_branch(step.next, self.context())
         return self._move(step, Decision(from_step=step.id, to_step=target, reason=reason), action)
 
+    def skip(self, why: str) -> Outcome:
+        """Leave the current question unchecked (see :func:`.skip.skip_question`)."""
+        from .skip import skip_question
+
+        return skip_question(self, why)
+
     def back(self) -> Outcome:
         """Return to the previous step on the path (answers already given stay recorded)."""
         view = self.current
@@ -335,9 +341,9 @@ class LessonSession:
             view.step, Decision(from_step=view.step.id, to_step=target, reason="back"), "back"
         )
 
-    def _move(self, step: Step, decision: Decision, action: str) -> Outcome:
+    def _move(self, step: Step, decision: Decision, action: str, **extra: Any) -> Outcome:
         assert decision.to_step is not None
-        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason)
+        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason, **extra)
         finished = self._enter(decision.to_step, ask=action == "back")
         return Outcome(action=action, step_id=step.id, decision=decision, finished=finished)
 
@@ -384,13 +390,3 @@ class LessonSession:
         session.events.extend(ordered)
         session._emit("resumed", session.current_id, from_seq=ordered[-1].seq)
         return session
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return None
-    return value

@@ -23,7 +23,8 @@ kind               data
 ``hint``           ``index`` (0-based hint shown), ``attempt`` (attempts so far)
 ``chose``          ``value`` (str), ``field`` (profile field set or ""), ``sets`` (dict)
 ``mastery``        ``competency`` (id), ``before`` (float), ``after`` (float), ``mastered`` (bool)
-``navigated``      ``to`` (step id), ``reason`` (str: rule text, "default", "back", "option")
+``navigated``      ``to`` (step id), ``reason`` (str: rule text, "default", "back", "option",
+                   "skipped"), ``why`` (str, for "skipped": e.g. "not checked here")
 ``passed``         ``score``, ``max_score`` (lesson totals), ``scaled`` (0..1)
 ``failed``         same keys as ``passed``
 ``completed``      ``score``, ``max_score``, ``scaled``, ``path`` (list of step ids)
