@@ -25,9 +25,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "serve",
         help="serve a lesson to learners in Voilà",
         description="Serve a lesson notebook (or a .lesson.yaml file) in Voilà with the "
-        "lessonkit page template. Learner code typed in the page is not run unless "
-        "--allow-code (or LESSONKIT_ALLOW_CODE=1) is given; it then runs in a bubblewrap "
-        "sandbox, or not at all where the sandbox is unavailable (see docs/security.md).",
+        "lessonkit page template. Code learners type in exercises is checked on the server "
+        "inside a bubblewrap sandbox, or not at all where the sandbox is unavailable (see "
+        "docs/security.md); --no-code-checking turns checking off (learners can then skip "
+        "code exercises, recorded as not checked).",
     )
     parser.add_argument("target", metavar="NOTEBOOK_OR_LESSON", help="notebook, lesson or folder")
     parser.add_argument("--port", type=int, default=None, help="port (default: Voilà's, 8866)")
@@ -41,8 +42,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--store", metavar="URL", help="evidence store (default: configured)")
     parser.add_argument(
-        "--allow-code", action="store_true", help="run code learners type in exercises"
+        "--no-code-checking",
+        dest="code_checking",
+        action="store_false",
+        help="do not run code learners type in exercises (sets LESSONKIT_CODE_CHECKING=off)",
     )
+    parser.add_argument(
+        "--allow-code", action="store_true", help=argparse.SUPPRESS
+    )  # the old opt-in, now the default
     parser.add_argument("--ip", default=None, help="interface to listen on (default localhost)")
     parser.set_defaults(func=run)
 
@@ -115,15 +122,15 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
         env["JUPYTER_PATH"] = os.pathsep.join(
             p for p in (str(extra), env.get("JUPYTER_PATH", "")) if p
         )
-    if args.allow_code:
-        env["LESSONKIT_ALLOW_CODE"] = "1"
+    if not getattr(args, "code_checking", True):
+        env["LESSONKIT_CODE_CHECKING"] = "off"
     if args.store:
         env["LESSONKIT_STORE"] = args.store
     return env
 
 
 def isolation_notice() -> str:
-    """One line on how learner code will run (``--allow-code``): confined, or why not."""
+    """One line on how learner code will run: confined, or why not."""
     from ..isolation import isolation_status
 
     status = isolation_status()
@@ -142,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     config_dir = _cache_dir() / "config"
     write_voila_config(config_dir)
     cmd = build_command(args, notebook, config_dir)
-    if args.allow_code:
+    if getattr(args, "code_checking", True):
         print(isolation_notice(), file=sys.stderr)
     print(f"lessonkit: serving {notebook} (Ctrl-C to stop)", file=sys.stderr)
     proc = subprocess.Popen(cmd, env=serve_env(args), cwd=notebook.parent)

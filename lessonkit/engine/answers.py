@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..lesson.model import Question
+from .outcomes import json_or_none
 from .state import RunState
 
-__all__ = ["answer_data"]
+__all__ = ["answer_data", "recorded_data"]
 
 
 def answer_data(
@@ -23,7 +23,7 @@ def answer_data(
     rec = state.record(question.id)
     return {
         "response": result.response_text,
-        "raw": _jsonable(result.details.get("raw")),
+        "raw": json_or_none(result.details.get("raw")),
         "correct": rec.last_correct,
         "score": rec.last_score,
         "points": rec.last_score * question.points,
@@ -39,9 +39,10 @@ def answer_data(
     }
 
 
-def _jsonable(value: Any) -> Any:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return None
-    return value
+def recorded_data(
+    state: RunState, question: Question, result: Any, duration: float | None
+) -> dict[str, Any]:
+    """The ``answered`` event's data for an answer recorded for grading, not judged live."""
+    data = answer_data(state, question, result, duration)
+    data.update(correct=None, score=None, points=None, attempt=None, recorded=True)
+    return data

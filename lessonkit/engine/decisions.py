@@ -22,6 +22,7 @@ __all__ = [
     "RunContext",
     "RunView",
     "choose_branch",
+    "known_choice",
     "mastery_tracker",
     "next_practice_item",
     "prepare_question",
@@ -162,6 +163,16 @@ def choose_branch(branch: Branch, context: RunContext) -> tuple[str, str]:
         if all(holds(rule.when, ctx) for ctx in worlds):
             return rule.goto, rule.when if isinstance(rule.when, str) else "rule"
     return branch.default, "default"
+
+
+def known_choice(step: object, profile: Mapping[str, str]) -> str | None:
+    """The option to take without asking: ``step`` is a choice whose profile ``field`` is
+    already known (e.g. chosen in an earlier lesson of a course) and is one of its options,
+    unless the author set ``ask_again``. ``None`` means ask."""
+    if not isinstance(step, Choice) or not step.field or step.ask_again:
+        return None
+    value = profile.get(step.field)
+    return value if any(o.value == value for o in step.options) else None
 
 
 def mastery_tracker(lesson: Lesson) -> MasteryTracker:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..lesson.model import Lesson, Practice
 from ..lesson.specs import RECORDED_CHECKER, Custom
@@ -42,6 +43,7 @@ __all__ = [
     "carry_over",
     "lesson_events",
     "recorded_questions",
+    "refuse_restart",
     "session_order",
 ]
 
@@ -201,3 +203,13 @@ def carry_over(
         tally = Tally(state.lesson, recorded=recorded_questions(state.lesson)).add_all(events)
         state.absorb(tally.answers, tally.hints)
     return tuple(dict.fromkeys(e.registration for e in events))
+
+
+def refuse_restart(lesson: Lesson, learner_id: str, earlier: Sequence[str]) -> None:
+    """Raise :class:`SessionStateError` when ``lesson`` forbids a restart and the learner
+    already has a session (the button is hidden too, but the session is what enforces it)."""
+    if earlier and not lesson.settings.allow_restart:
+        raise SessionStateError(
+            f"lesson {lesson.id!r} does not allow a restart and {learner_id!r} already has a "
+            f"session ({earlier[-1][:8]}): resume it instead"
+        )

@@ -13,7 +13,7 @@ from typing import Any
 from ..evidence.events import Event
 from ..lesson.model import Question, Step
 
-__all__ = ["CountedAnswer", "Decision", "Outcome", "StepRecord", "StepView"]
+__all__ = ["CountedAnswer", "Decision", "Outcome", "StepRecord", "StepView", "json_or_none"]
 
 
 @dataclass(slots=True)
@@ -128,3 +128,15 @@ class Outcome:
     """Competency -> (before, after) for competencies this action updated."""
     finished: bool = False
     """The lesson is complete."""
+
+
+def json_or_none(value: Any) -> Any:
+    """``value`` if JSON can hold it as it is, else ``None`` (a raw response kept as evidence
+    must replay exactly, so it is never replaced by a description of itself)."""
+    import json
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    return value

@@ -43,6 +43,8 @@ def _apply(state: RunState, event: Event) -> None:
     kind, data, step_id = event.kind, event.data, event.step_id
     if kind == "started":
         state.profile.update(data.get("profile") or {})
+        if isinstance(data.get("mastery_start"), Mapping):
+            state.start_from(data["mastery_start"])
     elif kind == "experienced" and step_id:
         if state.lesson.has_step(step_id):
             state.enter(step_id)

@@ -25,13 +25,9 @@ from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
-from .answers import answer_data
-from .decisions import (
-    PracticeState,
-    RunContext,
-    choose_branch,
-)
-from .history import carry_over
+from .answers import answer_data, recorded_data
+from .decisions import PracticeState, RunContext, choose_branch, known_choice
+from .history import carry_over, refuse_restart
 from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .view import step_view
@@ -74,11 +70,12 @@ class LessonSession:
         Returns the current UTC time (tests and headless play pass a fixed clock).
     namespace
         The notebook namespace code exercises look names up in (JupyterLab), if any.
+    profile, mastery_start
+        Profile fields and P(known) per competency carried in (e.g. from a course record).
     history
-        The learner's events (or statements) from their other sessions of this lesson; ``None``
-        reads them from ``store``. Attempts, hints and results carry over (see
-        :mod:`lessonkit.engine.history`); with ``allow_restart: false``, :meth:`start` refuses
-        a second session.
+        The learner's other sessions' events (or statements); ``None`` reads them from ``store``.
+        Attempts, hints and results carry over (:mod:`lessonkit.engine.history`); with
+        ``allow_restart: false``, :meth:`start` refuses a second session.
     identity
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
     """
@@ -94,6 +91,7 @@ class LessonSession:
         clock: Callable[[], datetime] | None = None,
         namespace: Mapping[str, Any] | None = None,
         profile: Mapping[str, str] | None = None,
+        mastery_start: Mapping[str, float] | None = None,
         history: Iterable[Event | Mapping[str, Any]] | None = None,
         identity: Mapping[str, str] | None = None,
     ) -> None:
@@ -120,6 +118,7 @@ class LessonSession:
             self.state, history, store=store, learner=self.learner, registration=registration
         )
         """Registrations of the learner's other sessions of this lesson, oldest first."""
+        self.state.start_from(mastery_start)  # a course record's mastery wins over the history
 
     # The run state, read-only from outside (the session alone moves it).
 
@@ -227,13 +226,9 @@ class LessonSession:
         """Begin the lesson at its start step."""
         if self.started:
             raise SessionStateError("the session has already started")
-        if self.earlier_sessions and not self.lesson.settings.allow_restart:
-            raise SessionStateError(
-                f"lesson {self.lesson.id!r} does not allow a restart and {self.learner.id!r} "
-                f"already has a session ({self.earlier_sessions[-1][:8]}): resume it instead"
-            )
+        refuse_restart(self.lesson, self.learner.id, self.earlier_sessions)
         extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
-        self._emit("started", profile=dict(self.profile), **extra)
+        self._emit("started", profile=dict(self.profile), **self.state.carried(), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)
 
@@ -258,18 +253,14 @@ class LessonSession:
             namespace=self.namespace,
         )
         mastery: dict[str, tuple[float, float]] = {}
-        if result.understood and result.details.get("recorded") is True:
-            self._record_for_grading(question, result, duration)
+        if result.understood and result.details.get("recorded") is True:  # judged at grading
+            self.state.apply_recorded(question, response=result.response_text)
+            self._emit(
+                "answered", question.id, **recorded_data(self.state, question, result, duration)
+            )
         elif result.understood:
             mastery = self._apply_result(question, rec, result, duration)
         return Outcome(action="submit", step_id=question.id, result=result, mastery=mastery)
-
-    def _record_for_grading(self, question: Question, result: Any, duration: float | None) -> None:
-        """Keep an answer the copy cannot judge: no attempt, no verdict, no mastery change."""
-        self.state.apply_recorded(question, response=result.response_text)
-        data = answer_data(self.state, question, result, duration)
-        data.update(correct=None, score=None, points=None, attempt=None, recorded=True)
-        self._emit("answered", question.id, **data)
 
     def _apply_result(
         self, question: Question, rec: StepRecord, result: Any, duration: float | None
@@ -342,6 +333,12 @@ class LessonSession:
         target, reason = choose_branch(step.next, self.context())
         return self._move(step, Decision(from_step=step.id, to_step=target, reason=reason), action)
 
+    def skip(self, why: str) -> Outcome:
+        """Leave the current question unchecked (see :func:`.skip.skip_question`)."""
+        from .skip import skip_question
+
+        return skip_question(self, why)
+
     def back(self) -> Outcome:
         """Return to the previous step on the path (answers already given stay recorded)."""
         view = self.current
@@ -352,15 +349,18 @@ class LessonSession:
             view.step, Decision(from_step=view.step.id, to_step=target, reason="back"), "back"
         )
 
-    def _move(self, step: Step, decision: Decision, action: str) -> Outcome:
+    def _move(self, step: Step, decision: Decision, action: str, **extra: Any) -> Outcome:
         assert decision.to_step is not None
-        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason)
-        finished = self._enter(decision.to_step)
+        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason, **extra)
+        finished = self._enter(decision.to_step, ask=action == "back")
         return Outcome(action=action, step_id=step.id, decision=decision, finished=finished)
 
-    def _enter(self, step_id: str) -> bool:
+    def _enter(self, step_id: str, *, ask: bool = False) -> bool:
         step = self.state.enter(step_id)
         self._emit("experienced", step_id, visit=self.record(step_id).visits, title=step.title)
+        known = None if ask else known_choice(step, self.profile)
+        if known is not None:  # chosen before (a course carries the profile): not asked again
+            return self.choose(known).finished
         if isinstance(step, End):
             self._finish()
             return True

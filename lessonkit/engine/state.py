@@ -10,7 +10,7 @@ Branching and practice decisions (:mod:`lessonkit.engine.decisions`) read this s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..lesson.model import End, Lesson, Practice, Question, Step
 from .decisions import PracticeState, mastery_tracker, next_practice_item, prepare_question
@@ -63,6 +63,8 @@ class RunState:
         """Step ids in visit order (``back`` removes the steps gone back over)."""
         self.mastery: MasteryTracker = mastery_tracker(lesson)
         """Mastery estimate per competency."""
+        self.mastery_start: dict[str, float] = {}
+        """Starting P(known) carried in from a learner's course record (see :meth:`start_from`)."""
         self.practice: dict[str, PracticeState] = {}
         """Practice step id -> progress through its current visit."""
         self.current_id: str | None = None
@@ -112,7 +114,26 @@ class RunState:
         waiting = [r for r in self.records.values() if r.recorded]
         return len(waiting), sum(r.max_points for r in waiting)
 
+    def carried(self) -> dict[str, Any]:
+        """What the run carried in from a course record, for its ``started`` event."""
+        return {"mastery_start": dict(self.mastery_start)} if self.mastery_start else {}
+
     # ------------------------------------------------------------------ moves
+
+    def start_from(self, mastery: Mapping[str, object] | None) -> None:
+        """Start mastery from a learner's record: P(known) per competency becomes the prior.
+
+        Values that are not probabilities are ignored (a replayed ``started`` event is
+        evidence a learner could have edited).
+        """
+        valid = {
+            str(cid): float(p)
+            for cid, p in (mastery or {}).items()
+            if isinstance(p, int | float) and not isinstance(p, bool) and 0.0 <= p <= 1.0
+        }
+        if valid:
+            self.mastery_start.update(valid)
+            self.mastery.start_from(valid)
 
     def enter(self, step_id: str) -> Step:
         """Arrive at a step: path, visit count, its question shown, a practice pool started."""

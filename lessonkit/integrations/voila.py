@@ -19,20 +19,29 @@ A cookie is not authentication: it only keeps the same browser on the same anony
 The hook also records, in the notebook's metadata, whether ``?theme=`` was given (without it
 the template follows the browser's ``prefers-color-scheme``) and the page's XSRF token, which
 the template uses to shut the page's kernel down when the page goes away.
+
+The page is the lesson: a launcher notebook's Markdown cells ("Run the cell below...", the
+title again) are for notebook users and are left out, unless tagged ``lessonkit-voila``. When
+Voilà runs inside a Jupyter server (``/voila/render/...``, as on Binder), the page also tells
+the kernel where the same notebook opens in JupyterLab (``LESSONKIT_LAB_URL``), which the
+player offers where code cannot be checked in the page.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 __all__ = [
     "COOKIE",
     "TEMPLATE_NAME",
     "extensions_dir",
+    "lab_cell",
     "learner_cell",
     "prelaunch_hook",
     "write_launcher",
@@ -88,6 +97,51 @@ def learner_cell(learner_id: str) -> dict[str, Any]:
     }
 
 
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._~/ -]+$")
+
+
+def lab_cell(url: str) -> dict[str, Any]:
+    """A hidden code cell setting ``LESSONKIT_LAB_URL`` (``url`` is URL-quoted ASCII)."""
+    if not url.isascii() or any(ch in url for ch in "'\"\\\n\r"):
+        raise ValueError(f"not a safe URL: {url!r}")
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "lessonkit-lab-url",
+        "metadata": {"tags": ["lessonkit-identity"]},
+        "outputs": [],
+        "source": f"import os as _lk_os\n_lk_os.environ['LESSONKIT_LAB_URL'] = {url!r}\ndel _lk_os",
+    }
+
+
+def lab_url_for(handler: Any) -> str | None:
+    """Where the page's notebook opens in JupyterLab, when Voilà runs in a Jupyter server."""
+    base = str(getattr(handler, "base_url", "/") or "/")
+    path = str(getattr(getattr(handler, "request", None), "path", "") or "")
+    prefix = base.rstrip("/") + "/voila/render/"
+    if not path.startswith(prefix):
+        return None
+    rest = unquote(path[len(prefix) :])
+    if not rest.endswith(".ipynb") or ".." in rest.split("/") or not _SAFE_PATH.match(rest):
+        return None
+    return base.rstrip("/") + "/lab/tree/" + quote(rest)
+
+
+def _page_cells(notebook: Any) -> None:
+    """Leave out Markdown cells meant for notebook users when the notebook shows a lesson."""
+    launches = any(
+        cell.get("cell_type") == "code" and "lessonkit.show(" in str(cell.get("source", ""))
+        for cell in notebook.cells
+    )
+    if launches:
+        notebook.cells = [
+            cell
+            for cell in notebook.cells
+            if cell.get("cell_type") != "markdown"
+            or "lessonkit-voila" in (cell.get("metadata", {}).get("tags") or [])
+        ]
+
+
 def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     """Voilà ``prelaunch_hook``: theme choice, and the anonymous learner cookie.
 
@@ -102,6 +156,12 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     # token and is refused); a reload then resumes at once instead of waiting for a lock.
     token = handler.xsrf_token
     meta["xsrf"] = token.decode("ascii") if isinstance(token, bytes) else str(token)
+    from nbformat import from_dict
+
+    _page_cells(notebook)
+    lab = lab_url_for(handler)
+    if lab is not None:
+        notebook.cells.insert(0, from_dict(lab_cell(lab)))
     if os.environ.get("LESSONKIT_LEARNER") or os.environ.get("JUPYTERHUB_USER"):
         return notebook
     learner = _valid_id(handler.get_cookie(COOKIE))
@@ -110,8 +170,6 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
         handler.set_cookie(
             COOKIE, learner, expires_days=_COOKIE_DAYS, httponly=True, samesite="Lax", path="/"
         )
-    from nbformat import from_dict
-
     notebook.cells.insert(0, from_dict(learner_cell(learner)))
     return notebook
 

@@ -214,6 +214,9 @@ class Choice(Step):
     """The options, in display order."""
     field: str = ""
     """Learner-profile field the picked value is stored in (e.g. ``interest``)."""
+    ask_again: bool = False
+    """Ask even when the profile already holds ``field`` (by default a known value is used,
+    e.g. one chosen in an earlier lesson of a course, and the step is passed over)."""
 
     def __post_init__(self) -> None:
         Step.__post_init__(self)
@@ -285,6 +288,9 @@ class Settings:
     """Only the first attempt at a question updates mastery."""
     hint_counts_as_wrong: bool = True
     """A first attempt made after a hint counts as not knowing for mastery."""
+    assessment: bool = False
+    """A test, not practice (e.g. a course's placement check): answers are evidence of what
+    the learner knows, with no learning transition after them in the mastery estimate."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

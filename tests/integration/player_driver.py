@@ -1,80 +1,58 @@
-"""Drive a lesson player the way a browser does, from inside the kernel that shows it.
+"""Drive a lesson player the way the page does, from inside the kernel that shows it.
 
 Imported in the kernel of an executed notebook (see test_nbgrader_roundtrip.py): it reads
-what each input renders (kind, option labels, ordering items, editor lines, units), sets
-the input's value as the page would, presses Check and Continue, and returns a JSON-ready
-log. It relies on these parts of :class:`lessonkit.widgets.LessonPlayer`:
-
-* ``player.session`` (``current``, ``finished``), ``player.input`` (the current
-  :class:`~lessonkit.widgets.inputs.AnswerInput`), ``player.check()``, ``player.next()``,
-  ``player.feedback.value`` (HTML with ``data-kind``);
-* the ipywidgets each input draws (``RadioButtons``, ``Checkbox`` es, ``Text``, ``Textarea``,
-  ordering rows of Up/Down buttons and an ``HTML`` label), or — with inputs drawn by the page
-  — ``player.input.spec()`` (what the page renders) and ``player.check(value)``.
+what each input renders from the screen the player sends to the page (``player.view``:
+kind, option labels, ordering items, editor starter, placeholder), sends the page's own
+messages (``player.act({"action": "submit", "value": ..., "token": ...})``, then ``next``),
+and returns a JSON-ready log. It relies on the player's page protocol only:
+``player.view["input"]``, ``player.view["feedback"]["kind"]``, ``player.view["token"]`` and
+``player.act(message)``, plus ``player.session`` to know the step and when the lesson ends.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
-_KIND = re.compile(r"data-kind='(\w+)'")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _text(markup: str) -> str:
+    return html.unescape(_TAG.sub("", markup)).strip()
 
 
 def describe(player: Any) -> dict[str, Any]:
-    """What the current input renders, from the widgets (or the page spec) only."""
-    made = player.input
-    if made is None:
+    """What the current input renders, read from the screen sent to the page."""
+    shown = player.view.get("input")
+    if not shown:
         return {"kind": None}
-    if callable(getattr(made, "spec", None)):
-        return dict(made.spec())
-    widget = made.widget
-    name = type(made).__name__
-    found: dict[str, Any] = {"kind": name}
-    if name == "SingleChoice":
-        found["options"] = [label for label, _ in widget.options]
-    elif name == "MultiChoice":
-        found["options"] = [box.description for box in made.boxes]
-    elif name == "ShortText":
-        found["placeholder"] = widget.placeholder
-    elif name == "LongText":
-        found["rows"] = widget.rows
-        found["text"] = widget.value
-    elif name == "Ordering":
-        found["items"] = [re.sub(r"^\d+\. ", "", row.children[2].value) for row in widget.children]
+    found: dict[str, Any] = {"kind": shown.get("kind"), "label": shown.get("label")}
+    if "options" in shown:
+        found["options"] = [_text(o["html"]) for o in shown["options"]]
+    if "items" in shown:
+        found["items"] = [i["text"] for i in shown["items"]]
+    for key in ("placeholder", "starter"):
+        if key in shown:
+            found[key] = shown[key]
     return found
 
 
-def _set(player: Any, value: Any) -> None:
-    """Put ``value`` into the current input as a learner would."""
-    made = player.input
-    name = type(made).__name__
-    if name == "SingleChoice":
-        made.widget.value = value
-    elif name == "MultiChoice":
-        for option, box in zip(made.values, made.boxes, strict=True):
-            box.value = option in value
-    elif name in ("ShortText", "LongText"):
-        made.widget.value = value
-    elif name == "Ordering":
-        for target, item in enumerate(value):  # selection sort with the Up buttons
-            index = made.order.index(item)
-            while index > target:
-                made.move(index, -1)
-                index -= 1
-    else:
-        raise ValueError(f"cannot answer a {name}")
+def _value(player: Any, answer: Any) -> Any:
+    """``answer`` as the page sends it (an ordering as indices of the items shown)."""
+    shown = player.view.get("input") or {}
+    if shown.get("kind") == "ordering":
+        texts = [i["text"] for i in shown["items"]]
+        return [texts.index(item) for item in answer]
+    return answer
 
 
 def answer(player: Any, value: Any) -> str:
-    """Answer the current question with ``value``; the feedback's kind."""
-    if callable(getattr(player.input, "read", None)):
-        player.check(value)
-    else:
-        _set(player, value)
-        player.check()
-    match = _KIND.search(player.feedback.value)
-    return match.group(1) if match else ""
+    """Answer the current question as the page would; the feedback's kind."""
+    message = {"action": "submit", "value": _value(player, value), "token": player.view["token"]}
+    player.act(message)
+    feedback = player.view.get("feedback") or {}
+    return str(feedback.get("kind", ""))
 
 
 def drive(player: Any, answers: dict[str, list[Any]], practice: Any = None) -> list[dict[str, Any]]:
@@ -91,5 +69,5 @@ def drive(player: Any, answers: dict[str, list[Any]], practice: Any = None) -> l
             given = answers.get(view.step.id, [practice] if view.step.kind == "practice" else [])
             entry["feedback"] = [answer(player, value) for value in given]
         log.append(entry)
-        player.next()
+        player.act({"action": "next", "token": player.view["token"]})
     return log

@@ -251,16 +251,17 @@ def _work_in_the_widget(folder: Path) -> list[dict[str, Any]]:
 def _rendered_inputs_match_the_instructors(log: list[dict[str, Any]]) -> None:
     """What the released player rendered is what the instructor's lesson shows."""
     shown = {entry["step"]: entry for entry in log}
+    assert shown["q-choice"]["input"]["kind"] == "single"
     assert shown["q-choice"]["input"]["options"] == ["the keystone", "the bedrock", "a pebble"]
-    assert shown["q-multi"]["input"]["kind"] == "MultiChoice"
+    assert shown["q-multi"]["input"]["kind"] == "multi"
     assert shown["q-multi"]["input"]["options"] == ["red", "green", "yellow", "purple"]
+    assert shown["q-order"]["input"]["kind"] == "ordering"
     assert sorted(shown["q-order"]["input"]["items"]) == sorted(ORDER)
     assert shown["q-units"]["input"]["placeholder"] == "Type a number in m/s"
     assert shown["q-number"]["input"]["placeholder"] == "Type a number"
-    assert shown["q-expr"]["input"]["placeholder"].startswith("Type an expression")
+    assert shown["q-expr"]["input"]["kind"] == "expression"
     code = shown["ex-code"]["input"]
-    assert code["kind"] == "LongText" and code["rows"] >= 5
-    assert code["text"].startswith("def triple(x):")
+    assert code["kind"] == "code" and code["starter"].startswith("def triple(x):")
     # Live verdicts: hashed questions right, recorded ones neither right nor wrong.
     verdicts = {step: entry.get("feedback") for step, entry in shown.items()}
     for step in ("q-choice", "q-multi", "q-number", "q-units", "q-text", "q-order"):

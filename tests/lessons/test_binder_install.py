@@ -26,6 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
 PINNED = {
+    "anywidget",
     "fastjsonschema",
     "ipywidgets",
     "jupyterlab",
