@@ -22,17 +22,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 LEARNER = "two-tabs"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    store = tmp_path_factory.mktemp("store")
+def _server(factory: pytest.TempPathFactory, learner: str) -> Iterator[VoilaServer]:
+    store = factory.mktemp("store")
     env = {
         "LESSONKIT_STORE": store.as_uri(),
-        "LESSONKIT_LEARNER": LEARNER,
-        "LESSONKIT_HOME": str(tmp_path_factory.mktemp("home")),
+        "LESSONKIT_LEARNER": learner,
+        "LESSONKIT_HOME": str(factory.mktemp("home")),
     }
-    with VoilaServer(LOOPS, env=env, log=tmp_path_factory.mktemp("logs") / "v.log") as running:
+    with VoilaServer(LOOPS, env=env, log=factory.mktemp("logs") / "v.log") as running:
         running.store = store  # type: ignore[attr-defined]
         yield running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
+    yield from _server(tmp_path_factory, LEARNER)
+
+
+@pytest.fixture
+def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
+    """A learner with no evidence yet (a restart would keep the attempts already used)."""
+    yield from _server(tmp_path_factory, "reloading")
 
 
 def _page(browser: Any, url: str) -> tuple[Any, float]:
@@ -83,15 +93,9 @@ def test_a_second_tab_continues_the_session_and_the_first_can_take_it_back(
 
 
 def test_a_reload_restores_the_feedback_and_the_draft_answer(
-    browser: Any, server: VoilaServer
+    browser: Any, fresh_server: VoilaServer
 ) -> None:
-    page, _ = _page(browser, server.url)
-    page.wait_for_timeout(100)
-    restart = page.get_by_role("button", name="Restart lesson…")
-    if restart.count():  # the session of the test above: start it again, confirmed
-        restart.click()
-        page.get_by_role("button", name="Start again").click()
-        page.locator(".lk-step-title", has_text="Why loops?").wait_for()
+    page, _ = _page(browser, fresh_server.url)
     me = Learner(page)
     me.go("Continue", "Where are you starting from?")
     me.go("I have never written one", "The for loop")
