@@ -42,6 +42,7 @@ system_packages() {
     || missing+=(postgresql)                                  # PostgreSQL store tests
   have node || missing+=(nodejs)                              # axe-core (accessibility)
   have npm || missing+=(npm)
+  have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq

@@ -20,6 +20,7 @@ from .errors import (
     SessionStateError,
     StorageError,
 )
+from .evidence.stores import open_store
 from .lesson.loader import check_file, load_lesson, loads_lesson, save_lesson
 from .lesson.model import (
     Branch,
@@ -87,6 +88,7 @@ __all__ = [
     "lint",
     "load_lesson",
     "loads_lesson",
+    "open_store",
     "play",
     "save_lesson",
     "show",

@@ -1,10 +1,13 @@
-"""Shared fixtures: paths to the repository's data and lessons."""
+"""Shared fixtures: paths to the repository's data and lessons; the code sandbox."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from lessonkit.isolation import IsolationStatus, isolation_status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,3 +22,16 @@ def repo_root() -> Path:
 def lessons_dir() -> Path:
     """The shipped example lessons."""
     return ROOT / "lessons"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> IsolationStatus:
+    """The code sandbox (bubblewrap). Without it: skipped locally, saying why; failed in CI,
+    which installs bubblewrap (``./dev.sh test``) and must not pass by skipping."""
+    status = isolation_status(refresh=True)
+    if not status.isolated:
+        message = f"the code sandbox is not available here: {status.reason}"
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail(message + " — CI must run the sandbox tests", pytrace=False)
+        pytest.skip(message)
+    return status

@@ -1,5 +1,7 @@
 """Class analytics: evidence from a store as pandas tables, plots and reports.
 
+Layer: above ``evidence``, ``lesson`` and ``policies``; below the widgets and commands.
+
 Not imported by ``import lessonkit``; pandas is imported with this package and matplotlib only
 when a plot is drawn. Every function takes the statements frame of
 :func:`load_frame` (or :func:`lessonkit.evidence.statements_to_frame`). See ``docs/analytics.md``.

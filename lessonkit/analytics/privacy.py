@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..commands.export import PSEUDONYM_HOME_PAGE, _pseudo_registration, pseudonym
+from ..evidence.privacy import PSEUDONYM_HOME_PAGE, pseudo_registration, pseudonym
 
 __all__ = ["PERSONAL_DATA_NOTE", "pseudonymise_frame"]
 
@@ -18,7 +18,7 @@ PERSONAL_DATA_NOTE = (
 
 def pseudonymise_frame(frame: Any, salt: bytes | str) -> Any:
     """A copy of ``frame`` whose ``learner`` ids are the salted HMAC-SHA256 pseudonyms of
-    :func:`lessonkit.commands.export.pseudonym` (so they match ``lessonkit export
+    :func:`lessonkit.evidence.privacy.pseudonym` (so they match ``lessonkit export
     --pseudonymise`` with the same salt) and whose registrations are export's salted UUIDs."""
     import pandas as pd
 
@@ -35,6 +35,6 @@ def pseudonymise_frame(frame: Any, salt: bytes | str) -> Any:
     keys = list(zip(out["learner_home"], out["learner"], strict=True))
     out["learner"] = pd.array([mapping.get(k) for k in keys], dtype="str")
     out["learner_home"] = PSEUDONYM_HOME_PAGE
-    regs = {r: _pseudo_registration(key, str(r)) for r in out["registration"].dropna().unique()}
+    regs = {r: pseudo_registration(key, str(r)) for r in out["registration"].dropna().unique()}
     out["registration"] = pd.array(out["registration"].map(regs), dtype="str")
     return out

@@ -6,6 +6,8 @@ Specs are frozen data built by the YAML loader or the Python API, e.g.
 logic (variants, targeted feedback, attempt schedule, solution). Both always return a
 :class:`CheckResult`. Heavy libraries (SymPy, pandas) are imported only when a question of
 that family is checked.
+
+Layer: above ``lesson`` (specs and the model); learner code runs through the isolation layer.
 """
 
 from ..lesson.specs import (

@@ -16,20 +16,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import hmac
 import json
 import os
 import sys
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import StorageError
-from ..evidence.statements import EXT, statement_id
-
-PSEUDONYM_HOME_PAGE = "urn:lessonkit:pseudonym"
-"""Account home page of pseudonymised learners."""
+from ..evidence.privacy import pseudonymise
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -122,32 +116,3 @@ def _write(statements: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> None
         quoting=csv.QUOTE_MINIMAL,
         date_format="%Y-%m-%dT%H:%M:%S.%fZ",
     )
-
-
-def pseudonym(salt: bytes, home_page: str, learner: str) -> str:
-    """The pseudonym of a learner: hex HMAC-SHA256 of ``home_page NUL learner`` under ``salt``."""
-    return hmac.new(salt, f"{home_page}\0{learner}".encode(), hashlib.sha256).hexdigest()
-
-
-def _pseudo_registration(salt: bytes, registration: str) -> str:
-    digest = hmac.new(salt, f"registration\0{registration}".encode(), hashlib.sha256).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
-
-
-def pseudonymise(statements: Iterable[dict[str, Any]], salt: bytes) -> Iterator[dict[str, Any]]:
-    """``statements`` with learner ids, display names and registrations pseudonymised."""
-    for statement in statements:
-        actor = statement.get("actor") or {}
-        account = actor.get("account") or {}
-        if "name" in account:
-            account["name"] = pseudonym(salt, str(account.get("homePage", "")), account["name"])
-            account["homePage"] = PSEUDONYM_HOME_PAGE
-        actor.pop("name", None)
-        context = statement.get("context") or {}
-        registration = context.get("registration")
-        if isinstance(registration, str):
-            context["registration"] = _pseudo_registration(salt, registration)
-            seq = (context.get("extensions") or {}).get(EXT + "seq")
-            if isinstance(seq, int):
-                statement["id"] = statement_id(context["registration"], seq)
-        yield statement

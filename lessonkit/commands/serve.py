@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import LessonDefinitionError, LessonkitError
 
-__all__ = ["build_command", "describe_store", "register", "run", "serve_env"]
+__all__ = ["build_command", "describe_store", "isolation_notice", "register", "run", "serve_env"]
 
 DEFAULT_PORT = 8866
 """Voilà's usual port; ``serve`` takes the next free one if it is in use."""
@@ -44,9 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="serve a lesson to learners in Voilà",
         description="Serve a lesson notebook (or a .lesson.yaml file) in Voilà with the "
         "lessonkit page template. Learner code typed in the page is not run unless "
-        "--allow-code (or LESSONKIT_ALLOW_CODE=1) is given: only turn it on for servers "
-        "whose learners you trust, since the code runs on the server. Ctrl-C or SIGTERM stops "
-        "Voilà and its kernels.",
+        "--allow-code (or LESSONKIT_ALLOW_CODE=1) is given; it then runs in a bubblewrap "
+        "sandbox, or not at all where the sandbox is unavailable (see docs/security.md). "
+        "Ctrl-C or SIGTERM stops Voilà and its kernels.",
     )
     parser.add_argument(
         "target", metavar="NOTEBOOK_OR_LESSON", nargs="?", help="notebook, lesson or folder"
@@ -189,6 +189,18 @@ def describe_store(url: str) -> str:
     return url
 
 
+def isolation_notice() -> str:
+    """One line on how learner code will run (``--allow-code``): confined, or why not."""
+    from ..isolation import isolation_status
+
+    status = isolation_status()
+    if status.isolated:
+        return f"lessonkit: {status.reason}"
+    if status.available:
+        return f"lessonkit: warning: {status.reason}"
+    return f"lessonkit: warning: code exercises cannot be checked: {status.reason}"
+
+
 class _Signals:
     """Turns Ctrl-C, SIGTERM and SIGHUP into a count the serving loop checks."""
 
@@ -285,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
         args.port = free_port(args.ip or "127.0.0.1")
     config_dir = _cache_dir() / "config"
     write_voila_config(config_dir)
+    if args.allow_code:
+        print(isolation_notice(), file=sys.stderr)
     host = args.ip if args.ip not in (None, "", "0.0.0.0", "::") else "localhost"
     signals = _Signals()
     with signals.installed():

@@ -1,24 +1,26 @@
-"""The session's decisions, kept apart from its bookkeeping: branching, variants, practice.
+"""A run's decisions, kept apart from its bookkeeping: branching, variants, practice.
 
-Everything here is a thin bridge from :class:`~lessonkit.engine.session.LessonSession` to the pure
-policies in :mod:`lessonkit.policies` and :mod:`lessonkit.checks.variants`.
+Everything here is a thin bridge from a run's state (:class:`RunView`, implemented by
+:class:`~lessonkit.engine.state.RunState`) to the pure policies in :mod:`lessonkit.policies`,
+:mod:`lessonkit.lesson.conditions` and :mod:`lessonkit.lesson.variants`.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..lesson.model import Branch, Choice, Lesson, Practice, Question
 
 if TYPE_CHECKING:
     from ..policies.mastery import MasteryTracker
-    from .session import LessonSession
+    from .outcomes import StepRecord
 
 __all__ = [
     "PracticeState",
     "RunContext",
+    "RunView",
     "choose_branch",
     "mastery_tracker",
     "next_practice_item",
@@ -26,12 +28,25 @@ __all__ = [
 ]
 
 
+class RunView(Protocol):
+    """What decisions read of a run (attributes of :class:`~lessonkit.engine.state.RunState`)."""
+
+    lesson: Lesson
+    records: dict[str, StepRecord]
+    choices: dict[str, str]
+    profile: dict[str, str]
+    mastery: MasteryTracker
+    practice: dict[str, PracticeState]
+    current_id: str | None
+    last_left: str | None
+
+
 class RunContext:
     """What branching conditions can read: the last result, choices, profile, history."""
 
-    def __init__(self, session: LessonSession) -> None:
+    def __init__(self, session: RunView) -> None:
         self._s = session
-        last = session._last_left or session.current_id or ""
+        last = session.last_left or session.current_id or ""
         self._last_id = last
         rec = session.records.get(last)
         step = session.lesson.step(last) if last else None
@@ -106,7 +121,7 @@ class RunContext:
 
 def choose_branch(branch: Branch, context: RunContext) -> tuple[str, str]:
     """The target of the first rule whose condition holds, else the default; and why."""
-    from ..policies.conditions import evaluate_text
+    from ..lesson.conditions import evaluate_text
 
     for rule in branch.rules:
         if callable(rule.when):
@@ -131,7 +146,7 @@ def prepare_question(
     """The question as shown (variant drawn and rendered) and its variant seed."""
     if not question.params and not question.derived:
         return question, None
-    from ..checks.variants import draw, render, variant_seed
+    from ..lesson.variants import draw, render, variant_seed
 
     seed = variant_seed(learner_id, lesson_id, question.id, variant)
     return render(question, draw(question, seed)), seed
@@ -154,14 +169,14 @@ class PracticeState:
             return self.step.competencies
         return tuple(dict.fromkeys(c for item in self.step.items for c in item.competencies))
 
-    def done(self, session: LessonSession) -> bool:
+    def done(self, session: RunView) -> bool:
         """Stop when every practised competency is mastered or the item budget is spent."""
         if self.given >= self.max_items:
             return True
         return all(session.mastery.mastered(c) for c in self.competencies())
 
 
-def next_practice_item(state: PracticeState, session: LessonSession) -> tuple[Question, int]:
+def next_practice_item(state: PracticeState, session: RunView) -> tuple[Question, int]:
     """Pick the next item (and its variant number) with the mastery-driven policy."""
     from ..policies.selection import select_item
 

@@ -201,6 +201,6 @@ def load_script(path: str) -> Script:
             data = yaml.safe_load(fh)
     except OSError as exc:
         raise LessonDefinitionError(f"{path}: cannot read responses: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. an integer too long to read
         raise LessonDefinitionError(f"{path}: not valid YAML/JSON: {exc}") from exc
     return Script(data or {})

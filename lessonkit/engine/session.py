@@ -20,20 +20,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
+from ..lesson.serialize import content_hash
 from .decisions import (
     PracticeState,
     RunContext,
     choose_branch,
-    mastery_tracker,
-    next_practice_item,
-    prepare_question,
 )
 from .outcomes import Decision, Outcome, StepRecord, StepView
+from .state import RunState
+from .view import step_view
+
+if TYPE_CHECKING:
+    from ..policies.mastery import MasteryTracker
 
 __all__ = ["LessonSession"]
 
@@ -97,20 +100,53 @@ class LessonSession:
                 else uuid.uuid4()
             )
         self.registration = registration
-        self.profile: dict[str, str] = dict(profile or {})
-        self.choices: dict[str, str] = {}
-        self.records: dict[str, StepRecord] = {}
-        self.path: list[str] = []
+        self.state = RunState(lesson, learner_id=self.learner.id, seed=seed, profile=profile)
+        """The run's state (records, path, choices, profile, mastery); see :class:`RunState`."""
         self.events: list[Event] = []
-        self.mastery = mastery_tracker(lesson)
-        self.practice: dict[str, PracticeState] = {}
-        self.current_id: str | None = None
-        self.finished = False
         self._listeners: list[Listener] = []
-        self._hash = lesson.content_hash()
-        self._last_left: str | None = None
-        self._shown: dict[str, Question] = {}
-        self._replaying = False
+        self._hash = content_hash(lesson)
+
+    # The run state, read-only from outside (the session alone moves it).
+
+    @property
+    def profile(self) -> dict[str, str]:
+        """Profile fields set so far (interests, goals, confidence...)."""
+        return self.state.profile
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """Choice step id -> value chosen."""
+        return self.state.choices
+
+    @property
+    def records(self) -> dict[str, StepRecord]:
+        """Step or practice item id -> what happened there."""
+        return self.state.records
+
+    @property
+    def path(self) -> list[str]:
+        """Step ids in visit order."""
+        return self.state.path
+
+    @property
+    def mastery(self) -> MasteryTracker:
+        """Mastery estimate per competency."""
+        return self.state.mastery
+
+    @property
+    def practice(self) -> dict[str, PracticeState]:
+        """Practice step id -> progress through its current visit."""
+        return self.state.practice
+
+    @property
+    def current_id(self) -> str | None:
+        """The current step's id (``None`` before :meth:`start`)."""
+        return self.state.current_id
+
+    @property
+    def finished(self) -> bool:
+        """The lesson reached an end step."""
+        return self.state.finished
 
     # ------------------------------------------------------------------ events
 
@@ -132,20 +168,19 @@ class LessonSession:
             data=data,
         )
         self.events.append(event)
-        if not self._replaying:
-            if self.store is not None:
-                from ..evidence import event_to_statement
+        if self.store is not None:
+            from ..evidence import event_to_statement
 
-                self.store.append([event_to_statement(event)])
-            for listener in self._listeners:
-                listener(event)
+            self.store.append([event_to_statement(event)])
+        for listener in self._listeners:
+            listener(event)
         return event
 
     # ------------------------------------------------------------------ reading
 
     def record(self, step_id: str) -> StepRecord:
         """The record of a step (created empty on first use)."""
-        return self.records.setdefault(step_id, StepRecord())
+        return self.state.record(step_id)
 
     @property
     def started(self) -> bool:
@@ -157,70 +192,15 @@ class LessonSession:
         """The current step as the learner should see it."""
         if self.current_id is None:
             raise SessionStateError("the session has not started: call start()")
-        step = self.lesson.step(self.current_id)
-        question = self._active_question()
-        rec = self.record(question.id) if question else self.record(step.id)
-        limit = question.max_attempts if question else None
-        attempts_left = None if limit is None else max(0, limit - rec.attempts)
-        hints = question.hints[: rec.hints_used] if question else ()
-        solution = ""
-        if (
-            question
-            and question.show_solution_after is not None
-            and question.solution
-            and (rec.attempts >= question.show_solution_after or rec.correct)
-        ):
-            solution = question.solution
-        practice = self.practice.get(step.id)
-        return StepView(
-            step=step,
-            question=question,
-            record=rec,
-            hints=hints,
-            hints_left=(len(question.hints) - rec.hints_used) if question else 0,
-            attempts_left=attempts_left,
-            can_submit=bool(question)
-            and not rec.correct
-            and attempts_left != 0
-            and not self.finished,
-            can_advance=self._can_advance(step, question, rec, attempts_left),
-            can_go_back=self.lesson.settings.allow_back
-            and len(self.path) > 1
-            and not self.finished,
-            solution=solution,
-            position=len(self.path),
-            practice_progress=(practice.given, practice.max_items) if practice else None,
-        )
-
-    def _can_advance(
-        self, step: Step, question: Question | None, rec: StepRecord, attempts_left: int | None
-    ) -> bool:
-        if self.finished or isinstance(step, End):
-            return False
-        if isinstance(step, Choice):
-            return self.choices.get(step.id) is not None
-        if question is None:
-            return True
-        return rec.correct or attempts_left == 0 or rec.attempts > 0
-
-    def _active_question(self) -> Question | None:
-        step = self.lesson.step(self.current_id) if self.current_id else None
-        if isinstance(step, Question):
-            return self._shown.get(step.id)
-        if isinstance(step, Practice):
-            state = self.practice.get(step.id)
-            return self._shown.get(state.item_id) if state and state.item_id else None
-        return None
+        return step_view(self.state)
 
     def score(self) -> tuple[float, float]:
         """(points earned, points available) over the questions met so far."""
-        earned = sum(r.points for r in self.records.values())
-        available = sum(r.max_points for r in self.records.values())
-        return earned, available
+        return self.state.score()
 
     def context(self) -> RunContext:
         """The read-only view branching conditions are evaluated against."""
-        return RunContext(self)
+        return RunContext(self.state)
 
     # ------------------------------------------------------------------ actions
 
@@ -254,19 +234,18 @@ class LessonSession:
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood:
-            rec.attempts += 1
             mastery = self._apply_result(question, rec, result, duration)
         return Outcome(action="submit", step_id=question.id, result=result, mastery=mastery)
 
     def _apply_result(
         self, question: Question, rec: StepRecord, result: Any, duration: float | None
     ) -> dict[str, tuple[float, float]]:
-        rec.last_correct = bool(result.correct)
-        rec.correct = rec.correct or rec.last_correct
-        rec.last_score = float(result.score)
-        rec.best_score = max(rec.best_score, rec.last_score)
-        rec.points = rec.best_score * rec.max_points
-        rec.responses.append(result.response_text)
+        changes = self.state.apply_answer(
+            question,
+            correct=bool(result.correct),
+            score=float(result.score),
+            response=result.response_text,
+        )
         self._emit(
             "answered",
             question.id,
@@ -283,27 +262,18 @@ class LessonSession:
             competencies=list(question.competencies),
             duration=duration,
             feedback=result.feedback,
-            item_id=question.id if self._in_practice() else None,
+            item_id=question.id if self.state.in_practice() else None,
         )
-        changes: dict[str, tuple[float, float]] = {}
-        for cid in question.competencies:
-            change = self.mastery.observe(
-                cid, rec.last_correct, attempt=rec.attempts, hinted=rec.hints_used > 0
+        for cid, (before, after) in changes.items():
+            self._emit(
+                "mastery",
+                question.id,
+                competency=cid,
+                before=before,
+                after=after,
+                mastered=self.mastery.mastered(cid),
             )
-            if change is not None:
-                changes[cid] = change
-                self._emit(
-                    "mastery",
-                    question.id,
-                    competency=cid,
-                    before=change[0],
-                    after=change[1],
-                    mastered=self.mastery.mastered(cid),
-                )
         return changes
-
-    def _in_practice(self) -> bool:
-        return isinstance(self.lesson.step(self.current_id or ""), Practice)
 
     def hint(self) -> Outcome:
         """Show the next hint of the current question."""
@@ -325,11 +295,7 @@ class LessonSession:
         if option is None:
             allowed = ", ".join(repr(o.value) for o in step.options)
             raise SessionStateError(f"{value!r} is not an option of {step.id!r} ({allowed})")
-        self.choices[step.id] = value
-        self.record(step.id).choice = value
-        if step.field:
-            self.profile[step.field] = value
-        self.profile.update(option.sets)
+        self.state.apply_choice(step.id, value, field=step.field, sets=option.sets)
         self._emit("chose", step.id, value=value, field=step.field, sets=dict(option.sets))
         if option.goto:
             return self._move(
@@ -345,8 +311,8 @@ class LessonSession:
         step = view.step
         if isinstance(step, Practice):
             state = self.practice[step.id]
-            if not state.done(self):
-                self._next_item(step)
+            if not state.done(self.state):
+                self.state.next_item(step)
                 self._emit("navigated", step.id, to=step.id, reason="practice", item=state.item_id)
                 return Outcome(
                     action=action,
@@ -355,7 +321,7 @@ class LessonSession:
                 )
         if step.next is None:  # a choice whose options all carry goto
             raise SessionStateError(f"step {step.id!r} has nowhere to go")
-        self._last_left = step.id
+        self.state.leave(step.id)
         target, reason = choose_branch(step.next, self.context())
         return self._move(step, Decision(from_step=step.id, to_step=target, reason=reason), action)
 
@@ -364,8 +330,7 @@ class LessonSession:
         view = self.current
         if not view.can_go_back:
             raise SessionStateError("going back is not possible here")
-        self.path.pop()
-        target = self.path.pop()
+        target = self.state.back()
         return self._move(
             view.step, Decision(from_step=view.step.id, to_step=target, reason="back"), "back"
         )
@@ -377,43 +342,16 @@ class LessonSession:
         return Outcome(action=action, step_id=step.id, decision=decision, finished=finished)
 
     def _enter(self, step_id: str) -> bool:
-        step = self.lesson.step(step_id)
-        self.current_id = step_id
-        self.path.append(step_id)
-        rec = self.record(step_id)
-        rec.visits += 1
-        self._emit("experienced", step_id, visit=rec.visits, title=step.title)
-        if isinstance(step, Question) and step_id not in self._shown:
-            self._show(step, variant=0)
-        if isinstance(step, Practice):
-            self.practice[step_id] = PracticeState(step, self.seed)
-            self._next_item(step)
+        step = self.state.enter(step_id)
+        self._emit("experienced", step_id, visit=self.record(step_id).visits, title=step.title)
         if isinstance(step, End):
             self._finish()
             return True
         return False
 
-    def _show(self, question: Question, variant: int, *, graded: bool = True) -> None:
-        rec = self.record(question.id)
-        shown, seed = prepare_question(question, self.learner.id, self.lesson.id, variant)
-        rec.variant_seed = seed
-        # Practice items are formative: they drive mastery, not the lesson's points.
-        rec.max_points = question.points if graded else 0.0
-        self._shown[question.id] = shown
-
-    def _next_item(self, step: Practice) -> None:
-        state = self.practice[step.id]
-        item, variant = next_practice_item(state, self)
-        state.item_id = item.id
-        # A repeated item is a fresh question with a new variant: reset its attempt record.
-        self.records[item.id] = StepRecord(visits=1)
-        self._show(item, variant, graded=False)
-        state.given += 1
-
     def _finish(self) -> None:
         earned, available = self.score()
         scaled = earned / available if available else 1.0
-        self.finished = True
         path = list(self.path)
         self._emit(
             "completed",
@@ -428,10 +366,21 @@ class LessonSession:
 
     @classmethod
     def resume(cls, lesson: Lesson, events: Iterable[Event], **kwargs: Any) -> LessonSession:
-        """Rebuild a session from its recorded events, ready to continue where it stopped."""
-        from .replay import replay
+        """Rebuild a session from its recorded events, ready to continue where it stopped.
 
-        return replay(cls, lesson, events, **kwargs)
+        ``events`` are one registration's events (any order); ``kwargs`` are passed to the
+        constructor (``store``, ``clock``, ``namespace``...); the learner defaults to the one
+        recorded. Answers are not checked again: each event's effect is applied as recorded.
+        """
+        from .replay import replay, replayable
+
+        ordered = replayable(lesson, events)
+        kwargs.setdefault("learner", ordered[0].learner)
+        session = cls(lesson, registration=ordered[0].registration, **kwargs)
+        replay(session.state, ordered)
+        session.events.extend(ordered)
+        session._emit("resumed", session.current_id, from_seq=ordered[-1].seq)
+        return session
 
 
 def _jsonable(value: Any) -> Any:

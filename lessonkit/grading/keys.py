@@ -91,18 +91,21 @@ def _canonical(kind: str, options: Mapping[str, Any], response: Any) -> str | No
             case_sensitive=bool(options.get("case_sensitive")),
             ignore_accents=bool(options.get("ignore_accents", True)),
         )
-    if kind == "choice":
-        if isinstance(response, str):
-            picks = [response]
-        elif isinstance(response, Sequence):
-            picks = [str(p) for p in response]
-        else:
-            return None
-        return _SEP.join(sorted(p.strip() for p in picks))
-    if kind == "ordering":
-        if isinstance(response, str) or not isinstance(response, Sequence):
-            return None
-        return "\x1e".join(str(p) for p in response)
+    try:  # str() of a learner's huge int raises ValueError: unreadable, not the key's fault
+        if kind == "choice":
+            if isinstance(response, str):
+                picks = [response]
+            elif isinstance(response, Sequence):
+                picks = [str(p) for p in response]
+            else:
+                return None
+            return _SEP.join(sorted(p.strip() for p in picks))
+        if kind == "ordering":
+            if isinstance(response, str) or not isinstance(response, Sequence):
+                return None
+            return "\x1e".join(str(p) for p in response)
+    except ValueError:
+        return None
     return None
 
 

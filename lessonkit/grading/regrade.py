@@ -268,6 +268,8 @@ def _recheck(
         namespace=namespace,
     )
     if not result.understood:
+        if result.details.get("mode") == "unavailable":  # recorded code could not be re-run
+            report.problems.append(f"{question.id}: {result.feedback}")
         return None
     claimed = data.get("correct")
     claimed_correct = claimed if isinstance(claimed, bool) else None

@@ -44,7 +44,7 @@ def player(lesson: str | os.PathLike[str] | Lesson, *, evidence: str = EVIDENCE_
     """
     if grading():
         return None
-    from .. import show
+    from ..widgets import show
 
     return show(lesson, store=str(Path(evidence).resolve()))
 

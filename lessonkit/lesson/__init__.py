@@ -1,7 +1,7 @@
 """The lesson: frozen model, check specs, YAML source with positions, loader, validation.
 
 Layer: the bottom of lessonkit. Imports only the standard library, PyYAML, jsonschema and
-``lessonkit.errors`` (validation reaches ``policies.conditions`` to parse branching rules).
+``lessonkit.errors``; the branching condition language (``conditions``) is part of it.
 """
 
 from .loader import (

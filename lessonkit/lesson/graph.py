@@ -1,4 +1,4 @@
-"""The branch graph of a lesson, as Mermaid or Graphviz DOT text.
+"""The branch graph of a lesson: Mermaid or Graphviz DOT text, and its strongly connected parts.
 
 Nodes are steps (shaped by kind: choices are decisions, practice pools are subroutines with a
 loop back to themselves, ends are terminals); edges are every way to leave a step, labelled with
@@ -21,11 +21,19 @@ flowchart TD
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import Choice, Lesson, Practice, Step
 
-__all__ = ["Edge", "edges", "node_label", "to_dot", "to_mermaid"]
+__all__ = [
+    "Edge",
+    "edges",
+    "node_label",
+    "strongly_connected",
+    "to_dot",
+    "to_mermaid",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +145,49 @@ def to_dot(lesson: Lesson) -> str:
         lines.append(f"    {_dot_text(edge.source)} -> {_dot_text(edge.target)}{suffix};")
     lines.append("}")
     return "\n".join(lines)
+
+
+def strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (lessons may have thousands of steps)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    result: list[list[str]] = []
+    counter = 0
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            recurse = False
+            for j in range(i, len(edges[node])):
+                nxt = edges[node][j]
+                if nxt not in index:
+                    work.append((node, j + 1))
+                    work.append((nxt, 0))
+                    recurse = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if recurse:
+                continue
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    comp.append(top)
+                    if top == node:
+                        break
+                result.append(comp)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return result

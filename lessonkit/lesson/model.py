@@ -21,12 +21,14 @@ Example
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import LessonDefinitionError
+from .branching import Branch, Rule, as_branch
+from .competency import Competency, MasteryParams
+from .ids import check_id, unit_interval
 from .specs import CheckSpec, Code
 
 __all__ = [
@@ -49,104 +51,6 @@ __all__ = [
     "WrongAnswer",
 ]
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
-"""nbgrader's grade_id alphabet, so a step or competency id can double as a grade id."""
-
-
-def _check_id(kind: str, value: str) -> None:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
-        raise LessonDefinitionError(
-            f"{kind} id {value!r} must be non-empty and use only letters, digits, '_' and '-'"
-        )
-
-
-def _unit_interval(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise LessonDefinitionError(f"{name} must be between 0 and 1, got {value!r}")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MasteryParams:
-    """Bayesian Knowledge Tracing parameters of one competency."""
-
-    prior: float = 0.2
-    """P(L0): probability the learner already knows the competency."""
-    learn: float = 0.15
-    """P(T): probability of learning it at each practice opportunity."""
-    guess: float = 0.2
-    """P(G): probability of a correct answer without knowing."""
-    slip: float = 0.1
-    """P(S): probability of a wrong answer despite knowing."""
-    forget: float = 0.0
-    """P(F): probability of forgetting between opportunities (0 in standard BKT)."""
-    threshold: float = 0.95
-    """Mastery is declared when P(L) reaches this."""
-
-    def __post_init__(self) -> None:
-        for name in ("prior", "learn", "guess", "slip", "forget", "threshold"):
-            _unit_interval(f"mastery.{name}", getattr(self, name))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Competency:
-    """Something the learner can demonstrate, e.g. "writes a for loop"."""
-
-    id: str
-    """Identifier, ``[A-Za-z0-9_-]+``."""
-    title: str = ""
-    """Short human-readable name."""
-    description: str = ""
-    """What mastering it means (Markdown)."""
-    mastery: MasteryParams = field(default_factory=MasteryParams)
-    """Knowledge-tracing parameters for this competency."""
-
-    def __post_init__(self) -> None:
-        _check_id("competency", self.id)
-
-
-Condition = str | Callable[[Any], bool]
-"""A rule condition: an expression in the condition language, or (Python API) a callable."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rule:
-    """``when`` the condition holds, ``goto`` that step."""
-
-    when: Condition
-    """Condition-language text (see docs/lesson-format.md) or a callable of the session."""
-    goto: str
-    """Target step id."""
-
-    def __post_init__(self) -> None:
-        if isinstance(self.when, str) and not self.when.strip():
-            raise LessonDefinitionError("rule condition 'when' must not be empty")
-        _check_id("goto step", self.goto)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Branch:
-    """Where to go after a step: the first rule whose condition holds, else ``default``."""
-
-    rules: tuple[Rule, ...] = ()
-    """Ordered conditional rules."""
-    default: str
-    """Step taken when no rule applies."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rules", tuple(self.rules))
-        _check_id("next step", self.default)
-
-    def targets(self) -> tuple[str, ...]:
-        """All step ids this branch can lead to, rules first."""
-        return (*(r.goto for r in self.rules), self.default)
-
-
-NextSpec = Branch | str | None
-
-
-def _as_branch(value: NextSpec) -> Branch | None:
-    return Branch(default=value) if isinstance(value, str) else value
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
@@ -161,8 +65,8 @@ class Step:
     """Where to go next: a step id or a :class:`Branch` (a string is turned into one)."""
 
     def __post_init__(self) -> None:
-        _check_id("step", self.id)
-        object.__setattr__(self, "next", _as_branch(self.next))
+        check_id("step", self.id)
+        object.__setattr__(self, "next", as_branch(self.next))
 
     def exits(self) -> tuple[str, ...]:
         """Every step id reachable in one move from this step."""
@@ -264,9 +168,9 @@ class Question(Step):
         if self.max_attempts is not None and self.max_attempts < 1:
             raise LessonDefinitionError(f"step {self.id!r}: max_attempts must be >= 1")
         for s in self.attempt_scores:
-            _unit_interval(f"step {self.id!r}: attempt_scores", s)
+            unit_interval(f"step {self.id!r}: attempt_scores", s)
         for cid in self.competencies:
-            _check_id("competency", cid)
+            check_id("competency", cid)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -404,7 +308,7 @@ class Lesson:
     _index: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check_id("lesson", self.id)
+        check_id("lesson", self.id)
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "competencies", tuple(self.competencies))
         if not self.steps:
@@ -425,6 +329,10 @@ class Lesson:
         """The step with this id; ``KeyError`` if there is none."""
         return self._index[step_id]
 
+    def has_step(self, step_id: str) -> bool:
+        """Whether the lesson has a step with this id."""
+        return step_id in self._index
+
     def competency(self, competency_id: str) -> Competency:
         """The competency with this id; ``KeyError`` if there is none."""
         for comp in self.competencies:
@@ -441,13 +349,3 @@ class Lesson:
             elif isinstance(step, Practice):
                 found.extend(step.items)
         return tuple(found)
-
-    def content_hash(self) -> str:
-        """SHA-256 of the lesson's canonical serialization (changes when content changes)."""
-        import hashlib
-        import json
-
-        from .serialize import lesson_to_data
-
-        canon = json.dumps(lesson_to_data(self), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canon.encode()).hexdigest()

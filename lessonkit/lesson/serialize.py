@@ -18,7 +18,7 @@ from ..errors import LessonDefinitionError
 from .model import STEP_KINDS, Branch, ChoiceOption, Lesson, Step
 from .specs import SPEC_TYPES, CheckSpec, Option
 
-__all__ = ["FORMAT_VERSION", "lesson_from_data", "lesson_to_data"]
+__all__ = ["FORMAT_VERSION", "content_hash", "lesson_from_data", "lesson_to_data"]
 
 FORMAT_VERSION = 1
 """The ``lessonkit:`` key of a lesson file; bumped with the JSON Schema (lesson.v1.json)."""
@@ -181,3 +181,12 @@ def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
     if f.default_factory is not dataclasses.MISSING:
         return bool(value == f.default_factory())
     return False
+
+
+def content_hash(lesson: Lesson) -> str:
+    """SHA-256 of the lesson's canonical serialization (changes when its content changes)."""
+    import hashlib
+    import json
+
+    canon = json.dumps(lesson_to_data(lesson), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()

@@ -183,7 +183,9 @@ class _Builder:
             # PyYAML's resolver accepts scalars its constructor then fails on (e.g. '0b_').
             kind = node.tag.rsplit(":", 1)[-1]
             text = str(node.value)[:40]
-            self._problem(node, f"{text!r} looks like a YAML {kind} but is not one; quote it for text")
+            self._problem(
+                node, f"{text!r} looks like a YAML {kind} but is not one; quote it for text"
+            )
             return None
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:

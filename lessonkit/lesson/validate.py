@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LessonDefinitionError, Problem
+from .graph import strongly_connected
 from .model import Choice, Lesson, Practice, Question
 
 __all__ = ["Finding", "Outline", "lint", "lint_outline", "outline_from_data"]
@@ -51,6 +52,8 @@ class StepOutline:
     sets: list[str] = field(default_factory=list)
     placeholders: list[tuple[str, Path]] = field(default_factory=list)
     """``{{name}}`` uses that match no param or derived value of their question."""
+    variants: list[tuple[Any, Path]] = field(default_factory=list)
+    """Questions with params or derived values (raw data or built), for bounds and sampling."""
 
 
 @dataclass
@@ -133,6 +136,7 @@ def outline_from_data(data: Any) -> Outline:
         if isinstance(raw.get("check"), Mapping):
             step.checks.append((raw["check"], (*path, "check")))
             step.placeholders += _undefined_placeholders(raw, path)
+            step.variants += [(raw, path)] if raw.get("params") or raw.get("derived") else []
         if step.kind == "choice":
             step.profile_field = str(raw.get("field") or "")
             for j, opt in enumerate(raw.get("options") or []):
@@ -150,6 +154,7 @@ def outline_from_data(data: Any) -> Outline:
             if isinstance(item.get("check"), Mapping):
                 step.checks.append((item["check"], (*ipath, "check")))
             step.placeholders += _undefined_placeholders(item, ipath)
+            step.variants += [(item, ipath)] if item.get("params") or item.get("derived") else []
         outline.steps.append(step)
     return outline
 
@@ -175,6 +180,7 @@ def outline_from_lesson(lesson: Lesson) -> Outline:
             ]
             step.checks.append((s.check, (*path, "check")))
             step.placeholders += _model_placeholders(s, path)
+            step.variants += [(s, path)] if s.params or s.derived else []
         if isinstance(s, Choice):
             step.profile_field = s.field
             for j, opt in enumerate(s.options):
@@ -193,6 +199,7 @@ def outline_from_lesson(lesson: Lesson) -> Outline:
                 ]
                 step.checks.append((item.check, (*ipath, "check")))
                 step.placeholders += _model_placeholders(item, ipath)
+                step.variants += [(item, ipath)] if item.params or item.derived else []
         outline.steps.append(step)
     return outline
 
@@ -246,6 +253,7 @@ def lint_outline(outline: Outline) -> list[Finding]:
                 )
                 found.append(Finding(path, f"unknown competency {cid!r}{hint}"))
         found.extend(_check_problems(step))
+        found.extend(_variant_problems(step))
         for name, path in step.placeholders:
             found.append(
                 Finding(
@@ -274,13 +282,21 @@ def _check_problems(step: StepOutline) -> list[Finding]:
     return found
 
 
+def _variant_problems(step: StepOutline) -> list[Finding]:
+    from .variant_lint import variant_problems
+
+    return [
+        Finding((*path, *sub), message, offset)
+        for question, path in step.variants
+        for sub, message, offset in variant_problems(question)
+    ]
+
+
 def _condition_problems(
     outline: Outline, step_ids: Mapping[str, StepOutline], comp_ids: set[str]
 ) -> list[Finding]:
-    try:
-        from ..policies import conditions  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the condition language ships in lessonkit.policies
-        return []
+    from . import conditions
+
     profile = {s.profile_field for s in outline.steps if s.profile_field}
     profile.update(f for s in outline.steps for f in s.sets)
     found: list[Finding] = []
@@ -332,7 +348,7 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
                     f"step {step.id!r} is a dead end: give it a 'next' (or make it kind: end)",
                 )
             )
-    for component in _strongly_connected(edges):
+    for component in strongly_connected(edges):
         members = set(component)
         looping = len(component) > 1 or component[0] in edges[component[0]]
         if not looping or any(step_ids[m].kind == "end" for m in component):
@@ -349,52 +365,6 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
             )
         )
     return found
-
-
-def _strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative (lessons may have thousands of steps)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    result: list[list[str]] = []
-    counter = 0
-    for root in edges:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            recurse = False
-            for j in range(i, len(edges[node])):
-                nxt = edges[node][j]
-                if nxt not in index:
-                    work.append((node, j + 1))
-                    work.append((nxt, 0))
-                    recurse = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if recurse:
-                continue
-            if low[node] == index[node]:
-                comp = []
-                while True:
-                    top = stack.pop()
-                    on_stack.discard(top)
-                    comp.append(top)
-                    if top == node:
-                        break
-                result.append(comp)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return result
 
 
 def lint(lesson: Lesson) -> list[Problem]:

@@ -17,21 +17,18 @@ Both engines expose the small interface the simulation driver uses (:class:`Engi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..engine.decisions import (
-    PracticeState,
     RunContext,
     choose_branch,
-    mastery_tracker,
-    next_practice_item,
 )
 from ..engine.outcomes import StepRecord
+from ..engine.state import RunState
 from ..lesson import specs
-from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
+from ..lesson.model import Choice, Lesson, Practice, Question, Step
 
 if TYPE_CHECKING:
-    from ..engine.session import LessonSession
     from ..policies.mastery import MasteryTracker
 
 __all__ = ["Engine", "FastEngine", "SessionEngine", "UnanswerableError", "respond"]
@@ -90,24 +87,16 @@ def _attempt_factor(question: Question, attempt: int) -> float:
 class FastEngine:
     """A session's state machine without events, rendering or checking (see module docs).
 
-    Attribute names match :class:`~lessonkit.engine.session.LessonSession` on purpose: the session's
-    decision helpers in :mod:`lessonkit.engine.decisions` read exactly these.
+    It moves a :class:`~lessonkit.engine.state.RunState` exactly as a session does; only the
+    answer is simulated (the learner model decides correct or not).
     """
 
     def __init__(
         self, lesson: Lesson, seed: int | None, items: dict[str, Question] | None = None
     ) -> None:
-        self.lesson = lesson
-        self.seed = seed
-        self.profile: dict[str, str] = {}
-        self.choices: dict[str, str] = {}
-        self.records: dict[str, StepRecord] = {}
-        self.path: list[str] = []
-        self.mastery = mastery_tracker(lesson)
-        self.practice: dict[str, PracticeState] = {}
-        self.current_id: str | None = None
-        self.finished = False
-        self._last_left: str | None = None
+        self.state = RunState(lesson, learner_id="", seed=seed, render_variants=False)
+        self.path = self.state.path
+        self.mastery = self.state.mastery
         self._items = items if items is not None else {q.id: q for q in lesson.questions()}
         # The current step, question and record are kept up to date on every move rather than
         # looked up on each read: the driver reads them several times per answer.
@@ -116,13 +105,13 @@ class FastEngine:
         self.record = StepRecord()
         self._enter(lesson.start_id)
 
-    def _as_session(self) -> LessonSession:
-        # session_logic is typed against LessonSession; this class has the attributes it reads.
-        return cast("LessonSession", self)
+    @property
+    def finished(self) -> bool:
+        return self.state.finished
 
     def can_submit(self) -> bool:
         question = self.question
-        if question is None or self.finished:
+        if question is None or self.state.finished:
             return False
         limit = question.max_attempts
         return not self.record.correct and (limit is None or self.record.attempts < limit)
@@ -130,15 +119,9 @@ class FastEngine:
     def submit(self, correct: bool) -> None:
         question = self.question
         assert question is not None
-        rec = self.record
-        rec.attempts += 1
-        rec.last_correct = correct
-        rec.correct = rec.correct or correct
-        rec.last_score = _attempt_factor(question, rec.attempts) if correct else 0.0
-        rec.best_score = max(rec.best_score, rec.last_score)
-        rec.points = rec.best_score * rec.max_points
-        for cid in question.competencies:
-            self.mastery.observe(cid, correct, attempt=rec.attempts, hinted=rec.hints_used > 0)
+        attempt = self.record.attempts + 1
+        score = _attempt_factor(question, attempt) if correct else 0.0
+        self.state.apply_answer(question, correct=correct, score=score, response="")
 
     def hint(self) -> None:
         self.record.hints_used += 1
@@ -147,11 +130,7 @@ class FastEngine:
         step = self.step
         assert isinstance(step, Choice)
         option = next(o for o in step.options if o.value == value)
-        self.choices[step.id] = value
-        self.record.choice = value
-        if step.field:
-            self.profile[step.field] = value
-        self.profile.update(option.sets)
+        self.state.apply_choice(step.id, value, field=step.field, sets=option.sets)
         if option.goto:
             self._enter(option.goto)
         else:
@@ -160,46 +139,34 @@ class FastEngine:
     def advance(self) -> None:
         step = self.step
         if isinstance(step, Practice):
-            state = self.practice[step.id]
-            if not state.done(self._as_session()):
-                self._next_item(state)
+            practice = self.state.practice[step.id]
+            if not practice.done(self.state):
+                self.question = self._items[self.state.next_item(step).id]
+                self.record = self.state.records[self.question.id]
                 return
         branch = step.next
         assert branch is not None
-        self._last_left = step.id
+        self.state.leave(step.id)
         if branch.rules:
-            target, _ = choose_branch(branch, RunContext(self._as_session()))
+            target, _ = choose_branch(branch, RunContext(self.state))
         else:  # nothing to evaluate: skip building a context only to reach the default
             target = branch.default
         self._enter(target)
 
     def score(self) -> tuple[float, float]:
-        earned = sum(r.points for r in self.records.values())
-        return earned, sum(r.max_points for r in self.records.values())
+        return self.state.score()
 
     def _enter(self, step_id: str) -> None:
-        step = self.lesson.step(step_id)
-        self.current_id = step_id
-        self.step = step
+        self.step = step = self.state.enter(step_id)
         self.question = None
-        self.path.append(step_id)
-        self.record = rec = self.records.setdefault(step_id, StepRecord())
-        rec.visits += 1
+        self.record = self.state.records[step_id]
         if isinstance(step, Question):
-            rec.max_points = step.points
             self.question = step
         elif isinstance(step, Practice):
-            self.practice[step_id] = state = PracticeState(step, self.seed)
-            self._next_item(state)
-        elif isinstance(step, End):
-            self.finished = True
-
-    def _next_item(self, state: PracticeState) -> None:
-        item, _variant = next_practice_item(state, self._as_session())
-        state.item_id = item.id
-        self.records[item.id] = self.record = StepRecord(visits=1)  # formative: no points
-        self.question = self._items[item.id]
-        state.given += 1
+            item_id = self.state.practice[step_id].item_id
+            assert item_id is not None
+            self.question = self._items[item_id]
+            self.record = self.state.records[item_id]
 
 
 def _number_text(value: float) -> str:

@@ -1,5 +1,7 @@
 """The learner UI: ipywidgets that render a lesson session (the only place ipywidgets is used).
 
+Layer: a thin view over ``engine``; it may import every core layer, never ``integrations``.
+
 >>> import lessonkit
 >>> lessonkit.show("loops.lesson.yaml")  # doctest: +SKIP
 

@@ -13,7 +13,7 @@ import pytest
 from lessonkit.analytics import pseudonymise_frame
 from lessonkit.analytics.plots import branch_frequencies, mastery_heatmap, step_funnel
 from lessonkit.cli import main
-from lessonkit.commands.export import pseudonym
+from lessonkit.evidence.privacy import pseudonym
 from lessonkit.evidence.stores import open_store
 
 from .handbuilt import handbuilt_frame, handbuilt_statements

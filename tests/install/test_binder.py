@@ -29,8 +29,9 @@ BINDER = ROOT / "binder"
 
 
 def test_binder_files() -> None:
-    # One list of pins: Binder has none of its own (no requirements.txt, environment.yml, ...).
-    assert sorted(p.name for p in BINDER.iterdir()) == ["postBuild", "runtime.txt"]
+    # One list of pins: Binder has none of its own (no requirements.txt, environment.yml, ...);
+    # apt.txt names Debian packages (the sandbox for learner code), not Python versions.
+    assert sorted(p.name for p in BINDER.iterdir()) == ["apt.txt", "postBuild", "runtime.txt"]
     # The Python Binder runs is the one the lock is resolved for (dev.sh lock).
     runtime = (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()
     dev_sh = (ROOT / "dev.sh").read_text(encoding="utf-8")

@@ -54,6 +54,7 @@ PUBLIC_API = [
     "lint",
     "load_lesson",
     "loads_lesson",
+    "open_store",
     "play",
     "save_lesson",
     "show",

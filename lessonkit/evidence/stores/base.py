@@ -21,7 +21,8 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from ...errors import StorageError
 from ..events import LearnerRef
-from ..statements import StatementIndex, format_timestamp, index_statement
+from ..index import StatementIndex, index_statement
+from ..statements import format_timestamp
 
 __all__ = [
     "BaseStore",

@@ -39,7 +39,8 @@ from typing import Any
 
 from ...errors import StorageError
 from ..events import LearnerRef
-from ..statements import StatementIndex, format_timestamp, index_statement
+from ..index import StatementIndex, index_statement
+from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 from .jsonl_format import (
     SCHEMA_VERSION,

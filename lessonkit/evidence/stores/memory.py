@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..statements import StatementIndex
+from ..index import StatementIndex
 from .base import BaseStore, Filter, Learner, Statement, prepare
 
 __all__ = ["MemoryStore"]

@@ -20,7 +20,7 @@ Why a hand-written parser rather than ``ast.parse(mode="eval")`` with a node whi
 * hostile input: CPython's parser turns deep nesting into ``MemoryError``/``RecursionError`` or
   "too many nested parentheses" depending on version; here length, depth and number size are
   bounded explicitly and every failure is a :class:`ConditionSyntaxError`;
-* semantics: evaluation is total (see :mod:`lessonkit.policies._condition_ast`), which is easier
+* semantics: evaluation is total (see :mod:`lessonkit.lesson.conditions.nodes`), which is easier
   to guarantee over a closed set of our own nodes than over a subset of Python's.
 
 It is about 300 lines and parses a typical rule in tens of microseconds; :func:`parse` caches
@@ -34,8 +34,8 @@ import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from ._condition_ast import FUNCTIONS, LAST_RESULT_NAMES, Call, ConditionContext, Member, Node
-from ._condition_parser import MAX_DEPTH, MAX_LENGTH, ConditionSyntaxError, parse_tree
+from .nodes import FUNCTIONS, LAST_RESULT_NAMES, Call, ConditionContext, Member, Node
+from .parser import MAX_DEPTH, MAX_LENGTH, ConditionSyntaxError, parse_tree
 
 __all__ = [
     "FUNCTIONS",

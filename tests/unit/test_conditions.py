@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import lessonkit as lk
-from lessonkit.policies.conditions import (
+from lessonkit.lesson.conditions import (
     ConditionSyntaxError,
     StaticContext,
     StepFacts,

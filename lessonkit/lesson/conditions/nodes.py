@@ -1,6 +1,6 @@
 """Syntax tree and evaluation semantics of the condition language (internal).
 
-Public names live in :mod:`lessonkit.policies.conditions`; this module holds the node classes
+Public names live in :mod:`lessonkit.lesson.conditions`; this module holds the node classes
 the parser builds, the table of functions, and the rules that make evaluation total (it never
 raises on data):
 

@@ -1,4 +1,4 @@
-"""Tokenizer and recursive-descent parser of the condition language (internal).
+"""Recursive-descent parser of the condition language (internal).
 
 Grammar, loosest binding first (chains of one level are kept flat)::
 
@@ -21,12 +21,23 @@ length and nesting depth are bounded, so hostile text ends in a clean error, nev
 
 from __future__ import annotations
 
-import difflib
-import re
-from typing import NamedTuple, NoReturn
+from typing import NoReturn
 
-from ..errors import LessonDefinitionError
-from ._condition_ast import (
+from .lexer import (
+    COMPARE_OPERATORS,
+    KEYWORDS,
+    MAPPINGS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    OPERATOR_WORDS,
+    ConditionSyntaxError,
+    Token,
+    describe,
+    suggest,
+    tokenize,
+    unquote,
+)
+from .nodes import (
     FUNCTIONS,
     LAST_RESULT_NAMES,
     Arith,
@@ -42,129 +53,7 @@ from ._condition_ast import (
     Sign,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_LENGTH", "ConditionSyntaxError", "parse_tree"]
-
-MAX_LENGTH = 10_000
-"""Longest condition accepted, in characters."""
-MAX_DEPTH = 32
-"""Deepest nesting of brackets and prefix operators accepted."""
-MAX_NUMBER = 64
-"""Longest number literal accepted, in characters."""
-
-KEYWORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
-MAPPINGS = ("profile", "choices")
-_OPERATOR_WORDS = ("and", "or", "not", "in")
-_COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
-
-_TOKEN = re.compile(
-    r"""(?P<ws>\s+)
-    |(?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    |(?P<op>==|!=|<=|>=|[<>+\-*/()\[\],.])""",
-    re.VERBOSE | re.DOTALL | re.ASCII,
-)
-_FIELD = re.compile(r"[A-Za-z0-9_]+", re.ASCII)
-_ESCAPES = {"n": "\n", "t": "\t"}
-_MISTAKES = {
-    "=": "'=' is not an operator; use '==' to compare",
-    "&": "use 'and' instead of '&'",
-    "|": "use 'or' instead of '|'",
-    "!": "use 'not' instead of '!'",
-}
-
-
-class ConditionSyntaxError(LessonDefinitionError):
-    """A condition that cannot be parsed (or names something the language does not have).
-
-    ``message`` says what is wrong and how to fix it; ``offset`` is the 0-based character
-    position in the condition text, for the loader to turn into ``file:line:col``.
-    """
-
-    def __init__(self, message: str, offset: int, text: str = "") -> None:
-        self.message = message
-        self.offset = offset
-        self.text = text
-        shown = text if len(text) <= 80 else text[:77] + "..."
-        where = f"condition {shown!r}: " if text else "condition: "
-        super().__init__(f"{where}{message} (at character {offset + 1})")
-
-    def __reduce__(self) -> tuple[type[ConditionSyntaxError], tuple[str, int, str]]:
-        return (type(self), (self.message, self.offset, self.text))
-
-
-class Token(NamedTuple):
-    """One lexical token: kind ``num``/``str``/``name``/``field``/``op``/``end``."""
-
-    kind: str
-    text: str
-    offset: int
-
-
-def _suggest(word: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens; raises :class:`ConditionSyntaxError`."""
-    tokens: list[Token] = []
-    pos, end = 0, len(text)
-    while pos < end:
-        prev = tokens[-1] if tokens else None
-        if text[pos] == "." and prev and prev.kind == "name" and prev.text in MAPPINGS:
-            tokens.append(Token("op", ".", pos))
-            field = _FIELD.match(text, pos + 1)
-            if field is None:
-                raise ConditionSyntaxError(
-                    f"expected a field name after '{tokens[-2].text}.'", pos + 1, text
-                )
-            tokens.append(Token("field", field.group(), pos + 1))
-            pos = field.end()
-            continue
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise ConditionSyntaxError(_bad_character(text, pos), pos, text)
-        kind = match.lastgroup or ""
-        if kind != "ws":
-            if kind == "num" and match.end() - pos > MAX_NUMBER:
-                raise ConditionSyntaxError(
-                    f"number is too long (more than {MAX_NUMBER} characters)", pos, text
-                )
-            tokens.append(Token(kind, match.group(), pos))
-        pos = match.end()
-    tokens.append(Token("end", "", end))
-    return tokens
-
-
-def _bad_character(text: str, pos: int) -> str:
-    char = text[pos]
-    if char in "'\"":
-        return f"unterminated string: no closing {char}"
-    if char == "=" and text[pos + 1 : pos + 2] in ("<", ">"):
-        return f"'={text[pos + 1]}' is not an operator; use '{text[pos + 1]}='"
-    if char in _MISTAKES:
-        return _MISTAKES[char]
-    return f"unexpected character {char!r}"
-
-
-def _unquote(literal: str) -> str:
-    body = literal[1:-1]
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    chars = iter(body)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, "\\")
-            out.append(_ESCAPES.get(nxt, nxt))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _describe(tok: Token) -> str:
-    return "the end of the condition" if tok.kind == "end" else repr(tok.text)
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "ConditionSyntaxError", "parse_tree"]  # re-exported
 
 
 class _Parser:
@@ -198,7 +87,7 @@ class _Parser:
 
     def expect(self, text: str, context: str) -> Token:
         if not self.at(text):
-            self.fail(f"expected '{text}' {context}, found {_describe(self.tok)}")
+            self.fail(f"expected '{text}' {context}, found {describe(self.tok)}")
         return self.advance()
 
     def enter(self, offset: int) -> None:
@@ -213,7 +102,7 @@ class _Parser:
         node = self.expr()
         if self.tok.kind != "end":
             hint = " (missing 'and' or 'or'?)" if self.tok.text not in (")", "]") else ""
-            self.fail(f"unexpected {_describe(self.tok)} after a complete expression{hint}")
+            self.fail(f"unexpected {describe(self.tok)} after a complete expression{hint}")
         return node
 
     def expr(self) -> Node:
@@ -247,7 +136,7 @@ class _Parser:
         rest: list[tuple[str, Node]] = []
         while True:
             tok = self.tok
-            if (tok.kind == "op" and tok.text in _COMPARE) or (
+            if (tok.kind == "op" and tok.text in COMPARE_OPERATORS) or (
                 tok.kind == "name" and tok.text == "in"
             ):
                 op = self.advance().text
@@ -298,7 +187,7 @@ class _Parser:
             return Literal(tok.offset, float(tok.text) if is_float else int(tok.text))
         if tok.kind == "str":
             self.advance()
-            return Literal(tok.offset, _unquote(tok.text))
+            return Literal(tok.offset, unquote(tok.text))
         if tok.kind == "op" and tok.text == "(":
             self.advance()
             self.enter(tok.offset)
@@ -307,7 +196,7 @@ class _Parser:
             if not self.at(")"):
                 self.fail(
                     f"expected ')' to close the '(' at character {tok.offset + 1}, "
-                    f"found {_describe(self.tok)}"
+                    f"found {describe(self.tok)}"
                 )
             self.advance()
             return node
@@ -317,7 +206,7 @@ class _Parser:
             return self.name()
         if tok.kind == "end":
             self.fail("unexpected end of the condition: a value is missing")
-        self.fail(f"expected a value, found {_describe(tok)}")
+        self.fail(f"expected a value, found {describe(tok)}")
 
     def list_expr(self) -> Node:
         start = self.advance().offset
@@ -331,7 +220,7 @@ class _Parser:
                 if self.tok.kind == "end":
                     self.fail(f"expected ']' to close the '[' at character {start + 1}")
                 if not self.at("]"):
-                    self.fail(f"expected ',' or ']' in the list, found {_describe(self.tok)}")
+                    self.fail(f"expected ',' or ']' in the list, found {describe(self.tok)}")
                 break
             self.advance()
         self.advance()
@@ -343,7 +232,7 @@ class _Parser:
         word = tok.text
         if word in KEYWORDS:
             return Literal(tok.offset, KEYWORDS[word])
-        if word in _OPERATOR_WORDS:
+        if word in OPERATOR_WORDS:
             self.fail(f"'{word}' needs a value before it", tok.offset)
         if self.at("("):
             return self.call(tok)
@@ -354,8 +243,8 @@ class _Parser:
         if word in FUNCTIONS:
             what = FUNCTIONS[word].refers_to
             self.fail(f"{word} needs a {what} id: {word}('{what}-id')", tok.offset)
-        known = sorted({*LAST_RESULT_NAMES, *FUNCTIONS, *MAPPINGS, *KEYWORDS, *_OPERATOR_WORDS})
-        hint = _suggest(word, known) or " (quote text: 'like this')"
+        known = sorted({*LAST_RESULT_NAMES, *FUNCTIONS, *MAPPINGS, *KEYWORDS, *OPERATOR_WORDS})
+        hint = suggest(word, known) or " (quote text: 'like this')"
         self.fail(f"unknown name '{word}'{hint}", tok.offset)
 
     def member(self, tok: Token) -> Node:
@@ -372,7 +261,7 @@ class _Parser:
                 self.fail(f"expected a quoted name in {tok.text}[...], e.g. {tok.text}['my-id']")
             self.advance()
             self.expect("]", f"after {tok.text}[{key.text}")
-            return Member(tok.offset, tok.text, _unquote(key.text), key.offset)
+            return Member(tok.offset, tok.text, unquote(key.text), key.offset)
         example = "profile.interest" if tok.text == "profile" else "choices.pick_topic"
         self.fail(f"'{tok.text}' needs a name after it, e.g. {example}", tok.offset)
 
@@ -382,7 +271,7 @@ class _Parser:
         if spec is None:
             if name in LAST_RESULT_NAMES or name in MAPPINGS:
                 self.fail(f"'{name}' is not a function", tok.offset)
-            hint = _suggest(name, sorted(FUNCTIONS))
+            hint = suggest(name, sorted(FUNCTIONS))
             if not hint:
                 hint = f"; functions are: {', '.join(sorted(FUNCTIONS))}"
             self.fail(f"unknown function '{name}'{hint}", tok.offset)
@@ -392,7 +281,7 @@ class _Parser:
         while not self.at(")"):
             arg = self.tok
             if arg.kind == "str":
-                args.append(_unquote(arg.text))
+                args.append(unquote(arg.text))
                 offsets.append(arg.offset)
                 self.advance()
             elif arg.kind == "end":
@@ -404,7 +293,7 @@ class _Parser:
                 )
             if not self.at(","):
                 if not self.at(")"):
-                    self.fail(f"expected ',' or ')' in {name}(...), found {_describe(self.tok)}")
+                    self.fail(f"expected ',' or ')' in {name}(...), found {describe(self.tok)}")
                 break
             self.advance()
         self.advance()  # ")"

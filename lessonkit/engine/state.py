@@ -1,0 +1,193 @@
+"""``RunState``: what a run through a lesson has built up, and the moves that change it.
+
+The state holds no events and checks no answers: :class:`~lessonkit.engine.LessonSession` checks,
+applies the result here and records events; :mod:`lessonkit.engine.replay` applies recorded
+events here to resume; the simulation's fast engine applies simulated outcomes here. One set of
+state transitions serves all three, so a resumed or simulated run cannot drift from a live one.
+Branching and practice decisions (:mod:`lessonkit.engine.decisions`) read this state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ..lesson.model import End, Lesson, Practice, Question, Step
+from .decisions import PracticeState, mastery_tracker, next_practice_item, prepare_question
+from .outcomes import StepRecord
+
+if TYPE_CHECKING:
+    from ..policies.mastery import MasteryTracker
+
+__all__ = ["RunState"]
+
+MasteryChanges = dict[str, tuple[float, float]]
+
+
+class RunState:
+    """The mutable state of one learner's run through one lesson.
+
+    Parameters
+    ----------
+    lesson
+        The lesson being run.
+    learner_id
+        Seeds the learner's question variants.
+    seed
+        Seeds practice selection.
+    render_variants
+        Draw and render randomized question variants on entry (the simulation's fast engine
+        turns this off: it never shows a question to anyone).
+    """
+
+    def __init__(
+        self,
+        lesson: Lesson,
+        *,
+        learner_id: str,
+        seed: int | None,
+        profile: Mapping[str, str] | None = None,
+        render_variants: bool = True,
+    ) -> None:
+        self.lesson = lesson
+        self.learner_id = learner_id
+        self.seed = seed
+        self.render_variants = render_variants
+        self.profile: dict[str, str] = dict(profile or {})
+        """Profile fields set by choices (interests, goals, confidence...)."""
+        self.choices: dict[str, str] = {}
+        """Choice step id -> value chosen (latest)."""
+        self.records: dict[str, StepRecord] = {}
+        """Step or practice item id -> what happened there."""
+        self.path: list[str] = []
+        """Step ids in visit order (``back`` removes the steps gone back over)."""
+        self.mastery: MasteryTracker = mastery_tracker(lesson)
+        """Mastery estimate per competency."""
+        self.practice: dict[str, PracticeState] = {}
+        """Practice step id -> progress through its current visit."""
+        self.current_id: str | None = None
+        """The step the learner is at (``None`` before the start)."""
+        self.finished = False
+        """The run reached an end step."""
+        self.last_left: str | None = None
+        """The step most recently left (branching conditions read its result)."""
+        self.shown: dict[str, Question] = {}
+        """Question or item id -> the question as shown (its variant rendered)."""
+
+    # ------------------------------------------------------------------ reading
+
+    def record(self, step_id: str) -> StepRecord:
+        """The record of a step (created empty on first use)."""
+        return self.records.setdefault(step_id, StepRecord())
+
+    def step(self) -> Step:
+        """The current step."""
+        return self.lesson.step(self.current_id or "")
+
+    def active_question(self) -> Question | None:
+        """The question to answer now: the current question, or a practice pool's item."""
+        step = self.lesson.step(self.current_id) if self.current_id else None
+        if isinstance(step, Question):
+            return self.shown.get(step.id)
+        if isinstance(step, Practice):
+            state = self.practice.get(step.id)
+            return self.shown.get(state.item_id) if state and state.item_id else None
+        return None
+
+    def in_practice(self) -> bool:
+        """Whether the current step is a practice pool."""
+        return isinstance(self.lesson.step(self.current_id or ""), Practice)
+
+    def score(self) -> tuple[float, float]:
+        """(points earned, points available) over the questions met so far."""
+        earned = sum(r.points for r in self.records.values())
+        available = sum(r.max_points for r in self.records.values())
+        return earned, available
+
+    # ------------------------------------------------------------------ moves
+
+    def enter(self, step_id: str) -> Step:
+        """Arrive at a step: path, visit count, its question shown, a practice pool started."""
+        step = self.lesson.step(step_id)
+        self.current_id = step_id
+        self.path.append(step_id)
+        self.record(step_id).visits += 1
+        if isinstance(step, Question) and step_id not in self.shown:
+            self.show(step, variant=0)
+        if isinstance(step, Practice):
+            self.practice[step_id] = PracticeState(step, self.seed)
+            self.next_item(step)
+        if isinstance(step, End):
+            self.finished = True
+        return step
+
+    def show(self, question: Question, variant: int, *, graded: bool = True) -> None:
+        """Prepare ``question`` (variant ``variant``) for answering."""
+        rec = self.record(question.id)
+        if self.render_variants:
+            shown, seed = prepare_question(question, self.learner_id, self.lesson.id, variant)
+        else:
+            shown, seed = question, None
+        rec.variant_seed = seed
+        # Practice items are formative: they drive mastery, not the lesson's points.
+        rec.max_points = question.points if graded else 0.0
+        self.shown[question.id] = shown
+
+    def next_item(self, step: Practice) -> Question:
+        """Give the next item of a practice pool (a repeat is a fresh question)."""
+        state = self.practice[step.id]
+        item, variant = next_practice_item(state, self)
+        state.item_id = item.id
+        self.records[item.id] = StepRecord(visits=1)
+        self.show(item, variant, graded=False)
+        state.given += 1
+        return self.shown[item.id]
+
+    def leave(self, step_id: str) -> None:
+        """Note that ``step_id`` is being left (conditions read its result)."""
+        self.last_left = step_id
+
+    def back(self) -> str:
+        """Drop the current step from the path and return the one to go back to."""
+        self.path.pop()
+        return self.path.pop()
+
+    def apply_answer(
+        self,
+        question: Question,
+        *,
+        correct: bool,
+        score: float,
+        response: str,
+        attempt: int | None = None,
+        hints_used: int | None = None,
+    ) -> MasteryChanges:
+        """Record one understood answer and update mastery; returns the mastery changes."""
+        rec = self.record(question.id)
+        rec.attempts = rec.attempts + 1 if attempt is None else attempt
+        if hints_used is not None:
+            rec.hints_used = hints_used
+        rec.last_correct = correct
+        rec.correct = rec.correct or correct
+        rec.last_score = score
+        rec.best_score = max(rec.best_score, score)
+        rec.points = rec.best_score * rec.max_points
+        rec.responses.append(response)
+        changes: MasteryChanges = {}
+        for cid in question.competencies:
+            change = self.mastery.observe(
+                cid, correct, attempt=rec.attempts, hinted=rec.hints_used > 0
+            )
+            if change is not None:
+                changes[cid] = change
+        return changes
+
+    def apply_choice(
+        self, step_id: str, value: str, *, field: str | None, sets: Mapping[str, str]
+    ) -> None:
+        """Record a choice and the profile fields it sets."""
+        self.choices[step_id] = value
+        self.record(step_id).choice = value
+        if field:
+            self.profile[field] = value
+        self.profile.update(sets)
