@@ -14,14 +14,13 @@ import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from ..browser.harness import CHROMIUM, chromium_available, launch_chromium
+from ..browser.harness import CHROMIUM, chromium_available
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements" / "constraints.txt"
@@ -170,19 +169,15 @@ def kernels(processes: list[psutil.Process]) -> list[psutil.Process]:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's chromium through Playwright; required in CI."""
+def chromium() -> str:
+    """The system chromium's path; required in CI. The install tests drive it in a process of
+    their own (``open_in_chromium.py``), beside the browser tests' Playwright."""
     if not chromium_available():
         message = f"needs chromium at {CHROMIUM} (apt-get install -y chromium)"
         if os.environ.get("CI"):
             pytest.fail(message + " — CI must run the install tests", pytrace=False)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    return CHROMIUM
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:
