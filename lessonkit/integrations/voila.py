@@ -40,10 +40,13 @@ from urllib.parse import quote, unquote
 __all__ = [
     "COOKIE",
     "TEMPLATE_NAME",
+    "dashboard_notebook",
     "extensions_dir",
     "lab_cell",
     "learner_cell",
+    "nbgrader_config",
     "prelaunch_hook",
+    "template_dir",
     "write_launcher",
     "write_voila_config",
 ]
@@ -63,6 +66,49 @@ def extensions_dir() -> Path | None:
     """
     candidate = Path(__file__).resolve().parents[2] / "extensions"
     return candidate if (candidate / "voila" / "templates" / TEMPLATE_NAME).is_dir() else None
+
+
+def _jupyter_data(*parts: str) -> Path | None:
+    """The first ``<Jupyter data dir>/<parts>`` that exists (``JUPYTER_PATH``, the user's,
+    the environment's ``share/jupyter``, the system's: see ``jupyter --paths``)."""
+    from jupyter_core.paths import jupyter_path
+
+    return next((Path(p) for p in jupyter_path(*parts) if Path(p).exists()), None)
+
+
+def template_dir() -> Path | None:
+    """The ``lessonkit`` Voilà template Voilà will use (``None`` if it is not installed).
+
+    A wheel installs it as ``share/jupyter/voila/templates/lessonkit``; a development install
+    uses the source tree's ``extensions/voila/templates/lessonkit``.
+    """
+    source = extensions_dir()
+    if source is not None:
+        return source / "voila" / "templates" / TEMPLATE_NAME
+    return _jupyter_data("voila", "templates", TEMPLATE_NAME)
+
+
+def _shipped(source: tuple[str, ...], installed: tuple[str, ...]) -> Path:
+    root = extensions_dir()
+    found = root.joinpath(*source) if root is not None else _jupyter_data(*installed)
+    if found is None or not found.is_file():
+        raise FileNotFoundError(
+            f"lessonkit's {installed[-1]} is not installed (looked for "
+            f"share/jupyter/{'/'.join(installed)} in the Jupyter data folders): reinstall lessonkit"
+        )
+    return found
+
+
+def dashboard_notebook() -> Path:
+    """The class dashboard notebook (``lessonkit serve --dashboard`` serves it)."""
+    name = "lessonkit-dashboard.ipynb"
+    return _shipped(("voila", "dashboard", name), ("lessonkit", "dashboard", name))
+
+
+def nbgrader_config() -> Path:
+    """The ``nbgrader_config.py`` snippet to merge into a course's configuration."""
+    name = "nbgrader_config.py"
+    return _shipped(("nbgrader", name), ("lessonkit", "nbgrader", name))
 
 
 def _valid_id(value: Any) -> str | None:

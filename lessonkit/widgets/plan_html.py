@@ -29,6 +29,7 @@ __all__ = [
 PLAN_CSS = """<style>
 .lk-plan h2 { font-size: 1.4rem; margin: .5rem 0 .25rem; color: var(--lk-fg); }
 .lk-plan h3 { font-size: 1.1rem; margin: 1.25rem 0 .4rem; color: var(--lk-fg); }
+.lk-plan a { color: var(--lk-accent); text-decoration: underline; }
 .lk-plan .lk-next { border: 2px solid var(--lk-accent); border-radius: 8px;
   padding: .6rem 1rem; margin: .75rem 0; background: var(--lk-panel); }
 .lk-plan .lk-next p { margin: .3rem 0; }

@@ -1,13 +1,14 @@
-"""The Binder configuration: its pins match what the tests run with, and ``binder/postBuild``
-installs a working lessonkit into a fresh environment that can run the launcher notebook.
+"""The Binder configuration: ``binder/postBuild`` installs lessonkit as a wheel (not editable)
+with the locked versions, and that install runs the launcher notebook and carries the Voilà
+template where Jupyter finds it.
 
-Installing every pinned requirement into a fresh venv would take minutes. Instead the fresh
-venv (``python -m venv``, not ``--system-site-packages``) sees this test environment's
-third-party packages through a ``.pth`` file listing its site-packages. That is equivalent
-because ``test_requirements_pin_the_versions_the_tests_use`` checks that every pin in
-``binder/requirements.txt`` is exactly the version installed here. ``.pth`` files inside that
-directory are not processed, so this environment's (editable) lessonkit stays invisible: the
-new venv can only import the lessonkit that ``postBuild`` installed, which the test asserts.
+Installing every pinned requirement into a fresh venv would take minutes (the wheel test does it
+once). Instead the fresh venv (``python -m venv``, not ``--system-site-packages``) sees this
+test environment's third-party packages through a ``.pth`` file listing its site-packages. That
+is equivalent because ``test_lock.py`` checks that this environment is exactly the locked one,
+which is what ``postBuild`` asks pip for. ``.pth`` files inside that directory are not
+processed, so this environment's (editable) lessonkit stays invisible: the new venv can only
+import the lessonkit that ``postBuild`` installed, which the test asserts.
 """
 
 from __future__ import annotations
@@ -25,42 +26,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
-PINNED = {
-    "anywidget",
-    "fastjsonschema",
-    "ipywidgets",
-    "jupyterlab",
-    "matplotlib",
-    "nbgrader",
-    "notebook",
-    "pandas",
-    "pyyaml",
-    "sqlalchemy",
-    "sympy",
-    "voila",
-}
-
-
-def _pins() -> dict[str, str]:
-    pins: dict[str, str] = {}
-    for raw in (BINDER / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            name, sep, version = line.partition("==")
-            assert sep, f"not pinned with ==: {line!r}"
-            pins[name.strip()] = version.strip()
-    return pins
-
-
-def test_requirements_pin_the_versions_the_tests_use() -> None:
-    pins = _pins()
-    assert {name.lower() for name in pins} == PINNED
-    for name, version in pins.items():
-        assert importlib.metadata.version(name) == version, name
 
 
 def test_binder_files() -> None:
-    assert (BINDER / "runtime.txt").read_text(encoding="utf-8").strip() == "python-3.11"
+    # One list of pins: Binder has none of its own (no requirements.txt, environment.yml, ...);
+    # apt.txt names Debian packages (the sandbox for learner code), not Python versions.
+    assert sorted(p.name for p in BINDER.iterdir()) == ["apt.txt", "postBuild", "runtime.txt"]
+    # The Python Binder runs is the one the lock is resolved for (dev.sh lock).
+    runtime = (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()
+    dev_sh = (ROOT / "dev.sh").read_text(encoding="utf-8")
+    assert runtime == "python-3.11" and "--python-version 3.11" in dev_sh
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -88,6 +63,7 @@ print(json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code
 
 
 @pytest.mark.integration
+@pytest.mark.install
 def test_post_build_installs_lessonkit_that_runs_the_loops_notebook(tmp_path: Path) -> None:
     env_dir = tmp_path / "binder-env"
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
@@ -128,6 +104,17 @@ def test_post_build_installs_lessonkit_that_runs_the_loops_notebook(tmp_path: Pa
 
     where = run(python, "-c", "import lessonkit; print(lessonkit.__file__)").strip()
     assert Path(where).is_relative_to(site), where
+    # a wheel, not an editable install pointing back at the repository
+    direct_url = json.loads(next(site.glob("lessonkit-*.dist-info")).joinpath("direct_url.json")
+                            .read_text(encoding="utf-8"))  # fmt: skip
+    assert not direct_url.get("dir_info", {}).get("editable", False), direct_url
+    # the Voila template, where Jupyter (and so Voila) looks for it
+    template = env_dir / "share" / "jupyter" / "voila" / "templates" / "lessonkit"
+    assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()
+    found = run(
+        python, "-c", "from lessonkit.integrations.voila import template_dir as t; print(t())"
+    )
+    assert Path(found.strip()) == template
     # the package data (the JSON Schema) was installed with it
     run(python, "-c", "import lessonkit.lesson.validate; print('ok')")
     out = run(env_dir / "bin" / "lessonkit", "validate", ROOT / "lessons")
