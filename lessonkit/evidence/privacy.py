@@ -151,7 +151,7 @@ def _new_id(statement: Mapping[str, Any], salt: bytes) -> str:
     context = statement.get("context") or {}
     seq = (context.get("extensions") or {}).get(_SEQ)
     registration = context.get("registration")
-    if isinstance(registration, str) and _is_int(seq):
+    if isinstance(registration, str) and isinstance(seq, int) and not isinstance(seq, bool):
         return statement_id(registration, seq)
     return pseudo_statement_id(salt, str(statement["id"]))
 
