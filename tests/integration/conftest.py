@@ -8,6 +8,7 @@ PostgreSQL cannot be started, tests that need it are skipped locally but FAIL wh
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import uuid
@@ -48,21 +49,63 @@ def pg_url(pg_server: PgServer) -> str:
     return pg_server.url(f"lk_{uuid.uuid4().hex[:12]}")
 
 
+class _Lines:
+    """Complete lines read from a pipe."""
+
+    def __init__(self, fd: int, log: Path) -> None:
+        self.fd, self.log, self.buffer = fd, log, b""
+
+    def read(self, timeout: float = 60.0) -> str:
+        """The next line, waiting at most ``timeout`` seconds."""
+        while b"\n" not in self.buffer:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                raise RuntimeError(f"no line from the writers in {timeout} s; see {self.log}")
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                raise RuntimeError(f"the writer process died; see {self.log}")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def ready(self) -> list[str]:
+        """The complete lines available now, without waiting."""
+        while select.select([self.fd], [], [], 0)[0]:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [line.decode() for line in lines]
+
+
 class Zygote:
-    """A warm writer process that forks writer children for the crash tests."""
+    """A warm writer process that forks writer children for the crash tests.
+
+    The zygote's own lines (``child PID``, ``reaped PID``) come on its stdout; its children's
+    (``ack PID SEQ``, ``failed PID``) on a pipe of their own, so the two never interleave.
+    """
 
     def __init__(self, log: Path) -> None:
         self.log = log
         self._stderr = open(log, "wb")  # noqa: SIM115 - closed in close()
-        self.proc = subprocess.Popen(
-            [sys.executable, str(WORKERS), "zygote"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            cwd=ROOT,
-            bufsize=0,
-        )
-        self._buffer = b""
+        ack_read, ack_write = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(WORKERS), "zygote", str(ack_write)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                cwd=ROOT,
+                bufsize=0,
+                pass_fds=(ack_write,),
+            )
+        finally:
+            os.close(ack_write)  # the zygote and its children hold the write end
+        assert self.proc.stdout is not None
+        self._lines = _Lines(self.proc.stdout.fileno(), log)
+        self._ack_fd = ack_read
+        self._acks = _Lines(ack_read, log)
 
     def send(self, line: str) -> None:
         assert self.proc.stdin is not None
@@ -70,15 +113,16 @@ class Zygote:
         self.proc.stdin.flush()
 
     def read_line(self) -> str:
-        """The next complete line from the zygote or its children."""
-        assert self.proc.stdout is not None
-        while b"\n" not in self._buffer:
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
-            if not chunk:
-                raise RuntimeError(f"the writer process died; see {self.log}")
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line.decode()
+        """The zygote's next line."""
+        return self._lines.read()
+
+    def read_ack(self) -> str:
+        """The children's next line."""
+        return self._acks.read()
+
+    def ready_acks(self) -> list[str]:
+        """The children's lines written so far (all of a child's, once it is reaped)."""
+        return self._acks.ready()
 
     def close(self) -> None:
         if self.proc.stdin is not None:
@@ -90,6 +134,7 @@ class Zygote:
             self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+        os.close(self._ack_fd)
         self._stderr.close()
 
 

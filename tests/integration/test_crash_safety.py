@@ -39,24 +39,15 @@ def kill_rounds(zygote: Zygote, url: str, rounds: int, rng: random.Random) -> di
         learner = LEARNERS[number % len(LEARNERS)]
         start = max(acked[learner], default=-1) + 1
         zygote.send(f"write {url} {registration_of(learner)} {learner} {start} 100000")
-        early: list[int] = []
-        while True:
-            words = zygote.read_line().split()
-            # The child may acknowledge its first writes before the zygote reports its pid;
-            # earlier children are reaped already, so these acks are this child's.
-            if words[0] == "ack":
-                early.append(int(words[2]))
-                continue
-            assert words[0] == "child", words
-            pid = int(words[1])
-            break
-        acked[learner].update(early)
+        words = zygote.read_line().split()
+        assert words[0] == "child", words
+        pid = int(words[1])
         if rng.random() < 0.2:  # maybe still opening the store
             time.sleep(rng.uniform(0, 0.01))
         else:  # in the middle of writing
             wanted = rng.randint(1, 8)
             while wanted:
-                words = zygote.read_line().split()
+                words = zygote.read_ack().split()
                 assert words[0] != "failed", f"a writer failed; see {zygote.log}"
                 assert words[0] == "ack" and int(words[1]) == pid, words
                 acked[learner].add(int(words[2]))
@@ -64,12 +55,12 @@ def kill_rounds(zygote: Zygote, url: str, rounds: int, rng: random.Random) -> di
             time.sleep(rng.uniform(0, 0.004))
         os.kill(pid, signal.SIGKILL)  # our own forked child, by its pid (a zombie until reaped)
         zygote.send(f"reap {pid}")
-        while True:
-            words = zygote.read_line().split()
-            if words[0] == "reaped":
-                assert int(words[1]) == pid
-                break
+        words = zygote.read_line().split()
+        assert words[0] == "reaped" and int(words[1]) == pid, words
+        for line in zygote.ready_acks():  # the acks it wrote before it died
+            words = line.split()
             assert words[0] != "failed", f"a writer failed; see {zygote.log}"
+            assert words[0] == "ack" and int(words[1]) == pid, words
             acked[learner].add(int(words[2]))
     return acked
 

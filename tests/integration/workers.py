@@ -1,13 +1,15 @@
 """Writer processes for the crash and concurrency tests (run as scripts, never imported by
 lessonkit).
 
-``python workers.py zygote``
+``python workers.py zygote ACK_FD``
     Imports lessonkit once, then serves commands from stdin, one per line:
     ``write URL REGISTRATION LEARNER START COUNT`` forks a writer child and prints
     ``child PID``; the child appends statements ``START..START+COUNT-1`` one ``append`` each and
-    prints ``ack PID SEQ`` after each ``append`` returned (so an ack means "durable").
-    ``reap PID`` waits for that child and prints ``reaped PID``. Forking from a warm process
-    makes hundreds of kill rounds affordable; each child is still a real, separate process.
+    writes ``ack PID SEQ`` to the pipe ``ACK_FD`` after each ``append`` returned (so an ack
+    means "durable"), or ``failed PID``. ``reap PID`` waits for that child and prints
+    ``reaped PID``. The zygote's lines and the children's go down separate pipes, so they can
+    never interleave. Forking from a warm process makes hundreds of kill rounds affordable;
+    each child is still a real, separate process.
 
 ``python workers.py session URL LEARNER``
     A learner working through :func:`crash_lesson` with real ``LessonSession`` actions (a hint,
@@ -68,18 +70,20 @@ def make_statement(learner: str, registration: str, seq: int) -> dict[str, Any]:
     return event_to_statement(event)
 
 
-def _child(url: str, registration: str, learner: str, start: int, count: int) -> None:
+def _child(
+    url: str, registration: str, learner: str, start: int, count: int, *, ack_fd: int
+) -> None:
     from lessonkit.evidence.stores import open_store
 
     store = open_store(url)
     pid = os.getpid()
     for seq in range(start, start + count):
         store.append([make_statement(learner, registration, seq)])
-        os.write(1, f"ack {pid} {seq}\n".encode())
+        os.write(ack_fd, f"ack {pid} {seq}\n".encode())
     store.close()
 
 
-def zygote() -> None:
+def zygote(ack_fd: int) -> None:
     import lessonkit.evidence.stores
     import lessonkit.evidence.stores.sql  # noqa: F401 - warm: children must not pay for the import
 
@@ -92,10 +96,10 @@ def zygote() -> None:
             if pid == 0:
                 code = 0
                 try:
-                    _child(url, registration, learner, int(start), int(count))
+                    _child(url, registration, learner, int(start), int(count), ack_fd=ack_fd)
                 except BaseException as exc:  # report, then leave without running atexit
                     os.write(2, f"child failed: {exc!r}\n".encode())
-                    os.write(1, f"failed {os.getpid()}\n".encode())
+                    os.write(ack_fd, f"failed {os.getpid()}\n".encode())
                     code = 1
                 os._exit(code)
             print(f"child {pid}", flush=True)
@@ -175,7 +179,7 @@ def session(url: str, learner: str) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "zygote":
-        zygote()
+        zygote(int(sys.argv[2]))
     elif sys.argv[1] == "session":
         session(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "concurrent":
