@@ -225,6 +225,8 @@ def private_text(folder: Path, name: str, fresh: str, valid: Callable[[str], boo
     StorageError
         A link, a file or folder of another user, or an I/O error.
     """
+    if not SECURE:  # pragma: no cover - Windows: plain paths
+        return _private_text_plain(folder, name, fresh, valid)
     folder_fd, _ = open_root(folder, create=True)
     try:
         existing = _read_private(folder_fd, folder / name, name)
@@ -249,6 +251,24 @@ def private_text(folder: Path, name: str, fresh: str, valid: Callable[[str], boo
         raise StorageError(f"cannot keep {folder / name}: {exc}") from exc
     finally:
         os.close(folder_fd)
+
+
+def _private_text_plain(  # pragma: no cover - Windows
+    folder: Path, name: str, fresh: str, valid: Callable[[str], bool]
+) -> str:
+    path = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            existing = path.read_text(encoding="utf-8").strip()
+            if valid(existing):
+                return existing
+        tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(8)}"
+        tmp.write_text(fresh + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise StorageError(f"cannot keep {path}: {exc}") from exc
 
 
 def _install(folder_fd: int, tmp: str, name: str, *, replace: bool) -> None:

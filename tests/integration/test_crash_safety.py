@@ -181,7 +181,7 @@ def session_rounds(url: str, learner: str, rng: random.Random, limit: int) -> tu
         )
         assert proc.stdout is not None
         try:
-            wanted = 0 if rng.random() < 0.2 else rng.randint(1, 6)
+            wanted = 0 if rng.random() < 0.2 else rng.randint(1, 3)  # acks, the first is the start
             done = False
             while wanted:
                 line = proc.stdout.readline().decode()
@@ -230,7 +230,7 @@ def test_learner_actions_survive_sigkill(
     print(f"random seed {seed}")
     rng = random.Random(seed)
     acked, kills = session_rounds(url, "learner-0", rng, limit=200)
-    assert kills >= 10  # the lesson takes about 75 events: many rounds were killed
+    assert kills >= 5  # about 50 actions, a few per round: many rounds were killed
     lesson = crash_lesson()
     ref = LearnerRef(id="learner-0", home_page="https://hub.example.org/")
     with warnings.catch_warnings():

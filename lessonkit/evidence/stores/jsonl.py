@@ -10,19 +10,36 @@ file names are case-insensitive. Each file starts with a header line
 ``{"lessonkit": "evidence", "schema": 1, ...}``; every other line is one statement.
 
 Why files: JupyterHub homes are often on NFS, where SQLite's locking is unsafe. A session is
-the only writer of its file (an exclusive ``flock`` enforces it), so no locking between
-learners is needed at all.
+the only writer of its file, so no locking between learners is needed at all.
+
+Locking
+-------
+A session's file is locked with ``flock(LOCK_EX | LOCK_NB)`` when this store first writes to
+it, and stays locked until :meth:`JsonlStore.close` (or until the file is closed to keep at
+most ``max_open`` files open). Taking the lock never blocks: a second writer — another process
+or another ``JsonlStore`` — gets a :class:`~lessonkit.errors.StorageError` at once (``… is being
+written by another process …``). The lock dies with its process; to take a session over,
+close the store holding it (or let its process end) and write again. Readers take no lock.
+(On Windows, without ``flock``, one writer per file is a convention.)
+
+File security
+-------------
+Below the root, folders and files are opened relative to their parent with ``O_NOFOLLOW`` and
+must belong to the current user, as must the root; folders are created ``0700`` and files
+``0600`` whatever the umask, and looser modes are tightened (see
+:mod:`lessonkit.evidence.safefs`). A planted link, FIFO or another user's folder is refused
+with a :class:`~lessonkit.errors.StorageError`. Readers skip links inside the store.
 
 Durability promise
 ------------------
 When :meth:`JsonlStore.append` returns, each statement is one complete line in its file,
 written with a single ``os.write`` call per file on an ``O_APPEND`` descriptor, and the data
-was flushed with ``fdatasync`` (``F_FULLFSYNC`` on macOS; the file's folder is fsynced once
-when the file is created). It therefore survives a crash of the process at any moment, and a
-power loss or OS crash as far as the disk honours flushes. With ``fsync=False`` it survives a
-process crash only. A crash *during* ``append`` may leave a torn last line: readers skip it
-with a :class:`~lessonkit.evidence.stores.StoreWarning`, and the next writer of that file cuts
-it off.
+was flushed with ``fdatasync`` (``F_FULLFSYNC`` on macOS; when a file or folder is created, the
+folders holding the new names are fsynced too). It therefore survives a crash of the process
+at any moment, and a power loss or OS crash as far as the disk honours flushes. With
+``fsync=False`` it survives a process crash only. A crash *during* ``append`` may leave a torn
+last line: readers skip it with a :class:`~lessonkit.evidence.stores.StoreWarning`, and the
+next writer of that file cuts it off.
 """
 
 from __future__ import annotations
@@ -40,7 +57,7 @@ from typing import Any
 from ...errors import StorageError
 from ..events import LearnerRef
 from ..index import StatementIndex, index_statement
-from ..safefs import open_private_file, open_root, open_subdir
+from ..safefs import PRIVATE_FILE, SECURE, open_private_file, open_root, open_subdir
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 from .jsonl_format import (
@@ -203,6 +220,15 @@ class JsonlStore(BaseStore):
 
     def _open(self, path: Path, lesson: str, learner: LearnerRef, registration: str) -> _Writer:
         """Open (creating as needed) and lock a session's file; see "File security"."""
+        if not SECURE:  # pragma: no cover - Windows: no O_NOFOLLOW, no dir_fd
+            path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+            fd = os.open(path, flags, PRIVATE_FILE)
+            try:
+                return self._start(fd, path, lesson, learner, registration)
+            except BaseException:
+                os.close(fd)
+                raise
         folders: list[int] = []
         try:
             root, root_new = open_root(self.root, create=True)

@@ -112,7 +112,8 @@ def _private_database_file(path: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot create evidence database {path}: {exc}") from exc
     try:
-        os.fchmod(fd, PRIVATE_FILE)  # exactly 0600, whatever the umask
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, PRIVATE_FILE)  # exactly 0600, whatever the umask
     finally:
         os.close(fd)
 
