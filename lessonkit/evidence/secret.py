@@ -17,7 +17,8 @@ evidence.
    the file that names it; see :mod:`lessonkit.evidence.config`);
 4. a random per-install secret (256 bits) kept in ``<user data dir>/secret``
    (:func:`lessonkit.evidence.identity.user_data_dir`), created on first use as a ``0600`` file
-   in a ``0700`` folder.
+   in a ``0700`` folder (where that is impossible or unsafe, a secret for this process only,
+   with a warning).
 
 A course secret (1 to 3) gives a learner the same variants on every machine and lets course staff
 recompute a seed to check it; the per-install default keeps each learner's secret on their own
@@ -34,6 +35,7 @@ import os
 import re
 import secrets
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +75,9 @@ def resolve_secret(
     Raises
     ------
     StorageError
-        A configured secret is too short or unreadable, or the per-install secret cannot be
-        kept safely (a link at its name, a folder of another user, a read-only disk...).
+        A configured secret (1 to 3) is too short or unreadable. A per-install secret that
+        cannot be kept (a link at its name, a folder of another user, a read-only disk...) is
+        replaced by one for this process only, with a :class:`RuntimeWarning`.
     """
     if env.get(SECRET_ENV):
         return _checked(env[SECRET_ENV].encode("utf-8"), f"${SECRET_ENV}")
@@ -87,8 +90,19 @@ def resolve_secret(
     from .identity import user_data_dir
     from .safefs import private_text
 
-    fresh = secrets.token_hex(32)
-    text = private_text(user_data_dir(env), _INSTALL_FILE, fresh, _is_install_secret)
+    folder = user_data_dir(env)
+    try:
+        text = private_text(folder, _INSTALL_FILE, secrets.token_hex(32), _is_install_secret)
+    except StorageError as exc:
+        # Like the anonymous learner id: a learner must be able to work even where the data
+        # folder cannot be used safely. Variants are still keyed, but may differ next time.
+        warnings.warn(
+            f"lessonkit: cannot keep a secret in {folder} ({exc}); using a new secret for this "
+            f"process only (set {SECRET_ENV}, or LESSONKIT_HOME to a folder of yours)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return secrets.token_hex(32).encode("ascii")
     return text.encode("ascii")
 
 

@@ -267,8 +267,20 @@ def test_owner_check_without_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(StorageError, match="belongs to another user"):
         JsonlStore(root).append(session_statements(1))
     (tmp_path / "data").mkdir()
-    with pytest.raises(StorageError, match="belongs to another user"):
-        resolve_secret({"LESSONKIT_HOME": str(tmp_path / "data")}, cwd=tmp_path)
+    with pytest.warns(RuntimeWarning, match="belongs to another user.*this process only"):
+        secret = resolve_secret({"LESSONKIT_HOME": str(tmp_path / "data")}, cwd=tmp_path)
+    assert len(secret) == 64 and list((tmp_path / "data").iterdir()) == []
+
+
+def test_a_planted_link_at_the_secret_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("a" * 64)  # a valid-looking secret the attacker could read
+    (tmp_path / "data" / "secret").symlink_to(victim)
+    env = {"LESSONKIT_HOME": str(tmp_path / "data")}
+    with pytest.warns(RuntimeWarning, match="is a symbolic link"):
+        secret = resolve_secret(env, cwd=tmp_path)
+    assert secret != b"a" * 64 and victim.read_text() == "a" * 64
 
 
 @as_root
