@@ -10,7 +10,11 @@ Baselines measured in the same run:
 Append targets are stated as the time lessonkit adds to that floor (validation, JSON encoding,
 SQLAlchemy), since the floor itself is the disk's flush time and varies a hundredfold between
 machines.
-- reading statements into a DataFrame against plain ``json.loads`` over the same lines.
+- reading statements into a DataFrame against plain ``json.loads`` over the same lines;
+- a learner step (answer, then move on) through ``LessonSession`` on the default store
+  (JSON-lines, fsync on) against the same step with each event appended on its own (how the
+  session wrote before it batched an action's events), interleaved step by step; and the
+  durable syncs (``fsync``/``fdatasync`` calls) each makes per step.
 
 PostgreSQL rows appear when a throwaway server can be started (``tests/integration/pgserver``).
 """
@@ -176,6 +180,129 @@ def _time_once(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
     return times[len(times) // 2], result
 
 
+# ---------------------------------------------------------------------------- learner steps
+
+
+class _PerEvent:
+    """A store used as the session used it before batching: one durable append per event."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def append(self, statements: Any) -> None:
+        for statement in statements:
+            self.store.append([statement])
+
+
+def _step_lesson(steps: int) -> Any:
+    import lessonkit as lk
+    from lessonkit.checks import Numeric
+
+    questions = [
+        lk.Question(
+            id=f"q{i}",
+            prompt=f"{i} + {i} = ?",
+            check=Numeric(answer=2 * i),
+            competencies=("add",),
+            next=f"q{i + 1}" if i + 1 < steps else "done",
+        )
+        for i in range(steps)
+    ]
+    return lk.Lesson(
+        id="bench-steps",
+        title="Steps",
+        competencies=(lk.Competency(id="add", title="Adds"),),
+        steps=(*questions, lk.End(id="done")),
+    )
+
+
+def _step(session: Any) -> None:
+    """One learner step: answer the current question (right), then move on."""
+    session.submit(2 * int(session.current_id[1:]))
+    session.advance()
+
+
+def _count_syncs(fn: Callable[[], None], times: int) -> float:
+    """Durable syncs (``os.fsync`` + ``os.fdatasync`` calls) per call of ``fn``."""
+    calls = [0]
+    real = {name: getattr(os, name) for name in ("fsync", "fdatasync") if hasattr(os, name)}
+
+    def counting(real_fn: Callable[[int], None]) -> Callable[[int], None]:
+        def wrapper(fd: int) -> None:
+            calls[0] += 1
+            real_fn(fd)
+
+        return wrapper
+
+    for name, fn_ in real.items():
+        setattr(os, name, counting(fn_))
+    try:
+        for _ in range(times):
+            fn()
+    finally:
+        for name, fn_ in real.items():
+            setattr(os, name, fn_)
+    return calls[0] / times
+
+
+def _learner_steps(folder: Path, repeat: int) -> list[dict[str, Any]]:
+    import statistics
+
+    import lessonkit as lk
+
+    lesson = _step_lesson(repeat + 40)
+    root = folder / "steps"  # the default store: JSON-lines, fsync on
+    with JsonlStore(root) as store:
+        batched = lk.LessonSession(lesson, learner="batched", store=store)
+        per_event = lk.LessonSession(lesson, learner="per-event", store=_PerEvent(store))
+        for session in (batched, per_event):
+            session.start()
+            for _ in range(5):  # warm up: files open, caches hot
+                _step(session)
+        syncs = {
+            "batched": _count_syncs(lambda: _step(batched), 10),
+            "per_event": _count_syncs(lambda: _step(per_event), 10),
+        }
+        times: dict[str, list[float]] = {"batched": [], "per_event": []}
+        for _ in range(repeat):  # interleaved, so both meet the same disk weather
+            for name, session in (("batched", batched), ("per_event", per_event)):
+                start = time.perf_counter()
+                _step(session)
+                times[name].append(time.perf_counter() - start)
+    stats = {}
+    for name, values in times.items():
+        values.sort()
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        stats[name] = {"median_s": statistics.median(values), "p99_s": p99}
+    before, after = stats["per_event"], stats["batched"]
+    return [
+        {"name": "learner step, one append per event [baseline]", **before},
+        {
+            "name": "learner step, one append per action",
+            **after,
+            "baseline": "one append per event",
+            "ratio": after["median_s"] / before["median_s"],
+            "p99_ratio": after["p99_s"] / before["p99_s"],
+            "target": "fewer syncs, not slower",
+            "ok": after["median_s"] <= before["median_s"] * 1.05,
+        },
+        {
+            "name": "durable syncs per step, one append per event",
+            "value": syncs["per_event"],
+            "unit": "syncs",
+            "target": "",
+            "ok": None,
+        },
+        {
+            "name": "durable syncs per step, one append per action",
+            "value": syncs["batched"],
+            "unit": "syncs",
+            "target": "1 per action (2 per step)",
+            "ok": syncs["batched"] == 2.0,
+        },
+    ]
+
+
 # ---------------------------------------------------------------------------- run
 
 
@@ -201,6 +328,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     folder = Path(tempfile.mkdtemp(prefix="lessonkit-bench-"))
     try:
+        rows.extend(_learner_steps(folder, 200 if quick else 1000))
         ours, base = _single_jsonl(folder, repeat)
         rows.append({"name": "raw os.write + fdatasync [baseline]", **base})
         rows.append(

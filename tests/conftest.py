@@ -1,8 +1,14 @@
-"""Shared fixtures: paths to the repository's data and lessons; the code sandbox."""
+"""Shared fixtures: paths to the repository's data and lessons; the code sandbox.
+
+The whole run gets its own lessonkit data folder (``LESSONKIT_HOME``), set before any test,
+server or subprocess starts: tests never read or write the developer's evidence, anonymous
+learner id or per-install secret, and every process of the run agrees on them.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +16,12 @@ import pytest
 from lessonkit.isolation import IsolationStatus, isolation_status
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point ``LESSONKIT_HOME`` at a folder of this run's own (kept out of the user's)."""
+    if "LESSONKIT_HOME" not in os.environ:
+        os.environ["LESSONKIT_HOME"] = tempfile.mkdtemp(prefix="lessonkit-test-home-")
 
 
 @pytest.fixture(scope="session")

@@ -183,14 +183,15 @@ def mastery_tracker(lesson: Lesson) -> MasteryTracker:
 
 
 def prepare_question(
-    question: Question, learner_id: str, lesson_id: str, variant: int
+    question: Question, learner_id: str, lesson_id: str, variant: int, key: bytes | None = None
 ) -> tuple[Question, int | None]:
-    """The question as shown (variant drawn and rendered) and its variant seed."""
+    """The question as shown (variant drawn and rendered) and its variant seed (keyed with
+    ``key`` when given)."""
     if not question.params and not question.derived:
         return question, None
     from ..lesson.variants import draw, render, variant_seed
 
-    seed = variant_seed(learner_id, lesson_id, question.id, variant)
+    seed = variant_seed(learner_id, lesson_id, question.id, variant, key=key)
     return render(question, draw(question, seed)), seed
 
 

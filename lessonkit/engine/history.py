@@ -143,7 +143,9 @@ class Tally:
             if item in self._pools.get(step, ()):
                 self._restart(item)
         elif event.kind == "answered":
-            if self.recorded(step):
+            # Only an answer the copy recorded without a verdict counts as recorded: the same
+            # question answered with a live check (the instructor's copy) used real attempts.
+            if self.recorded(step) and event.data.get("recorded") is True:
                 counted = CountedAnswer(event, 0, self.hints[step])
             else:
                 charged = self._owed.pop(event.registration, 0)

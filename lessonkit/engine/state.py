@@ -38,6 +38,8 @@ class RunState:
     render_variants
         Draw and render randomized question variants on entry (the simulation's fast engine
         turns this off: it never shows a question to anyone).
+    variant_key
+        Keys the variant seeds (HMAC); ``None`` for unkeyed, deterministic play.
     """
 
     def __init__(
@@ -48,8 +50,10 @@ class RunState:
         seed: int | None,
         profile: Mapping[str, str] | None = None,
         render_variants: bool = True,
+        variant_key: bytes | None = None,
     ) -> None:
         self.lesson = lesson
+        self.variant_key = variant_key
         self.learner_id = learner_id
         self.seed = seed
         self.render_variants = render_variants
@@ -154,7 +158,9 @@ class RunState:
         """Prepare ``question`` (variant ``variant``) for answering."""
         rec = self.record(question.id)
         if self.render_variants:
-            shown, seed = prepare_question(question, self.learner_id, self.lesson.id, variant)
+            shown, seed = prepare_question(
+                question, self.learner_id, self.lesson.id, variant, self.variant_key
+            )
         else:
             shown, seed = question, None
         rec.variant_seed = seed

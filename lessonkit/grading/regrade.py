@@ -256,15 +256,18 @@ def _counted_answers(answers: Sequence[CountedAnswer], recorded: set[str]) -> li
     """Every answer, except that a recorded-only question keeps only its last answer (which
     counts as a first attempt: the learner never learnt whether an earlier one was right)."""
     last: dict[str, int] = {}
-    for index, answer in enumerate(answers):
+
+    def recorded_only(answer: CountedAnswer) -> bool:
         qid = answer.event.step_id or ""
-        if qid in recorded:
-            last[qid] = index
+        return qid in recorded and answer.event.data.get("recorded") is True
+
+    for index, answer in enumerate(answers):
+        if recorded_only(answer):
+            last[answer.event.step_id or ""] = index
     keep = set(last.values())
     out = []
     for index, answer in enumerate(answers):
-        qid = answer.event.step_id or ""
-        if qid not in recorded:
+        if not recorded_only(answer):
             out.append(answer)
         elif index in keep:
             out.append(CountedAnswer(answer.event, 1, answer.hints_used))

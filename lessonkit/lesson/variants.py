@@ -1,7 +1,8 @@
 """Randomised question variants: a per-learner seed, drawn values, rendered questions.
 
-``variant_seed`` is a pure function of who, what and which variant, so a grader re-checking
-recorded evidence regenerates exactly the variant the learner saw. ``derived`` values are
+``variant_seed`` is a pure function of who, what and which variant (keyed with a secret in live
+sessions), and is recorded with each answer, so a grader re-checking recorded evidence
+regenerates exactly the variant the learner saw. ``derived`` values are
 computed by a tiny arithmetic evaluator over the drawn values (a whitelist of :mod:`ast`
 nodes; never ``eval``) whose every step is bounded: exponents, ``round`` digits and the size of
 every number, so a lesson file cannot hang a kernel with C-level big-integer work
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import hmac
 import math
 import operator
 import random
@@ -75,10 +77,22 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
 """Function name -> (function, fewest arguments, most arguments)."""
 
 
-def variant_seed(learner_id: str, lesson_id: str, step_id: str, variant: int) -> int:
-    """A deterministic 63-bit seed for one learner's ``variant``-th view of a step."""
-    key = "\x1f".join((str(learner_id), str(lesson_id), str(step_id), str(int(variant))))
-    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") >> 1
+def variant_seed(
+    learner_id: str, lesson_id: str, step_id: str, variant: int, *, key: bytes | None = None
+) -> int:
+    """A deterministic 63-bit seed for one learner's ``variant``-th view of a step.
+
+    With ``key`` it is an HMAC-SHA256 under that key, which nobody without the key can
+    recompute from a learner id (see ``lessonkit.evidence.secret``); without one, a plain
+    SHA-256 (headless, deterministic play).
+    """
+    text = "\x1f".join((str(learner_id), str(lesson_id), str(step_id), str(int(variant))))
+    message = text.encode("utf-8")
+    if key is not None:
+        digest = hmac.new(key, message, hashlib.sha256).digest()
+    else:
+        digest = hashlib.sha256(message).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def parse_derived(expression: str) -> ast.expr:

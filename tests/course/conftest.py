@@ -89,16 +89,19 @@ def jsonl_store(tmp_path: Path) -> Iterator[Any]:
 
 def pool_script(lesson: Any, pool: str, learner: str, *, right: bool = True) -> dict[str, Any]:
     """Answers to every variant of every item of a practice pool (right, or all wrong)."""
+    from lessonkit.evidence.secret import session_keys
     from lessonkit.lesson.model import Practice
     from lessonkit.lesson.variants import draw, render, variant_seed
 
+    # the variant key a live session of this learner uses (keyed with the run's secret)
+    key = session_keys(lesson.id, learner, seed=None, secret=None, variants=True).variant_key
     step = lesson.step(pool)
     assert isinstance(step, Practice)
     script: dict[str, Any] = {}
     for item in step.items:
         visits = []
         for n in range(step.max_items):
-            shown = render(item, draw(item, variant_seed(learner, lesson.id, item.id, n)))
+            shown = render(item, draw(item, variant_seed(learner, lesson.id, item.id, n, key=key)))
             answer = shown.check.answer
             visits.append([answer if right else float(answer) + 1000])
         script[item.id] = {"visits": visits}

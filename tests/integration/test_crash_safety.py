@@ -268,3 +268,84 @@ def test_a_torn_last_line_from_a_real_kill_reads_with_a_warning(tmp_path: Path) 
     assert [
         s["context"]["extensions"]["https://lessonkit.org/xapi/ext/seq"] for s in statements
     ] == [0]
+
+
+def session_rounds(url: str, learner: str, rng: random.Random, limit: int) -> tuple[set[int], int]:
+    """Run a learner's session in fresh processes, killing each at a random moment, until the
+    lesson is done; returns the acknowledged seqs and how many processes were killed."""
+    acked: set[int] = set()
+    kills = 0
+    for _ in range(limit):
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKERS), "session", url, learner],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert proc.stdout is not None
+        try:
+            wanted = 0 if rng.random() < 0.2 else rng.randint(1, 3)  # acks, the first is the start
+            done = False
+            while wanted:
+                line = proc.stdout.readline().decode()
+                if line == "done\n":
+                    done = True
+                    break
+                assert line.startswith("ack "), (line, proc.stderr.read() if proc.stderr else "")
+                acked.add(int(line.split()[1]))
+                wanted -= 1
+            if done:
+                assert proc.wait(timeout=60) == 0
+                return acked, kills
+            time.sleep(rng.uniform(0, 0.004))
+            proc.send_signal(signal.SIGKILL)  # our own child, by its handle
+            kills += 1
+        finally:
+            proc.wait(timeout=60)
+            # acks the child wrote before it died are acknowledged too
+            for line in proc.stdout.read().decode().splitlines():
+                if line.startswith("ack "):
+                    acked.add(int(line.split()[1]))
+            proc.stdout.close()
+            if proc.stderr is not None:
+                proc.stderr.close()
+    raise AssertionError(f"the lesson was not finished in {limit} rounds")
+
+
+@pytest.mark.parametrize("backend", ["jsonl", "sqlite", "postgresql"])
+def test_learner_actions_survive_sigkill(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Real sessions, batched writes (one append per action): killed at random moments and
+    resumed from the store each time, the learner loses no acknowledged action, and what is
+    stored is a gap-free sequence that replays into a finished lesson."""
+    from lessonkit import LessonSession
+    from lessonkit.evidence.events import LearnerRef
+    from lessonkit.evidence.stores import load_session_events
+
+    from .workers import crash_lesson
+
+    url = {
+        "jsonl": str(tmp_path / "evidence"),
+        "sqlite": f"sqlite:///{tmp_path / 'evidence.db'}",
+    }.get(backend) or request.getfixturevalue("pg_url")
+    seed = random.randrange(2**32)
+    print(f"random seed {seed}")
+    rng = random.Random(seed)
+    acked, kills = session_rounds(url, "learner-0", rng, limit=200)
+    assert kills >= 5  # about 50 actions, a few per round: many rounds were killed
+    lesson = crash_lesson()
+    ref = LearnerRef(id="learner-0", home_page="https://hub.example.org/")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StoreWarning)  # torn tails of killed writes
+        with open_store(url, create=False) as store:
+            assert len(store.registrations(ref, lesson.id)) == 1  # always resumed, never restarted
+            events = load_session_events(store, ref, lesson.id)
+    seqs = [e.seq for e in events]
+    assert seqs == list(range(len(seqs))), "a gap or a duplicate in the stored events"
+    assert acked <= set(seqs), "an acknowledged action was lost"
+    assert [e.kind for e in events].count("completed") == 1
+    replayed = LessonSession.resume(lesson, events)
+    assert replayed.finished and replayed.score() == (12.0, 12.0)
+    resumes = sum(e.kind == "resumed" for e in events)
+    print(f"{kills} kills, {resumes} resumes, {len(events)} events stored")

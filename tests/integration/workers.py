@@ -13,6 +13,12 @@ lessonkit).
     Forking from a warm process makes hundreds of kill rounds affordable; each child is still
     a real, separate process.
 
+``python workers.py session URL LEARNER``
+    A learner working through :func:`crash_lesson` with real ``LessonSession`` actions (a hint,
+    a wrong answer, a right one, moving on), resuming their latest session from the store if
+    there is one. Prints ``ack SEQ`` after each action returned (``SEQ`` is the action's last
+    event: everything up to it is durable), and ``done`` at the end of the lesson.
+
 ``python workers.py concurrent URL LEARNER COUNT OTHER``
     Prints ``ready``, waits for a line on stdin, then appends its ``COUNT`` statements one by
     one, and retries the statements of learner ``OTHER`` (another process's) as it goes, to
@@ -124,8 +130,64 @@ def concurrent(url: str, learner: str, count: int, other: str) -> None:
     print("done", flush=True)
 
 
+def crash_lesson() -> Any:
+    """Twelve questions in a row, with a hint each, mastery and back navigation allowed."""
+    import lessonkit as lk
+    from lessonkit.checks import Numeric
+
+    steps: list[Any] = [
+        lk.Question(
+            id=f"q{i}",
+            prompt=f"What is {i} + {i}?",
+            check=Numeric(answer=2 * i),
+            competencies=("add",),
+            hints=("Double it.",),
+            next=f"q{i + 1}" if i < 11 else "done",
+        )
+        for i in range(12)
+    ]
+    return lk.Lesson(
+        id="crash-session",
+        title="Sums",
+        competencies=(lk.Competency(id="add", title="Adds"),),
+        steps=(*steps, lk.End(id="done")),
+    )
+
+
+def session(url: str, learner: str) -> None:
+    import lessonkit as lk
+    from lessonkit.evidence.stores import load_session_events, open_store
+
+    lesson = crash_lesson()
+    store = open_store(url)
+    ref = LearnerRef(id=learner, home_page="https://hub.example.org/")
+    events = load_session_events(store, ref, lesson.id)
+    if events:
+        run = lk.LessonSession.resume(lesson, events, store=store)
+    else:
+        run = lk.LessonSession(lesson, learner=ref, store=store, secret="crash test secret 123")
+        run.start()
+    os.write(1, f"ack {len(run.events) - 1}\n".encode())
+    while not run.finished:
+        view = run.current
+        question = view.question
+        if question is not None and not view.record.correct:
+            if view.record.hints_used == 0:
+                run.hint()
+            else:
+                right = int(question.id[1:]) * 2
+                run.submit(right + 1 if view.record.attempts == 0 else right)
+        else:
+            run.advance()
+        os.write(1, f"ack {len(run.events) - 1}\n".encode())
+    os.write(1, b"done\n")
+    store.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "zygote":
         zygote(int(sys.argv[2]))
+    elif sys.argv[1] == "session":
+        session(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "concurrent":
         concurrent(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
