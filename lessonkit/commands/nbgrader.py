@@ -41,7 +41,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="grade one submission's evidence against the instructor's lesson",
     )
     grade.add_argument("key", metavar="LESSON", help="the instructor's lesson file (the key)")
-    grade.add_argument("evidence", metavar="EVIDENCE", help="a lessonkit-evidence folder")
+    grade.add_argument(
+        "evidence",
+        metavar="EVIDENCE",
+        help="a lessonkit-evidence folder, or a store URL such as the course service's "
+        "hub+https://HUB/services/lessonkit/?learner=NAME (token: $LESSONKIT_HUB_TOKEN)",
+    )
     grade.add_argument("--json", action="store_true", help="print the report as JSON")
     grade.set_defaults(func=run_grade)
 
@@ -77,7 +82,8 @@ def run_grade(args: argparse.Namespace) -> int:
     from ..integrations.nbgrader import grade_report
 
     try:
-        report = grade_report(args.key, evidence=Path(args.evidence))
+        evidence = args.evidence if "://" in args.evidence else Path(args.evidence)
+        report = grade_report(args.key, evidence=evidence)
     except LessonDefinitionError as exc:
         print(exc, file=sys.stderr)
         return 1

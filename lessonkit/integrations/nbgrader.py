@@ -59,7 +59,13 @@ def _key_lesson(lesson: str | os.PathLike[str] | Lesson, answer_key: str | Lesso
     return lesson if isinstance(lesson, Lesson) else load_lesson(lesson)
 
 
-def _read_evidence(folder: Path, lesson_id: str) -> Iterable[Mapping[str, Any]]:
+def _read_evidence(folder: Path | str, lesson_id: str) -> Iterable[Mapping[str, Any]]:
+    if isinstance(folder, str) and "://" in folder:  # a store URL, e.g. the course service
+        from ..evidence.stores import open_store
+
+        with open_store(folder, create=False) as store:
+            return list(store.read(lesson=lesson_id))
+    folder = Path(folder)
     if not folder.is_dir():
         return []
     from ..evidence.stores import JsonlStore
@@ -82,7 +88,9 @@ def grade_report(
     key = _key_lesson(lesson, answer_key)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        statements = _read_evidence(Path(evidence), key.id)
+        statements = _read_evidence(
+            evidence if isinstance(evidence, str) and "://" in evidence else Path(evidence), key.id
+        )
         if not count_practice:
             graded = {q.id for q in key.questions() if q.points > 0}
             statements = [s for s in statements if _step_of(s) in graded or not _answered(s)]

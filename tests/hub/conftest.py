@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,3 +40,31 @@ def api(service: ThreadedService) -> Api:
         return request_json(method, service.base + path, token, body)
 
     return call
+
+
+def in_ci() -> bool:
+    """Whether this run is CI, where real-component tests must not be skipped."""
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def unavailable(message: str) -> None:
+    """Skip locally, saying why; fail in CI (which installs every component itself)."""
+    if in_ci():
+        pytest.fail(message + " - CI must run this test (./dev.sh test installs it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server for the whole session."""
+    from tests.integration.pgserver import PgServer, PgUnavailableError
+
+    try:
+        server = PgServer()
+        server.start()
+    except PgUnavailableError as exc:
+        unavailable(f"PostgreSQL cannot be started here: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

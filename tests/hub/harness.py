@@ -24,6 +24,7 @@ from lessonkit.hub.serve import run_service
 
 DATA = Path(__file__).with_name("data")
 LESSON = DATA / "course.lesson.yaml"
+NOTES = DATA / "notes.lesson.yaml"
 SCOPE = "access:services!service=lessonkit"
 PREFIX = "/services/lessonkit/"
 
@@ -76,7 +77,7 @@ def write_config(folder: Path, database: str, **extra: Any) -> Path:
     data = {
         "database": database,
         "home_page": "https://hub.example.org/hub/",
-        "courses": {"algebra": {"lessons": [str(LESSON)]}},
+        "courses": {"algebra": {"lessons": [str(LESSON), str(NOTES)]}},
         "class_view": {"refresh_seconds": 5, "stuck_minutes": 10, "stuck_wrong": 3},
         "secret": "test-secret",
         **extra,
