@@ -34,8 +34,9 @@ from ralph.api import app  # noqa: E402,F401
 AUTH = """
 import bcrypt, json, sys
 user, password, path = sys.argv[1:]
-entry = {"username": user, "hash": bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode(),
-         "scopes": ["all"], "agent": {"mbox": "mailto:lessonkit@example.org", "objectType": "Agent"}}
+hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()  # low cost: fast tests
+agent = {"mbox": "mailto:lessonkit@example.org", "objectType": "Agent"}
+entry = {"username": user, "hash": hashed, "scopes": ["all"], "agent": agent}
 json.dump([entry], open(path, "w"))
 """
 
