@@ -73,11 +73,26 @@ checks = sa.Table(
 )
 
 
-def make_engine(url: str, *, busy_timeout: float = 30.0) -> sa.Engine:
-    """An engine for the service's tables; creates them if missing."""
+def make_engine(url: str, *, busy_timeout: float = 30.0, flush: bool = True) -> sa.Engine:
+    """An engine for the service's tables; creates them if missing.
+
+    ``flush=False`` (PostgreSQL): commits do not wait for their own log flush. Only for
+    writes that a flushed commit always follows before anyone is answered (receipts, then
+    the evidence store's commit): the log is flushed in order, so both are durable together.
+    """
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # No ping per checkout (a round trip each): a connection the server dropped fails one
+        # request, which the learner's store retries; the pool then replaces it.
+        engine = sa.create_engine(parsed, pool_recycle=300, pool_size=10, max_overflow=20)
+        if not flush:
+
+            @sa.event.listens_for(engine, "connect")
+            def _no_flush(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.autocommit = True
+                dbapi_connection.execute("SET synchronous_commit TO OFF")
+                dbapi_connection.autocommit = False
+
     else:
         engine = sa.create_engine(parsed, connect_args={"timeout": busy_timeout})
 

@@ -209,14 +209,16 @@ def ingest(
     stored_now = ledger.now()
     r = db.receipts.c
     ids = [i.id for i in items]
-    with db.write(ledger.engine) as conn:
-        known = set(
-            conn.execute(sa.select(r.statement_id).where(r.statement_id.in_(ids))).scalars()
-        )
-        for item in items:
-            if _keyed(ledger, item):
-                row = _bind(conn, user, item, claim=item.id not in known)
-                _apply_check(item.statement, row)
+    keyed = [i for i in items if _keyed(ledger, i)]
+    # No log flush of its own: the store's commit below flushes the log past this one
+    # before the learner hears back, so both are durable together (one fsync, not two).
+    with db.write(ledger.receipts_engine) as conn:
+        known: set[str] = set()
+        if keyed:  # only an answer seen for the first time may claim a check
+            query = sa.select(r.statement_id).where(r.statement_id.in_([i.id for i in keyed]))
+            known = set(conn.execute(query).scalars())
+        for item in keyed:
+            _apply_check(item.statement, _bind(conn, user, item, claim=item.id not in known))
         rows = [
             {
                 "statement_id": i.id,
@@ -229,11 +231,16 @@ def ingest(
             for i in items
         ]
         insert = _insert(conn).on_conflict_do_nothing(index_elements=["statement_id"])
-        new = {row[0] for row in conn.execute(insert.returning(r.statement_id), rows)}
-        query = sa.select(r.statement_id, r.learner, r.server_seq, r.stored)
-        found = {
-            row.statement_id: row for row in conn.execute(query.where(r.statement_id.in_(ids)))
-        }
+        returning = insert.returning(r.statement_id, r.learner, r.server_seq, r.stored)
+        found = {row.statement_id: row for row in conn.execute(returning, rows)}
+        new = set(found)
+        if len(found) < len(ids):  # retries: read the receipts made the first time
+            query = sa.select(r.statement_id, r.learner, r.server_seq, r.stored)
+            older = [i for i in ids if i not in found]
+            found.update(
+                (row.statement_id, row)
+                for row in conn.execute(query.where(r.statement_id.in_(older)))
+            )
     stamped = []
     for item in items:
         receipt = found[item.id]

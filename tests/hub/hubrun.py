@@ -54,7 +54,8 @@ c.ConfigurableHTTPProxy.pid_file = os.path.join(env["HUB_TEST_DIR"], "proxy.pid"
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(env["HUB_TEST_DIR"], "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = os.path.join(env["HUB_TEST_DIR"], "cookie_secret")
 c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allowed_users = {"student-a", "student-b", "teacher"}
+learners = [f"learner-{i:03d}" for i in range(int(env.get("HUB_TEST_LEARNERS", "0")))]
+c.Authenticator.allowed_users = {"student-a", "student-b", "teacher", *learners}
 c.JupyterHub.spawner_class = "simple"
 homes = os.path.join(env["HUB_TEST_DIR"], "homes")
 c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(homes, "{username}")
@@ -64,7 +65,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 90
 c.JupyterHub.load_groups = {
-    "lessonkit-algebra": {"users": ["student-a", "student-b"]},
+    "lessonkit-algebra": {"users": ["student-a", "student-b", *learners]},
     "lessonkit-algebra-instructors": {"users": ["teacher"]},
 }
 c.JupyterHub.services.append({"name": "test-admin", "api_token": env["HUB_TEST_ADMIN_TOKEN"]})
@@ -81,8 +82,9 @@ class TestHub:
 
     __test__ = False  # not a test class
 
-    def __init__(self, folder: Path, service_config: Path) -> None:
+    def __init__(self, folder: Path, service_config: Path, *, learners: int = 0) -> None:
         self.folder = folder
+        self.learners = learners
         self.ports = {k: free_port() for k in ("public", "hub", "proxy_api", "service")}
         self.public = f"http://127.0.0.1:{self.ports['public']}"
         self.service_config = service_config
@@ -107,6 +109,7 @@ class TestHub:
             "HUB_TEST_DIR": str(self.folder),
             "HUB_TEST_SINGLEUSER": str(venv_bin / "jupyterhub-singleuser"),
             "HUB_TEST_ADMIN_TOKEN": ADMIN_TOKEN,
+            "HUB_TEST_LEARNERS": str(self.learners),
         }
         env.pop("LESSONKIT_STORE", None)
         with open(self.log, "wb") as log:
