@@ -10,7 +10,7 @@ from tornado import web
 
 from .. import __version__
 from ..evidence.statements import parse_timestamp
-from .app import Base
+from .base import Base
 from .checking import CheckRefusedError, check_answer
 from .ingest import ingest
 from .roles import INSTRUCTOR, LEARNER

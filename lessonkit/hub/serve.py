@@ -18,7 +18,8 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from .app import Service, make_app
+from .app import make_app
+from .base import Service
 from .config import HubConfig
 from .lrs import forwarder
 

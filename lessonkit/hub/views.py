@@ -10,7 +10,7 @@ from typing import Any
 from tornado import web
 
 from ..evidence.privacy import pseudonymise
-from .app import Base
+from .base import Base
 from .classview import progress_table, pseudonymise_names, render_page
 from .roles import INSTRUCTOR, OBSERVER
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from lessonkit.hub.app import Service
+from lessonkit.hub.base import Service
 from lessonkit.hub.config import HubConfig, load_config
 from lessonkit.hub.roles import StaticDirectory
 from lessonkit.hub.serve import run_service
