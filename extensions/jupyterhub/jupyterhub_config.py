@@ -36,6 +36,8 @@ c.JupyterHub.services.append(
             os.environ["LESSONKIT_HUB_CONFIG"],
         ],
         "display": False,
+        # an admin-configured course service: no "authorize access" page before the class view
+        "oauth_no_confirm": True,
     }
 )
 # The role form works on JupyterHub 5.5 (Zero to JupyterHub 4.4) and 6.x alike. A server

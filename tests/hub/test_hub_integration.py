@@ -268,3 +268,45 @@ def test_the_service_killed_mid_lesson(hub: TestHub, tokens: dict[str, str]) -> 
     ]
     assert sorted(stored) == ids  # every event exactly once
     assert len(stored) == len(set(stored)) == closed["events"]
+
+
+def browser_login(hub: TestHub, user: str) -> Any:
+    """A browser session logged in to the hub as ``user`` (DummyAuthenticator's form)."""
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{hub.public}/hub/login", timeout=60)
+    assert page.status_code == 200
+    form = {"username": user, "password": "any", "_xsrf": session.cookies.get("_xsrf", "")}
+    done = session.post(f"{hub.public}/hub/login", data=form, timeout=60)
+    assert done.status_code == 200, done.text[:300]
+    return session
+
+
+def test_the_class_view_in_a_browser_goes_through_hub_oauth(hub: TestHub) -> None:
+    """No token: the service sends the browser through the hub's OAuth, then serves the view
+    to an instructor, and refuses a student."""
+    teacher = browser_login(hub, "teacher")
+    page = teacher.get(
+        f"{hub.public}/services/lessonkit/class/algebra/",
+        headers={"Accept": "text/html"},
+        timeout=60,
+    )
+    assert page.status_code == 200, page.text[:300]
+    assert any("oauth_callback" in r.url for r in page.history)  # went through HubOAuth
+    assert "Learners" in page.text and "student-a" in page.text
+    exported = teacher.get(
+        f"{hub.public}/services/lessonkit/class/algebra/export?format=csv", timeout=60
+    )
+    assert exported.status_code == 200 and exported.text.startswith("id,timestamp,learner,")
+    deleted = teacher.delete(
+        f"{hub.public}/services/lessonkit/api/learners/student-a?course=algebra", timeout=60
+    )
+    assert deleted.status_code == 403  # a cookie alone never changes data
+    student = browser_login(hub, "student-a")
+    refused = student.get(
+        f"{hub.public}/services/lessonkit/class/algebra/",
+        headers={"Accept": "text/html"},
+        timeout=60,
+    )
+    assert refused.status_code == 403

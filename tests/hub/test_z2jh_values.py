@@ -85,9 +85,10 @@ def test_services_and_roles_are_right(name: str) -> None:
     services = hub["services"]
     assert list(services) == ["lessonkit"]
     service = services["lessonkit"]
-    assert set(service) <= {"url", "command", "display", "name", "admin", "environment"}
+    allowed = {"url", "command", "display", "name", "admin", "environment", "oauth_no_confirm"}
+    assert set(service) <= allowed
     assert re.fullmatch(r"http://[a-z0-9.-]+:\d+", service["url"])
-    assert service["display"] is False
+    assert service["display"] is False and service["oauth_no_confirm"] is True
     roles = hub["loadRoles"]
     assert isinstance(roles, dict)
     for role in roles.values():
