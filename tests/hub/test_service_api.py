@@ -16,7 +16,7 @@ from lessonkit.lesson.loader import load_lesson
 from lessonkit.lesson.variants import draw, variant_seed
 
 from .conftest import Api
-from .harness import LESSON, ThreadedService
+from .harness import LESSON, ThreadedService, write_config
 
 KEY = load_lesson(LESSON)
 
@@ -238,3 +238,38 @@ def test_service_side_checks_refuse_unknown_questions(api: Api) -> None:
     status, copy = api("GET", f"api/lessons/{KEY.id}", "tok-alice")
     assert status == 200 and "lessonkit.service" in copy["yaml"] and "42" not in copy["yaml"]
     assert api("GET", f"api/lessons/{KEY.id}", "tok-mallory")[0] == 404
+
+
+LOOPS = Path(__file__).resolve().parents[2] / "lessons" / "loops" / "loops.lesson.yaml"
+RIGHT = "def total(numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+WRONG = "def total(numbers):\n    return 0\n"
+
+
+@pytest.mark.parametrize("mode", ["service", "learner"])
+def test_learners_code_runs_where_the_author_says(tmp_path: Path, sandbox: Any, mode: str) -> None:
+    """``code_checks: service`` runs the code in the service's sandbox; ``learner`` leaves the
+    exercise (tests and all) to the learner's own server."""
+    from lessonkit.evidence.stores.service import request_json
+    from lessonkit.hub.keys import service_copy as copy_of
+
+    courses = {"algebra": {"lessons": [str(LOOPS)], "code_checks": mode}}
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'c.db'}", courses=courses)
+    running = ThreadedService.from_file(config).start()
+    try:
+
+        def check(source: str) -> tuple[int, Any]:
+            body = {"lesson": "python-loops", "question": "ex-sum", "response": source}
+            return request_json("POST", running.base + "api/check", "tok-alice", body)
+
+        copy = copy_of(load_lesson(LOOPS), code_checks=mode)
+        if mode == "learner":
+            assert check(RIGHT)[0] == 404
+            assert copy.step("ex-sum").check.type == "code"  # type: ignore[attr-defined]
+            return
+        assert copy.step("ex-sum").check.type == "custom"  # type: ignore[attr-defined]
+        status, wrong = check(WRONG)
+        assert status == 200 and wrong["correct"] is False and wrong["attempt"] == 1
+        status, right = check(RIGHT)
+        assert status == 200 and right["correct"] is True and right["attempt"] == 2
+    finally:
+        running.stop()
