@@ -241,7 +241,8 @@ def test_service_side_checks_refuse_unknown_questions(api: Api) -> None:
 
 
 LOOPS = Path(__file__).resolve().parents[2] / "lessons" / "loops" / "loops.lesson.yaml"
-RIGHT = "def total(numbers):\n    result = 0\n    for n in numbers:\n        result += n\n    return result\n"
+RIGHT = "def total(numbers):\n    result = 0\n    for n in numbers:\n        result += n\n"
+RIGHT += "    return result\n"
 WRONG = "def total(numbers):\n    return 0\n"
 
 
