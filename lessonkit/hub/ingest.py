@@ -2,7 +2,8 @@
 
 For each statement a learner's kernel posts, :func:`ingest`:
 
-1. refuses what is not a lessonkit statement of a lesson in one of the learner's courses;
+1. refuses what is not a lessonkit statement of a lesson in one of the learner's courses, and
+   a second session of a lesson whose settings forbid restarting it;
 2. overwrites the actor with the token's user (a statement naming someone else is recorded
    as the sender's own);
 3. for an answer to a question the service checks, replaces what the kernel reported by the
@@ -73,6 +74,7 @@ class _Item:
     statement: dict[str, Any]
     id: str
     lesson: str
+    registration: str
     step: str | None
     answered: bool
 
@@ -104,7 +106,14 @@ def _admit(
         "objectType": "Agent",
         "account": {"homePage": ledger.home_page, "name": user},
     }
-    return _Item(statement, index.id, index.lesson, event.step_id, event.kind == "answered")
+    return _Item(
+        statement,
+        index.id,
+        index.lesson,
+        index.registration,
+        event.step_id,
+        event.kind == "answered",
+    )
 
 
 def _keyed(ledger: Ledger, item: _Item) -> bool:
@@ -184,6 +193,30 @@ def _apply_check(statement: dict[str, Any], row: Any) -> None:
     ext[_E_EVENT] = {**ext[_E_EVENT], "data": data}
 
 
+def _no_restarts(
+    ledger: Ledger, user: str, items: list[_Item], result: IngestResult
+) -> list[_Item]:
+    """Refuse a second session of a lesson whose settings forbid restarting it."""
+    kept = []
+    sessions: dict[str, list[str]] = {}
+    for item in items:
+        lesson = ledger.config.lesson(item.lesson)
+        if lesson is None or lesson.settings.allow_restart:
+            kept.append(item)
+            continue
+        if item.lesson not in sessions:
+            sessions[item.lesson] = ledger.store.registrations(user, item.lesson)
+        known = sessions[item.lesson]
+        if not known:
+            known.append(item.registration)  # the first session of this lesson
+        if item.registration in known:
+            kept.append(item)
+        else:
+            reason = f"lesson {item.lesson!r} cannot be restarted: continue your first session"
+            result.rejected.append({"id": item.id, "reason": reason})
+    return kept
+
+
 def _forward_body(ledger: Ledger, statement: dict[str, Any]) -> str | None:
     lrs = ledger.config.lrs
     if lrs is None:
@@ -200,6 +233,7 @@ def ingest(
     """Check, stamp and store ``statements`` posted by ``user`` (see the module docstring)."""
     result = IngestResult()
     items = [i for raw in statements if (i := _admit(ledger, user, raw, membership, result))]
+    items = _no_restarts(ledger, user, items, result)
     if not items:
         return result
     unique: dict[str, _Item] = {}

@@ -156,3 +156,32 @@ def test_cli_copy_status_delete_and_purge(
     assert main(["hub", "purge", "--config", str(config), "--before", "2999-01-01"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"]["statements"] == 6
     assert main(["hub", "purge", "--config", str(config), "--before", "soon"]) == 2
+
+
+def test_a_lesson_without_restarts_refuses_a_second_session(tmp_path: Path) -> None:
+    from lessonkit.engine.session import LessonSession
+    from lessonkit.evidence.statements import event_to_statement
+    from lessonkit.hub.ingest import ingest
+    from lessonkit.hub.ledger import Ledger
+    from lessonkit.lesson.loader import load_lesson
+
+    once = LESSON.with_name("once.lesson.yaml")
+    courses = {"algebra": {"lessons": [str(once)]}}
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'c.db'}", courses=courses)
+    ledger = Ledger(load_config(config))
+    members = Membership({"lessonkit-algebra": frozenset({"alice"})})
+    try:
+        sessions = []
+        for _ in range(2):
+            s = LessonSession(load_lesson(once), learner="alice")
+            s.start()
+            sessions.append([event_to_statement(e) for e in s.events])
+        first = ingest(ledger, "alice", sessions[0], members)
+        assert first.as_json()["accepted"] == 2
+        second = ingest(ledger, "alice", sessions[1], members)
+        assert second.as_json()["accepted"] == 0
+        assert "cannot be restarted" in second.rejected[0]["reason"]
+        again = ingest(ledger, "alice", sessions[0], members)  # the first session goes on
+        assert again.as_json()["duplicates"] == 2
+    finally:
+        ledger.close()
