@@ -42,6 +42,8 @@ __all__ = ["IngestResult", "canonical_json", "ingest"]
 SERVER_SEQ = EXT + "server-seq"
 """Extension key of the service's sequence number."""
 _E_EVENT = EXT + "event"
+MAX_STATEMENT = 256 * 1024
+"""Characters of JSON one statement may take (a learner's code answer is at most 100,000)."""
 
 
 def canonical_json(value: Any) -> str:
@@ -86,7 +88,10 @@ def _admit(
     try:
         if not isinstance(raw, Mapping):
             raise ValueError("a statement must be a JSON object")
-        statement = json.loads(json.dumps(raw))  # a private, plain copy
+        text = json.dumps(raw)
+        if len(text) > MAX_STATEMENT:
+            raise ValueError(f"larger than {MAX_STATEMENT // 1024} KiB")
+        statement = json.loads(text)  # a private, plain copy
         index = index_statement(statement)
         event = statement_to_event(statement)
     except (ValueError, TypeError, KeyError) as exc:

@@ -157,8 +157,11 @@ def test_outsiders_are_refused_per_statement(
         {"lesson": KEY.id, "question": "q-even", "response": "4"},
     )
     assert status == 403
-    status, body = api("POST", "api/statements", "tok-alice", [{"id": "x"}, "junk"])
-    assert body["accepted"] == 0 and len(body["rejected"]) == 2
+    huge = own_statement_of(s)
+    huge["result"] = {"response": "x" * 300_000}
+    status, body = api("POST", "api/statements", "tok-alice", [{"id": "x"}, "junk", huge])
+    assert body["accepted"] == 0 and len(body["rejected"]) == 3
+    assert "larger than 256 KiB" in body["rejected"][2]["reason"]
 
 
 def test_forged_answers_earn_nothing(
