@@ -29,6 +29,7 @@ from .harness import free_port
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPET = ROOT / "extensions" / "jupyterhub" / "jupyterhub_config.py"
 ADMIN_TOKEN = "lessonkit-test-admin-" + uuid.uuid4().hex
+EXT_TOKEN = "lessonkit-test-external-" + uuid.uuid4().hex
 
 
 def find_chp() -> str | None:
@@ -69,6 +70,23 @@ c.JupyterHub.load_groups = {
     "lessonkit-algebra-instructors": {"users": ["teacher"]},
 }
 c.JupyterHub.services.append({"name": "test-admin", "api_token": env["HUB_TEST_ADMIN_TOKEN"]})
+# A second instance of the service, run outside the hub (as on Kubernetes), same database.
+c.JupyterHub.services.append({
+    "name": "lessonkit-ext",
+    "url": "http://127.0.0.1:" + env["HUB_TEST_EXT_PORT"],
+    "api_token": env["HUB_TEST_EXT_TOKEN"],
+    "oauth_no_confirm": True,
+})
+c.JupyterHub.load_roles.append({
+    "name": "lessonkit-ext-access",
+    "scopes": ["access:services!service=lessonkit-ext"],
+    "groups": ["lessonkit-algebra", "lessonkit-algebra-instructors"],
+})
+c.JupyterHub.load_roles.append({
+    "name": "lessonkit-ext-service",
+    "scopes": ["list:groups", "read:groups"],
+    "services": ["lessonkit-ext"],
+})
 c.JupyterHub.load_roles.append({
     "name": "test-admin-role",
     "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "list:services"],
@@ -85,7 +103,8 @@ class TestHub:
     def __init__(self, folder: Path, service_config: Path, *, learners: int = 0) -> None:
         self.folder = folder
         self.learners = learners
-        self.ports = {k: free_port() for k in ("public", "hub", "proxy_api", "service")}
+        names = ("public", "hub", "proxy_api", "service", "external")
+        self.ports = {k: free_port() for k in names}
         self.public = f"http://127.0.0.1:{self.ports['public']}"
         self.service_config = service_config
         self.proc: subprocess.Popen[bytes] | None = None
@@ -110,6 +129,8 @@ class TestHub:
             "HUB_TEST_SINGLEUSER": str(venv_bin / "jupyterhub-singleuser"),
             "HUB_TEST_ADMIN_TOKEN": ADMIN_TOKEN,
             "HUB_TEST_LEARNERS": str(self.learners),
+            "HUB_TEST_EXT_PORT": str(self.ports["external"]),
+            "HUB_TEST_EXT_TOKEN": EXT_TOKEN,
         }
         env.pop("LESSONKIT_STORE", None)
         with open(self.log, "wb") as log:
@@ -174,6 +195,33 @@ class TestHub:
         status, model = request_json("POST", base, token, {"name": "python3"}, timeout=60)
         assert status == 201, (status, model)
         return Kernel(self.public, user, token, str(model["id"]))
+
+    def external_service(self) -> subprocess.Popen[bytes]:
+        """``python -m lessonkit.hub`` started outside the hub as the service
+        ``lessonkit-ext`` (the environment an external service sets itself), on the same
+        configuration and database as the managed one."""
+        port = self.ports["external"]
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(self.folder),
+            "LESSONKIT_HUB_CONFIG": str(self.service_config),
+            "JUPYTERHUB_API_TOKEN": EXT_TOKEN,
+            "JUPYTERHUB_API_URL": f"http://127.0.0.1:{self.ports['hub']}/hub/api",
+            "JUPYTERHUB_SERVICE_NAME": "lessonkit-ext",
+            "JUPYTERHUB_SERVICE_PREFIX": "/services/lessonkit-ext/",
+            "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+            "JUPYTERHUB_CLIENT_ID": "service-lessonkit-ext",
+            "JUPYTERHUB_OAUTH_CALLBACK_URL": "/services/lessonkit-ext/oauth_callback",
+            "JUPYTERHUB_BASE_URL": "/",
+        }
+        log = open(self.folder / "external.log", "wb")  # noqa: SIM115 - owned by the process
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lessonkit.hub"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        path = "/services/lessonkit-ext/api/health"
+        self.wait_for(lambda: self.api("GET", path)[0] == 200, 60, "the external service")
+        return proc
 
     def service_pid(self) -> int:
         """The pid of the running lessonkit service process (a child of the hub)."""

@@ -358,3 +358,28 @@ def test_the_class_view_in_a_browser_goes_through_hub_oauth(hub: TestHub) -> Non
         timeout=60,
     )
     assert refused.status_code == 403
+
+
+def test_an_external_replica_shares_the_database(hub: TestHub, tokens: dict[str, str]) -> None:
+    """``python -m lessonkit.hub`` run outside the hub (as a Kubernetes Deployment would) is
+    another replica: what one instance stores, the other serves, with one sequence."""
+    external = hub.external_service()
+    try:
+        teacher, b = tokens["teacher"], tokens["student-b"]
+        status, body = statements_of(hub, "student-b", b)
+        assert status == 200
+        statement = {**body["statements"][0], "id": "3f1e2d3c-4b5a-4978-8877-665544332211"}
+        statement["context"]["extensions"][EXT + "seq"] = 1000
+        status, result = hub.api("POST", "/services/lessonkit-ext/api/statements", b, [statement])
+        assert status == 200 and result["accepted"] == 1
+        status, whoami = hub.api("GET", "/services/lessonkit-ext/api/whoami", teacher)
+        assert whoami == {"name": "teacher", "courses": {"algebra": "instructor"}}
+        stored = {s["id"]: s for s in statements_of(hub, "student-b", teacher)[1]["statements"]}
+        assert statement["id"] in stored  # served by the managed instance
+        seqs = [s["context"]["extensions"][EXT + "server-seq"] for s in stored.values()]
+        assert len(seqs) == len(set(seqs))  # one sequence across replicas
+        status, _ = hub.api("GET", "/services/lessonkit-ext/api/whoami", "not-a-token")
+        assert status == 401
+    finally:
+        external.terminate()
+        external.wait(30)
