@@ -84,7 +84,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, flush: bool = True) -> 
     if parsed.get_backend_name() == "postgresql":
         # No ping per checkout (a round trip each): a connection the server dropped fails one
         # request, which the learner's store retries; the pool then replaces it.
-        engine = sa.create_engine(parsed, pool_recycle=300, pool_size=10, max_overflow=20)
+        engine = sa.create_engine(parsed, pool_recycle=300, pool_size=8, max_overflow=8)
         if not flush:
 
             @sa.event.listens_for(engine, "connect")

@@ -74,6 +74,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return {str(a): str(b) for a, b in conn.execute(query)}
 
+    def ping(self) -> None:
+        """One trivial query: the database is there."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.select(1))
+
     def counts(self) -> dict[str, int]:
         """Statements stored and received (for health checks and tests)."""
         with self.engine.connect() as conn:

@@ -21,6 +21,7 @@ takes effect within that time.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Mapping
@@ -84,11 +85,21 @@ class GroupDirectory:
         self.prefix = prefix
         self._cached: Membership | None = None
         self._at = 0.0
+        self._lock: asyncio.Lock | None = None
 
     async def membership(self) -> Membership:
         """The current membership of every ``<prefix>*`` group."""
         if self._cached is not None and time.monotonic() - self._at < self.ttl:
             return self._cached
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:  # one reading at a time; the others use its result
+            if self._cached is not None and time.monotonic() - self._at < self.ttl:
+                return self._cached
+            self._cached = await self._read()
+            self._at = time.monotonic()
+            return self._cached
+
+    async def _read(self) -> Membership:
         from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
         groups: dict[str, frozenset[str]] = {}
@@ -117,6 +128,4 @@ class GroupDirectory:
             if not nxt:
                 break
             offset = int(nxt["offset"])
-        self._cached = Membership(groups, self.prefix)
-        self._at = time.monotonic()
-        return self._cached
+        return Membership(groups, self.prefix)
