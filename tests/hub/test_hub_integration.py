@@ -300,8 +300,14 @@ def test_the_service_killed_mid_lesson(hub: TestHub, tokens: dict[str, str]) -> 
     finally:
         refuser.close()
     hub.wait_for(hub.service_up, 120, "the restarted service")  # the hub restarts it
-    after = last_json(kernel.run(ACT.format(actions=[["submit", "12"], ["advance"], ["advance"]])))
+    assert last_json(kernel.run(CLOSE))["flushed"]  # the spool is delivered
+    kernel.shutdown()
+    # The learner comes back in a new kernel: the session resumes from the service.
+    kernel = hub.kernel("student-b", token)
+    actions = [["submit", "12"], ["advance"], ["advance"]]
+    after = last_json(kernel.run(lesson_cell("hub-notes", actions)))
     assert after["log"][0][0] is True and after["finished"]
+    assert after["events"] > during["events"]  # resumed, not started afresh
     closed = last_json(kernel.run(CLOSE))
     assert closed["flushed"]
     ids = json.loads(
