@@ -82,6 +82,21 @@ node_tools() {
     log "installing $AXE_CORE from npm"
     npm install --no-audit --no-fund --silent --no-save --prefix . "$AXE_CORE" >/dev/null
   fi
+  # configurable-http-proxy: the real JupyterHub in tests/hub and benchmarks/bench_hub.py.
+  if [ ! -x node_modules/.bin/configurable-http-proxy ]; then
+    log "installing configurable-http-proxy from npm"
+    npm install --no-audit --no-fund --silent --prefix . configurable-http-proxy@5.3.0 >/dev/null
+  fi
+}
+
+ralph_env() {
+  # A real Ralph xAPI LRS for tests/hub (its exact pins need a virtual environment of its own).
+  if [ ! -x .venv-ralph/bin/uvicorn ]; then
+    log "installing the Ralph LRS in .venv-ralph"
+    python3 -m venv .venv-ralph
+    .venv-ralph/bin/python -m pip install -q 'ralph-malph[cli,lrs]==5.1.0' requests 2>&1 \
+      | grep -v '^WARNING: Location' || true
+  fi
 }
 
 cmd_demo() {
@@ -106,6 +121,7 @@ cmd_test() {
   system_packages
   python_env "$DEV_EXTRAS"
   node_tools
+  ralph_env
   log "lint: ruff"
   "$VENV/bin/ruff" check lessonkit tests benchmarks
   "$VENV/bin/ruff" format --check lessonkit tests benchmarks

@@ -49,7 +49,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="grade one submission's evidence against the instructor's lesson",
     )
     grade.add_argument("key", metavar="LESSON", help="the instructor's lesson file (the key)")
-    grade.add_argument("evidence", metavar="EVIDENCE", help="a lessonkit-evidence folder")
+    grade.add_argument(
+        "evidence",
+        metavar="EVIDENCE",
+        help="a lessonkit-evidence folder, or a store URL such as the course service's "
+        "hub+https://HUB/services/lessonkit/?learner=NAME (token: $LESSONKIT_HUB_TOKEN)",
+    )
     grade.add_argument(
         "--student",
         help="the submitting student's id (default: <student> of a "
@@ -105,8 +110,9 @@ def run_grade(args: argparse.Namespace) -> int:
     from ..errors import LessonDefinitionError
     from ..integrations.nbgrader import grade_report
 
-    evidence = Path(args.evidence)
-    student = args.student or _student_of(evidence)
+    url = "://" in args.evidence  # a store URL such as the course service's
+    evidence: str | Path = args.evidence if url else Path(args.evidence)
+    student = args.student or (None if url else _student_of(Path(evidence)))
     try:
         report = grade_report(args.key, evidence=evidence, student=student)
     except LessonDefinitionError as exc:

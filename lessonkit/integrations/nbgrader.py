@@ -71,7 +71,13 @@ def _key_lesson(
 
 
 def read_evidence(folder: str | os.PathLike[str], lesson_id: str) -> list[Mapping[str, Any]]:
-    """Every statement of ``lesson_id`` in an evidence folder (``[]`` when there is none)."""
+    """Every statement of ``lesson_id`` in an evidence folder or store URL (such as the course
+    service's ``hub+https://…``); ``[]`` when a folder does not exist."""
+    if isinstance(folder, str) and "://" in folder:
+        from ..evidence.stores import open_store
+
+        with open_store(folder, create=False) as url_store:
+            return list(url_store.read(lesson=lesson_id))
     path = Path(folder)
     if not path.is_dir():
         return []
