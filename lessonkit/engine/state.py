@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..lesson.model import End, Lesson, Practice, Question, Step
+from ..lesson.specs import checked_by_service
 from .decisions import PracticeState, mastery_tracker, next_practice_item, prepare_question
 from .outcomes import CountedAnswer, StepRecord
 
@@ -158,9 +159,9 @@ class RunState:
         """Prepare ``question`` (variant ``variant``) for answering."""
         rec = self.record(question.id)
         if self.render_variants:
-            shown, seed = prepare_question(
-                question, self.learner_id, self.lesson.id, variant, self.variant_key
-            )
+            # The course service draws the variants it checks from the user's name, unkeyed.
+            key = None if checked_by_service(question.check) else self.variant_key
+            shown, seed = prepare_question(question, self.learner_id, self.lesson.id, variant, key)
         else:
             shown, seed = question, None
         rec.variant_seed = seed

@@ -27,7 +27,7 @@ from ..checks.scoring import DEFAULT_INCORRECT, DEFAULT_PARTIAL
 from ..lesson.model import Feedback, Lesson, Question
 from . import db
 from .ingest import canonical_json
-from .keys import is_keyed
+from .keys import is_keyed, service_seed
 from .ledger import Ledger
 from .roles import LEARNER, Membership
 
@@ -97,17 +97,11 @@ def check_answer(
     CheckRefusedError
         The lesson or question is unknown here, or the user is not in its course.
     """
-    from ..lesson.variants import variant_seed
-
     question = _find(ledger, user, lesson_id, question_id, membership)
     response = jsonable(response)
     c = db.checks.c
     mine = (c.learner == user) & (c.lesson == lesson_id) & (c.question == question_id)
-    seed = (
-        variant_seed(user, lesson_id, question.id, 0)
-        if question.params or question.derived
-        else None
-    )
+    seed = service_seed(user, lesson_id, question)
     # The general feedback is the copy's to add: grade with blanks, keep the specific part.
     bare = dataclasses.replace(
         question, feedback=Feedback(correct=" ", incorrect=" ", wrong=question.feedback.wrong)

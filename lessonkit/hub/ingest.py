@@ -33,7 +33,7 @@ from ..evidence.index import index_statement
 from ..evidence.privacy import pseudonymise
 from ..evidence.statements import EXT, statement_to_event
 from . import db
-from .keys import is_keyed
+from .keys import is_keyed, service_seed
 from .ledger import Ledger
 from .roles import LEARNER, Membership
 
@@ -121,9 +121,10 @@ def _admit(
     )
 
 
-def _keyed(ledger: Ledger, item: _Item) -> bool:
+def _keyed(ledger: Ledger, item: _Item) -> Any:
+    """The question of an answer the service checks (``None`` for anything else)."""
     if not item.answered or item.step is None:
-        return False
+        return None
     for name in ledger.config.courses_of(item.lesson):
         course = ledger.config.courses[name]
         lesson = course.lessons[item.lesson]
@@ -131,8 +132,9 @@ def _keyed(ledger: Ledger, item: _Item) -> bool:
             step = lesson.step(item.step)
             from ..lesson.model import Question
 
-            return isinstance(step, Question) and is_keyed(step, course.code_checks)
-    return False
+            keyed = isinstance(step, Question) and is_keyed(step, course.code_checks)
+            return step if keyed else None
+    return None
 
 
 def _bind(conn: sa.Connection, user: str, item: _Item, *, claim: bool) -> Any:
@@ -157,9 +159,9 @@ def _bind(conn: sa.Connection, user: str, item: _Item, *, claim: bool) -> Any:
     return None
 
 
-def _apply_check(statement: dict[str, Any], row: Any) -> None:
-    """Make an answered statement say what the service concluded (``row``), or mark it
-    unverified (``row`` is ``None``)."""
+def _apply_check(statement: dict[str, Any], row: Any, seed: int | None = None) -> None:
+    """Make an answered statement say what the service concluded (``row``), against the
+    variant of ``seed``, or mark it unverified (``row`` is ``None``)."""
     ext = statement["context"]["extensions"]
     data = dict(ext[_E_EVENT].get("data") or {})
     result = statement.setdefault("result", {})
@@ -182,6 +184,8 @@ def _apply_check(statement: dict[str, Any], row: Any) -> None:
             raw=json.loads(row.raw),
             response=row.response,
         )
+        if seed is not None:  # the variant the service checked, not one the kernel claims
+            data["variant_seed"] = seed
         ext[EXT + "attempt"] = int(row.attempt)
         result["success"] = bool(row.correct)
         if row.response:
@@ -248,7 +252,8 @@ def ingest(
     stored_now = ledger.now()
     r = db.receipts.c
     ids = [i.id for i in items]
-    keyed = [i for i in items if _keyed(ledger, i)]
+    questions = {i.id: q for i in items if (q := _keyed(ledger, i)) is not None}
+    keyed = [i for i in items if i.id in questions]
     # No log flush of its own: the store's commit below flushes the log past this one
     # before the learner hears back, so both are durable together (one fsync, not two).
     with db.write(ledger.receipts_engine) as conn:
@@ -257,7 +262,9 @@ def ingest(
             query = sa.select(r.statement_id).where(r.statement_id.in_([i.id for i in keyed]))
             known = set(conn.execute(query).scalars())
         for item in keyed:
-            _apply_check(item.statement, _bind(conn, user, item, claim=item.id not in known))
+            row = _bind(conn, user, item, claim=item.id not in known)
+            seed = service_seed(user, item.lesson, questions[item.id])
+            _apply_check(item.statement, row, seed)
         rows = [
             {
                 "statement_id": i.id,

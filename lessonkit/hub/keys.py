@@ -23,11 +23,10 @@ from typing import Any
 
 from .. import checks
 from ..lesson.model import Exercise, Feedback, Lesson, Question, Step
+from ..lesson.specs import SERVICE_CHECKER
 
 __all__ = ["SERVICE_CHECKER", "display_options", "is_keyed", "keyed_questions", "service_copy"]
 
-SERVICE_CHECKER = "lessonkit.service"
-"""Registered name of the checker that asks the service."""
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -104,3 +103,14 @@ def service_copy(lesson: Lesson, *, code_checks: str = "service") -> Lesson:
             _hide(lesson, step) if isinstance(step, Question) and step.id in keyed else step
         )
     return dataclasses.replace(lesson, steps=tuple(steps))
+
+
+def service_seed(user: str, lesson_id: str, question: Question) -> int | None:
+    """The variant the service checks ``user``'s answers to ``question`` against (``None``
+    for a question without variants). Drawn from the hub user's name: the learner's copy
+    renders the same variant, and a learner cannot choose another."""
+    if not (question.params or question.derived):
+        return None
+    from ..lesson.variants import variant_seed
+
+    return variant_seed(user, lesson_id, question.id, 0)

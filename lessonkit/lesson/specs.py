@@ -19,6 +19,7 @@ __all__ = [
     "HASHED_CHECKER",
     "HIDDEN_KEY_CHECKERS",
     "RECORDED_CHECKER",
+    "SERVICE_CHECKER",
     "SPEC_TYPES",
     "CheckSpec",
     "Choice",
@@ -32,6 +33,8 @@ __all__ = [
     "Option",
     "Ordering",
     "Text",
+    "checked_by_service",
+    "hides_key",
 ]
 
 SpecProblem = tuple[tuple[str | int, ...], str]
@@ -343,10 +346,18 @@ HASHED_CHECKER = "lessonkit.hashed"
 """Registered name of the checker of hashed keys (live right/wrong without the key)."""
 RECORDED_CHECKER = "lessonkit.recorded"
 """Registered name of the checker that records an answer for grading without judging it."""
+SERVICE_CHECKER = "lessonkit.service"
+"""Registered name of the checker that asks the JupyterHub course service (it holds the key and
+draws a question's variant from the hub user's name, so the copy renders that same variant)."""
 HIDDEN_KEY_CHECKERS = frozenset({HASHED_CHECKER, RECORDED_CHECKER})
 """Registered checkers that stand in for an answer key hidden from a student copy of a graded
 lesson (see :mod:`lessonkit.grading.keys`): ``lessonkit.hashed`` checks against salted hashes,
 ``lessonkit.recorded`` records the answer for grading without judging it."""
+
+
+def checked_by_service(spec: CheckSpec) -> bool:
+    """Whether ``spec`` is checked by the JupyterHub course service (see ``lessonkit.hub``)."""
+    return isinstance(spec, Custom) and spec.checker == SERVICE_CHECKER
 
 
 def hides_key(spec: CheckSpec) -> bool:

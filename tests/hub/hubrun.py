@@ -11,6 +11,7 @@ stopped with SIGTERM, which also stops the proxy, the service and the single-use
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -257,8 +258,12 @@ class Kernel:
         self.public, self.user, self.token, self.id = public, user, token, kernel_id
 
     def run(self, code: str, timeout: float = 120) -> str:
-        """Execute ``code``; its stdout (a kernel error raises ``AssertionError``)."""
-        return asyncio.run(self._run(code, timeout))
+        """Execute ``code``; its stdout (a kernel error raises ``AssertionError``).
+
+        The websocket client runs on an event loop of its own in a worker thread: another
+        test's synchronous Playwright may hold a running loop in this thread."""
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self._run(code, timeout)).result()
 
     def shutdown(self) -> None:
         from lessonkit.evidence.stores.service import request_json

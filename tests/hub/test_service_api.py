@@ -86,7 +86,7 @@ def test_a_lesson_through_the_service(
     assert len(set(seqs)) == len(seqs) and all("stored" in st for st in stored)
     status, grades = api("GET", f"api/grades/algebra/{KEY.id}", "tok-teacher")
     assert status == 200
-    assert grades["learners"]["alice"]["score"] == pytest.approx(1 + 2 * 0.5 + 1)
+    assert grades["learners"]["alice"]["score"] == pytest.approx(1 + 2 * 0.5 + 1), str(grades)
     assert grades["learners"]["bob"]["score"] == 0 and grades["learners"]["bob"]["sessions"] == 0
 
 

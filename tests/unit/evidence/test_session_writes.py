@@ -167,7 +167,7 @@ def test_resume_writes_its_event_at_once() -> None:
     first = lk.LessonSession(BRANCHING, learner="ada", seed=1, store=store)
     first.start()
     again = lk.LessonSession.resume(BRANCHING, list(first.events), store=store, seed=1)
-    assert store.calls[-1] == ["resumed"] and again.pending == ()
+    assert store.calls[-1] == ["resumed"] and again.unwritten == ()
 
 
 def count_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
