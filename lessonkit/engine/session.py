@@ -116,6 +116,9 @@ class LessonSession(RunStateView):
         )
         """Registrations of the learner's other sessions of this lesson, oldest first."""
         self.state.start_from(mastery_start)  # a course record's mastery wins over the history
+        from ..checks.warmup import warm_up
+
+        warm_up(q.check for q in lesson.questions())  # SymPy or pandas, before the first Check
 
     # ------------------------------------------------------------------ events
 
