@@ -19,6 +19,7 @@ padding (memory is one float per answer whatever the spread of lengths).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
     FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["Counts", "Packed", "expected_counts", "pack"]
+__all__ = ["Counts", "Packed", "add", "expected_counts", "pack", "split"]
 
 # Take the log of the running product of scales this often: each scale is at least
 # min(guess, slip, 1-guess, 1-slip) >= 1e-6 under the fit's bounds, so 32 steps stay > 1e-192.
@@ -46,8 +47,6 @@ class Packed:
 
     outcomes: FloatArray
     """Every answer (0.0 or 1.0); the answers at time ``t`` are ``outcomes[starts[t]:...]``."""
-    sign: FloatArray
-    """``2 * outcomes - 1``: +1 for a right answer, -1 for a wrong one."""
     starts: tuple[int, ...]
     """Offset of time step ``t`` in the flat arrays."""
     counts: tuple[int, ...]
@@ -100,11 +99,42 @@ def pack(sequences: Sequence[Sequence[int | bool]]) -> Packed:
         outcomes[starts[time_of] + rank[seq_of]] = values
     return Packed(
         outcomes=outcomes,
-        sign=2.0 * outcomes - 1.0,
         starts=tuple(int(s) for s in starts),
         counts=tuple(int(c) for c in counts),
         right=float(outcomes.sum()),
     )
+
+
+def split(data: Packed, parts: int) -> list[Packed]:
+    """``data`` cut into at most ``parts`` packs of whole sequences with about as many answers
+    each (to run their E steps in parallel and :func:`add` the counts)."""
+    import numpy as np
+
+    counts = np.asarray(data.counts)
+    n = int(counts[0])
+    # the length of each sequence, longest first: how many time steps it is still running
+    lengths = np.searchsorted(-counts, -np.arange(n), side="left")
+    share = np.cumsum(lengths) / data.answers
+    cuts = sorted({0, n, *(int(np.searchsorted(share, k / parts)) + 1 for k in range(1, parts))})
+    cuts = [c for c in cuts if 0 <= c <= n]
+    out = []
+    for lo, hi in itertools.pairwise(cuts):
+        slices = [
+            (data.starts[t] + lo, data.starts[t] + min(c, hi))
+            for t, c in enumerate(data.counts)
+            if c > lo
+        ]
+        outcomes = np.concatenate([data.outcomes[a:b] for a, b in slices])
+        sizes = [b - a for a, b in slices]
+        out.append(
+            Packed(
+                outcomes=outcomes,
+                starts=tuple(int(x) for x in np.cumsum([0, *sizes[:-1]])),
+                counts=tuple(sizes),
+                right=float(outcomes.sum()),
+            )
+        )
+    return out
 
 
 def _flat_values(sequences: Sequence[Sequence[int | bool]], total: int) -> FloatArray:
@@ -139,6 +169,13 @@ class Counts:
     """Expected known -> not known transitions between answers."""
     known_before_next: float
     """Expected answers given known that have a next answer (forget's denominator)."""
+
+
+def add(counts: Sequence[Counts]) -> Counts:
+    """The counts of several packs' E steps, as if of one pack."""
+    return Counts(
+        **{name: math.fsum(getattr(c, name) for c in counts) for name in Counts.__slots__}
+    )
 
 
 def expected_counts(data: Packed, p: MasteryParams) -> Counts:

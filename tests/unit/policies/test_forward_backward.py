@@ -15,7 +15,14 @@ import pytest
 
 from lessonkit.lesson.competency import MasteryParams
 from lessonkit.policies.fitting import fit_bkt
-from lessonkit.policies.forward_backward import Counts, expected_counts, pack
+from lessonkit.policies.forward_backward import (
+    Counts,
+    Packed,
+    add,
+    expected_counts,
+    pack,
+    split,
+)
 
 
 def _emit(p: MasteryParams, state: int, outcome: int) -> float:
@@ -92,6 +99,14 @@ def random_sequences(rng: random.Random, count: int, longest: int) -> list[list[
     return [[rng.randint(0, 1) for _ in range(rng.randint(0, longest))] for _ in range(count)]
 
 
+def unpack(data: Packed) -> list[list[int]]:
+    """The sequences of a pack, longest first."""
+    return [
+        [int(data.outcomes[data.starts[t] + r]) for t, c in enumerate(data.counts) if c > r]
+        for r in range(data.sequences)
+    ]
+
+
 PARAMS = [
     MasteryParams(prior=0.3, learn=0.2, guess=0.25, slip=0.1),
     MasteryParams(prior=0.7, learn=0.05, guess=0.4, slip=0.3, forget=0.15),
@@ -144,6 +159,14 @@ def test_packing_orders_by_length_without_padding() -> None:
     # time 0: longest first (stable): [0,1,1], [1,0], [1]; time 1: 1, 0; time 2: 1
     assert data.outcomes.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0, 1.0]
     assert data.right == 4
+    assert unpack(data) == [[0, 1, 1], [1, 0], [1]]
+
+
+def test_packing_round_trips_random_sequences() -> None:
+    rng = random.Random(12)
+    sequences = random_sequences(rng, count=200, longest=40)
+    by_length = sorted((s for s in sequences if s), key=len, reverse=True)  # stable
+    assert unpack(pack(sequences)) == by_length
 
 
 def test_packing_accepts_bools_floats_and_reports_the_bad_sequence() -> None:
@@ -167,3 +190,30 @@ def test_one_em_iteration_equals_the_reference_m_step() -> None:
     assert got.forget == pytest.approx(c.forgot / c.known_before_next)
     assert got.guess == pytest.approx((right - c.known_right) / (answers - c.known))
     assert got.slip == pytest.approx((c.known - c.known_right) / c.known)
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_split_packs_add_up_to_the_whole(parts: int) -> None:
+    rng = random.Random(parts)
+    sequences = [s for s in random_sequences(rng, count=50, longest=15) if s]
+    whole = pack(sequences)
+    pieces = split(whole, parts)
+    assert 1 < len(pieces) <= parts
+    assert sum(p.sequences for p in pieces) == whole.sequences
+    assert sum(p.answers for p in pieces) == whole.answers
+    unpacked = [seq for piece in pieces for seq in unpack(piece)]
+    assert sorted(unpacked) == sorted(sequences)
+    for params in PARAMS:
+        together = add([expected_counts(p, params) for p in pieces])
+        alone = expected_counts(whole, params)
+        for name in Counts.__slots__:
+            assert getattr(together, name) == pytest.approx(getattr(alone, name), rel=1e-12)
+
+
+def test_threads_give_the_same_fit() -> None:
+    rng = random.Random(5)
+    sequences = [[rng.randint(0, 1) for _ in range(rng.randint(1, 30))] for _ in range(400)]
+    one = fit_bkt(sequences, threads=1, fit_forget=True)
+    two = fit_bkt(sequences, threads=2, fit_forget=True)
+    for name in ("prior", "learn", "guess", "slip", "forget"):
+        assert getattr(two, name) == pytest.approx(getattr(one, name), abs=1e-9)
