@@ -1,0 +1,257 @@
+"""BKT calibration: ``fit_bkt`` against pyBKT's C++ fit on the same simulated classes.
+
+For 500, 5,000 and 50,000 students (one skill, 20 answers each) drawn from known parameters,
+both fit the training students and are judged on:
+
+- time, interleaved fit by fit under the same load: pyBKT's ``Model.fit`` on its DataFrame
+  (its conversion plus its EM; its EM alone is reported too) against ``fit_bkt`` on one list
+  of answers per student (its packing plus its EM); at pyBKT's default of 5 random starts
+  against ``restarts=4``, and at 1 start each;
+- parameter error: the largest absolute error over prior, learn, guess and slip;
+- held-out AUC of one-step-ahead predictions on students neither saw (the same ones for both,
+  scored by the same code), next to the AUC of the generating parameters.
+
+pyBKT runs in its own pinned environment (``pybkt_env.py``), in a worker process that stays up
+(``pybkt_worker.py``), so neither interpreter start-up nor imports are timed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pybkt_env
+from timing import compared, row, scratch_dir, value_row
+
+from lessonkit.lesson.competency import MasteryParams
+from lessonkit.policies import fitting
+from lessonkit.policies.fitting import fit_bkt
+
+HERE = Path(__file__).resolve().parent
+TRUTH = MasteryParams(prior=0.4, learn=0.2, guess=0.25, slip=0.1)
+ANSWERS = 20
+NAMES = ("prior", "learn", "guess", "slip")
+
+
+def simulate(students: int, seed: int) -> Any:
+    """(students, ANSWERS) 0/1 answers from the BKT process with :data:`TRUTH`."""
+    rng = np.random.default_rng(seed)
+    known = rng.random(students) < TRUTH.prior
+    out = np.empty((students, ANSWERS), dtype=np.int8)
+    for t in range(ANSWERS):
+        draw = rng.random(students)
+        out[:, t] = np.where(known, draw >= TRUTH.slip, draw < TRUTH.guess)
+        known |= rng.random(students) < TRUTH.learn
+    return out
+
+
+def predictions(answers: Any, p: MasteryParams) -> Any:
+    """P(correct) before each answer, from the BKT filter with ``p``."""
+    known = np.full(answers.shape[0], p.prior)
+    out = np.empty(answers.shape)
+    for t in range(answers.shape[1]):
+        right = known * (1 - p.slip) + (1 - known) * p.guess
+        out[:, t] = right
+        seen = answers[:, t] == 1
+        post = np.where(seen, known * (1 - p.slip) / right, known * p.slip / (1 - right))
+        known = post * (1 - p.forget) + (1 - post) * p.learn
+    return out
+
+
+def auc(scores: Any, labels: Any) -> float:
+    """Area under the ROC curve (Mann-Whitney U, ties averaged)."""
+    ranks = pd.Series(scores.ravel()).rank().to_numpy()
+    pos = labels.ravel() == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def error(p: MasteryParams) -> float:
+    return max(abs(getattr(p, n) - getattr(TRUTH, n)) for n in NAMES)
+
+
+def from_pybkt(fitted: dict[str, float]) -> MasteryParams:
+    return MasteryParams(
+        prior=fitted["prior"],
+        learn=fitted["learns"],
+        guess=fitted["guesses"],
+        slip=fitted["slips"],
+        forget=fitted["forgets"],
+    )
+
+
+class PyBKT:
+    """The pyBKT worker process."""
+
+    def __init__(self, python: Path) -> None:
+        self.proc = subprocess.Popen(
+            [str(python), str(HERE / "pybkt_worker.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        reply: dict[str, Any] = json.loads(self.proc.stdout.readline())
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return reply
+
+    def close(self) -> None:
+        assert self.proc.stdin
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def e_steps(sequences: list[list[int]], **options: Any) -> int:
+    """How many E steps ``fit_bkt`` runs (counted on an untimed extra fit)."""
+    count = 0
+    original = fitting.expected_counts
+
+    def counting(*args: Any) -> Any:
+        nonlocal count
+        count += 1
+        return original(*args)
+
+    fitting.expected_counts = counting  # type: ignore[assignment]
+    try:
+        fit_bkt(sequences, **options)
+    finally:
+        fitting.expected_counts = original
+    return count
+
+
+def compare(students: int, repeat: int, pybkt: PyBKT | None, folder: Path) -> list[dict]:
+    data = simulate(students + max(students // 4, 1000), seed=students)
+    train, test = data[:students], data[students:]
+    sequences = train.tolist()
+    size = f"{students} students x {ANSWERS} answers"
+    ours: dict[int, list[float]] = {1: [], 5: []}
+    theirs: dict[int, list[dict[str, Any]]] = {1: [], 5: []}
+    fitted: dict[str, MasteryParams] = {}
+    if pybkt is not None:
+        csv = folder / f"train-{students}.csv"
+        pd.DataFrame(
+            {
+                "order_id": np.arange(train.size),
+                "user_id": np.repeat(np.arange(students), ANSWERS),
+                "skill_name": "skill",
+                "correct": train.ravel(),
+            }
+        ).to_csv(csv, index=False)
+        pybkt.ask({"load": str(csv)})
+    for rep in range(repeat + 1):  # the first round warms up and is not kept
+        for starts in (1, 5):
+            options = {"restarts": starts - 1, "seed": rep}
+            began = time.perf_counter()
+            mine = fit_bkt(sequences, **options)
+            elapsed = time.perf_counter() - began
+            if rep:
+                ours[starts].append(elapsed)
+            fitted[f"ours{starts}"] = mine
+            if pybkt is not None:
+                reply = pybkt.ask({"fit": {"num_fits": starts, "seed": rep}})
+                if rep:
+                    theirs[starts].append(reply)
+                fitted[f"pybkt{starts}"] = from_pybkt(reply["params"])
+    rows: list[dict[str, Any]] = []
+    for starts, label in ((5, "5 starts (pyBKT's default)"), (1, "1 start")):
+        note = f"{e_steps(sequences, restarts=starts - 1, threads=1)} E steps"
+        if pybkt is None:
+            rows.append(row(f"fit_bkt, {size}, {label}", ours[starts], note=note))
+            continue
+        base = [r["seconds"] for r in theirs[starts]]
+        em = [r["em_seconds"] for r in theirs[starts]]
+        iterations = theirs[starts][0]["iterations"]
+        rows.append(
+            row(f"pyBKT fit, {size}, {label} [baseline]", base, note=f"E steps {iterations}")
+        )
+        rows.append(row(f"pyBKT EM alone (no data conversion), {label}", em))
+        result = compared(f"fit_bkt, {size}, {label}", ours[starts], base, "pyBKT fit")
+        result.update(
+            target="<= 0.5x pyBKT", ok=result["ratio"] <= 0.5, note=note,
+            ratio_to_pybkt_em=result["median_s"] / statistics.median(em),
+        )  # fmt: skip
+        rows.append(result)
+    truth_auc = auc(predictions(test, TRUTH), test)
+    for key, who in (("ours1", "fit_bkt, 1 start"), ("ours5", "fit_bkt, 5 starts")):
+        rows += quality(
+            fitted, key, who, size, test=test, truth_auc=truth_auc, judge=pybkt is not None
+        )
+    if pybkt is not None:
+        for key, who in (("pybkt1", "pyBKT, 1 fit"), ("pybkt5", "pyBKT, 5 fits")):
+            rows += quality(fitted, key, who, size, test=test, truth_auc=truth_auc, judge=False)
+    return rows
+
+
+def quality(
+    fitted: dict[str, MasteryParams],
+    key: str,
+    who: str,
+    size: str,
+    *,
+    test: Any,
+    truth_auc: float,
+    judge: bool,
+) -> list[dict[str, Any]]:
+    """Parameter error and held-out AUC rows for one fit (judged against pyBKT's if asked)."""
+    peer = "pybkt" + key[-1]
+    err = value_row(f"max |fitted - true| param, {who}, {size}", error(fitted[key]), "prob")
+    score = auc(predictions(test, fitted[key]), test)
+    held = value_row(
+        f"held-out AUC, {who}, {size}",
+        score,
+        "AUC",
+        note=f"generating parameters: {truth_auc:.4f}",
+    )
+    if judge:
+        peer_err = error(fitted[peer])
+        peer_auc = auc(predictions(test, fitted[peer]), test)
+        err.update(baseline_value=peer_err, target="<= pyBKT + 0.002")
+        err["ok"] = err["value"] <= peer_err + 0.002
+        held.update(baseline_value=peer_auc, target=">= pyBKT - 0.001")
+        held["ok"] = score >= peer_auc - 0.001
+    return [err, held]
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    python, reason = pybkt_env.python()
+    rows: list[dict[str, Any]] = []
+    if python is None:
+        rows.append({"name": f"pyBKT comparison skipped: {reason}", "ok": None})
+    pybkt = PyBKT(python) if python is not None else None
+    folder = scratch_dir("calibration-")
+    sizes = ((500, 3), (5000, 3)) if quick else ((500, 20), (5000, 10), (50_000, 5))
+    try:
+        for students, repeat in sizes:
+            rows += compare(students, repeat, pybkt, folder)
+    finally:
+        if pybkt is not None:
+            pybkt.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    if python is not None:
+        versions = subprocess.run(
+            [str(python), "-m", "pip", "list", "--format=json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        pinned = {
+            p["name"]: p["version"]
+            for p in json.loads(versions.stdout or "[]")
+            if p["name"] in ("pyBKT", "numpy", "scikit-learn", "pandas")
+        }
+        for r in rows:
+            if r["name"].startswith("pyBKT fit"):
+                r["pybkt_environment"] = pinned
+    return rows
