@@ -9,7 +9,11 @@ both fit the training students and are judged on:
   against ``restarts=4``, and at 1 start each;
 - parameter error: the largest absolute error over prior, learn, guess and slip;
 - held-out AUC of one-step-ahead predictions on students neither saw (the same ones for both,
-  scored by the same code), next to the AUC of the generating parameters.
+  scored by the same code), next to the AUC of the generating parameters;
+- the log-likelihood each fit reaches on its training data (higher: a better optimum).
+
+Every repetition draws a fresh class, so the quality figures are means over several classes
+rather than one draw's luck.
 
 pyBKT runs in its own pinned environment (``pybkt_env.py``), in a worker process that stays up
 (``pybkt_worker.py``), so neither interpreter start-up nor imports are timed.
@@ -32,7 +36,7 @@ from timing import compared, row, scratch_dir, value_row
 
 from lessonkit.lesson.competency import MasteryParams
 from lessonkit.policies import fitting
-from lessonkit.policies.fitting import fit_bkt
+from lessonkit.policies.fitting import bkt_log_likelihood, fit_bkt
 
 HERE = Path(__file__).resolve().parent
 TRUTH = MasteryParams(prior=0.4, learn=0.2, guess=0.25, slip=0.1)
@@ -131,97 +135,112 @@ def e_steps(sequences: list[list[int]], **options: Any) -> int:
     return count
 
 
+FITS = (("ours1", "fit_bkt, 1 start"), ("ours5", "fit_bkt, 5 starts"),
+        ("pybkt1", "pyBKT, 1 fit"), ("pybkt5", "pyBKT, 5 fits"))  # fmt: skip
+
+
+def _write_csv(path: Path, train: Any) -> None:
+    students = train.shape[0]
+    pd.DataFrame(
+        {
+            "order_id": np.arange(train.size),
+            "user_id": np.repeat(np.arange(students), ANSWERS),
+            "skill_name": "skill",
+            "correct": train.ravel(),
+        }
+    ).to_csv(path, index=False)
+
+
 def compare(students: int, repeat: int, pybkt: PyBKT | None, folder: Path) -> list[dict]:
-    data = simulate(students + max(students // 4, 1000), seed=students)
-    train, test = data[:students], data[students:]
-    sequences = train.tolist()
+    """Timing and quality rows for one class size; each repetition draws a fresh class."""
     size = f"{students} students x {ANSWERS} answers"
     ours: dict[int, list[float]] = {1: [], 5: []}
     theirs: dict[int, list[dict[str, Any]]] = {1: [], 5: []}
-    fitted: dict[str, MasteryParams] = {}
-    if pybkt is not None:
-        csv = folder / f"train-{students}.csv"
-        pd.DataFrame(
-            {
-                "order_id": np.arange(train.size),
-                "user_id": np.repeat(np.arange(students), ANSWERS),
-                "skill_name": "skill",
-                "correct": train.ravel(),
-            }
-        ).to_csv(csv, index=False)
-        pybkt.ask({"load": str(csv)})
+    scores: dict[str, dict[str, list[float]]] = {
+        key: {"error": [], "auc": [], "loglik": []} for key, _ in FITS
+    }
+    truth_auc: list[float] = []
+    sequences: list[list[int]] = []
     for rep in range(repeat + 1):  # the first round warms up and is not kept
+        data = simulate(students + max(students // 4, 1000), seed=students * 1000 + rep)
+        train, test = data[:students], data[students:]
+        sequences = train.tolist()
+        fitted: dict[str, MasteryParams] = {}
+        if pybkt is not None:
+            _write_csv(folder / "train.csv", train)
+            pybkt.ask({"load": str(folder / "train.csv")})
         for starts in (1, 5):
-            options = {"restarts": starts - 1, "seed": rep}
             began = time.perf_counter()
-            mine = fit_bkt(sequences, **options)
+            fitted[f"ours{starts}"] = fit_bkt(sequences, restarts=starts - 1, seed=rep)
             elapsed = time.perf_counter() - began
-            if rep:
-                ours[starts].append(elapsed)
-            fitted[f"ours{starts}"] = mine
+            reply: dict[str, Any] = {}
             if pybkt is not None:
                 reply = pybkt.ask({"fit": {"num_fits": starts, "seed": rep}})
-                if rep:
-                    theirs[starts].append(reply)
                 fitted[f"pybkt{starts}"] = from_pybkt(reply["params"])
+            if rep:
+                ours[starts].append(elapsed)
+                if reply:
+                    theirs[starts].append(reply)
+        if not rep:
+            continue
+        truth_auc.append(auc(predictions(test, TRUTH), test))
+        for key, params in fitted.items():
+            scores[key]["error"].append(error(params))
+            scores[key]["auc"].append(auc(predictions(test, params), test))
+            scores[key]["loglik"].append(bkt_log_likelihood(sequences, params))
     rows: list[dict[str, Any]] = []
     for starts, label in ((5, "5 starts (pyBKT's default)"), (1, "1 start")):
-        note = f"{e_steps(sequences, restarts=starts - 1, threads=1)} E steps"
+        note = f"{e_steps(sequences, restarts=starts - 1, threads=1)} E steps (last class)"
         if pybkt is None:
             rows.append(row(f"fit_bkt, {size}, {label}", ours[starts], note=note))
             continue
         base = [r["seconds"] for r in theirs[starts]]
         em = [r["em_seconds"] for r in theirs[starts]]
-        iterations = theirs[starts][0]["iterations"]
+        steps = theirs[starts][-1]["iterations"]
         rows.append(
-            row(f"pyBKT fit, {size}, {label} [baseline]", base, note=f"E steps {iterations}")
-        )
-        rows.append(row(f"pyBKT EM alone (no data conversion), {label}", em))
+            row(f"pyBKT fit, {size}, {label} [baseline]", base,
+                note=f"E steps {steps} (last class)",
+                cpu_median_s=statistics.median(r["cpu_seconds"] for r in theirs[starts]))
+        )  # fmt: skip
+        rows.append(row(f"pyBKT EM alone (no data conversion), {size}, {label}", em))
         result = compared(f"fit_bkt, {size}, {label}", ours[starts], base, "pyBKT fit")
         result.update(
             target="<= 0.5x pyBKT", ok=result["ratio"] <= 0.5, note=note,
             ratio_to_pybkt_em=result["median_s"] / statistics.median(em),
         )  # fmt: skip
         rows.append(result)
-    truth_auc = auc(predictions(test, TRUTH), test)
-    for key, who in (("ours1", "fit_bkt, 1 start"), ("ours5", "fit_bkt, 5 starts")):
-        rows += quality(
-            fitted, key, who, size, test=test, truth_auc=truth_auc, judge=pybkt is not None
-        )
-    if pybkt is not None:
-        for key, who in (("pybkt1", "pyBKT, 1 fit"), ("pybkt5", "pyBKT, 5 fits")):
-            rows += quality(fitted, key, who, size, test=test, truth_auc=truth_auc, judge=False)
+    rows += quality(scores, size, statistics.fmean(truth_auc), judge=pybkt is not None)
     return rows
 
 
 def quality(
-    fitted: dict[str, MasteryParams],
-    key: str,
-    who: str,
-    size: str,
-    *,
-    test: Any,
-    truth_auc: float,
-    judge: bool,
+    scores: dict[str, dict[str, list[float]]], size: str, truth_auc: float, *, judge: bool
 ) -> list[dict[str, Any]]:
-    """Parameter error and held-out AUC rows for one fit (judged against pyBKT's if asked)."""
-    peer = "pybkt" + key[-1]
-    err = value_row(f"max |fitted - true| param, {who}, {size}", error(fitted[key]), "prob")
-    score = auc(predictions(test, fitted[key]), test)
-    held = value_row(
-        f"held-out AUC, {who}, {size}",
-        score,
-        "AUC",
-        note=f"generating parameters: {truth_auc:.4f}",
-    )
-    if judge:
-        peer_err = error(fitted[peer])
-        peer_auc = auc(predictions(test, fitted[peer]), test)
-        err.update(baseline_value=peer_err, target="<= pyBKT + 0.002")
-        err["ok"] = err["value"] <= peer_err + 0.002
-        held.update(baseline_value=peer_auc, target=">= pyBKT - 0.001")
-        held["ok"] = score >= peer_auc - 0.001
-    return [err, held]
+    """Mean parameter error, held-out AUC and training log-likelihood of each fit."""
+    rows: list[dict[str, Any]] = []
+    mean = {key: {k: statistics.fmean(v) for k, v in s.items() if v} for key, s in scores.items()}
+    for key, who in FITS:
+        if "error" not in mean[key]:
+            continue
+        err = value_row(f"mean max |fitted - true| param, {who}, {size}", mean[key]["error"],
+                        "prob", n=len(scores[key]["error"]))  # fmt: skip
+        held = value_row(f"mean held-out AUC, {who}, {size}", mean[key]["auc"], "AUC",
+                         note=f"generating parameters: {truth_auc:.4f}")  # fmt: skip
+        peer = "pybkt" + key[-1]
+        if judge and key.startswith("ours"):
+            err.update(baseline_value=mean[peer]["error"], target="<= pyBKT + 0.002")
+            err["ok"] = err["value"] <= mean[peer]["error"] + 0.002
+            held.update(baseline_value=mean[peer]["auc"], target=">= pyBKT - 0.001")
+            held["ok"] = held["value"] >= mean[peer]["auc"] - 0.001
+            gain = [
+                a - b for a, b in zip(scores[key]["loglik"], scores[peer]["loglik"], strict=True)
+            ]
+            rows.append(
+                value_row(f"training log-likelihood, {who} minus pyBKT, {size}",
+                          statistics.fmean(gain), "nats", target=">= 0", ok=min(gain) >= -0.5)
+            )  # fmt: skip
+        rows += [err, held]
+    return rows
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
