@@ -4,8 +4,9 @@ Each ``benchmarks/bench_<name>.py`` defines ``run(quick: bool) -> list[dict]``; 
 runs in a process of its own, so one suite's memory, caches and garbage never slow another. A
 row has ``name`` and either timings (``median_s``, ``p10_s``, ``p90_s``, ``n``, and ``p99_s``
 from 100 samples) or a ``value`` with its ``unit``; optionally ``baseline`` (what it is compared
-with, measured in the same run), ``ratio`` (ours / baseline, medians) with ``ratio_p10`` and
-``ratio_p90`` (spread of paired ratios), ``target``, ``ok`` (bool or None) and ``note``.
+with, measured in the same run), ``ratio`` (ours / baseline: the median of per-pair ratios
+when the two were timed in turns, with ``ratio_p10`` and ``ratio_p90``; else the ratio of
+medians), ``target``, ``ok`` (bool or None) and ``note``.
 
 The JSON file also describes the machine (CPU, cores, memory, load, Python and package
 versions, git commit), so numbers are never read apart from where they were measured.
@@ -192,7 +193,8 @@ def format_row(row: dict[str, Any]) -> str:
         number = row["value"]
         missing = number is None or math.isnan(number)
         value = "-" if missing else f"{number:.4g} {row.get('unit', '')}"
-        spread, count = "", ""
+        spread = f"{row['value_p10']:.4g}-{row['value_p90']:.4g}" if "value_p10" in row else ""
+        count = f"n={row['n']}" if "n" in row else ""
     else:
         value, spread, count = "", "", ""
     ratio = ""

@@ -68,20 +68,34 @@ def samples(
 
 
 def interleaved(
-    fns: Sequence[Callable[[], Any]], *, repeat: int, warmup: int = 1, collect: bool = False
+    fns: Sequence[Callable[[], Any]],
+    *,
+    repeat: int,
+    warmup: int = 1,
+    collect: bool = False,
+    cpu: list[list[float]] | None = None,
 ) -> list[list[float]]:
-    """Samples of several functions taken in turns (A, B, A, B...): one list per function."""
+    """Samples of several functions taken in turns (A, B, A, B...): one list per function.
+
+    With ``cpu`` (an empty list), the CPU seconds of this process (all its threads) per call
+    are appended to it, one list per function: on a shared machine they show the work done,
+    whatever else the machine was doing.
+    """
     for _ in range(warmup):
         for fn in fns:
             fn()
     times: list[list[float]] = [[] for _ in fns]
+    if cpu is not None:
+        cpu[:] = [[] for _ in fns]
     for _ in range(repeat):
-        for fn, out in zip(fns, times, strict=True):
+        for k, fn in enumerate(fns):
             if collect:
                 gc.collect()
-            start = time.perf_counter()
+            start, work = time.perf_counter(), time.process_time()
             fn()
-            out.append(time.perf_counter() - start)
+            times[k].append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu[k].append(time.process_time() - work)
     return times
 
 
@@ -97,16 +111,20 @@ def compared(
     baseline: str,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A result row with the ratio of medians to a baseline measured in the same run.
+    """A result row with its ratio to a baseline measured in the same run.
 
-    When the samples were taken in pairs (same count, interleaved), ``ratio_p10`` and
-    ``ratio_p90`` give the spread of the per-pair ratios.
+    When the samples were taken in pairs (same count, interleaved), ``ratio`` is the median of
+    the per-pair ratios, with their 10th and 90th percentiles as ``ratio_p10``/``ratio_p90``:
+    each pair ran under the same background load, so this is steadier than a ratio of medians
+    (also given, as ``ratio_of_medians``).
     """
     out = row(name, times, baseline=baseline, **extra)
     out["baseline_median_s"] = statistics.median(base)
-    out["ratio"] = out["median_s"] / out["baseline_median_s"]
+    out["ratio_of_medians"] = out["median_s"] / out["baseline_median_s"]
+    out["ratio"] = out["ratio_of_medians"]
     if len(times) == len(base) and len(times) > 1:
         pairs = [a / b for a, b in zip(times, base, strict=True)]
+        out["ratio"] = statistics.median(pairs)
         out["ratio_p10"] = percentile(pairs, 10)
         out["ratio_p90"] = percentile(pairs, 90)
     return out
