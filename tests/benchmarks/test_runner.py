@@ -29,8 +29,10 @@ def test_quick_run_of_one_suite_writes_rows_and_the_machine(tmp_path: Path) -> N
         check=False,
         cwd=ROOT,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(output.read_text())
+    # exit status 1 means a target was missed (timing on a shared machine), not a broken run
+    missed = any(r.get("ok") is False for r in result["rows"])
+    assert done.returncode == (1 if missed else 0), done.stdout + done.stderr
     assert result["quick"] is True
     machine = result["machine"]
     assert machine["cores_logical"] >= 1 and machine["python"] == sys.version.split()[0]
