@@ -35,8 +35,9 @@ GUESS_SLIP_MAX = 0.499
 _EPS = 1e-6
 _START = MasteryParams(prior=0.3, learn=0.1, guess=0.2, slip=0.1)
 _SCREEN_TOL = 1.0
-_THREADED_ANSWERS = 200_000
 """Log-likelihood gain per iteration (nats) below which random starts are compared."""
+_THREADED_ANSWERS = 200_000
+"""From this many answers the E step runs in threads (below, their overhead outweighs)."""
 
 
 def bkt_log_likelihood(sequences: Sequence[Sequence[int | bool]], params: MasteryParams) -> float:
