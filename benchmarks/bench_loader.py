@@ -75,17 +75,18 @@ def run(quick: bool) -> list[dict[str, Any]]:
         target = 5.0 if steps >= 20_000 else 1.0 if steps <= 500 else None
         result = compared(f"load + validate {size}", ours, base, "yaml.load (libyaml)")
         result["cpu_median_s"] = median(cpu[0])
+        # judged on CPU time: on a shared machine the wall clock also counts other work
         if target is not None:
-            result["target"] = f"< {target:g} s median"
-            result["ok"] = result["median_s"] < target
-        per_step[steps] = result["median_s"] / steps
-        result["note"] = f"{per_step[steps] * 1e6:.0f} us per step"
+            result["target"] = f"< {target:g} s median (CPU)"
+            result["ok"] = result["cpu_median_s"] < target
+        per_step[steps] = result["cpu_median_s"] / steps
+        result["note"] = f"{per_step[steps] * 1e6:.0f} us CPU per step"
         rows.append(result)
     small, large = min(sizes), max(sizes)
     growth = per_step[large] / per_step[small]
     rows.append(
         {
-            "name": f"validation cost per step, {large} vs {small} steps",
+            "name": f"validation CPU time per step, {large} vs {small} steps",
             "value": growth,
             "unit": "x",
             "target": "<= 1.5 (linear)",

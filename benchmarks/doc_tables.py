@@ -18,6 +18,8 @@ HERE = Path(__file__).resolve().parent
 def _t(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 0:
+        return "−" + _t(-seconds)
     if seconds >= 1:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
@@ -93,21 +95,26 @@ def calibration(rows: list[dict[str, Any]]) -> str:
 
 def validation(rows: list[dict[str, Any]]) -> str:
     out = [
-        "| steps | file | load + validate | yaml.load (libyaml) | ratio | per step |",
-        "|---:|---:|---|---|---|---:|",
+        "| steps | file | load + validate, wall | CPU | yaml.load (libyaml), wall | CPU "
+        "| ratio (wall) | CPU per step |",
+        "|---:|---:|---|---|---|---|---|---:|",
     ]
     for steps in (500, 5000, 20_000):
         ours = _find(rows, rf"^load \+ validate {steps}-step lesson")
         base = _find(rows, rf"^yaml.load \(libyaml\) {steps}-step lesson")
         size = re.search(r"\((.*?)\)", ours["name"]).group(1) if ours else "-"  # type: ignore[union-attr]
         per_step = ours.get("note", "-") if ours else "-"
+        cpu = _t(ours.get("cpu_median_s")) if ours else "-"
+        base_cpu = _t(base.get("cpu_median_s")) if base else "-"
         out.append(
-            f"| {steps:,} | {size} | {_spread(ours)} | {_spread(base)} | {_ratio(ours)} "
-            f"| {per_step.removesuffix(' per step')} |"
+            f"| {steps:,} | {size} | {_spread(ours)} | {cpu} | {_spread(base)} | {base_cpu} "
+            f"| {_ratio(ours)} | {per_step.removesuffix(' CPU per step')} |"
         )
-    growth = _find(rows, r"^validation cost per step")
+    growth = _find(rows, r"^validation CPU time per step")
     if growth:
-        out.append(f"\nCost per step at the largest size over the smallest: {_value(growth, 2)}x.")
+        out.append(
+            f"\nCPU time per step at the largest size over the smallest: {_value(growth, 2)}x."
+        )
     return "\n".join(out)
 
 
