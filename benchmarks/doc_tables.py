@@ -51,6 +51,19 @@ def _value(row: dict[str, Any] | None, digits: int = 4) -> str:
     return f"{row['value']:.{digits}f}" if row and row.get("value") is not None else "-"
 
 
+_FORMATS = {"statements/s": "{:,.0f}", "items": "{:.1f}", "nats": "{:.3f}", "x": "{:.2f}"}
+
+
+def _quantity(row: dict[str, Any]) -> str:
+    """A value row's number in its unit's format, with its spread when it has one."""
+    unit = row.get("unit", "")
+    form = _FORMATS.get(unit, "{:.4f}")
+    text = form.format(row["value"]) if row.get("value") is not None else "-"
+    if "value_p10" in row:
+        text += f" ({form.format(row['value_p10'])}–{form.format(row['value_p90'])})"
+    return f"{text} {unit}"
+
+
 def machine(result: dict[str, Any]) -> str:
     m = result["machine"]
     load = m.get("load_average_at_start")
@@ -150,13 +163,14 @@ def statements(rows: list[dict[str, Any]]) -> str:
 def everything(rows: list[dict[str, Any]]) -> str:
     out = ["| suite | row | result | vs baseline | target | |", "|---|---|---|---|---|---|"]
     for r in rows:
-        result = _spread(r) if "median_s" in r else f"{_value(r)} {r.get('unit', '')}"
+        result = _spread(r) if "median_s" in r else _quantity(r) if "value" in r else ""
         if "p99_s" in r:
             result += f", p99 {_t(r['p99_s'])}"
         verdict = {True: "ok", False: "**missed**", None: ""}[r.get("ok")]
         vs = f"{_ratio(r)} vs {r['baseline']}" if r.get("ratio") is not None else ""
+        name = r["name"].replace("|", "\\|")  # a pipe would split the Markdown cell
         out.append(
-            f"| {r.get('suite', '')} | {r['name']} | {result} | {vs} "
+            f"| {r.get('suite', '')} | {name} | {result} | {vs} "
             f"| {r.get('target', '')} | {verdict} |"
         )
     return "\n".join(out)
