@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# lessonkit developer entry point. On a fresh machine:
-#   ./dev.sh demo    set everything up, then open the example lesson in Voilà
-#   ./dev.sh test    set everything up, then run the full test suite (what CI runs)
-#   ./dev.sh bench   run the benchmarks (prints a table, writes benchmarks/results.json)
+# lessonkit developer entry point. On a fresh Debian/Ubuntu machine with Python 3.11+:
+#   ./dev.sh demo [serve options]  set up, then serve the loops lesson in Voilà on this machine
+#                                  (prints the address and where evidence goes; Ctrl-C stops)
+#   ./dev.sh test [pytest args]    set everything up, lint, type-check, build the docs, then run
+#                                  the full test suite (what CI runs: .ci/run)
+#   ./dev.sh docs [serve]          build the documentation site (strict) into site/, or serve it
+#   ./dev.sh bench [--quick]       run the benchmarks (a table, and benchmarks/results.json)
+#   ./dev.sh lock [uv options]     re-resolve requirements/constraints.txt, keeping every pin that
+#                                  still fits; --upgrade-package NAME moves one, --upgrade all
+#   ./dev.sh lowest [pytest args]  run the tests at the lowest versions pyproject.toml allows
+#
+# Python packages are installed at the versions pinned in requirements/constraints.txt (the
+# single source of pins: CI, Binder and the install tests use it too), into $LESSONKIT_VENV
+# (default .venv). Setup is skipped when nothing it depends on changed since the last run.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV="${LESSONKIT_VENV:-.venv}"
 PY="$VENV/bin/python"
+LOCK=requirements/constraints.txt
+export NO_MKDOCS_2_WARNING=1 # mkdocs-material prints a banner about its successor on every build
+DEV_EXTRAS="[test,docs,dev]" # what a development environment has
+AXE_CORE=axe-core@4.14.1 # npm; the browser tests inject it to check accessibility
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# pip prints one warning per unreadable find-links entry on some machines: keep the log readable
+# without hiding pip's exit status (pipefail).
+quiet_pip() { "$PY" -m pip "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }; }
+
 system_packages() {
-  # Debian packages the real-component tests need: chromium (browser tests) and PostgreSQL.
+  # Debian packages the real-component tests need. One check per line: a new tool the tests
+  # need gets its own line here.
   local missing=()
-  command -v chromium >/dev/null || missing+=(chromium)
-  command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-    || missing+=(postgresql)
-  command -v node >/dev/null || missing+=(nodejs npm)
+  have chromium || missing+=(chromium)                       # browser tests (Playwright)
+  have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+    || missing+=(postgresql)                                  # PostgreSQL store tests
+  have node || missing+=(nodejs)                              # axe-core (accessibility)
+  have npm || missing+=(npm)
+  have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
@@ -27,36 +50,78 @@ system_packages() {
   fi
 }
 
+setup_stamp() {
+  # What the environment was installed from: the pins, the project metadata, the extras.
+  printf '%s %s\n' "$1" "$(cat "$LOCK" pyproject.toml | sha256sum | cut -c1-16)"
+}
+
 python_env() {
-  local extras="$1"
+  local extras="$1" stamp="$VENV/.lessonkit-setup"
   if [ ! -x "$PY" ]; then
-    log "creating virtual environment in $VENV"
+    log "creating a virtual environment in $VENV"
     python3 -m venv "$VENV"
   fi
-  log "installing lessonkit$extras and its dependencies"
-  "$PY" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  "$PY" -m pip install -q -e ".$extras" 2>&1 | grep -v '^WARNING: Location' || true
+  if [ -f "$stamp" ] && grep -qxF "$(setup_stamp "$extras")" "$stamp" \
+    && "$PY" -c "import lessonkit" 2>/dev/null; then
+    return
+  fi
+  log "installing lessonkit$extras with the versions pinned in $LOCK"
+  quiet_pip install -q -c "$LOCK" pip
+  quiet_pip install -q -c "$LOCK" -e ".$extras"
   "$PY" -c "import lessonkit" || { log "installation failed"; exit 1; }
+  # A fuller install also satisfies the plain one, which demo asks for.
+  { setup_stamp "$extras"; setup_stamp ""; } >"$stamp"
 }
 
 node_tools() {
-  # axe-core (accessibility checks injected into the browser tests), from npm.
-  if [ ! -f node_modules/axe-core/axe.min.js ]; then
-    log "installing axe-core from npm"
-    npm install --no-audit --no-fund --silent --prefix . axe-core@4 >/dev/null
+  local installed=""
+  if [ -f node_modules/axe-core/package.json ]; then
+    installed="axe-core@$("$PY" -c 'import json; print(json.load(open("node_modules/axe-core/package.json"))["version"])')"
+  fi
+  if [ "$installed" != "$AXE_CORE" ]; then
+    log "installing $AXE_CORE from npm"
+    npm install --no-audit --no-fund --silent --no-save --prefix . "$AXE_CORE" >/dev/null
+  fi
+  # configurable-http-proxy: the real JupyterHub in tests/hub and benchmarks/bench_hub.py.
+  if [ ! -x node_modules/.bin/configurable-http-proxy ]; then
+    log "installing configurable-http-proxy from npm"
+    npm install --no-audit --no-fund --silent --prefix . configurable-http-proxy@5.3.0 >/dev/null
+  fi
+}
+
+ralph_env() {
+  # A real Ralph xAPI LRS for tests/hub (its exact pins need a virtual environment of its own).
+  if [ ! -x .venv-ralph/bin/uvicorn ]; then
+    log "installing the Ralph LRS in .venv-ralph"
+    python3 -m venv .venv-ralph
+    .venv-ralph/bin/python -m pip install -q 'ralph-malph[cli,lrs]==5.1.0' requests 2>&1 \
+      | grep -v '^WARNING: Location' || true
   fi
 }
 
 cmd_demo() {
   python_env ""
-  "$VENV/bin/lessonkit" validate lessons/
-  log "all example lessons are valid"
+  "$VENV/bin/lessonkit" validate -q lessons/
+  log "serving the loops lesson (code exercises run on this machine: --allow-code)"
+  # exec: Ctrl-C and SIGTERM reach `lessonkit serve`, which stops Voilà and its kernels.
+  exec "$VENV/bin/lessonkit" serve lessons/loops/loops.ipynb --allow-code "$@"
+}
+
+cmd_docs() {
+  python_env "$DEV_EXTRAS"
+  if [ "${1:-}" = serve ]; then
+    shift
+    exec "$VENV/bin/mkdocs" serve "$@"
+  fi
+  "$VENV/bin/mkdocs" build --strict --quiet "$@"
+  log "documentation built in site/"
 }
 
 cmd_test() {
   system_packages
-  python_env "[test]"
+  python_env "$DEV_EXTRAS"
   node_tools
+  ralph_env
   log "lint: ruff"
   "$VENV/bin/ruff" check lessonkit tests benchmarks
   "$VENV/bin/ruff" format --check lessonkit tests benchmarks
@@ -64,18 +129,54 @@ cmd_test() {
   "$VENV/bin/mypy"
   log "lessons: lessonkit validate"
   "$VENV/bin/lessonkit" validate -q lessons/
+  log "docs: mkdocs build --strict"
+  "$VENV/bin/mkdocs" build --strict --quiet
   log "tests: pytest"
   PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/pytest" "$@"
 }
 
 cmd_bench() {
-  python_env "[test]"
+  python_env "$DEV_EXTRAS"
   "$PY" benchmarks/run.py "$@"
+}
+
+cmd_lock() {
+  python_env "$DEV_EXTRAS"
+  # Universal: one file for every platform and Python lessonkit supports. The pins already in
+  # the file are kept unless the options ask otherwise (--upgrade, --upgrade-package NAME).
+  "$VENV/bin/uv" pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+    --custom-compile-command "./dev.sh lock" --quiet --output-file "$LOCK" "$@"
+  git --no-pager diff --stat -- "$LOCK" || true
+}
+
+cmd_lowest() {
+  # The oldest release of each direct dependency that pyproject.toml allows (their own
+  # dependencies at the newest versions that fit), in a separate environment.
+  python_env "$DEV_EXTRAS"
+  local venv="${LESSONKIT_LOWEST_VENV:-.venv-lowest}" lowest=build/constraints-lowest.txt
+  mkdir -p build
+  "$VENV/bin/uv" pip compile pyproject.toml --extra test --resolution lowest-direct \
+    --python-version 3.11 --quiet --output-file "$lowest"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  log "installing the lowest supported versions into $venv"
+  PY="$venv/bin/python" quiet_pip install -q -c "$lowest" -e ".[test]"
+  log "tests at the lowest versions: pytest (not those that install the pinned set)"
+  # Old releases beside new ones deprecate each other's APIs: that is their business, not a
+  # failure of lessonkit's lower bounds, so deprecation warnings are not errors here.
+  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pytest" -m "not install" \
+    -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning "$@"
 }
 
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
+  docs) shift; cmd_docs "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dev.sh demo | test [pytest args] | bench [--quick]" >&2; exit 2 ;;
+  lock) shift; cmd_lock "$@" ;;
+  lowest) shift; cmd_lowest "$@" ;;
+  *)
+    echo "usage: ./dev.sh demo [serve options] | test [pytest args] | docs [serve]" \
+      "| bench [--quick] | lock [uv options] | lowest [pytest args]" >&2
+    exit 2
+    ;;
 esac

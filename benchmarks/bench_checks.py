@@ -2,24 +2,29 @@
 
 Each non-code family is timed through the public ``lessonkit.checks.check`` (dispatch
 included) on a cycle of different answers (right, wrong, near misses, malformed), never one
-answer repeated; SymPy answers are all different (3000 of them), since SymPy caches what it has
-built and a handful of answers over and over would time its cache. The
-figure that matters is absolute: a check must fit well inside a 16 ms frame (SymPy and pandas
-checks inside 20 ms), so no ratio is reported for these.
+answer repeated; expression answers are all different (3000 of them), so no cache of parsed or
+built expressions can flatter the check. The figure that matters is absolute: a check must fit
+well inside a 16 ms frame (expression and pandas checks inside 20 ms), so no ratio is reported
+for these. Expression checks are also compared, on the same right answers as learners type
+them, with the method they replaced (SymPy's ``parse_expr`` and ``evalf``, on trusted text).
 
-Code checks run the learner's code in a separate, resource-limited process; their baseline is
-what any process-based check pays at least, starting a bare ``python -I -c pass`` the same way.
+Code checks run the learner's code in a separate process in the bubblewrap sandbox; they are
+timed in turns with what any process-based check pays at least (starting a bare
+``python -I -c pass``) and with the same check in a child process with resource limits only
+(``LESSONKIT_ISOLATION=none``).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import os
 import statistics
 import subprocess
 import sys
 from typing import Any
 
-from timing import compared, row, samples
+from timing import compared, interleaved, row, samples
 
 from lessonkit.checks import (
     Choice,
@@ -33,6 +38,7 @@ from lessonkit.checks import (
     Text,
     check,
 )
+from lessonkit.isolation import isolation_status
 
 TOTAL_SOURCE = "def total(values):\n    return sum(values)\n"
 
@@ -82,11 +88,80 @@ def _cases() -> list[tuple[str, Any, list[Any], float]]:
         ("free response", FreeResponse(min_words=3),
          ["loops repeat work", "no", "a loop runs its body again and again", "", "x y z w"],
          1e-3),
-        ("expression (SymPy)", Expression(answer="2*x + 2", variables=("x",)),
+        ("expression (own grammar)", Expression(answer="2*x + 2", variables=("x",)),
          _expressions(), 20e-3),
         ("frame (pandas)", Frame(answer={"name": ["a", "b", "c"], "n": [1, 2, 3]}), _frames(),
          20e-3),
     ]  # fmt: skip
+
+
+HONEST_EXPRESSIONS = [
+    ("2*x + 2", ("x",), "2(x+1)"),
+    ("x**2 + 2*x + 1", ("x",), "(x+1)^2"),
+    ("pi*r^2", ("r",), "r^2 pi"),
+    ("sqrt(x^2)", ("x",), "abs(x)"),
+    ("(a + b + c)/3", ("a", "b", "c"), "a/3 + b/3 + c/3"),
+]
+"""``(answer, variables, response)``: right answers as learners type them."""
+
+
+@functools.lru_cache(maxsize=64)
+def _sympy_parse(text: str, variables: tuple[str, ...]) -> Any:
+    """The former parser, on trusted benchmark text only: SymPy's ``parse_expr`` (it calls
+    ``eval``, so it must never see learner input). A speed baseline, nothing more."""
+    import sympy
+    from sympy.parsing.sympy_parser import (
+        convert_xor,
+        implicit_multiplication_application,
+        parse_expr,
+        standard_transformations,
+    )
+
+    transformations = (*standard_transformations, implicit_multiplication_application, convert_xor)
+    names = {"abs": sympy.Abs, "pi": sympy.pi, "e": sympy.E, "sqrt": sympy.sqrt}
+    names.update({v: sympy.Symbol(v) for v in variables})
+    keep = ("Integer", "Float", "Rational", "Symbol", "Function", "Mul", "Add", "Pow")
+    space = {"__builtins__": {}, **{k: getattr(sympy, k) for k in keep}}
+    return parse_expr(
+        text, local_dict=names, global_dict=space, transformations=transformations, evaluate=False
+    )
+
+
+def _sympy_parse_expr_check(answer: str, variables: tuple[str, ...], response: str) -> bool:
+    """The former method: parse (answer cached, as it was) and ``evalf`` at six probe points."""
+    import sympy
+
+    expected = _sympy_parse(answer, variables)
+    given = _sympy_parse.__wrapped__(response, variables)
+    probes = (-1.7, 0.6, 2.3, -0.45, 1.35, 3.1)
+    for i in range(len(probes)):
+        point = {sympy.Symbol(v): probes[(i + k) % len(probes)] for k, v in enumerate(variables)}
+        a, b = complex(given.evalf(20, subs=point)), complex(expected.evalf(20, subs=point))
+        if abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+            return False
+    return True
+
+
+def _expression_rows(repeat: int) -> list[dict[str, Any]]:
+    """The grammar-based expression check against the former parse_expr method, same inputs,
+    in turns (seconds per answer)."""
+    specs = [(Expression(answer=a, variables=v), r) for a, v, r in HONEST_EXPRESSIONS]
+    assert all(check(s, r).correct for s, r in specs)
+    assert all(_sympy_parse_expr_check(*case) for case in HONEST_EXPRESSIONS)
+    n = len(specs)
+    old, new = interleaved(
+        [
+            lambda: [_sympy_parse_expr_check(*case) for case in HONEST_EXPRESSIONS],
+            lambda: [check(s, r) for s, r in specs],
+        ],
+        repeat=repeat,
+        warmup=5,
+    )
+    old, new = [t / n for t in old], [t / n for t in new]
+    base = "SymPy parse_expr + evalf (former)"
+    result = compared("check expression (own grammar), same inputs", new, old, base)
+    result.update(target="< 1x the former method", ok=result["ratio"] < 1.0)
+    return [row(f"{base} [baseline]", old), result]
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
@@ -103,6 +178,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 ok=statistics.median(times) < target,
             )
         )
+    rows.extend(_expression_rows(20 if quick else 200))
     spec = Code(
         name="total",
         tests=(CodeTest(args=([1, 2, 3],), expect=6), CodeTest(args=([],), expect=0)),
@@ -115,18 +191,35 @@ def run(quick: bool) -> list[dict[str, Any]]:
     ]
     code_repeat = 5 if quick else 40
     bare_command = [sys.executable, "-I", "-c", "pass"]
-    cycle = itertools.cycle(sources)
-    bare: list[float] = []
-    sandboxed: list[float] = []
-    for _ in range(code_repeat + 1):  # interleaved; the first pair warms up
-        bare += samples(lambda: subprocess.run(bare_command, check=True), repeat=1, warmup=0)
-        sandboxed += samples(lambda: check(spec, next(cycle)), repeat=1, warmup=0)
-    rows.append(row("python -I -c pass [baseline]", bare[1:]))
+    programs = itertools.cycle(sources)
+
+    def limited() -> None:
+        os.environ["LESSONKIT_ISOLATION"] = "none"  # the rlimit-only child process
+        try:
+            check(spec, next(programs))
+        finally:
+            del os.environ["LESSONKIT_ISOLATION"]
+
+    status = isolation_status()
+    runs = [lambda: subprocess.run(bare_command, check=True), limited]
+    if status.isolated:
+        runs.append(lambda: check(spec, next(programs)))
+    times = interleaved(runs, repeat=code_repeat, warmup=1)
+    bare, rlimited = times[0], times[1]
+    rows.append(row("python -I -c pass [baseline]", bare))
+    rows.append(
+        compared("check code (rlimit-only process, 2 tests), 4 programs in turn", rlimited,
+                 bare, "python -I -c pass")
+    )  # fmt: skip
+    if not status.isolated:  # nothing to time: checks answer "cannot be checked" at once
+        name = "check code (bubblewrap sandbox): not available"
+        rows.append({"name": name, "target": status.reason, "ok": False})
+        return rows
     result = compared(
-        "check code (sandboxed process, 2 tests), 4 programs in turn",
-        sandboxed[1:],
-        bare[1:],
-        "python -I -c pass",
+        "check code (bubblewrap sandbox, 2 tests), 4 programs in turn",
+        times[2],
+        rlimited,
+        "rlimit-only process",
     )
     result.update(target="< 250 ms median", ok=result["median_s"] < 0.25)
     rows.append(result)

@@ -9,7 +9,12 @@ Baselines measured in the same run:
   floor is the disk's flush time and varies a hundredfold between machines;
 - reading 1M statements (1000 sessions) into a DataFrame against what a pandas user would
   write, ``pandas.read_json(lines=True)`` on the same files, and against the floor of
-  ``json.loads`` on every line; the three take turns, three times each.
+  ``json.loads`` on every line; the three take turns, three times each;
+
+- a learner step (answer, then move on) through ``LessonSession`` on the default store
+  (JSON-lines, fsync on) against the same step with each event appended on its own (how the
+  session wrote before it batched an action's events), interleaved step by step; and the
+  durable syncs (``fsync``/``fdatasync`` calls) each makes per step.
 
 Stores live on the checkout's disk (``benchmarks/.scratch``), not in ``/tmp``, which may be a
 RAM disk. PostgreSQL rows appear when a throwaway server can be started
@@ -208,6 +213,115 @@ def _big_reads(rows: list[dict[str, Any]], folder: Path, quick: bool) -> None:
     rows.append(result)
 
 
+# ---------------------------------------------------------------------------- learner steps
+
+
+class _PerEvent:
+    """A store used as the session used it before batching: one durable append per event."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def append(self, statements: Any) -> None:
+        for statement in statements:
+            self.store.append([statement])
+
+
+def _step_lesson(steps: int) -> Any:
+    import lessonkit as lk
+    from lessonkit.checks import Numeric
+
+    questions = [
+        lk.Question(
+            id=f"q{i}",
+            prompt=f"{i} + {i} = ?",
+            check=Numeric(answer=2 * i),
+            competencies=("add",),
+            next=f"q{i + 1}" if i + 1 < steps else "done",
+        )
+        for i in range(steps)
+    ]
+    return lk.Lesson(
+        id="bench-steps",
+        title="Steps",
+        competencies=(lk.Competency(id="add", title="Adds"),),
+        steps=(*questions, lk.End(id="done")),
+    )
+
+
+def _step(session: Any) -> None:
+    """One learner step: answer the current question (right), then move on."""
+    session.submit(2 * int(session.current_id[1:]))
+    session.advance()
+
+
+def _count_syncs(fn: Callable[[], None], times: int) -> float:
+    """Durable syncs (``os.fsync`` + ``os.fdatasync`` calls) per call of ``fn``."""
+    calls = [0]
+    real = {name: getattr(os, name) for name in ("fsync", "fdatasync") if hasattr(os, name)}
+
+    def counting(real_fn: Callable[[int], None]) -> Callable[[int], None]:
+        def wrapper(fd: int) -> None:
+            calls[0] += 1
+            real_fn(fd)
+
+        return wrapper
+
+    for name, fn_ in real.items():
+        setattr(os, name, counting(fn_))
+    try:
+        for _ in range(times):
+            fn()
+    finally:
+        for name, fn_ in real.items():
+            setattr(os, name, fn_)
+    return calls[0] / times
+
+
+def _learner_steps(folder: Path, repeat: int) -> list[dict[str, Any]]:
+    import lessonkit as lk
+
+    lesson = _step_lesson(repeat + 40)
+    root = folder / "steps"  # the default store: JSON-lines, fsync on
+    with JsonlStore(root) as store:
+        batched = lk.LessonSession(lesson, learner="batched", store=store)
+        per_event = lk.LessonSession(lesson, learner="per-event", store=_PerEvent(store))
+        for session in (batched, per_event):
+            session.start()
+            for _ in range(5):  # warm up: files open, caches hot
+                _step(session)
+        syncs = {
+            "batched": _count_syncs(lambda: _step(batched), 10),
+            "per_event": _count_syncs(lambda: _step(per_event), 10),
+        }
+        per_event_times, batched_times = interleaved(
+            [lambda: _step(per_event), lambda: _step(batched)], repeat=repeat, warmup=0
+        )  # in turns, so both meet the same disk weather
+    result = compared(
+        "learner step, one append per action", batched_times, per_event_times,
+        "one append per event",
+    )  # fmt: skip
+    result.update(target="fewer syncs, not slower", ok=result["ratio"] <= 1.05)
+    return [
+        row("learner step, one append per event [baseline]", per_event_times),
+        result,
+        {
+            "name": "durable syncs per step, one append per event",
+            "value": syncs["per_event"],
+            "unit": "syncs",
+            "target": "",
+            "ok": None,
+        },
+        {
+            "name": "durable syncs per step, one append per action",
+            "value": syncs["batched"],
+            "unit": "syncs",
+            "target": "1 per action (2 per step)",
+            "ok": syncs["batched"] == 2.0,
+        },
+    ]
+
+
 # ---------------------------------------------------------------------------- run
 
 
@@ -232,6 +346,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     folder = scratch_dir("evidence-")
     try:
+        rows.extend(_learner_steps(folder, 200 if quick else 1000))
         ours, base = _single_jsonl(folder, repeat)
         rows.append(row("raw os.write + fdatasync [baseline]", base))
         result = compared("jsonl durable append (1 statement)", ours, base, "raw write+fdatasync")

@@ -30,6 +30,8 @@ def _t(seconds: float | None) -> str:
 def _spread(row: dict[str, Any] | None) -> str:
     if not row or "median_s" not in row:
         return "-"
+    if "p10_s" not in row:  # a single measurement
+        return _t(row["median_s"])
     return f"{_t(row['median_s'])} ({_t(row['p10_s'])}–{_t(row['p90_s'])})"
 
 

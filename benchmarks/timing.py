@@ -67,6 +67,13 @@ def samples(
     return times
 
 
+def per_call(fn: Callable[[], Any], *, repeat: int, warmup: int = 3) -> dict[str, Any]:
+    """Seconds per call of ``fn``: :func:`summary` of its samples, always with ``p99_s``
+    (the form suites written before :func:`samples` and :func:`row` expect)."""
+    times = samples(fn, repeat=repeat, warmup=warmup)
+    return {**summary(times), "p99_s": percentile(times, 99)}
+
+
 def interleaved(
     fns: Sequence[Callable[[], Any]],
     *,

@@ -2,7 +2,8 @@
 
 Sub-commands live in :mod:`lessonkit.commands`, one module each, discovered at start-up.
 Exit codes: 0 success, 1 the input was found wanting, 2 usage error. Errors are printed as
-``lessonkit: error: ...`` with no traceback unless ``--debug`` is given.
+``lessonkit: error: ...`` with no traceback unless ``--debug`` is given, and warnings (a
+damaged line skipped, a link refused) as ``lessonkit: warning: ...``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__, commands
 from .errors import LessonkitError
@@ -47,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    if not args.debug:
+        warnings.showwarning = _show_warning
     try:
         code: int = args.func(args)
         return code
@@ -60,3 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _show_warning(message: Any, category: type[Warning], *_: Any, **__: Any) -> None:
+    """Warnings in the CLI's own words: one line, no source location."""
+    print(f"lessonkit: warning: {message}", file=sys.stderr)

@@ -1,4 +1,4 @@
-# nbgrader settings for courses that use lessonkit lessons.
+# nbgrader settings for courses that use lessonkit lessons (nbgrader 0.9).
 # Merge these lines into the course's nbgrader_config.py.
 #
 # Make an assignment from a lesson with
@@ -8,11 +8,59 @@
 # Learners' answers are recorded in `lessonkit-evidence/` inside their assignment folder;
 # submit and collect carry it with the notebook. Autograde copies every file of
 # source/<assignment>/ over the submission (except names in Autograde.exclude_overwriting),
-# so never keep a `lessonkit-evidence/` folder in source/<assignment>/: if you try the lesson
-# there yourself, delete the folder before generating (`lessonkit nbgrader generate` warns).
+# and generate_assignment releases them to every student: `lessonkit nbgrader generate`
+# therefore refuses to write into a folder that holds a `lessonkit-evidence/` try-out.
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
+from lessonkit.integrations.nbgrader_grader import GradeLessonCells, SnapshotLessonEvidence
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
-# Grade cells re-check every recorded answer; questions with code or math may import SymPy or
-# pandas. Allow more than nbgrader's default per-cell time on a busy grading machine.
+# Tamper-resistant grading. nbgrader's defaults, plus lessonkit's two steps: the submission's
+# evidence is read before any of its code runs, and every lessonkit grade cell is computed in
+# the nbgrader process and written over the kernel's output, so nothing a student's cell does
+# (monkeypatching lessonkit, rewriting the evidence) can change the grade. Without these two
+# lines, grade cells compute the grade inside the student's kernel: NOT tamper-resistant.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+    SnapshotLessonEvidence,
+]
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    GradeLessonCells,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback must not contain the answer key: nbgrader 0.9 renders the restored hidden-test
+# region of every grade cell (where lessonkit keeps the key) into the feedback HTML unless
+# ClearHiddenTests removes it first.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Grade cells re-check every recorded answer; questions with code or math run checkers that
+# import SymPy or start a sandbox process. Allow more than nbgrader's default per-cell time on
+# a busy grading machine.
 c.ExecutePreprocessor.timeout = 120

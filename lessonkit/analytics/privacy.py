@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..evidence.privacy import PSEUDONYM_HOME_PAGE, pseudo_registration, pseudonym
+from ..evidence.privacy import (
+    PSEUDONYM_HOME_PAGE,
+    pseudo_registration,
+    pseudo_seed,
+    pseudo_statement_id,
+    pseudonym,
+)
+from ..evidence.statements import statement_id
 
 __all__ = ["PERSONAL_DATA_NOTE", "pseudonymise_frame"]
 
@@ -37,4 +44,27 @@ def pseudonymise_frame(frame: Any, salt: bytes | str) -> Any:
     out["learner_home"] = PSEUDONYM_HOME_PAGE
     regs = {r: pseudo_registration(key, str(r)) for r in out["registration"].dropna().unique()}
     out["registration"] = pd.array(out["registration"].map(regs), dtype="str")
+    # A variant seed is derived from the learner id (and a statement id from the registration):
+    # re-keyed like the id, as `lessonkit export --pseudonymise` does.
+    seeds = out["variant_seed"]
+    out["variant_seed"] = pd.array(
+        [None if pd.isna(s) else pseudo_seed(key, int(s)) for s in seeds], dtype="Int64"
+    )
+    out["id"] = pd.array(
+        [
+            _new_id(key, i, r, s)
+            for i, r, s in zip(out["id"], out["registration"], out["seq"], strict=True)
+        ],
+        dtype="str",
+    )
     return out
+
+
+def _new_id(key: bytes, old: Any, registration: Any, seq: Any) -> str | None:
+    """The statement id export gives: lessonkit's id from the pseudonymous registration and
+    the sequence number, else a salted UUID."""
+    import pandas as pd
+
+    if not pd.isna(registration) and not pd.isna(seq):
+        return statement_id(str(registration), int(seq))
+    return None if pd.isna(old) else pseudo_statement_id(key, str(old))

@@ -1,76 +1,28 @@
-"""Run code-check test cases against a learner's function or value, and compare results.
+"""Comparing what a learner's function returned with the expected values.
 
-Standard library only and free of relative imports: the sandbox child process imports this
-file directly (without importing lessonkit) and the in-kernel path imports it as part of the
-package, so both judge results with the same rules.
+The calls themselves run elsewhere — in the sandbox for source text, in the kernel for a
+function object (:mod:`lessonkit.isolation.calls`) — and always report plain builtin data.
+The comparison happens here, in the checker's process, with one set of rules for both paths.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["TestTimeout", "describe_error", "run_tests", "safe_repr", "time_limit", "values_equal"]
+from ..isolation import CallOutcome, plain
+from ..isolation.calls import TestTimeout, call_each, describe_error, safe_repr, time_limit
 
-_REPR_LIMIT = 300
-
-
-class TestTimeout(BaseException):
-    """Raised inside learner code when its time is up (a BaseException: harder to swallow)."""
-
-
-def safe_repr(value: Any, limit: int = _REPR_LIMIT) -> str:
-    """``repr`` cut to ``limit`` characters; never raises."""
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<unprintable {type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def describe_error(exc: BaseException) -> str:
-    """``Name: message`` of an exception, short; never raises."""
-    try:
-        message = str(exc)
-    except Exception:
-        message = ""
-    message = message if len(message) <= 200 else message[:199] + "…"
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`TestTimeout` in the main thread after ``seconds`` of wall time.
-
-    Off the main thread (or without ``setitimer``) there is no limit: the caller must then
-    rely on a process boundary.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        raise TestTimeout
-
-    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # someone else's alarm (pytest-timeout...)
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer > 0:  # re-arm it with what was left, so it still fires
-            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+__all__ = [
+    "TestTimeout",
+    "compare",
+    "describe_error",
+    "run_in_process",
+    "safe_repr",
+    "time_limit",
+    "values_equal",
+]
 
 
 def _plain(value: Any) -> Any:
@@ -107,53 +59,41 @@ def values_equal(got: Any, expect: Any, tolerance: float = 0.0, _depth: int = 0)
                 values_equal(got[k], expect[k], tolerance, _depth + 1) for k in expect
             )
         return bool(got == expect) is True
-    except Exception:  # a learner's __eq__ may raise or return something odd
+    except Exception:  # e.g. comparing values of types that do not order or compare
         return False
 
 
-def run_tests(
-    target: Any,
-    tests: Sequence[Mapping[str, Any]],
-    *,
-    tolerance: float,
-    budget: float,
-    limit: Callable[[float], Any] = time_limit,
-) -> list[dict[str, Any]]:
-    """Run each test (``args``, ``kwargs``, ``expect``) against ``target``.
+def compare(outcome: CallOutcome, expect: Any, tolerance: float) -> dict[str, Any]:
+    """A per-test record (``passed``, ``status``, ``got``, ``error``) for one call."""
+    record: dict[str, Any] = {"passed": False, "status": outcome.status}
+    if outcome.status in ("returned", "uncomparable"):
+        record["got"] = outcome.shown
+    if outcome.status == "returned":
+        record["passed"] = values_equal(outcome.value, expect, tolerance)
+        record["status"] = "passed" if record["passed"] else "failed"
+    if outcome.error:
+        record["error"] = outcome.error
+    return record
 
-    A callable ``target`` is called with copies of the arguments; any other value is compared
-    with ``expect`` directly. ``budget`` seconds are shared by all tests; after a timeout the
-    remaining tests are not run.
+
+def run_in_process(
+    target: Any, calls: Sequence[tuple[Sequence[Any], Mapping[str, Any]]], budget: float
+) -> list[CallOutcome]:
+    """Call ``target`` here (in the learner's kernel) and reduce each result to plain data.
+
+    The same reduction as in the sandbox, so a returned object with a rigged ``__eq__`` is
+    "cannot be compared" here too. Arguments are deep copies; the time limit works in the
+    main thread only.
     """
-    results: list[dict[str, Any]] = []
-    deadline = time.monotonic() + budget
-    for index, test in enumerate(tests):
-        record: dict[str, Any] = {"index": index, "passed": False}
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            record["status"] = "not run"
-            results.append(record)
-            continue
-        try:
-            with limit(remaining):
-                if callable(target):
-                    args = copy.deepcopy(list(test.get("args", ())))
-                    kwargs = copy.deepcopy(dict(test.get("kwargs", {})))
-                    got = target(*args, **kwargs)
-                else:
-                    got = target
-                record["passed"] = values_equal(got, test.get("expect"), tolerance)
-            record["status"] = "passed" if record["passed"] else "failed"
-            record["got"] = safe_repr(got)
-        except TestTimeout:
-            record["status"] = "timeout"
-            deadline = 0.0  # one endless test means the others would be endless too
-        except MemoryError:
-            record["status"] = "memory"
-            deadline = 0.0
-        except RecursionError:
-            record.update(status="error", error="RecursionError: too many nested calls")
-        except Exception as exc:
-            record.update(status="error", error=describe_error(exc))
-        results.append(record)
-    return results
+    outcomes = []
+    for record in call_each(target, calls, budget=budget):
+        value = plain.decode(record["value"]) if record["status"] == "returned" else None
+        outcomes.append(
+            CallOutcome(
+                status=record["status"],
+                value=value,
+                shown=record.get("shown", ""),
+                error=record.get("error", ""),
+            )
+        )
+    return outcomes

@@ -18,6 +18,7 @@ from .result import CheckResult, make_result, not_understood
 __all__ = ["check_spec"]
 
 _MAX_PICKS = 1_000
+_HUGE_INT = 10**1_000  # str() of a bigger int is slow or refused: no option looks like one
 
 
 def _key(text: str) -> str:
@@ -40,6 +41,8 @@ def _find(table: dict[str, Option], item: Any) -> Option | None:
     if isinstance(item, Option):
         item = item.value
     if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        return None
+    if isinstance(item, int) and abs(item) >= _HUGE_INT:
         return None
     text = str(item)
     if len(text) > 10_000:

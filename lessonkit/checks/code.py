@@ -2,12 +2,18 @@
 
 Where the code comes from decides where it runs:
 
-- **source text** (a Voilà text area, the CLI): run in a separate, resource-limited process
-  (:mod:`lessonkit.checks.sandbox`); test data must be JSON-serialisable.
+- **source text** (a Voilà text area, the CLI, grading): run in the sandbox
+  (:func:`lessonkit.isolation.run_learner_code`: bubblewrap, plain-data results); test
+  arguments must be plain data. Where the sandbox is unavailable nothing runs and the result
+  says so (not counted as an attempt).
 - **the kernel** (JupyterLab): with ``response=None`` the name is looked up in ``namespace``
   and tested in-process; an endless loop is interrupted after ``timeout`` seconds when
   checking runs in the kernel's main thread.
 - **an object** (the Python API): a function or value given directly is tested in-process.
+
+In every case the function's results are reduced to plain builtin data before they are
+compared here with the expected values, so an object with a rigged ``__eq__`` never passes;
+in the sandbox the expected values do not even exist.
 
 Each test reports pass/fail with the expected and actual values; the score is the share of
 tests passed. A syntax error or a missing name is "not understood" (no attempt is used); an
@@ -17,13 +23,13 @@ exception, a timeout or running out of memory is a wrong attempt with a clear me
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..isolation import CallOutcome, run_learner_code
 from ..lesson.specs import Code, CodeTest
-from ._runner import run_tests, safe_repr
+from ._runner import compare, run_in_process, safe_repr
 from .result import CheckResult, make_result, not_understood
-from .sandbox import run_source
 
 __all__ = ["check_spec"]
 
@@ -38,10 +44,8 @@ def _label(spec: Code, test: CodeTest, index: int) -> str:
     return f"{spec.name}({', '.join(args)})" if test.args or test.kwargs else f"test {index + 1}"
 
 
-def _requests(spec: Code) -> list[dict[str, Any]]:
-    return [
-        {"args": list(t.args), "kwargs": dict(t.kwargs), "expect": t.expect} for t in spec.tests
-    ]
+def _calls(spec: Code) -> list[tuple[Sequence[Any], Mapping[str, Any]]]:
+    return [(t.args, t.kwargs) for t in spec.tests]
 
 
 def _problem(spec: Code, status: str, error: str) -> str:
@@ -54,34 +58,43 @@ def _problem(spec: Code, status: str, error: str) -> str:
         return f"Your code used more than {spec.memory_mb} MiB of memory and was stopped."
     if status == "crashed":
         return f"Your code stopped the checker unexpectedly ({error})."
+    if status == "untrusted":
+        return (
+            "The checker could not trust the results of your code (it wrote to the checker's "
+            "result channel or kept running after reporting), so no test counts."
+        )
     return f"Your code raised an error: {error}"
 
 
-def _judge(spec: Code, response: Any, records: list[dict[str, Any]], **extra: Any) -> CheckResult:
+def _why(spec: Code, entry: Mapping[str, Any]) -> str:
+    status = entry["status"]
+    if status == "failed":
+        return f"expected {entry['expected']}, got {entry.get('got', '?')}"
+    if status == "uncomparable":
+        return (
+            f"returned {entry.get('got', '?')} ({entry.get('error', 'an object')}), which "
+            "cannot be compared: return numbers, strings, lists, tuples, dicts or sets"
+        )
+    return {
+        "error": f"raised {entry.get('error', 'an error')}",
+        "timeout": f"took longer than {spec.timeout:g} s",
+        "memory": f"used more than {spec.memory_mb} MiB of memory",
+    }.get(status, "not run")
+
+
+def _judge(spec: Code, response: Any, outcomes: Sequence[CallOutcome], **extra: Any) -> CheckResult:
     tests: list[dict[str, Any]] = []
     lines: list[str] = []
     for index, test in enumerate(spec.tests):
-        record = records[index] if index < len(records) else {"status": "not run"}
+        outcome = outcomes[index] if index < len(outcomes) else CallOutcome(status="not run")
         label = _label(spec, test, index)
-        entry: dict[str, Any] = {
-            "name": label,
-            "passed": bool(record.get("passed")),
-            "status": record.get("status", "not run"),
-            "expected": safe_repr(test.expect),
-        }
-        for key in ("got", "error"):
-            if key in record:
-                entry[key] = str(record[key])
+        entry = {"name": label, "expected": safe_repr(test.expect)}
+        entry.update(compare(outcome, test.expect, spec.tolerance))
         tests.append(entry)
         if entry["passed"]:
             lines.append(f"- ✓ {label}")
             continue
-        why = {
-            "failed": f"expected {entry['expected']}, got {entry.get('got', '?')}",
-            "error": f"raised {entry.get('error', 'an error')}",
-            "timeout": f"took longer than {spec.timeout:g} s",
-            "memory": f"used more than {spec.memory_mb} MiB of memory",
-        }.get(entry["status"], "not run")
+        why = _why(spec, entry)
         lines.append(f"- ✗ {label}: {why}" + (f" — {test.feedback}" if test.feedback else ""))
     passed = sum(t["passed"] for t in tests)
     total = len(tests)
@@ -98,14 +111,47 @@ def _judge(spec: Code, response: Any, records: list[dict[str, Any]], **extra: An
 
 
 def _in_process(spec: Code, target: Any, mode: str) -> CheckResult:
-    records = run_tests(target, _requests(spec), tolerance=spec.tolerance, budget=spec.timeout)
+    outcomes = run_in_process(target, _calls(spec), budget=spec.timeout)
     evidence: Any = target
     if callable(target):
         import inspect
 
         with contextlib.suppress(OSError, TypeError):  # its source is better evidence
             evidence = inspect.getsource(target)[:_MAX_SOURCE]
-    return _judge(spec, evidence, records, mode=mode)
+    return _judge(spec, evidence, outcomes, mode=mode)
+
+
+def _from_source(spec: Code, response: str) -> CheckResult:
+    run = run_learner_code(
+        response,
+        name=spec.name,
+        calls=_calls(spec),
+        setup=spec.setup,
+        timeout=spec.timeout,
+        memory_mb=spec.memory_mb,
+    )
+    if run.status == "unavailable":
+        return not_understood(
+            response,
+            f"Code cannot be checked on this server: {run.error}. "
+            "Please tell the server's operator.",
+            mode="unavailable",
+            isolation=run.error,
+        )
+    extra: dict[str, Any] = {
+        "mode": "sandbox",
+        "isolation": run.isolation,
+        "output": run.output,
+        "elapsed": round(run.elapsed, 3),
+    }
+    if run.status == "syntax":
+        return not_understood(response, f"Your code has a syntax error: {run.error}")
+    if run.status == "missing":
+        return not_understood(response, f"Please define `{spec.name}` in your code.")
+    if run.status != "ran":
+        message = _problem(spec, run.status, run.error)
+        return make_result(response, correct=False, feedback=message, **extra)
+    return _judge(spec, response, run.calls, **extra)
 
 
 def check_spec(
@@ -117,28 +163,7 @@ def check_spec(
             return not_understood(response, "Please write some code.")
         if len(response) > _MAX_SOURCE:
             return not_understood(response, "Your code is too long to be checked.")
-        report = run_source(
-            response,
-            name=spec.name,
-            tests=_requests(spec),
-            setup=spec.setup,
-            timeout=spec.timeout,
-            memory_mb=spec.memory_mb,
-            tolerance=spec.tolerance,
-        )
-        extra: dict[str, Any] = {
-            "mode": "sandbox",
-            "output": report.output,
-            "elapsed": round(report.elapsed, 3),
-        }
-        if report.status == "syntax":
-            return not_understood(response, f"Your code has a syntax error: {report.error}")
-        if report.status == "missing":
-            return not_understood(response, f"Please define `{spec.name}` in your code.")
-        if report.status != "ran":
-            message = _problem(spec, report.status, report.error)
-            return make_result(response, correct=False, feedback=message, **extra)
-        return _judge(spec, response, report.tests, **extra)
+        return _from_source(spec, response)
     if response is None:
         if namespace is None or spec.name not in namespace:
             return not_understood(

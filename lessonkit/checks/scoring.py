@@ -132,7 +132,7 @@ def _grade(
 ) -> CheckResult:
     values: dict[str, Any] = {}
     if (question.params or question.derived) and seed is not None:
-        from .variants import draw, render
+        from ..lesson.variants import draw, render
 
         values = draw(question, seed)
         question = render(question, values)

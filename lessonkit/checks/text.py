@@ -3,25 +3,33 @@
 Both the response and every accepted answer are normalised the same way: Unicode NFKC,
 surrounding whitespace stripped and inner runs collapsed, case folded (unless
 ``case_sensitive``), accents removed (when ``ignore_accents``) and a trailing full stop
-dropped. Patterns must match the whole normalised response. Fuzzy matching uses
-:class:`difflib.SequenceMatcher` (standard library) on answers up to 200 characters.
+dropped. Patterns must match the whole normalised response; they run on the ``regex`` engine
+(Python ``re`` syntax) with a time limit, so a pattern prone to catastrophic backtracking cannot
+hang the kernel: the answer is then "not understood" (no attempt used) and the author warned.
+Fuzzy matching uses :class:`difflib.SequenceMatcher` (standard library) on answers up to 200
+characters.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
+import warnings
 from functools import lru_cache
 from typing import Any
 
+import regex
+
 from ..lesson.specs import Text
+from .dispatch import CheckerWarning
 from .result import CheckResult, make_result, not_understood
 
 __all__ = ["check_spec", "normalise"]
 
 _MAX_CHARS = 2_000  # longer responses are refused: bounded regex and fuzzy work
 _FUZZY_MAX = 200
+_HUGE_INT = 10**_MAX_CHARS  # its digits alone would be too long; str() of it may be refused
+_PATTERN_SECONDS = 0.25  # per pattern; the regex engine checks its clock as it backtracks
 
 
 def normalise(text: str, *, case_sensitive: bool = False, ignore_accents: bool = True) -> str:
@@ -38,14 +46,16 @@ def normalise(text: str, *, case_sensitive: bool = False, ignore_accents: bool =
 
 
 @lru_cache(maxsize=256)
-def _compiled(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+def _compiled(pattern: str, case_sensitive: bool) -> Any:
+    return regex.compile(pattern, 0 if case_sensitive else regex.IGNORECASE)
 
 
 def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
     """Check a text response (see the module docstring)."""
     if isinstance(response, bool) or response is None:
         return not_understood(response, "Please type an answer.")
+    if isinstance(response, int) and abs(response) >= _HUGE_INT:
+        return not_understood(response, f"Please keep your answer under {_MAX_CHARS} characters.")
     if isinstance(response, (int, float)):
         response = str(response)
     if not isinstance(response, str):
@@ -63,7 +73,21 @@ def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
     for pattern in spec.patterns():
         # patterns see the normalised text; case is handled by the flag, not by folding
         subject = normalise(response, case_sensitive=True, ignore_accents=spec.ignore_accents)
-        if _compiled(pattern, spec.case_sensitive).fullmatch(subject):
+        try:
+            matched = _compiled(pattern, spec.case_sensitive).fullmatch(
+                subject, timeout=_PATTERN_SECONDS
+            )
+        except TimeoutError:
+            warnings.warn(
+                f"text check pattern {pattern[:60]!r} took too long on a response; "
+                "simplify it (nested repetition such as (a|aa)+ backtracks)",
+                CheckerWarning,
+                stacklevel=2,
+            )
+            return not_understood(
+                response, "This answer could not be checked in time; please tell your teacher."
+            )
+        if matched:
             return make_result(response, correct=True, text=text)
     if spec.fuzzy is not None and len(given) <= _FUZZY_MAX:
         best, best_ratio = "", 0.0

@@ -4,12 +4,14 @@
 accepts at ``POST /statements``. ``--format csv`` writes the flat table of
 :func:`lessonkit.evidence.statements_to_frame`.
 
-``--pseudonymise`` replaces every learner id by ``HMAC-SHA256(salt, home page + NUL + id)``
-(hex) under the home page ``urn:lessonkit:pseudonym``, drops display names, and maps each
-registration to a salted UUID (statement ids are recomputed from it), because a registration
-can be derived from a learner id. The salt (``--salt`` or ``LESSONKIT_SALT``) is required:
-without a secret, hashes of known ids could simply be recomputed. Free-text answers and
-profile values are exported as they are.
+``--pseudonymise`` replaces every value derived from a learner's identity by a keyed
+pseudonym (see :mod:`lessonkit.evidence.privacy` for the field-by-field list): learner ids
+become ``HMAC-SHA256(salt, home page + NUL + id)`` (hex) under the home page
+``urn:lessonkit:pseudonym``, display names and attachments are dropped, registrations, statement
+ids and variant seeds are re-keyed with the salt. The salt (``--salt`` or ``LESSONKIT_SALT``) is
+required: without a secret, hashes of known ids could simply be recomputed. Use one salt per
+recipient and keep it from them; the same salt gives the same pseudonyms, so exports made with
+it can be joined. Free-text answers, profile values and timestamps are exported as they are.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--pseudonymize",
         dest="pseudonymise",
         action="store_true",
-        help="replace learner ids and registrations by salted HMAC-SHA256 pseudonyms",
+        help="replace learner ids, registrations, statement ids and variant seeds by salted "
+        "HMAC-SHA256 pseudonyms (free-text answers stay as typed)",
     )
     parser.add_argument(
         "--salt", metavar="SECRET", help="secret for --pseudonymise (default: $LESSONKIT_SALT)"

@@ -1,5 +1,7 @@
 """``lessonkit nbgrader generate SOURCE DEST``: a lesson as an nbgrader source assignment;
-``lessonkit nbgrader grade KEY EVIDENCE``: the grade a submission's evidence earns."""
+``lessonkit nbgrader grade KEY EVIDENCE``: the grade a submission's evidence earns, computed
+in this process from the files alone (nothing a student ran can change it), with copied
+evidence, edited claims and deleted events flagged."""
 
 from __future__ import annotations
 
@@ -30,33 +32,55 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     gen.add_argument("--name", help="base name of the notebook (default: the lesson id)")
     gen.add_argument(
         "--mode",
-        choices=("competency", "question", "total"),
-        default="competency",
-        help="one grade cell per competency (default), per graded question, or one in total",
+        choices=("question", "total", "competency"),
+        default="question",
+        help="one grade cell per graded question (default), one in total, or one per "
+        "competency (mastery from the graded questions)",
     )
     gen.add_argument("--points", type=float, help="points of each grade cell")
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="generate even if DEST holds a lessonkit-evidence folder (a try-out)",
+    )
     gen.set_defaults(func=run_generate)
     grade = actions.add_parser(
         "grade",
         help="grade one submission's evidence against the instructor's lesson",
     )
     grade.add_argument("key", metavar="LESSON", help="the instructor's lesson file (the key)")
-    grade.add_argument("evidence", metavar="EVIDENCE", help="a lessonkit-evidence folder")
+    grade.add_argument(
+        "evidence",
+        metavar="EVIDENCE",
+        help="a lessonkit-evidence folder, or a store URL such as the course service's "
+        "hub+https://HUB/services/lessonkit/?learner=NAME (token: $LESSONKIT_HUB_TOKEN)",
+    )
+    grade.add_argument(
+        "--student",
+        help="the submitting student's id (default: <student> of a "
+        ".../submitted/<student>/<assignment>/lessonkit-evidence path); evidence recorded "
+        "by anyone else is flagged",
+    )
     grade.add_argument("--json", action="store_true", help="print the report as JSON")
     grade.set_defaults(func=run_grade)
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    """Generate the source assignment; exit 1 when the lesson is invalid."""
+    """Generate the source assignment; exit 1 when the lesson cannot become one."""
     from ..errors import LessonDefinitionError
-    from ..integrations.nbgrader_source import generate_source
+    from ..integrations.nbgrader_source import AssignmentError, generate_source
 
     try:
         made = generate_source(
-            args.source, args.dest, name=args.name, mode=args.mode, points=args.points
+            args.source,
+            args.dest,
+            name=args.name,
+            mode=args.mode,
+            points=args.points,
+            force=args.force,
         )
-    except LessonDefinitionError as exc:
-        print(exc, file=sys.stderr)
+    except (LessonDefinitionError, AssignmentError) as exc:
+        print(f"lessonkit: error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {made.notebook}")
     print(f"wrote {made.lesson}")
@@ -65,41 +89,63 @@ def run_generate(args: argparse.Namespace) -> int:
     recorded = sorted(q for q, how in made.live_checking.items() if how == "recorded")
     if recorded:
         print(
-            "  answers to these graded questions are recorded, not checked live "
+            "  answers to these graded questions are recorded for grading, not checked live "
             f"(their keys cannot be hidden otherwise): {', '.join(recorded)}"
         )
+    for note in made.notes:
+        print(f"  note: {note}")
     return 0
 
 
+def _student_of(evidence: Path) -> str | None:
+    """``<student>`` of ``…/{submitted,autograded}/<student>/<assignment>/<evidence>``."""
+    parts = evidence.resolve().parts
+    if len(parts) >= 4 and parts[-4] in ("submitted", "autograded"):
+        return parts[-3]
+    return None
+
+
 def run_grade(args: argparse.Namespace) -> int:
-    """Print what the evidence earns per question and competency."""
+    """Print what the evidence earns per question and competency, and anything to look at."""
     from ..errors import LessonDefinitionError
     from ..integrations.nbgrader import grade_report
 
+    url = "://" in args.evidence  # a store URL such as the course service's
+    evidence: str | Path = args.evidence if url else Path(args.evidence)
+    student = args.student or (None if url else _student_of(Path(evidence)))
     try:
-        report = grade_report(args.key, evidence=Path(args.evidence))
+        report = grade_report(args.key, evidence=evidence, student=student)
     except LessonDefinitionError as exc:
-        print(exc, file=sys.stderr)
+        print(f"lessonkit: error: {exc}", file=sys.stderr)
         return 1
     earned, available = report.question_points()
     data = {
         "lesson": report.lesson_id,
+        "student": student,
+        "learners": report.learners,
         "sessions": report.sessions,
         "completed": report.completed,
         "score": earned,
         "max_score": available,
         "questions": {q.id: q.points for q in report.questions.values()},
         "mastery": {c.id: c.mastery for c in report.competencies.values()},
+        "identity": report.identity,
         "discrepancies": report.discrepancies,
+        "gaps": report.gaps,
         "problems": report.problems,
     }
     if args.json:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    print(f"{report.lesson_id}: {earned:g} / {available:g} points, {report.sessions} session(s)")
-    for cid, p in data["mastery"].items():  # type: ignore[attr-defined]
-        print(f"  mastery {cid}: {p:.2f}")
-    for line in report.discrepancies + report.problems:
+    who = f" for {student}" if student else ""
+    print(
+        f"{report.lesson_id}{who}: {earned:g} / {available:g} points, {report.sessions} session(s)"
+    )
+    for q in report.questions.values():
+        print(f"  question {q.id}: {q.points:g} / {q.max_points:g}")
+    for c in report.competencies.values():
+        print(f"  mastery {c.id}: {c.mastery:.2f}")
+    for line in report.flagged + report.problems:
         print(f"  ! {line}")
     return 0

@@ -2,7 +2,7 @@
 
 Everything here is a thin bridge from a run's state (:class:`RunView`, implemented by
 :class:`~lessonkit.engine.state.RunState`) to the pure policies in :mod:`lessonkit.policies`,
-:mod:`lessonkit.lesson.conditions` and :mod:`lessonkit.checks.variants`.
+:mod:`lessonkit.lesson.conditions` and :mod:`lessonkit.lesson.variants`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ __all__ = [
     "RunContext",
     "RunView",
     "choose_branch",
+    "known_choice",
     "mastery_tracker",
     "next_practice_item",
     "prepare_question",
@@ -42,10 +43,16 @@ class RunView(Protocol):
 
 
 class RunContext:
-    """What branching conditions can read: the last result, choices, profile, history."""
+    """What branching conditions can read: the last result, choices, profile, history.
 
-    def __init__(self, session: RunView) -> None:
+    An answer recorded for grading has no verdict yet. ``assume`` fixes one for every such
+    answer (right with ``True``, wrong with ``False``); :func:`choose_branch` takes a rule only
+    if it holds either way, so a recorded answer never counts as right or wrong in branching.
+    """
+
+    def __init__(self, session: RunView, *, assume: bool | None = None) -> None:
         self._s = session
+        self._assume = assume
         last = session.last_left or session.current_id or ""
         self._last_id = last
         rec = session.records.get(last)
@@ -53,26 +60,44 @@ class RunContext:
         if isinstance(step, Practice) and last in session.practice:
             item = session.practice[last].item_id
             rec = session.records.get(item or "", rec)
-        self.correct = bool(rec and rec.correct)
-        self.score = rec.best_score if rec else 0.0
+        self.recorded = bool(rec and rec.recorded)
+        self.correct = self._correct(rec)
+        self.score = self._score(rec)
         self.attempts = rec.attempts if rec else 0
         self.hints = rec.hints_used if rec else 0
         self.choice = session.choices.get(last) if isinstance(step, Choice) else None
         self.profile: Mapping[str, str] = dict(session.profile)
         self.choices: Mapping[str, str] = dict(session.choices)
 
+    @property
+    def undecided(self) -> bool:
+        """Some answer is recorded for grading and no verdict is assumed for it."""
+        return self._assume is None and any(r.recorded for r in self._s.records.values())
+
+    def assuming(self, verdict: bool) -> RunContext:
+        """This context with every recorded answer taken as right (or wrong)."""
+        return RunContext(self._s, assume=verdict)
+
+    def _correct(self, rec: Any) -> bool:
+        if rec is not None and rec.recorded and self._assume is not None:
+            return self._assume
+        return bool(rec and rec.correct)
+
+    def _score(self, rec: Any) -> float:
+        if rec is not None and rec.recorded and self._assume is not None:
+            return 1.0 if self._assume else 0.0
+        return float(rec.best_score) if rec else 0.0
+
     def _rec(self, step_id: str) -> Any:
         return self._s.records.get(step_id)
 
     def step_score(self, step_id: str) -> float:
         """Best score (0..1) on a step; 0 when not answered."""
-        rec = self._rec(step_id)
-        return rec.best_score if rec else 0.0
+        return self._score(self._rec(step_id))
 
     def step_correct(self, step_id: str) -> bool:
         """Whether the step was answered correctly."""
-        rec = self._rec(step_id)
-        return bool(rec and rec.correct)
+        return self._correct(self._rec(step_id))
 
     def step_attempts(self, step_id: str) -> int:
         """Understood attempts on a step."""
@@ -90,9 +115,9 @@ class RunContext:
         return rec.visits if rec else 0
 
     def answered(self, step_id: str) -> bool:
-        """Whether the step has an understood attempt."""
+        """Whether the step has an understood attempt or a recorded answer."""
         rec = self._rec(step_id)
-        return bool(rec and rec.attempts)
+        return bool(rec and rec.answered)
 
     def mastery(self, competency_id: str) -> float:
         """Current mastery probability of a competency."""
@@ -104,7 +129,12 @@ class RunContext:
 
     def total_score(self, *step_ids: str) -> float:
         """Points earned over the given steps."""
-        return float(sum(r.points for s in step_ids if (r := self._rec(s)) is not None))
+        total = 0.0
+        for sid in step_ids:
+            rec = self._rec(sid)
+            if rec is not None:
+                total += rec.max_points * self._score(rec) if rec.recorded else rec.points
+        return total
 
     def max_score(self, *step_ids: str) -> float:
         """Points available over the given steps (whether visited or not)."""
@@ -123,14 +153,26 @@ def choose_branch(branch: Branch, context: RunContext) -> tuple[str, str]:
     """The target of the first rule whose condition holds, else the default; and why."""
     from ..lesson.conditions import evaluate_text
 
+    def holds(when: Any, ctx: RunContext) -> bool:
+        return bool(when(ctx)) if callable(when) else evaluate_text(when, ctx)
+
+    # A rule that reads a recorded answer's (unknown) verdict is taken only if it holds
+    # whether that answer turns out right or wrong.
+    worlds = [context.assuming(True), context.assuming(False)] if context.undecided else [context]
     for rule in branch.rules:
-        if callable(rule.when):
-            holds = bool(rule.when(context))
-        else:
-            holds = evaluate_text(rule.when, context)
-        if holds:
+        if all(holds(rule.when, ctx) for ctx in worlds):
             return rule.goto, rule.when if isinstance(rule.when, str) else "rule"
     return branch.default, "default"
+
+
+def known_choice(step: object, profile: Mapping[str, str]) -> str | None:
+    """The option to take without asking: ``step`` is a choice whose profile ``field`` is
+    already known (e.g. chosen in an earlier lesson of a course) and is one of its options,
+    unless the author set ``ask_again``. ``None`` means ask."""
+    if not isinstance(step, Choice) or not step.field or step.ask_again:
+        return None
+    value = profile.get(step.field)
+    return value if any(o.value == value for o in step.options) else None
 
 
 def mastery_tracker(lesson: Lesson) -> MasteryTracker:
@@ -141,14 +183,15 @@ def mastery_tracker(lesson: Lesson) -> MasteryTracker:
 
 
 def prepare_question(
-    question: Question, learner_id: str, lesson_id: str, variant: int
+    question: Question, learner_id: str, lesson_id: str, variant: int, key: bytes | None = None
 ) -> tuple[Question, int | None]:
-    """The question as shown (variant drawn and rendered) and its variant seed."""
+    """The question as shown (variant drawn and rendered) and its variant seed (keyed with
+    ``key`` when given)."""
     if not question.params and not question.derived:
         return question, None
-    from ..checks.variants import draw, render, variant_seed
+    from ..lesson.variants import draw, render, variant_seed
 
-    seed = variant_seed(learner_id, lesson_id, question.id, variant)
+    seed = variant_seed(learner_id, lesson_id, question.id, variant, key=key)
     return render(question, draw(question, seed)), seed
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..evidence.events import Event
 from ..lesson.model import Question, Step
 
-__all__ = ["Decision", "Outcome", "StepRecord", "StepView"]
+__all__ = ["CountedAnswer", "Decision", "Outcome", "StepRecord", "StepView", "json_or_none"]
 
 
 @dataclass(slots=True)
@@ -43,11 +44,28 @@ class StepRecord:
     """Seed of the randomized variant shown."""
     responses: list[str] = field(default_factory=list)
     """Canonical text of every response, in order."""
+    recorded: bool = False
+    """An answer was recorded for grading without a live verdict (a student copy's hidden
+    key): it cost no attempt, moved no mastery and counts in no live score."""
 
     @property
     def answered(self) -> bool:
-        """At least one understood attempt."""
-        return self.attempts > 0
+        """At least one understood attempt, or an answer recorded for grading."""
+        return self.attempts > 0 or self.recorded
+
+
+@dataclass(frozen=True, slots=True)
+class CountedAnswer:
+    """An ``answered`` event with its attempt and hints recounted across sessions."""
+
+    event: Event
+    """The ``answered`` event."""
+    attempt: int
+    """1-based attempt number at the question (0 for a recorded-only answer)."""
+    hints_used: int
+    """Hints shown at the question before this answer."""
+    charged: int = 0
+    """Missing events charged to this answer as failed attempts (included in ``attempt``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,3 +128,15 @@ class Outcome:
     """Competency -> (before, after) for competencies this action updated."""
     finished: bool = False
     """The lesson is complete."""
+
+
+def json_or_none(value: Any) -> Any:
+    """``value`` if JSON can hold it as it is, else ``None`` (a raw response kept as evidence
+    must replay exactly, so it is never replaced by a description of itself)."""
+    import json
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    return value

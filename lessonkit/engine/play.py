@@ -113,13 +113,22 @@ def play(
     seed: int = 0,
     learner: str = "player",
     store: Any = None,
+    session: LessonSession | None = None,
 ) -> PlayResult:
-    """Run ``lesson`` headless with the scripted responses."""
+    """Run ``lesson`` headless with the scripted responses.
+
+    ``session`` drives a session made by the caller (e.g. one started from a course record,
+    with its own clock) instead of a new one; it is started here if it has not started.
+    """
     if not isinstance(script, Script):
         script = Script(script)
-    session = LessonSession(lesson, learner=learner, seed=seed, store=store, clock=_fixed_clock())
+    if session is None:
+        session = LessonSession(
+            lesson, learner=learner, seed=seed, store=store, clock=_fixed_clock()
+        )
     result = PlayResult(session=session, completed=False)
-    session.start()
+    if not session.started:
+        session.start()
     for _ in range(MAX_MOVES):
         if session.finished:
             result.completed = True
@@ -201,6 +210,6 @@ def load_script(path: str) -> Script:
             data = yaml.safe_load(fh)
     except OSError as exc:
         raise LessonDefinitionError(f"{path}: cannot read responses: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. an integer too long to read
         raise LessonDefinitionError(f"{path}: not valid YAML/JSON: {exc}") from exc
     return Script(data or {})

@@ -43,6 +43,8 @@ def _apply(state: RunState, event: Event) -> None:
     kind, data, step_id = event.kind, event.data, event.step_id
     if kind == "started":
         state.profile.update(data.get("profile") or {})
+        if isinstance(data.get("mastery_start"), Mapping):
+            state.start_from(data["mastery_start"])
     elif kind == "experienced" and step_id:
         if state.lesson.has_step(step_id):
             state.enter(step_id)
@@ -76,12 +78,16 @@ def _answered(state: RunState, step_id: str, data: Mapping[str, Any]) -> None:
     question = state.shown.get(step_id)
     if question is None:
         return
+    if data.get("recorded") is True:
+        state.apply_recorded(question, response=str(data.get("response", "")))
+        return
     rec = state.record(step_id)
+    score, attempt, hints = data.get("score"), data.get("attempt"), data.get("hints_used")
     state.apply_answer(
         question,
-        correct=bool(data.get("correct")),
-        score=float(data.get("score", 0.0)),
+        correct=data.get("correct") is True,
+        score=float(score) if isinstance(score, int | float) else 0.0,
         response=str(data.get("response", "")),
-        attempt=int(data.get("attempt", rec.attempts + 1)),
-        hints_used=int(data.get("hints_used", rec.hints_used)),
+        attempt=attempt if isinstance(attempt, int) else rec.attempts + 1,
+        hints_used=hints if isinstance(hints, int) else rec.hints_used,
     )

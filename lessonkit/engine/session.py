@@ -6,55 +6,42 @@ hints, records choices, updates mastery, decides where to go next (and says why)
 the nbgrader integration and tests all drive this same class.
 
 A session can be rebuilt from its recorded events (:meth:`LessonSession.resume`), so a learner
-who comes back continues where they stopped.
+who comes back continues where they stopped; a new session carries over the learner's attempts
+from their other sessions.
 
->>> import lessonkit as lk
->>> lesson = lk.load_lesson("lessons/loops/loops.lesson.yaml")  # doctest: +SKIP
->>> s = lk.LessonSession(lesson, learner="ada")                  # doctest: +SKIP
->>> s.start(); s.current.step.id                                 # doctest: +SKIP
+>>> s = lk.LessonSession(lesson, learner="ada")  # doctest: +SKIP
+>>> s.start(); s.current.step.id                 # doctest: +SKIP
 'welcome'
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
+from ..evidence.identity import learner_ref
+from ..evidence.secret import session_keys
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
-from .decisions import (
-    PracticeState,
-    RunContext,
-    choose_branch,
-)
+from .answers import answer_data, recorded_data
+from .decisions import RunContext, choose_branch, known_choice
+from .history import carry_over, refuse_restart
+from .journal import Journal, Listener, action
 from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
+from .state_view import RunStateView
 from .view import step_view
 
 if TYPE_CHECKING:
-    from ..policies.mastery import MasteryTracker
+    pass
 
 __all__ = ["LessonSession"]
 
-Listener = Callable[[Event], None]
-_NS = uuid.UUID("6f1c2a52-93a4-4b6e-9d43-6c1d1f1b6a10")
 
-
-def _learner_ref(learner: LearnerRef | str | None) -> LearnerRef:
-    if isinstance(learner, LearnerRef):
-        return learner
-    if learner:
-        return LearnerRef(id=learner)
-    from ..evidence.identity import resolve_learner
-
-    return resolve_learner()
-
-
-class LessonSession:
+class LessonSession(RunStateView):
     """A learner's run through a lesson.
 
     Parameters
@@ -68,11 +55,23 @@ class LessonSession:
     registration
         Session id (UUID text); generated when omitted.
     seed
-        Makes variant draws, practice selection and the registration deterministic.
+        Makes practice selection deterministic and, without a ``secret``, variant draws and the
+        registration too (headless play: reproducible from the learner id by anyone).
+    secret
+        Keys variant seeds (and a seeded registration) with HMAC; by default a learner's live
+        session (no ``seed``) uses :func:`lessonkit.evidence.secret.resolve_secret`.
     clock
         Returns the current UTC time (tests and headless play pass a fixed clock).
     namespace
         The notebook namespace code exercises look names up in (JupyterLab), if any.
+    profile, mastery_start
+        Profile fields and P(known) per competency carried in (e.g. from a course record).
+    history
+        The learner's other sessions' events (or statements); ``None`` reads them from ``store``.
+        Attempts, hints and results carry over (:mod:`lessonkit.engine.history`); with
+        ``allow_restart: false``, :meth:`start` refuses a second session.
+    identity
+        Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
     """
 
     def __init__(
@@ -86,73 +85,54 @@ class LessonSession:
         clock: Callable[[], datetime] | None = None,
         namespace: Mapping[str, Any] | None = None,
         profile: Mapping[str, str] | None = None,
+        mastery_start: Mapping[str, float] | None = None,
+        history: Iterable[Event | Mapping[str, Any]] | None = None,
+        identity: Mapping[str, str] | None = None,
+        secret: bytes | str | None = None,
     ) -> None:
         self.lesson = lesson
-        self.learner = _learner_ref(learner)
+        self.learner = learner_ref(learner)
         self.store = store
         self.seed = seed
         self.namespace = namespace
         self.clock = clock or (lambda: datetime.now(UTC))
-        if registration is None:
-            registration = str(
-                uuid.uuid5(_NS, f"{lesson.id}|{self.learner.id}|{seed}")
-                if seed is not None
-                else uuid.uuid4()
-            )
-        self.registration = registration
-        self.state = RunState(lesson, learner_id=self.learner.id, seed=seed, profile=profile)
+        variants = any(q.params or q.derived for q in lesson.questions())
+        keys = session_keys(lesson.id, self.learner.id, seed=seed, secret=secret, variants=variants)
+        self.registration = registration or keys.registration
+        self.state = RunState(
+            lesson,
+            learner_id=self.learner.id,
+            seed=seed,
+            profile=profile,
+            variant_key=keys.variant_key,
+        )
         """The run's state (records, path, choices, profile, mastery); see :class:`RunState`."""
+        self.identity = dict(identity or {})
         self.events: list[Event] = []
-        self._listeners: list[Listener] = []
+        self._journal = Journal()
         self._hash = content_hash(lesson)
-
-    # The run state, read-only from outside (the session alone moves it).
-
-    @property
-    def profile(self) -> dict[str, str]:
-        """Profile fields set so far (interests, goals, confidence...)."""
-        return self.state.profile
-
-    @property
-    def choices(self) -> dict[str, str]:
-        """Choice step id -> value chosen."""
-        return self.state.choices
-
-    @property
-    def records(self) -> dict[str, StepRecord]:
-        """Step or practice item id -> what happened there."""
-        return self.state.records
-
-    @property
-    def path(self) -> list[str]:
-        """Step ids in visit order."""
-        return self.state.path
-
-    @property
-    def mastery(self) -> MasteryTracker:
-        """Mastery estimate per competency."""
-        return self.state.mastery
-
-    @property
-    def practice(self) -> dict[str, PracticeState]:
-        """Practice step id -> progress through its current visit."""
-        return self.state.practice
-
-    @property
-    def current_id(self) -> str | None:
-        """The current step's id (``None`` before :meth:`start`)."""
-        return self.state.current_id
-
-    @property
-    def finished(self) -> bool:
-        """The lesson reached an end step."""
-        return self.state.finished
+        self.earlier_sessions: tuple[str, ...] = carry_over(
+            self.state, history, store=store, learner=self.learner, registration=self.registration
+        )
+        """Registrations of the learner's other sessions of this lesson, oldest first."""
+        self.state.start_from(mastery_start)  # a course record's mastery wins over the history
 
     # ------------------------------------------------------------------ events
 
     def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(event)`` for every event emitted from now on."""
-        self._listeners.append(listener)
+        """Call ``listener(event)`` for every event emitted from now on, in order, once the
+        event is durable (after its action's batch was written; see :mod:`.journal`)."""
+        self._journal.listeners.append(listener)
+
+    @property
+    def unwritten(self) -> tuple[Event, ...]:
+        """Events not yet written: empty between actions unless a write failed."""
+        return tuple(self._journal.pending)
+
+    def flush(self) -> None:
+        """Retry writing pending events (actions write theirs before returning); a
+        :class:`~lessonkit.errors.StorageError` leaves them pending."""
+        self._journal.flush(self.store)
 
     def _emit(self, kind: str, step_id: str | None = None, **data: Any) -> Event:
         event = Event(
@@ -168,12 +148,8 @@ class LessonSession:
             data=data,
         )
         self.events.append(event)
-        if self.store is not None:
-            from ..evidence import event_to_statement
-
-            self.store.append([event_to_statement(event)])
-        for listener in self._listeners:
-            listener(event)
+        # Written with the rest of the action's events when the action ends (one sync).
+        self._journal.record(event, self.store)
         return event
 
     # ------------------------------------------------------------------ reading
@@ -195,8 +171,12 @@ class LessonSession:
         return step_view(self.state)
 
     def score(self) -> tuple[float, float]:
-        """(points earned, points available) over the questions met so far."""
+        """(points earned, points available) over the questions met and judged so far."""
         return self.state.score()
+
+    def pending(self) -> tuple[int, float]:
+        """(questions, points) whose answers are recorded for grading, not judged live."""
+        return self.state.pending()
 
     def context(self) -> RunContext:
         """The read-only view branching conditions are evaluated against."""
@@ -204,14 +184,18 @@ class LessonSession:
 
     # ------------------------------------------------------------------ actions
 
+    @action
     def start(self) -> Outcome:
         """Begin the lesson at its start step."""
         if self.started:
             raise SessionStateError("the session has already started")
-        self._emit("started", profile=dict(self.profile))
+        refuse_restart(self.lesson, self.learner.id, self.earlier_sessions)
+        extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
+        self._emit("started", profile=dict(self.profile), **self.state.carried(), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)
 
+    @action
     def submit(self, response: Any, *, duration: float | None = None) -> Outcome:
         """Check an answer to the current question (or practice item)."""
         view = self.current
@@ -233,7 +217,12 @@ class LessonSession:
             namespace=self.namespace,
         )
         mastery: dict[str, tuple[float, float]] = {}
-        if result.understood:
+        if result.understood and result.details.get("recorded") is True:  # judged at grading
+            self.state.apply_recorded(question, response=result.response_text)
+            self._emit(
+                "answered", question.id, **recorded_data(self.state, question, result, duration)
+            )
+        elif result.understood:
             mastery = self._apply_result(question, rec, result, duration)
         return Outcome(action="submit", step_id=question.id, result=result, mastery=mastery)
 
@@ -246,24 +235,7 @@ class LessonSession:
             score=float(result.score),
             response=result.response_text,
         )
-        self._emit(
-            "answered",
-            question.id,
-            response=result.response_text,
-            raw=_jsonable(result.details.get("raw")),
-            correct=rec.last_correct,
-            score=rec.last_score,
-            points=rec.last_score * question.points,
-            max_points=question.points,
-            attempt=rec.attempts,
-            hints_used=rec.hints_used,
-            checker=question.check.type,
-            variant_seed=rec.variant_seed,
-            competencies=list(question.competencies),
-            duration=duration,
-            feedback=result.feedback,
-            item_id=question.id if self.state.in_practice() else None,
-        )
+        self._emit("answered", question.id, **answer_data(self.state, question, result, duration))
         for cid, (before, after) in changes.items():
             self._emit(
                 "mastery",
@@ -275,6 +247,7 @@ class LessonSession:
             )
         return changes
 
+    @action
     def hint(self) -> Outcome:
         """Show the next hint of the current question."""
         view = self.current
@@ -286,6 +259,7 @@ class LessonSession:
         self._emit("hint", question.id, index=index, attempt=view.record.attempts)
         return Outcome(action="hint", step_id=question.id, hint=question.hints[index])
 
+    @action
     def choose(self, value: str) -> Outcome:
         """Pick an option of the current choice step, then move on."""
         step = self.lesson.step(self.current_id or "")
@@ -303,6 +277,7 @@ class LessonSession:
             )
         return self.advance(action="choose")
 
+    @action
     def advance(self, *, action: str = "advance") -> Outcome:
         """Leave the current step for the next one the branching rules pick."""
         view = self.current
@@ -325,6 +300,14 @@ class LessonSession:
         target, reason = choose_branch(step.next, self.context())
         return self._move(step, Decision(from_step=step.id, to_step=target, reason=reason), action)
 
+    @action
+    def skip(self, why: str) -> Outcome:
+        """Leave the current question unchecked (see :func:`.skip.skip_question`)."""
+        from .skip import skip_question
+
+        return skip_question(self, why)
+
+    @action
     def back(self) -> Outcome:
         """Return to the previous step on the path (answers already given stay recorded)."""
         view = self.current
@@ -335,15 +318,18 @@ class LessonSession:
             view.step, Decision(from_step=view.step.id, to_step=target, reason="back"), "back"
         )
 
-    def _move(self, step: Step, decision: Decision, action: str) -> Outcome:
+    def _move(self, step: Step, decision: Decision, action: str, **extra: Any) -> Outcome:
         assert decision.to_step is not None
-        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason)
-        finished = self._enter(decision.to_step)
+        self._emit("navigated", step.id, to=decision.to_step, reason=decision.reason, **extra)
+        finished = self._enter(decision.to_step, ask=action == "back")
         return Outcome(action=action, step_id=step.id, decision=decision, finished=finished)
 
-    def _enter(self, step_id: str) -> bool:
+    def _enter(self, step_id: str, *, ask: bool = False) -> bool:
         step = self.state.enter(step_id)
         self._emit("experienced", step_id, visit=self.record(step_id).visits, title=step.title)
+        known = None if ask else known_choice(step, self.profile)
+        if known is not None:  # chosen before (a course carries the profile): not asked again
+            return self.choose(known).finished
         if isinstance(step, End):
             self._finish()
             return True
@@ -381,13 +367,3 @@ class LessonSession:
         session.events.extend(ordered)
         session._emit("resumed", session.current_id, from_seq=ordered[-1].seq)
         return session
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return None
-    return value

@@ -9,12 +9,12 @@ Branching and practice decisions (:mod:`lessonkit.engine.decisions`) read this s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..lesson.model import End, Lesson, Practice, Question, Step
 from .decisions import PracticeState, mastery_tracker, next_practice_item, prepare_question
-from .outcomes import StepRecord
+from .outcomes import CountedAnswer, StepRecord
 
 if TYPE_CHECKING:
     from ..policies.mastery import MasteryTracker
@@ -38,6 +38,8 @@ class RunState:
     render_variants
         Draw and render randomized question variants on entry (the simulation's fast engine
         turns this off: it never shows a question to anyone).
+    variant_key
+        Keys the variant seeds (HMAC); ``None`` for unkeyed, deterministic play.
     """
 
     def __init__(
@@ -48,8 +50,10 @@ class RunState:
         seed: int | None,
         profile: Mapping[str, str] | None = None,
         render_variants: bool = True,
+        variant_key: bytes | None = None,
     ) -> None:
         self.lesson = lesson
+        self.variant_key = variant_key
         self.learner_id = learner_id
         self.seed = seed
         self.render_variants = render_variants
@@ -63,6 +67,8 @@ class RunState:
         """Step ids in visit order (``back`` removes the steps gone back over)."""
         self.mastery: MasteryTracker = mastery_tracker(lesson)
         """Mastery estimate per competency."""
+        self.mastery_start: dict[str, float] = {}
+        """Starting P(known) carried in from a learner's course record (see :meth:`start_from`)."""
         self.practice: dict[str, PracticeState] = {}
         """Practice step id -> progress through its current visit."""
         self.current_id: str | None = None
@@ -99,12 +105,39 @@ class RunState:
         return isinstance(self.lesson.step(self.current_id or ""), Practice)
 
     def score(self) -> tuple[float, float]:
-        """(points earned, points available) over the questions met so far."""
-        earned = sum(r.points for r in self.records.values())
-        available = sum(r.max_points for r in self.records.values())
-        return earned, available
+        """(points earned, points available) over the questions met so far.
+
+        Answers recorded for grading without a live verdict count in neither: see
+        :meth:`pending`.
+        """
+        judged = [r for r in self.records.values() if not r.recorded]
+        return sum(r.points for r in judged), sum(r.max_points for r in judged)
+
+    def pending(self) -> tuple[int, float]:
+        """(questions, points) whose answers are recorded and await grading."""
+        waiting = [r for r in self.records.values() if r.recorded]
+        return len(waiting), sum(r.max_points for r in waiting)
+
+    def carried(self) -> dict[str, Any]:
+        """What the run carried in from a course record, for its ``started`` event."""
+        return {"mastery_start": dict(self.mastery_start)} if self.mastery_start else {}
 
     # ------------------------------------------------------------------ moves
+
+    def start_from(self, mastery: Mapping[str, object] | None) -> None:
+        """Start mastery from a learner's record: P(known) per competency becomes the prior.
+
+        Values that are not probabilities are ignored (a replayed ``started`` event is
+        evidence a learner could have edited).
+        """
+        valid = {
+            str(cid): float(p)
+            for cid, p in (mastery or {}).items()
+            if isinstance(p, int | float) and not isinstance(p, bool) and 0.0 <= p <= 1.0
+        }
+        if valid:
+            self.mastery_start.update(valid)
+            self.mastery.start_from(valid)
 
     def enter(self, step_id: str) -> Step:
         """Arrive at a step: path, visit count, its question shown, a practice pool started."""
@@ -125,7 +158,9 @@ class RunState:
         """Prepare ``question`` (variant ``variant``) for answering."""
         rec = self.record(question.id)
         if self.render_variants:
-            shown, seed = prepare_question(question, self.learner_id, self.lesson.id, variant)
+            shown, seed = prepare_question(
+                question, self.learner_id, self.lesson.id, variant, self.variant_key
+            )
         else:
             shown, seed = question, None
         rec.variant_seed = seed
@@ -181,6 +216,51 @@ class RunState:
             if change is not None:
                 changes[cid] = change
         return changes
+
+    def apply_recorded(self, question: Question, *, response: str) -> None:
+        """Record an answer kept for grading: no attempt, no verdict, no mastery change."""
+        rec = self.record(question.id)
+        rec.recorded = True
+        rec.responses.append(response)
+
+    def absorb(self, counted: Iterable[CountedAnswer], hints: Mapping[str, int]) -> None:
+        """Carry a learner's earlier sessions into this run (before it starts).
+
+        ``counted`` are the earlier answers with attempts recounted across sessions
+        (:class:`~lessonkit.engine.history.Tally`), ``hints`` the hints shown per question.
+        Questions keep their attempts, hints, results and recorded answers, so a new session
+        cannot reset an attempt limit; mastery takes in each answer in order, so first-attempt
+        credit is not earned twice. Practice items only contribute their mastery evidence:
+        each time a pool gives an item it is a fresh question.
+        """
+        top = {s.id: s for s in self.lesson.steps if isinstance(s, Question)}
+        items = {q.id: q for q in self.lesson.questions() if q.id not in top}
+        for answer in counted:
+            qid = answer.event.step_id or ""
+            question = top.get(qid) or items.get(qid)
+            if question is None:
+                continue  # the lesson changed since
+            data = answer.event.data
+            if qid in top and qid not in self.shown:
+                self.show(question, variant=0)
+            if data.get("recorded"):
+                self.apply_recorded(question, response=str(data.get("response", "")))
+                continue
+            score = data.get("score")
+            self.apply_answer(
+                question,
+                correct=data.get("correct") is True,
+                score=float(score) if isinstance(score, int | float) else 0.0,
+                response=str(data.get("response", "")),
+                attempt=answer.attempt,
+                hints_used=answer.hints_used,
+            )
+            if qid in items:
+                del self.records[qid]  # the next presentation of an item starts afresh
+        for qid, used in hints.items():
+            if qid in top:
+                rec = self.record(qid)
+                rec.hints_used = max(rec.hints_used, used)
 
     def apply_choice(
         self, step_id: str, value: str, *, field: str | None, sets: Mapping[str, str]

@@ -55,4 +55,4 @@ def _can_advance(
         return state.choices.get(step.id) is not None
     if question is None:
         return True
-    return rec.correct or attempts_left == 0 or rec.attempts > 0
+    return rec.correct or attempts_left == 0 or rec.answered

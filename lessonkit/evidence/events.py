@@ -10,7 +10,10 @@ Event kinds and the keys of their ``data``:
 =================  ===========================================================================
 kind               data
 =================  ===========================================================================
-``started``        ``profile`` (dict) learner profile at start
+``started``        ``profile`` (dict) learner profile at start; ``mastery_start`` (dict,
+                   only when carried in from a course record) competency -> P(known);
+                   ``identity`` (dict, optional) who is working, e.g. ``nbgrader_student``,
+                   ``jupyterhub_user``
 ``resumed``        ``from_seq`` (int) last sequence number before the resume
 ``experienced``    ``visit`` (int) visit count of the step, ``title`` (str)
 ``answered``       ``response`` (str, canonical text of the raw response), ``raw`` (JSON value),
@@ -18,11 +21,14 @@ kind               data
                    (earned), ``max_points``, ``attempt`` (1-based), ``hints_used`` (int),
                    ``checker`` (spec type), ``variant_seed`` (int or None), ``competencies``
                    (list), ``duration`` (seconds or None), ``feedback`` (str),
-                   ``item_id`` (practice-pool item id or None)
+                   ``item_id`` (practice-pool item id or None); an answer recorded for grading
+                   without a live verdict has ``recorded`` true and ``correct``, ``score``,
+                   ``points`` and ``attempt`` None
 ``hint``           ``index`` (0-based hint shown), ``attempt`` (attempts so far)
 ``chose``          ``value`` (str), ``field`` (profile field set or ""), ``sets`` (dict)
 ``mastery``        ``competency`` (id), ``before`` (float), ``after`` (float), ``mastered`` (bool)
-``navigated``      ``to`` (step id), ``reason`` (str: rule text, "default", "back", "option")
+``navigated``      ``to`` (step id), ``reason`` (str: rule text, "default", "back", "option",
+                   "skipped"), ``why`` (str, for "skipped": e.g. "not checked here")
 ``passed``         ``score``, ``max_score`` (lesson totals), ``scaled`` (0..1)
 ``failed``         same keys as ``passed``
 ``completed``      ``score``, ``max_score``, ``scaled``, ``path`` (list of step ids)

@@ -25,11 +25,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .events import LearnerRef
+from .safefs import private_text
 
 __all__ = [
     "ANONYMOUS_HOME_PAGE",
     "LOCAL_HOME_PAGE",
     "hub_home_page",
+    "learner_ref",
     "resolve_learner",
     "user_data_dir",
 ]
@@ -84,6 +86,16 @@ def hub_home_page(env: Mapping[str, str] = os.environ) -> str:
     return JUPYTERHUB_HOME_PAGE
 
 
+def learner_ref(learner: LearnerRef | str | None) -> LearnerRef:
+    """``learner`` as a :class:`LearnerRef`: as given, an id (``urn:lessonkit:local``), or
+    :func:`resolve_learner` for ``None`` or an empty id."""
+    if isinstance(learner, LearnerRef):
+        return learner
+    if learner:
+        return LearnerRef(id=learner)
+    return resolve_learner()
+
+
 def resolve_learner(
     explicit: str | None = None,
     *,
@@ -119,28 +131,10 @@ def resolve_learner(
 
 
 def _anonymous_id(folder: Path) -> str:
-    """The id persisted in ``folder``, created atomically on first use."""
-    path = folder / _ID_FILE
+    """The id persisted in ``folder``, created atomically on first use (a ``0600`` file in a
+    ``0700`` folder; links and other users' files are refused, see :mod:`.safefs`)."""
     try:
-        existing = _read_id(path)
-        if existing:
-            return existing
-        folder.mkdir(parents=True, exist_ok=True)
-        new = str(uuid.uuid4())
-        tmp = folder / f".{_ID_FILE}.{os.getpid()}.{new}"
-        tmp.write_text(new + "\n", encoding="utf-8")
-        try:
-            # link() fails if another process won the race: then its id is the one to use.
-            os.link(tmp, path)
-        except FileExistsError:
-            if _read_id(path) is None:  # a damaged id file: replace it
-                os.replace(tmp, path)
-        except OSError:  # file systems without hard links
-            if not path.exists():
-                os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return _read_id(path) or new
+        return str(uuid.UUID(private_text(folder, _ID_FILE, str(uuid.uuid4()), _is_uuid)))
     except OSError as exc:
         warnings.warn(
             f"lessonkit: cannot keep an anonymous learner id in {folder} ({exc}); "
@@ -151,12 +145,9 @@ def _anonymous_id(folder: Path) -> str:
         return str(uuid.uuid4())
 
 
-def _read_id(path: Path) -> str | None:
+def _is_uuid(text: str) -> bool:
     try:
-        text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    try:
-        return str(uuid.UUID(text))
+        uuid.UUID(text)
     except ValueError:
-        return None
+        return False
+    return True

@@ -1,7 +1,8 @@
-"""Grading: answer keys for student copies, and re-grading of recorded evidence.
+"""Grading: answer keys for student copies, live checking without keys, re-grading evidence.
 
-Layer: above ``engine``'s data (events) and ``checks``; used by ``integrations.nbgrader`` and
-the CLI. ``keys`` hides or hashes answers; ``regrade`` re-checks every recorded answer.
+Layer: above ``engine`` (events, attempt counting across sessions) and ``checks``; used by
+``integrations.nbgrader`` and the CLI. ``keys`` hides or hashes answers, ``live`` checks a
+student copy's answers without the key, ``regrade`` re-checks every recorded answer.
 """
 
 from .keys import (
@@ -10,7 +11,9 @@ from .keys import (
     check_hashed,
     check_recorded,
     display_spec,
+    gradable_problems,
     hidden_questions,
+    live_mode,
     student_copy,
 )
 from .regrade import AttemptGrade, CompetencyGrade, GradeReport, QuestionGrade, regrade
@@ -25,7 +28,9 @@ __all__ = [
     "check_hashed",
     "check_recorded",
     "display_spec",
+    "gradable_problems",
     "hidden_questions",
+    "live_mode",
     "regrade",
     "student_copy",
 ]

@@ -2,9 +2,20 @@
 
 A learner's evidence file is in the learner's hands, so nothing in it is taken on faith: every
 recorded raw response is checked again against the instructor's lesson (the *key*), attempt
-numbers and hints are recounted from the event stream itself, attempts beyond a question's
-limit are ignored, and mastery is recomputed from the re-checked answers. A recorded
-``correct`` flag that disagrees with the re-check is reported as a discrepancy.
+numbers and hints are recounted from the event stream itself — per learner and question,
+across all of the learner's sessions (:mod:`lessonkit.engine.history`) — attempts beyond a
+question's limit are ignored, and mastery is recomputed from the re-checked answers.
+
+Reported to the instructor, each on its own list of :class:`GradeReport`:
+
+* ``discrepancies`` — an answer the evidence claims was correct but is not (edited evidence),
+  and attempts past a question's limit;
+* ``gaps`` — events missing from a session (deleted lines): each missing event is counted as a
+  failed attempt at the next question answered in that session, so deleting a wrong attempt
+  never raises a grade;
+* ``identity`` — sessions recorded by someone other than the submitting student (copied
+  evidence);
+* ``problems`` — evidence that could not be used (damaged lines, unknown questions).
 
 >>> report = regrade(key_lesson, store.read(lesson=key_lesson.id))    # doctest: +SKIP
 >>> report.question_points(), report.competencies["loops"].mastery    # doctest: +SKIP
@@ -20,8 +31,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..engine.history import CountedAnswer, Tally, lesson_events
 from ..evidence.events import Event
 from ..lesson.model import Lesson, Question
+from .keys import hidden_questions, live_mode
 
 __all__ = [
     "AttemptGrade",
@@ -43,7 +56,7 @@ class AttemptGrade:
     registration: str
     """The session it was given in."""
     attempt: int
-    """Attempt number, recounted from the events (1 = first)."""
+    """Attempt number, recounted across the learner's sessions (1 = first)."""
     hints_used: int
     """Hints shown before this answer, recounted from the events."""
     correct: bool
@@ -63,6 +76,8 @@ class QuestionGrade:
     attempts: list[AttemptGrade] = field(default_factory=list)
     score: float = 0.0
     """Counted score in [0, 1] (attempt policy and hint penalty applied)."""
+    recorded: bool = False
+    """Recorded for grading in the student copy: its last answer counts, as a first attempt."""
 
     @property
     def points(self) -> float:
@@ -111,8 +126,14 @@ class GradeReport:
     """Sessions (registrations) found."""
     answers: int = 0
     """Recorded answers re-checked."""
+    learners: list[str] = field(default_factory=list)
+    """Every learner id (and recorded nbgrader/JupyterHub identity) found in the evidence."""
     discrepancies: list[str] = field(default_factory=list)
-    """Recorded claims the re-check contradicts (a sign of edited evidence)."""
+    """Recorded claims the re-check contradicts, and attempts past a limit (edited evidence)."""
+    gaps: list[str] = field(default_factory=list)
+    """Sessions with missing events, and how they were counted."""
+    identity: list[str] = field(default_factory=list)
+    """Sessions recorded by someone other than the submitting student."""
     problems: list[str] = field(default_factory=list)
     """Evidence that could not be used, and why (damaged lines, unknown questions)."""
 
@@ -122,6 +143,11 @@ class GradeReport:
         earned = sum(q.points for q in chosen.values())
         return earned, sum(q.max_points for q in chosen.values())
 
+    @property
+    def flagged(self) -> list[str]:
+        """Everything an instructor should look at, in one list."""
+        return [*self.identity, *self.discrepancies, *self.gaps]
+
 
 def regrade(
     key: Lesson,
@@ -130,6 +156,8 @@ def regrade(
     attempts: AttemptPolicy = "best",
     hint_penalty: float = 0.0,
     namespace: Mapping[str, Any] | None = None,
+    practice: bool = True,
+    student: str | None = None,
 ) -> GradeReport:
     """Grade a learner's recorded statements for ``key.id`` against the lesson ``key``.
 
@@ -145,114 +173,124 @@ def regrade(
         Fraction of a question's score removed per hint used before the counted attempt.
     namespace
         Where code questions answered in a notebook (no recorded source) are looked up.
+    practice
+        Whether practice-pool answers count as mastery evidence (their keys are in a student
+        copy: leave them out of a summative grade).
+    student
+        The submitting student's id: sessions recorded by anyone else are reported in
+        ``identity``.
     """
+    graded = hidden_questions(key)
+    recorded = {q.id for q in graded if live_mode(q) == "recorded"}
     report = GradeReport(
         lesson_id=key.id,
-        questions={q.id: QuestionGrade(id=q.id, max_points=q.points) for q in _graded(key)},
+        questions={
+            q.id: QuestionGrade(id=q.id, max_points=q.points, recorded=q.id in recorded)
+            for q in graded
+        },
         competencies={},
     )
-    events = _lesson_events(key.id, statements, report.problems)
+    events = _read_events(key.id, statements, report.problems)
     report.sessions = len({e.registration for e in events})
-    report.discrepancies.extend(_gaps(events))
     report.completed = any(e.kind == "completed" for e in events)
+    _check_identity(events, student, report)
+    tally = Tally(key, recorded=recorded.__contains__).add_all(events)
+    _report_gaps(tally, report)
     questions = {q.id: q for q in key.questions()}
-    graded = [g for e in _answers(events) if (g := _recheck(e, questions, namespace, report))]
-    report.answers = len(graded)
-    for qid, grade_ in _by_question(graded).items():
+    counted = _counted_answers(tally.answers, recorded)
+    checked = [g for a in counted if (g := _recheck(a, questions, namespace, report))]
+    report.answers = len(checked)
+    by_question: dict[str, list[AttemptGrade]] = defaultdict(list)
+    for g in checked:
+        by_question[g.question_id].append(g)
+    for qid, grades in by_question.items():
         if qid in report.questions:
-            q = report.questions[qid]
-            q.attempts = grade_
-            q.score = _counted(grade_, attempts, hint_penalty)
-    report.competencies = _mastery(key, questions, graded)
+            report.questions[qid].attempts = grades
+            report.questions[qid].score = _score(grades, attempts, hint_penalty)
+    top = {s.id for s in key.steps}
+    evidence = [g for g in checked if practice or g.question_id in top]
+    report.competencies = _mastery(key, questions, evidence)
     return report
 
 
-def _graded(lesson: Lesson) -> list[Question]:
-    """Questions that carry points: top-level questions (practice items are formative)."""
-    return [s for s in lesson.steps if isinstance(s, Question) and s.points > 0]
-
-
-def _lesson_events(
+def _read_events(
     lesson_id: str, statements: Iterable[Mapping[str, Any]], problems: list[str]
 ) -> list[Event]:
-    from ..evidence import statement_to_event
-
-    events: dict[str, Event] = {}
     with warnings.catch_warnings(record=True) as caught:
         # Damaged lines raise StoreWarnings while the store is read; collect them as problems.
         warnings.simplefilter("always")
-        for statement in statements:
-            try:
-                event = statement_to_event(statement)
-            except (ValueError, TypeError, KeyError):
-                problems.append("a statement not made by lessonkit was skipped")
-                continue
-            if event.lesson_id == lesson_id:
-                # Deterministic statement ids: a duplicate line is the same event.
-                events[f"{event.registration}|{event.seq}"] = event
+        events = lesson_events(lesson_id, statements, problems=problems)
     problems.extend(str(w.message) for w in caught)
-    # Within a session the sequence number orders events (timestamps are the learner's to
-    # edit, and a forged answer must not slip in before real attempts); sessions follow
-    # each other by when they began.
-    began: dict[str, Any] = {}
-    for e in events.values():
-        if e.registration not in began or e.timestamp < began[e.registration]:
-            began[e.registration] = e.timestamp
-    return sorted(events.values(), key=lambda e: (began[e.registration], e.registration, e.seq))
+    return events
 
 
-def _gaps(events: Sequence[Event]) -> list[str]:
-    """Sessions whose sequence numbers have holes: events were removed from the evidence."""
-    seqs: dict[str, set[int]] = defaultdict(set)
+def _check_identity(events: Sequence[Event], student: str | None, report: GradeReport) -> None:
+    """Note who recorded the evidence; flag sessions of someone other than ``student``."""
+    names: dict[str, set[str]] = defaultdict(set)
     for e in events:
-        seqs[e.registration].add(e.seq)
-    found = []
-    for registration, seen in seqs.items():
-        missing = max(seen) + 1 - len(seen)
-        if missing:
-            found.append(f"session {registration[:8]}: {missing} recorded event(s) are missing")
-    return found
+        names[e.registration].add(e.learner.id)
+        if e.kind == "started":
+            recorded = e.data.get("identity")
+            if isinstance(recorded, Mapping):
+                names[e.registration].update(str(v) for v in recorded.values() if v)
+    report.learners = sorted(set().union(*names.values())) if names else []
+    if not student:
+        return
+    for registration, who in names.items():
+        if student not in who:
+            report.identity.append(
+                f"session {registration[:8]} was recorded by {', '.join(sorted(who))}, "
+                f"not by {student} (the submitting student): copied evidence?"
+            )
 
 
-def _answers(events: Sequence[Event]) -> Iterable[tuple[Event, int, int]]:
-    """Each ``answered`` event (in time order) with its attempt number and hints used,
-    recounted from the stream rather than read from the event.
+def _report_gaps(tally: Tally, report: GradeReport) -> None:
+    for registration, missing in tally.gaps.items():
+        report.gaps.append(
+            f"session {registration[:8]}: {missing} recorded event(s) are missing; each counts "
+            "as a failed attempt at the next question answered in that session"
+        )
 
-    A practice item shown again is a fresh question: its count starts again at attempt 1.
-    """
-    attempts: dict[tuple[str, str], int] = defaultdict(int)
-    hints: dict[tuple[str, str], int] = defaultdict(int)
-    for event in events:
-        if event.step_id is None:
-            continue
-        slot = (event.registration, event.step_id)
-        if event.kind == "hint":
-            hints[slot] += 1
-        elif event.kind == "answered":
-            attempts[slot] += 1
-            yield event, attempts[slot], hints[slot]
-        elif event.kind == "navigated" and event.data.get("reason") == "practice":
-            item = (event.registration, str(event.data.get("item")))
-            attempts.pop(item, None)
-            hints.pop(item, None)
+
+def _counted_answers(answers: Sequence[CountedAnswer], recorded: set[str]) -> list[CountedAnswer]:
+    """Every answer, except that a recorded-only question keeps only its last answer (which
+    counts as a first attempt: the learner never learnt whether an earlier one was right)."""
+    last: dict[str, int] = {}
+
+    def recorded_only(answer: CountedAnswer) -> bool:
+        qid = answer.event.step_id or ""
+        return qid in recorded and answer.event.data.get("recorded") is True
+
+    for index, answer in enumerate(answers):
+        if recorded_only(answer):
+            last[answer.event.step_id or ""] = index
+    keep = set(last.values())
+    out = []
+    for index, answer in enumerate(answers):
+        if not recorded_only(answer):
+            out.append(answer)
+        elif index in keep:
+            out.append(CountedAnswer(answer.event, 1, answer.hints_used))
+    return out
 
 
 def _recheck(
-    answer: tuple[Event, int, int],
+    answer: CountedAnswer,
     questions: Mapping[str, Question],
     namespace: Mapping[str, Any] | None,
     report: GradeReport,
 ) -> AttemptGrade | None:
     from ..checks import grade
 
-    event, attempt, hints_used = answer
+    event = answer.event
     question = questions.get(event.step_id or "")
     if question is None:
         report.problems.append(f"an answer to unknown question {event.step_id!r} was ignored")
         return None
-    if question.max_attempts is not None and attempt > question.max_attempts:
+    if question.max_attempts is not None and answer.attempt > question.max_attempts:
         report.discrepancies.append(
-            f"{question.id}: attempt {attempt} exceeds the limit of {question.max_attempts}"
+            f"{question.id}: attempt {answer.attempt} exceeds the limit of "
+            f"{question.max_attempts} and was ignored"
         )
         return None
     data = event.data
@@ -262,56 +300,42 @@ def _recheck(
     result = grade(
         question,
         response,
-        attempt=attempt,
-        hints_used=hints_used,
+        attempt=answer.attempt,
+        hints_used=answer.hints_used,
         seed=seed if isinstance(seed, int) else None,
         namespace=namespace,
     )
     if not result.understood:
+        if result.details.get("mode") == "unavailable":  # recorded code could not be re-run
+            report.problems.append(f"{question.id}: {result.feedback}")
         return None
     claimed = data.get("correct")
     claimed_correct = claimed if isinstance(claimed, bool) else None
-    if claimed_correct is not None and claimed_correct != result.correct:
+    if claimed_correct and not result.correct:
         report.discrepancies.append(
-            f"{question.id}: attempt {attempt} was recorded as "
-            f"{'correct' if claimed_correct else 'incorrect'} but is "
-            f"{'correct' if result.correct else 'incorrect'}"
+            f"{question.id}: attempt {answer.attempt} was recorded as correct but is incorrect"
         )
     return AttemptGrade(
         question_id=question.id,
         registration=event.registration,
-        attempt=attempt,
-        hints_used=hints_used,
+        attempt=answer.attempt,
+        hints_used=answer.hints_used,
         correct=bool(result.correct),
         score=min(1.0, max(0.0, float(result.score))),
         claimed_correct=claimed_correct,
     )
 
 
-def _by_question(graded: Iterable[AttemptGrade]) -> dict[str, list[AttemptGrade]]:
-    found: dict[str, list[AttemptGrade]] = defaultdict(list)
-    for g in graded:
-        found[g.question_id].append(g)
-    return found
-
-
-def _counted(grades: Sequence[AttemptGrade], policy: AttemptPolicy, hint_penalty: float) -> float:
-    """The question's score: per session pick an attempt by policy; the best session counts."""
-    sessions: dict[str, list[AttemptGrade]] = defaultdict(list)
-    for g in grades:
-        sessions[g.registration].append(g)
-    best = 0.0
-    for tries in sessions.values():
-        tries.sort(key=lambda g: g.attempt)
-        if policy == "first":
-            picked = [tries[0]]
-        elif policy == "last":
-            picked = [tries[-1]]
-        else:
-            picked = tries
-        for g in picked:
-            best = max(best, 0.0, g.score * (1.0 - hint_penalty * g.hints_used))
-    return best
+def _score(grades: Sequence[AttemptGrade], policy: AttemptPolicy, hint_penalty: float) -> float:
+    """The question's score over all of the learner's attempts, by policy."""
+    ordered = sorted(grades, key=lambda g: g.attempt)
+    if policy == "first":
+        ordered = ordered[:1]
+    elif policy == "last":
+        ordered = ordered[-1:]
+    return max(
+        (max(0.0, g.score * (1.0 - hint_penalty * g.hints_used)) for g in ordered), default=0.0
+    )
 
 
 def _mastery(
@@ -329,7 +353,7 @@ def _mastery(
         )
         for c in key.competencies
     }
-    for g in graded:  # already in time order
+    for g in graded:  # already in order
         for cid in questions[g.question_id].competencies:
             change = tracker.observe(cid, g.correct, attempt=g.attempt, hinted=g.hints_used > 0)
             if change is not None and cid in result:

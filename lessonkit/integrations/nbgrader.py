@@ -3,10 +3,17 @@
 In an nbgrader assignment the lesson notebook has a player cell (:func:`player`) that records
 the learner's evidence in ``lessonkit-evidence/`` inside the assignment folder — which
 ``nbgrader submit``/``collect`` carry along and autograde does not overwrite, because no such
-folder exists in ``source/``. Autograde re-executes the notebook with nobody clicking; the
-grade cells then call :func:`points`, which re-checks every recorded raw response against the
-answer key restored from the hidden-tests region, recomputes mastery, prints a short summary
-(the learner's feedback) and returns the points for nbgrader to read as partial credit.
+folder exists in ``source/`` (``lessonkit nbgrader generate`` refuses to write one there).
+
+Autograde re-executes the notebook with nobody clicking. Each grade cell calls :func:`points`,
+which re-checks every recorded raw response against the answer key restored from the
+hidden-tests region, recomputes mastery, prints a short summary (the learner's feedback, with
+anything the instructor should look at) and returns the points for nbgrader to read as partial
+credit. That computation runs in the student's kernel, after cells the student may have
+added: it is **not** tamper-resistant. With the course configuration in
+``extensions/nbgrader/nbgrader_config.py``, :mod:`lessonkit.integrations.nbgrader_grader`
+computes the same grade in the nbgrader process instead, from the evidence as submitted,
+before any student code runs, and writes it over the cell's output.
 
 ``points`` never writes to stderr (any stderr output makes nbgrader score a cell 0): warnings
 about damaged evidence are collected and shown in the printed summary instead.
@@ -25,7 +32,7 @@ from typing import Any, Literal
 from ..grading import GradeReport, regrade
 from ..lesson.model import Lesson
 
-__all__ = ["EVIDENCE_DIR", "grading", "player", "points"]
+__all__ = ["EVIDENCE_DIR", "grade_report", "grading", "player", "points", "render", "summary"]
 
 EVIDENCE_DIR = "lessonkit-evidence"
 """Folder, relative to the notebook, where an assignment's evidence is recorded."""
@@ -44,67 +51,84 @@ def player(lesson: str | os.PathLike[str] | Lesson, *, evidence: str = EVIDENCE_
     """
     if grading():
         return None
-    from ..widgets import show
+    from .nbgrader_player import make_player
 
-    return show(lesson, store=str(Path(evidence).resolve()))
+    return make_player(lesson, evidence)
 
 
-def _key_lesson(lesson: str | os.PathLike[str] | Lesson, answer_key: str | Lesson | None) -> Lesson:
+def _key_lesson(
+    lesson: str | os.PathLike[str] | Lesson | None, answer_key: str | Lesson | None
+) -> Lesson:
     from ..lesson.loader import load_lesson, loads_lesson
 
     if isinstance(answer_key, Lesson):
         return answer_key
     if isinstance(answer_key, str):
         return loads_lesson(answer_key, "<answer key>")
+    if lesson is None:
+        raise ValueError("grading needs a lesson or an answer key")
     return lesson if isinstance(lesson, Lesson) else load_lesson(lesson)
 
 
-def _read_evidence(folder: Path, lesson_id: str) -> Iterable[Mapping[str, Any]]:
-    if not folder.is_dir():
+def read_evidence(folder: str | os.PathLike[str], lesson_id: str) -> list[Mapping[str, Any]]:
+    """Every statement of ``lesson_id`` in an evidence folder or store URL (such as the course
+    service's ``hub+https://…``); ``[]`` when a folder does not exist."""
+    if isinstance(folder, str) and "://" in folder:
+        from ..evidence.stores import open_store
+
+        with open_store(folder, create=False) as url_store:
+            return list(url_store.read(lesson=lesson_id))
+    path = Path(folder)
+    if not path.is_dir():
         return []
     from ..evidence.stores import JsonlStore
 
-    with JsonlStore(folder, create=False) as store:
+    with JsonlStore(path, create=False) as store:
         return list(store.read(lesson=lesson_id))
 
 
+def submitting_student(cwd: str | os.PathLike[str] | None = None) -> str | None:
+    """The student whose submission autograde is running: ``autograded/<student>/<assignment>``
+    is the working folder (nbgrader's default directory structure); ``None`` elsewhere."""
+    if os.environ.get("NBGRADER_EXECUTION") != "autograde":
+        return None
+    parts = Path(cwd or os.getcwd()).parts
+    return parts[-2] if len(parts) >= 3 and parts[-3] == "autograded" else None
+
+
 def grade_report(
-    lesson: str | os.PathLike[str] | Lesson,
+    lesson: str | os.PathLike[str] | Lesson | None,
     answer_key: str | Lesson | None = None,
     *,
-    evidence: str | os.PathLike[str] = EVIDENCE_DIR,
+    evidence: str | os.PathLike[str] | Iterable[Mapping[str, Any]] = EVIDENCE_DIR,
     attempts: Literal["best", "first", "last"] = "best",
     hint_penalty: float = 0.0,
-    count_practice: bool = True,
+    count_practice: bool = False,
     namespace: Mapping[str, Any] | None = None,
+    student: str | None = None,
 ) -> GradeReport:
-    """The full :class:`~lessonkit.grading.GradeReport` behind :func:`points`."""
+    """The full :class:`~lessonkit.grading.GradeReport` behind :func:`points`.
+
+    ``evidence`` is a folder, or statements already read from one.
+    """
     key = _key_lesson(lesson, answer_key)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        statements = _read_evidence(Path(evidence), key.id)
-        if not count_practice:
-            graded = {q.id for q in key.questions() if q.points > 0}
-            statements = [s for s in statements if _step_of(s) in graded or not _answered(s)]
+        if isinstance(evidence, str | os.PathLike):
+            statements = read_evidence(evidence, key.id)
+        else:
+            statements = list(evidence)
         report = regrade(
-            key, statements, attempts=attempts, hint_penalty=hint_penalty, namespace=namespace
+            key,
+            statements,
+            attempts=attempts,
+            hint_penalty=hint_penalty,
+            namespace=namespace,
+            practice=count_practice,
+            student=student,
         )
     report.problems.extend(str(w.message) for w in caught)
     return report
-
-
-def _step_of(statement: Mapping[str, Any]) -> str:
-    from ..evidence import statement_to_event
-
-    try:
-        return statement_to_event(statement).step_id or ""
-    except (ValueError, TypeError, KeyError):
-        return ""
-
-
-def _answered(statement: Mapping[str, Any]) -> bool:
-    verb = str((statement.get("verb") or {}).get("id", ""))
-    return verb.endswith("/answered")
 
 
 def points(
@@ -118,9 +142,10 @@ def points(
     attempts: Literal["best", "first", "last"] = "best",
     hint_penalty: float = 0.0,
     require_completion: bool = False,
-    count_practice: bool = True,
+    count_practice: bool = False,
     evidence: str | os.PathLike[str] = EVIDENCE_DIR,
     namespace: Mapping[str, Any] | None = None,
+    student: str | None = None,
 ) -> float:
     """Points in ``[0, max_points]`` for an nbgrader grade cell, from re-checked evidence.
 
@@ -130,8 +155,8 @@ def points(
         The lesson file of the assignment (the student copy; used when no key is given, so a
         student running the cell sees a preview).
     answer_key
-        The instructor's lesson as YAML text (kept in the cell's hidden-tests region), or a
-        :class:`Lesson`. Every recorded answer is re-checked against it.
+        The instructor's lesson as YAML/JSON text (kept in the cell's hidden-tests region), or
+        a :class:`Lesson`. Every recorded answer is re-checked against it.
     max_points
         The cell's points in nbgrader.
     competency
@@ -143,31 +168,81 @@ def points(
     require_completion
         Zero points unless the learner reached an end step.
     count_practice
-        Whether practice-pool answers count as mastery evidence (their keys are in the
-        student copy, so set ``False`` for a summative competency grade).
+        Whether practice-pool answers count as mastery evidence. Off by default: their keys
+        are in the student copy.
     evidence
         The evidence folder (default ``lessonkit-evidence`` next to the notebook).
+    student
+        The submitting student (default: read from autograde's working folder); evidence
+        recorded by anyone else is flagged in the output.
     """
     out = io.StringIO()
     # Whatever happens below, nothing may reach stderr: nbgrader would score the cell 0.
     with contextlib.redirect_stderr(out):
-        report = grade_report(
-            lesson,
-            answer_key,
-            evidence=evidence,
-            attempts=attempts,
-            hint_penalty=hint_penalty,
-            count_practice=count_practice,
-            namespace=namespace,
+        options = {
+            "attempts": attempts,
+            "hint_penalty": hint_penalty,
+            "count_practice": count_practice,
+            "student": student or submitting_student(),
+        }
+        # Each grade cell of a notebook asks about the same evidence: grade it once.
+        slot = (
+            repr(answer_key),
+            str(lesson),
+            _fingerprint(evidence),
+            repr(sorted(options.items())),
         )
-        fraction, summary = _fraction(report, competency, questions, scale)
-        if require_completion and not report.completed:
-            fraction = 0.0
-            summary.append("The lesson was not completed, so no points were given.")
-    earned = round(max(0.0, min(1.0, fraction)) * float(max_points), 2)
-    preview = answer_key is None and not grading()
-    print(_render(report, summary, earned, float(max_points), preview=preview))
+        report = _REPORTS.get(slot) if namespace is None else None
+        if report is None:
+            report = grade_report(
+                lesson, answer_key, evidence=evidence, namespace=namespace, **options
+            )
+            _REPORTS.clear()
+            _REPORTS[slot] = report
+        earned, text = summary(
+            report,
+            max_points=max_points,
+            competency=competency,
+            questions=questions,
+            scale=scale,
+            require_completion=require_completion,
+            preview=answer_key is None and not grading(),
+        )
+    print(text)
     return earned
+
+
+_REPORTS: dict[tuple[str, ...], GradeReport] = {}
+
+
+def _fingerprint(folder: str | os.PathLike[str]) -> str:
+    """What the evidence folder holds now (names, sizes, modification times)."""
+    path = Path(folder)
+    if not path.is_dir():
+        return f"{path.resolve()}: none"
+    files = sorted(
+        (str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in path.rglob("*") if f.is_file()
+    )
+    return f"{path.resolve()}: {files!r}"
+
+
+def summary(
+    report: GradeReport,
+    *,
+    max_points: float,
+    competency: str | None = None,
+    questions: Iterable[str] | None = None,
+    scale: Literal["linear", "threshold"] = "linear",
+    require_completion: bool = False,
+    preview: bool = False,
+) -> tuple[float, str]:
+    """The points a report earns for one grade cell, and the text the cell prints."""
+    fraction, lines = _fraction(report, competency, questions, scale)
+    if require_completion and not report.completed:
+        fraction = 0.0
+        lines.append("The lesson was not completed, so no points were given.")
+    earned = round(max(0.0, min(1.0, fraction)) * float(max_points), 2)
+    return earned, render(report, lines, earned, float(max_points), preview=preview)
 
 
 def _fraction(
@@ -190,20 +265,27 @@ def _fraction(
     earned, available = report.question_points(known)
     for qid in known:
         q = report.questions[qid]
-        lines.append(f"Question {qid}: {q.points:g} of {q.max_points:g} ({len(q.attempts)} tries)")
+        tries = "answer recorded" if q.recorded and q.attempts else f"{len(q.attempts)} tries"
+        lines.append(f"Question {qid}: {q.points:g} of {q.max_points:g} ({tries})")
     return (earned / available if available else 0.0), lines
 
 
-def _render(
+def render(
     report: GradeReport, lines: list[str], earned: float, maximum: float, *, preview: bool
 ) -> str:
+    """The text a grade cell prints: points, per-item lines, then what to look at."""
     head = "Preview (the final grade is computed after submission)" if preview else "lessonkit"
     out = [f"{head}: {earned:g} / {maximum:g} points"]
     out += [f"  {line}" for line in lines]
     if report.sessions == 0:
         out.append("  No lesson evidence was found for this lesson.")
+    out += [f"  ! {line}" for line in report.identity]
     if report.discrepancies:
-        out.append(f"  {len(report.discrepancies)} recorded result(s) did not match the re-check.")
+        out.append(
+            f"  ! {len(report.discrepancies)} recorded result(s) contradict the re-check "
+            "(edited evidence?); they were not trusted."
+        )
+    out += [f"  ! {line}" for line in report.gaps]
     if report.problems:
         out.append(f"  {len(report.problems)} piece(s) of evidence could not be used.")
     return "\n".join(out)

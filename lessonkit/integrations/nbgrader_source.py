@@ -10,31 +10,52 @@ The generated folder holds two files, ready for ``nbgrader generate_assignment``
     player, and autograder grade cells. Each grade cell carries the full answer key between
     ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``, which nbgrader removes from the
     released copy and restores at autograde.
+
+Everything is checked before anything is written: a graded question lessonkit cannot grade
+from evidence, a competency a perfect learner could not master from the graded questions (in
+``competency`` mode), or evidence left in the source folder is an error naming what to fix.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..errors import LessonDefinitionError
-from ..grading.keys import hidden_questions, student_copy
+from ..errors import LessonDefinitionError, LessonkitError
+from ..grading.keys import gradable_problems, hidden_questions, student_copy
 from ..lesson.loader import load_lesson, save_lesson
-from ..lesson.model import Lesson
+from ..lesson.model import End, Lesson
 from ..lesson.serialize import lesson_to_data
 from .nbgrader import EVIDENCE_DIR
 
-__all__ = ["GeneratedAssignment", "generate_source", "lesson_of_notebook"]
+__all__ = [
+    "DEFAULT_MODE",
+    "AssignmentError",
+    "GeneratedAssignment",
+    "generate_source",
+    "lesson_of_notebook",
+    "skippable_questions",
+]
 
 Mode = Literal["competency", "question", "total"]
+DEFAULT_MODE: Mode = "question"
+"""One grade cell per graded question: a learner who answers every graded question right
+earns every point."""
 _SHOW_CALL = re.compile(r"""\b(?:show|player)\(\s*(?:r?["'])([^"']+\.lesson\.(?:yaml|yml|json))""")
+
+
+class AssignmentError(LessonkitError, ValueError):
+    """The lesson cannot become a gradable assignment (each reason names what to fix)."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +68,8 @@ class GeneratedAssignment:
     """Grade id -> points."""
     live_checking: dict[str, str]
     """Graded question id -> ``"hashed"`` (live right/wrong) or ``"recorded"``."""
+    notes: list[str] = field(default_factory=list)
+    """Things the instructor should know (questions a learner's path may skip...)."""
 
 
 def lesson_of_notebook(path: Path) -> Path:
@@ -110,11 +133,74 @@ def _targets(lesson: Lesson, mode: Mode, points: float | None) -> list[tuple[str
             (
                 f"lessonkit-{comp.id}",
                 points or weight or 1.0,
-                f"competency={comp.id!r}",
+                f"competency={comp.id!r}, count_practice=False",
                 f"mastery of {comp.title or comp.id}",
             )
         )
     return cells
+
+
+def reachable_mastery(lesson: Lesson) -> dict[str, float]:
+    """The mastery of each competency after every graded question is answered right, at the
+    first attempt and without hints: the most a learner can show in ``competency`` mode."""
+    from ..policies.mastery import MasteryTracker
+
+    tracker = MasteryTracker.for_lesson(lesson)
+    for question in hidden_questions(lesson):
+        for cid in question.competencies:
+            tracker.observe(cid, True, attempt=1, hinted=False)
+    return {c.id: float(tracker.probability(c.id)) for c in lesson.competencies}
+
+
+def skippable_questions(lesson: Lesson) -> list[str]:
+    """Graded questions some path from the start to an end step does not visit."""
+    from ..lesson.graph import edges
+
+    graph: dict[str, list[str]] = {}
+    for edge in edges(lesson):
+        graph.setdefault(edge.source, []).append(edge.target)
+    ends = {s.id for s in lesson.steps if isinstance(s, End)}
+
+    def reaches_end(without: str) -> bool:
+        seen, todo = {lesson.start_id}, [lesson.start_id]
+        while todo:
+            step = todo.pop()
+            if step in ends:
+                return True
+            for nxt in graph.get(step, ()):
+                if nxt != without and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    return [q.id for q in hidden_questions(lesson) if reaches_end(q.id)]
+
+
+def _problems(lesson: Lesson, mode: Mode, out: Path, force: bool) -> list[str]:
+    problems = [f"step {sid!r}: {why}" for sid, why in gradable_problems(lesson)]
+    if not hidden_questions(lesson):
+        problems.append("no question has points, so there is nothing to grade")
+    if mode == "competency":
+        if not lesson.competencies:
+            problems.append("the lesson has no competencies; use --mode question or total")
+        for comp in lesson.competencies:
+            best = reachable_mastery(lesson)[comp.id]
+            if best < comp.mastery.threshold:
+                problems.append(
+                    f"competency {comp.id!r}: a learner who answers every graded question "
+                    f"right reaches mastery {best:.2f}, below its threshold "
+                    f"{comp.mastery.threshold:.2f}, so nobody could earn its points: use "
+                    "--mode question, add graded questions, or lower the threshold"
+                )
+    if (out / EVIDENCE_DIR).exists() and not force:
+        # Autograde copies source/ files over each submission: this would replace learners'
+        # evidence with the instructor's own try-out, and release its answers to everyone.
+        problems.append(
+            f"{out / EVIDENCE_DIR} holds evidence (a try-out of the lesson?): nbgrader would "
+            "release it to every student and copy it over their own evidence at autograde. "
+            "Delete it, or pass --force to generate anyway"
+        )
+    return problems
 
 
 def generate_source(
@@ -122,9 +208,10 @@ def generate_source(
     assignment_dir: str | Path,
     *,
     name: str | None = None,
-    mode: Mode = "competency",
+    mode: Mode = DEFAULT_MODE,
     points: float | None = None,
     salt: str | None = None,
+    force: bool = False,
 ) -> GeneratedAssignment:
     """Write an nbgrader source notebook and the student copy of the lesson.
 
@@ -137,30 +224,34 @@ def generate_source(
     name
         Base name of the notebook and lesson file (default: the lesson id).
     mode
-        One grade cell per competency (mastery), per graded question, or one in total.
+        One grade cell per graded question (default), one in total, or one per competency
+        (mastery from the graded questions only).
     points
         Points of each grade cell (default: the points of the questions it covers).
+    force
+        Generate even if the folder holds a ``lessonkit-evidence`` folder.
+
+    Raises
+    ------
+    AssignmentError
+        With every reason the lesson cannot become a gradable assignment; nothing is written.
     """
     path = Path(source)
     lesson_path = lesson_of_notebook(path) if path.suffix == ".ipynb" else path
     lesson = load_lesson(lesson_path)
-    if mode == "competency" and not lesson.competencies:
-        raise LessonDefinitionError(
-            f"{lesson_path}: the lesson has no competencies; use mode 'question' or 'total'"
-        )
-    name = name or lesson.id
     out = Path(assignment_dir)
-    if (out / EVIDENCE_DIR).exists():
-        # Autograde copies source/ files over each submission: this would replace learners'
-        # evidence with the instructor's own try-out.
-        warnings.warn(
-            f"{out / EVIDENCE_DIR} exists in the source folder; delete it before "
-            "`nbgrader generate_assignment`, or autograde will overwrite learners' evidence",
-            UserWarning,
-            stacklevel=2,
+    problems = _problems(lesson, mode, out, force)
+    if problems:
+        raise AssignmentError(str(lesson_path), problems)
+    name = name or lesson.id
+    copy, live = student_copy(lesson, salt=salt)
+    notes = []
+    if skipped := skippable_questions(lesson):
+        notes.append(
+            "graded questions a learner's path may skip (skipped ones earn nothing): "
+            + ", ".join(skipped)
         )
     out.mkdir(parents=True, exist_ok=True)
-    copy, live = student_copy(lesson, salt=salt)
     lesson_file = f"{name}.lesson.yaml"
     save_lesson(copy, out / lesson_file)
     # The key is the instructor's lesson as compact JSON text, a valid Python string literal.
@@ -195,4 +286,4 @@ def generate_source(
     nb.metadata["lessonkit"] = {"lesson": lesson.id, "version": lesson.version}
     notebook = out / f"{name}.ipynb"
     nbformat.write(nb, notebook)
-    return GeneratedAssignment(notebook, out / lesson_file, grade_cells, live)
+    return GeneratedAssignment(notebook, out / lesson_file, grade_cells, live, notes)

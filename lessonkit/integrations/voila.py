@@ -19,22 +19,34 @@ A cookie is not authentication: it only keeps the same browser on the same anony
 The hook also records, in the notebook's metadata, whether ``?theme=`` was given (without it
 the template follows the browser's ``prefers-color-scheme``) and the page's XSRF token, which
 the template uses to shut the page's kernel down when the page goes away.
+
+The page is the lesson: a launcher notebook's Markdown cells ("Run the cell below...", the
+title again) are for notebook users and are left out, unless tagged ``lessonkit-voila``. When
+Voilà runs inside a Jupyter server (``/voila/render/...``, as on Binder), the page also tells
+the kernel where the same notebook opens in JupyterLab (``LESSONKIT_LAB_URL``), which the
+player offers where code cannot be checked in the page.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 __all__ = [
     "COOKIE",
     "TEMPLATE_NAME",
+    "dashboard_notebook",
     "extensions_dir",
+    "lab_cell",
     "learner_cell",
+    "nbgrader_config",
     "prelaunch_hook",
+    "template_dir",
     "write_launcher",
     "write_voila_config",
 ]
@@ -54,6 +66,49 @@ def extensions_dir() -> Path | None:
     """
     candidate = Path(__file__).resolve().parents[2] / "extensions"
     return candidate if (candidate / "voila" / "templates" / TEMPLATE_NAME).is_dir() else None
+
+
+def _jupyter_data(*parts: str) -> Path | None:
+    """The first ``<Jupyter data dir>/<parts>`` that exists (``JUPYTER_PATH``, the user's,
+    the environment's ``share/jupyter``, the system's: see ``jupyter --paths``)."""
+    from jupyter_core.paths import jupyter_path
+
+    return next((Path(p) for p in jupyter_path(*parts) if Path(p).exists()), None)
+
+
+def template_dir() -> Path | None:
+    """The ``lessonkit`` Voilà template Voilà will use (``None`` if it is not installed).
+
+    A wheel installs it as ``share/jupyter/voila/templates/lessonkit``; a development install
+    uses the source tree's ``extensions/voila/templates/lessonkit``.
+    """
+    source = extensions_dir()
+    if source is not None:
+        return source / "voila" / "templates" / TEMPLATE_NAME
+    return _jupyter_data("voila", "templates", TEMPLATE_NAME)
+
+
+def _shipped(source: tuple[str, ...], installed: tuple[str, ...]) -> Path:
+    root = extensions_dir()
+    found = root.joinpath(*source) if root is not None else _jupyter_data(*installed)
+    if found is None or not found.is_file():
+        raise FileNotFoundError(
+            f"lessonkit's {installed[-1]} is not installed (looked for "
+            f"share/jupyter/{'/'.join(installed)} in the Jupyter data folders): reinstall lessonkit"
+        )
+    return found
+
+
+def dashboard_notebook() -> Path:
+    """The class dashboard notebook (``lessonkit serve --dashboard`` serves it)."""
+    name = "lessonkit-dashboard.ipynb"
+    return _shipped(("voila", "dashboard", name), ("lessonkit", "dashboard", name))
+
+
+def nbgrader_config() -> Path:
+    """The ``nbgrader_config.py`` snippet to merge into a course's configuration."""
+    name = "nbgrader_config.py"
+    return _shipped(("nbgrader", name), ("lessonkit", "nbgrader", name))
 
 
 def _valid_id(value: Any) -> str | None:
@@ -88,6 +143,51 @@ def learner_cell(learner_id: str) -> dict[str, Any]:
     }
 
 
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._~/ -]+$")
+
+
+def lab_cell(url: str) -> dict[str, Any]:
+    """A hidden code cell setting ``LESSONKIT_LAB_URL`` (``url`` is URL-quoted ASCII)."""
+    if not url.isascii() or any(ch in url for ch in "'\"\\\n\r"):
+        raise ValueError(f"not a safe URL: {url!r}")
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "lessonkit-lab-url",
+        "metadata": {"tags": ["lessonkit-identity"]},
+        "outputs": [],
+        "source": f"import os as _lk_os\n_lk_os.environ['LESSONKIT_LAB_URL'] = {url!r}\ndel _lk_os",
+    }
+
+
+def lab_url_for(handler: Any) -> str | None:
+    """Where the page's notebook opens in JupyterLab, when Voilà runs in a Jupyter server."""
+    base = str(getattr(handler, "base_url", "/") or "/")
+    path = str(getattr(getattr(handler, "request", None), "path", "") or "")
+    prefix = base.rstrip("/") + "/voila/render/"
+    if not path.startswith(prefix):
+        return None
+    rest = unquote(path[len(prefix) :])
+    if not rest.endswith(".ipynb") or ".." in rest.split("/") or not _SAFE_PATH.match(rest):
+        return None
+    return base.rstrip("/") + "/lab/tree/" + quote(rest)
+
+
+def _page_cells(notebook: Any) -> None:
+    """Leave out Markdown cells meant for notebook users when the notebook shows a lesson."""
+    launches = any(
+        cell.get("cell_type") == "code" and "lessonkit.show(" in str(cell.get("source", ""))
+        for cell in notebook.cells
+    )
+    if launches:
+        notebook.cells = [
+            cell
+            for cell in notebook.cells
+            if cell.get("cell_type") != "markdown"
+            or "lessonkit-voila" in (cell.get("metadata", {}).get("tags") or [])
+        ]
+
+
 def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     """Voilà ``prelaunch_hook``: theme choice, and the anonymous learner cookie.
 
@@ -102,6 +202,12 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     # token and is refused); a reload then resumes at once instead of waiting for a lock.
     token = handler.xsrf_token
     meta["xsrf"] = token.decode("ascii") if isinstance(token, bytes) else str(token)
+    from nbformat import from_dict
+
+    _page_cells(notebook)
+    lab = lab_url_for(handler)
+    if lab is not None:
+        notebook.cells.insert(0, from_dict(lab_cell(lab)))
     if os.environ.get("LESSONKIT_LEARNER") or os.environ.get("JUPYTERHUB_USER"):
         return notebook
     learner = _valid_id(handler.get_cookie(COOKIE))
@@ -110,8 +216,6 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
         handler.set_cookie(
             COOKIE, learner, expires_days=_COOKIE_DAYS, httponly=True, samesite="Lax", path="/"
         )
-    from nbformat import from_dict
-
     notebook.cells.insert(0, from_dict(learner_cell(learner)))
     return notebook
 

@@ -28,7 +28,9 @@ from .model import Choice, Lesson, Practice, Step
 
 __all__ = [
     "Edge",
+    "dot_text",
     "edges",
+    "mermaid_text",
     "node_label",
     "strongly_connected",
     "to_dot",
@@ -191,3 +193,9 @@ def strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return result
+
+
+dot_text = _dot_text
+"""Text as a quoted, escaped DOT id or label (also used by course graphs)."""
+mermaid_text = _mermaid_text
+"""Text for a quoted Mermaid label, entity-escaped (also used by course graphs)."""

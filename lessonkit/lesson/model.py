@@ -29,7 +29,7 @@ from ..errors import LessonDefinitionError
 from .branching import Branch, Rule, as_branch
 from .competency import Competency, MasteryParams
 from .ids import check_id, unit_interval
-from .specs import CheckSpec, Code
+from .specs import CheckSpec, Code, hides_key
 
 __all__ = [
     "Branch",
@@ -183,7 +183,9 @@ class Exercise(Question):
 
     def __post_init__(self) -> None:
         Question.__post_init__(self)
-        if not isinstance(self.check, Code):
+        # A student copy of a graded lesson keeps the exercise (starter, editor) with its key
+        # hidden behind a grading checker.
+        if not isinstance(self.check, Code) and not hides_key(self.check):
             raise LessonDefinitionError(f"step {self.id!r}: an exercise needs a code check")
 
 
@@ -212,6 +214,9 @@ class Choice(Step):
     """The options, in display order."""
     field: str = ""
     """Learner-profile field the picked value is stored in (e.g. ``interest``)."""
+    ask_again: bool = False
+    """Ask even when the profile already holds ``field`` (by default a known value is used,
+    e.g. one chosen in an earlier lesson of a course, and the step is passed over)."""
 
     def __post_init__(self) -> None:
         Step.__post_init__(self)
@@ -283,6 +288,9 @@ class Settings:
     """Only the first attempt at a question updates mastery."""
     hint_counts_as_wrong: bool = True
     """A first attempt made after a hint counts as not knowing for mastery."""
+    assessment: bool = False
+    """A test, not practice (e.g. a course's placement check): answers are evidence of what
+    the learner knows, with no learning transition after them in the mastery estimate."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
+    "HASHED_CHECKER",
+    "HIDDEN_KEY_CHECKERS",
+    "RECORDED_CHECKER",
     "SPEC_TYPES",
     "CheckSpec",
     "Choice",
@@ -176,10 +179,12 @@ class Text(CheckSpec):
         if not self.answers() and not self.patterns():
             found.append(((), "a text check needs 'answer' or 'regex'"))
         many = not isinstance(self.regex, str)
+        import regex  # the engine text checks run patterns on (re syntax, with timeouts)
+
         for i, pattern in enumerate(self.patterns()):
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                regex.compile(pattern)
+            except regex.error as exc:
                 where: tuple[str | int, ...] = ("regex", i) if many else ("regex",)
                 found.append((where, f"invalid regular expression {pattern!r}: {exc}"))
         if self.fuzzy is not None and not 0 < self.fuzzy <= 1:
@@ -200,11 +205,17 @@ class Expression(CheckSpec):
     def problems(self) -> list[SpecProblem]:
         if not self.answer.strip():
             return [(("answer",), "must not be empty")]
-        return [
-            (("variables", i), f"variable {v!r} is not a valid name")
+        found: list[SpecProblem] = [
+            (("variables", i), f"variable {v!r} is not a valid name (ASCII letters, digits, _)")
             for i, v in enumerate(self.variables)
-            if not v.isidentifier()
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v)
         ]
+        if "{{" in self.answer:  # placeholders are checked on sampled variants (validate)
+            return found
+        from .mathanswer import answer_problem, answer_variables
+
+        problem = answer_problem(self.answer, answer_variables(self.answer, self.variables))
+        return [*found, (("answer",), f"expression answer: {problem}")] if problem else found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -326,6 +337,21 @@ class Custom(CheckSpec):
     """The right answer, passed to the checker."""
     params: Mapping[str, Any] = field(default_factory=dict)
     """Extra keyword arguments for the checker."""
+
+
+HASHED_CHECKER = "lessonkit.hashed"
+"""Registered name of the checker of hashed keys (live right/wrong without the key)."""
+RECORDED_CHECKER = "lessonkit.recorded"
+"""Registered name of the checker that records an answer for grading without judging it."""
+HIDDEN_KEY_CHECKERS = frozenset({HASHED_CHECKER, RECORDED_CHECKER})
+"""Registered checkers that stand in for an answer key hidden from a student copy of a graded
+lesson (see :mod:`lessonkit.grading.keys`): ``lessonkit.hashed`` checks against salted hashes,
+``lessonkit.recorded`` records the answer for grading without judging it."""
+
+
+def hides_key(spec: CheckSpec) -> bool:
+    """Whether ``spec`` stands in for a hidden answer key (a student copy's check)."""
+    return isinstance(spec, Custom) and spec.checker in HIDDEN_KEY_CHECKERS
 
 
 SPEC_TYPES: dict[str, type[CheckSpec]] = {

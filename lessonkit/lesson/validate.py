@@ -52,6 +52,8 @@ class StepOutline:
     sets: list[str] = field(default_factory=list)
     placeholders: list[tuple[str, Path]] = field(default_factory=list)
     """``{{name}}`` uses that match no param or derived value of their question."""
+    variants: list[tuple[Any, Path]] = field(default_factory=list)
+    """Questions with params or derived values (raw data or built), for bounds and sampling."""
 
 
 @dataclass
@@ -70,19 +72,11 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 def _has_braces(value: Any) -> bool:
     """Whether any text inside ``value`` contains ``{{`` (cheap: no paths are built)."""
-    todo = [value]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, str):
-            if "{{" in item:
-                return True
-        elif isinstance(item, dict):
-            todo.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            todo.extend(item)
-        elif isinstance(item, Mapping):
-            todo.extend(item.values())
-    return False
+    if isinstance(value, str):
+        return "{{" in value
+    if isinstance(value, (dict, Mapping)):  # plain dicts first: the ABC check is slow
+        return any(_has_braces(v) for v in value.values())
+    return isinstance(value, (list, tuple)) and any(_has_braces(v) for v in value)
 
 
 def _undefined_placeholders(question: Mapping[str, Any], path: Path) -> list[tuple[str, Path]]:
@@ -153,6 +147,7 @@ def outline_from_data(data: Any) -> Outline:
         if isinstance(raw.get("check"), Mapping):
             step.checks.append((raw["check"], (*path, "check")))
             step.placeholders += _undefined_placeholders(raw, path)
+            step.variants += [(raw, path)] if raw.get("params") or raw.get("derived") else []
         if step.kind == "choice":
             step.profile_field = str(raw.get("field") or "")
             for j, opt in enumerate(raw.get("options") or []):
@@ -170,6 +165,7 @@ def outline_from_data(data: Any) -> Outline:
             if isinstance(item.get("check"), Mapping):
                 step.checks.append((item["check"], (*ipath, "check")))
             step.placeholders += _undefined_placeholders(item, ipath)
+            step.variants += [(item, ipath)] if item.get("params") or item.get("derived") else []
         outline.steps.append(step)
     return outline
 
@@ -195,6 +191,7 @@ def outline_from_lesson(lesson: Lesson) -> Outline:
             ]
             step.checks.append((s.check, (*path, "check")))
             step.placeholders += _model_placeholders(s, path)
+            step.variants += [(s, path)] if s.params or s.derived else []
         if isinstance(s, Choice):
             step.profile_field = s.field
             for j, opt in enumerate(s.options):
@@ -213,6 +210,7 @@ def outline_from_lesson(lesson: Lesson) -> Outline:
                 ]
                 step.checks.append((item.check, (*ipath, "check")))
                 step.placeholders += _model_placeholders(item, ipath)
+                step.variants += [(item, ipath)] if item.params or item.derived else []
         outline.steps.append(step)
     return outline
 
@@ -268,6 +266,7 @@ def lint_outline(outline: Outline) -> list[Finding]:
                 )
                 found.append(Finding(path, f"unknown competency {cid!r}{hint}"))
         found.extend(_check_problems(step))
+        found.extend(_variant_problems(step))
         for name, path in step.placeholders:
             found.append(
                 Finding(
@@ -294,6 +293,16 @@ def _check_problems(step: StepOutline) -> list[Finding]:
                 continue
         found.extend(Finding((*path, *sub), msg) for sub, msg in spec.problems())
     return found
+
+
+def _variant_problems(step: StepOutline) -> list[Finding]:
+    from .variant_lint import variant_problems
+
+    return [
+        Finding((*path, *sub), message, offset)
+        for question, path in step.variants
+        for sub, message, offset in variant_problems(question)
+    ]
 
 
 def _condition_problems(

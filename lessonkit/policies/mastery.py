@@ -28,7 +28,14 @@ from ..lesson.model import MasteryParams
 if TYPE_CHECKING:
     from ..lesson.model import Lesson
 
-__all__ = ["MasteryTracker", "Observation", "bkt_posterior", "bkt_update", "p_correct"]
+__all__ = [
+    "MasteryTracker",
+    "Observation",
+    "bkt_posterior",
+    "bkt_update",
+    "decayed",
+    "p_correct",
+]
 
 _DEFAULT_PARAMS = MasteryParams()
 
@@ -50,6 +57,18 @@ def bkt_update(p_known: float, correct: bool, params: MasteryParams) -> float:
     """P(known) at the next opportunity: the posterior, then the learn/forget transition."""
     post = bkt_posterior(p_known, correct, params)
     return post * (1.0 - params.forget) + (1.0 - post) * params.learn
+
+
+def decayed(p_known: float, days: float, half_life_days: float | None) -> float:
+    """P(known) after ``days`` without practice, forgetting at a constant rate.
+
+    Between opportunities the known state is lost with a constant hazard, so P(known) halves
+    every ``half_life_days`` (an exponential forgetting curve); ``None`` or ``0`` means no
+    forgetting over time. Elapsed time below zero (clock skew) counts as none.
+    """
+    if not half_life_days or days <= 0.0:
+        return p_known
+    return float(p_known * 0.5 ** (days / half_life_days))
 
 
 def p_correct(p_known: float, params: MasteryParams) -> float:
@@ -81,9 +100,12 @@ class MasteryTracker:
     hint_counts_as_wrong
         A first attempt made after a hint counts as a wrong answer (the learner did not know
         unaided), whatever the answer was.
+    learning
+        Apply the learn/forget transition after each answer (``False`` for a test such as a
+        placement check: the answer is evidence, not an opportunity to learn).
     """
 
-    __slots__ = ("_first_only", "_hint_wrong", "_opportunities", "_p", "_params")
+    __slots__ = ("_first_only", "_hint_wrong", "_learning", "_opportunities", "_p", "_params")
 
     def __init__(
         self,
@@ -91,10 +113,12 @@ class MasteryTracker:
         *,
         first_attempt_only: bool = True,
         hint_counts_as_wrong: bool = True,
+        learning: bool = True,
     ) -> None:
         self._params: dict[str, MasteryParams] = dict(params or {})
         self._first_only = first_attempt_only
         self._hint_wrong = hint_counts_as_wrong
+        self._learning = learning
         self._p: dict[str, float] = {cid: p.prior for cid, p in self._params.items()}
         self._opportunities: dict[str, int] = dict.fromkeys(self._params, 0)
 
@@ -105,6 +129,7 @@ class MasteryTracker:
             {c.id: c.mastery for c in lesson.competencies},
             first_attempt_only=lesson.settings.first_attempt_only,
             hint_counts_as_wrong=lesson.settings.hint_counts_as_wrong,
+            learning=not lesson.settings.assessment,
         )
 
     # ------------------------------------------------------------------ reading
@@ -150,7 +175,10 @@ class MasteryTracker:
             correct = False
         params = self.params(competency_id)
         before = self.probability(competency_id)
-        after = bkt_update(before, correct, params)
+        if self._learning:
+            after = bkt_update(before, correct, params)
+        else:
+            after = bkt_posterior(before, correct, params)
         self._p[competency_id] = after
         self._opportunities[competency_id] = self._opportunities.get(competency_id, 0) + 1
         return before, after
@@ -166,6 +194,22 @@ class MasteryTracker:
             self._p[cid] = float(p)
         for cid, n in (opportunities or {}).items():
             self._opportunities[cid] = int(n)
+
+    def start_from(self, probabilities: Mapping[str, float]) -> None:
+        """Make ``probabilities`` the starting P(known) (the prior) of those competencies.
+
+        A course carries a learner's estimate from lesson to lesson this way: the lesson's BKT
+        prior becomes the learner's current estimate. :meth:`reset` and :meth:`replay` start
+        from it too. The state of each competency given is reset to its new prior.
+        """
+        from dataclasses import replace
+
+        for cid, p in probabilities.items():
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"P(known) of {cid!r} must be between 0 and 1, got {p!r}")
+            self._params[cid] = replace(self.params(cid), prior=float(p))
+            self._p[cid] = float(p)
+            self._opportunities.setdefault(cid, 0)
 
     def replay(self, observations: Iterable[Observation]) -> None:
         """Rebuild the state from the priors and a learner's answers, in order."""
@@ -184,6 +228,7 @@ class MasteryTracker:
             self._params,
             first_attempt_only=self._first_only,
             hint_counts_as_wrong=self._hint_wrong,
+            learning=self._learning,
         )
         other._p = dict(self._p)
         other._opportunities = dict(self._opportunities)

@@ -16,13 +16,10 @@ Both engines expose the small interface the simulation driver uses (:class:`Engi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..engine.decisions import (
-    RunContext,
-    choose_branch,
-)
+from ..engine.decisions import RunContext, choose_branch, known_choice
 from ..engine.outcomes import StepRecord
 from ..engine.state import RunState
 from ..lesson import specs
@@ -92,9 +89,18 @@ class FastEngine:
     """
 
     def __init__(
-        self, lesson: Lesson, seed: int | None, items: dict[str, Question] | None = None
+        self,
+        lesson: Lesson,
+        seed: int | None,
+        items: dict[str, Question] | None = None,
+        *,
+        profile: Mapping[str, str] | None = None,
+        mastery_start: Mapping[str, float] | None = None,
     ) -> None:
-        self.state = RunState(lesson, learner_id="", seed=seed, render_variants=False)
+        self.state = RunState(
+            lesson, learner_id="", seed=seed, profile=profile, render_variants=False
+        )
+        self.state.start_from(mastery_start)
         self.path = self.state.path
         self.mastery = self.state.mastery
         self._items = items if items is not None else {q.id: q for q in lesson.questions()}
@@ -160,6 +166,10 @@ class FastEngine:
         self.step = step = self.state.enter(step_id)
         self.question = None
         self.record = self.state.records[step_id]
+        known = known_choice(step, self.state.profile)
+        if known is not None:  # as a session does: a choice already in the profile is not asked
+            self.choose(known)
+            return
         if isinstance(step, Question):
             self.question = step
         elif isinstance(step, Practice):

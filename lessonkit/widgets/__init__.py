@@ -7,20 +7,24 @@ Layer: a thin view over ``engine``; it may import every core layer, never ``inte
 
 - :func:`show` — a player for a lesson file or :class:`~lessonkit.Lesson`, resuming the
   learner's latest session from the evidence store;
-- :class:`LessonPlayer` — the player widget around a :class:`~lessonkit.LessonSession`;
+- :class:`LessonPlayer` — the player widget around a :class:`~lessonkit.LessonSession`
+  (one anywidget: each learner action reaches the kernel as one message with its value);
+- :func:`code_checking_state` — whether code typed in the page is checked here, and why not;
 - :class:`ProgressPanel` — the learner's own progress across lessons, from the store.
 """
 
 from __future__ import annotations
 
+from .codecheck import code_allowed, code_checking_state
 from .launch import open_session, show
 from .panel import ProgressPanel, progress_summary
-from .player import LessonPlayer, code_allowed
+from .player import LessonPlayer
 
 __all__ = [
     "LessonPlayer",
     "ProgressPanel",
     "code_allowed",
+    "code_checking_state",
     "open_session",
     "progress_summary",
     "show",

@@ -1,20 +1,22 @@
-"""Answer inputs, one per check type: the widget the learner uses and how to read it.
+"""Answer inputs, one per check type: what the page shows, and how a submitted value is read.
 
-Every input validates what arrives from the browser (which can set any widget value to
-anything) before the session sees it: :meth:`AnswerInput.response` raises
-:class:`InvalidResponse` with a polite message instead of passing on a value that is not
-among the options, too long, or empty.
+The page draws the input and its Check button as one unit (see ``static/player.js``): the value
+travels *with* the submit in one message, so the kernel grades exactly what the learner saw,
+whatever order messages of other widgets arrive in. :meth:`AnswerInput.read` validates that
+value — the browser can send anything — and raises :class:`InvalidResponse` with a polite
+message instead of passing on a value that is not among the options, too long, or empty.
 """
 
 from __future__ import annotations
 
-import re
+import random
+from collections.abc import Mapping
 from typing import Any
 
-import ipywidgets as w
-
 from .. import checks
+from ..grading.keys import display_spec
 from ..lesson.model import Exercise, Question
+from .markdown import escape, highlight_code, render_markdown
 
 __all__ = ["AnswerInput", "InvalidResponse", "make_input"]
 
@@ -23,186 +25,192 @@ MAX_TEXT = 2_000
 MAX_CODE = 50_000
 """Longest code or free-text answer accepted (characters)."""
 
-_TAGS = re.compile(r"<[^>]+>")
-
 
 class InvalidResponse(ValueError):  # noqa: N818 - reads better at the call site
     """The value is not an answer the question can take; the message is for the learner."""
 
 
-def plain(markdown: str) -> str:
-    """A Markdown label as plain text for a widget description (backticks and ** dropped)."""
-    return re.sub(r"[`*_]{1,2}", "", markdown).strip()
-
-
 class AnswerInput:
-    """A question's input: ``widget`` to display, ``response()`` to read it."""
+    """A question's input: ``spec()`` for the page, ``read(value)`` for a submitted value."""
 
-    widget: w.Widget
+    kind = "text"
+    label = "Your answer"
 
-    def response(self) -> Any:
-        """The learner's answer, validated; raises :class:`InvalidResponse`."""
+    def spec(self) -> dict[str, Any]:
+        """What the page needs to draw the input (JSON)."""
+        return {"kind": self.kind, "label": self.label}
+
+    def read(self, value: Any) -> Any:
+        """The submitted ``value`` as a response for the checker; raises InvalidResponse."""
         raise NotImplementedError
 
-    def set_disabled(self, disabled: bool) -> None:
-        """Lock or unlock the input (locked once the question is done)."""
-        for child in _walk(self.widget):
-            if hasattr(child, "disabled"):
-                child.disabled = disabled
+    def echo(self, response: Any) -> str:
+        """Safe HTML repeating what the learner answered ("" when it would not help)."""
+        if not isinstance(response, str) or "\n" in response or len(response) > 200:
+            return ""
+        return f"<code>{escape(response)}</code>"
 
 
-def _walk(widget: w.Widget) -> list[w.Widget]:
-    found = [widget]
-    for child in getattr(widget, "children", ()):
-        found.extend(_walk(child))
-    return found
+def _label_html(text: str, base_dir: Any) -> str:
+    """An author's label rendered as written: Markdown where they used it, nothing lost."""
+    return render_markdown(text, base_dir, inline=True)
+
+
+def _plain(html_text: str) -> str:
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", html_text)).strip()
 
 
 class SingleChoice(AnswerInput):
     """Radio buttons over the options of a single-choice question."""
 
-    def __init__(self, spec: checks.Choice) -> None:
-        self.values = [o.value for o in spec.options]
-        labels = [(plain(o.text or o.value), o.value) for o in spec.options]
-        self.widget = w.RadioButtons(
-            options=labels, value=None, description="Your answer", layout=w.Layout(width="auto")
-        )
-        self.widget.add_class("lk-input-choice")
+    kind = "single"
 
-    def response(self) -> Any:
-        value = self.widget.value
-        if value is None:
+    def __init__(self, spec: checks.Choice, base_dir: Any = None) -> None:
+        self.values = [o.value for o in spec.options]
+        self.labels = {o.value: _label_html(o.text or o.value, base_dir) for o in spec.options}
+
+    def spec(self) -> dict[str, Any]:
+        options = [{"value": v, "html": self.labels[v]} for v in self.values]
+        return {**super().spec(), "options": options}
+
+    def read(self, value: Any) -> Any:
+        if value is None or value == "":
             raise InvalidResponse("Please pick one of the options first.")
-        if value not in self.values:
+        if not isinstance(value, str) or value not in self.values:
             raise InvalidResponse("That is not one of the options; please pick one from the list.")
         return value
 
+    def echo(self, response: Any) -> str:
+        picked = response if isinstance(response, list) else [response]
+        return ", ".join(self.labels.get(str(v), escape(v)) for v in picked)
 
-class MultiChoice(AnswerInput):
+
+class MultiChoice(SingleChoice):
     """One checkbox per option of a multiple-select question."""
 
-    def __init__(self, spec: checks.Choice) -> None:
-        self.values = [o.value for o in spec.options]
-        self.boxes = [
-            w.Checkbox(value=False, description=plain(o.text or o.value), indent=False)
-            for o in spec.options
-        ]
-        legend = w.HTML("<span class='lk-status'>Select all that apply.</span>")
-        self.widget = w.VBox([legend, *self.boxes])
+    kind = "multi"
 
-    def response(self) -> Any:
-        picked = [v for v, box in zip(self.values, self.boxes, strict=True) if box.value is True]
-        if not picked:
+    def read(self, value: Any) -> Any:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidResponse("That is not a selection of the options; please try again.")
+        if any(v not in self.values for v in value):
+            raise InvalidResponse("That is not one of the options; please pick from the list.")
+        if not value:
             raise InvalidResponse("Please select at least one option.")
-        return picked
+        return [v for v in self.values if v in value]  # the options' order, no repeats
 
 
 class ShortText(AnswerInput):
-    """A one-line answer: numeric, text, expression (Tab reaches Check)."""
+    """A one-line answer: numeric, text, expression (Enter checks it)."""
 
-    def __init__(self, placeholder: str) -> None:
-        self.widget = w.Text(
-            value="", placeholder=placeholder, description="Your answer", continuous_update=False
-        )
-        self.widget.add_class("lk-input")
+    def __init__(self, kind: str, placeholder: str) -> None:
+        self.kind = kind
+        self.placeholder = placeholder
 
-    def response(self) -> Any:
-        text = self.widget.value
-        if not isinstance(text, str) or not text.strip():
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), "placeholder": self.placeholder}
+
+    def read(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
             raise InvalidResponse("Please type an answer first.")
-        if len(text) > MAX_TEXT:
+        if len(value) > MAX_TEXT:
             raise InvalidResponse(f"That answer is too long (over {MAX_TEXT} characters).")
-        return text
+        return value
 
 
 class LongText(AnswerInput):
-    """A multi-line editor: free responses, and code in Voilà (Tab moves focus, as it should)."""
+    """A multi-line editor: free responses, and code in Voilà (Ctrl+Enter checks it)."""
 
-    def __init__(self, value: str, label: str, *, code: bool) -> None:
-        self.widget = w.Textarea(value=value, description=label, rows=10 if code else 5)
-        self.widget.add_class("lk-code-editor" if code else "lk-input")
-        self.widget.layout = w.Layout(width="100%")
+    def __init__(self, value: str, *, code: bool) -> None:
+        self.kind = "code" if code else "free"
+        self.label = "Your code" if code else "Your answer"
+        self.starter = value
 
-    def response(self) -> Any:
-        text = self.widget.value
-        if not isinstance(text, str) or not text.strip():
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), "starter": self.starter}
+
+    def read(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
             raise InvalidResponse("Please write something first.")
-        if len(text) > MAX_CODE:
+        if len(value) > MAX_CODE:
             raise InvalidResponse(f"That is too long (over {MAX_CODE} characters).")
-        return text
+        return value
 
 
 class Ordering(AnswerInput):
-    """Items with move up / move down buttons: keyboard-accessible ordering."""
+    """Items with Move up / Move down buttons (moved in the page, sent with Check)."""
 
-    def __init__(self, spec: checks.Ordering, seed: int) -> None:
-        import random
+    kind = "ordering"
+    label = "Put these in order"
 
+    def __init__(self, spec: checks.Ordering, seed: int, base_dir: Any = None) -> None:
         self.items = list(spec.items)
-        self.order = list(self.items)
-        random.Random(seed).shuffle(self.order)
-        if self.order == self.items:
-            self.order.reverse()
-        self.widget = w.VBox()
-        self.widget.add_class("lk-ordering")
-        self._draw()
+        order = list(range(len(self.items)))
+        random.Random(seed).shuffle(order)
+        if order == sorted(order):
+            order.reverse()
+        self.start = order
+        self.html = [_label_html(item, base_dir) for item in self.items]
 
-    def _draw(self) -> None:
-        rows = []
-        last = len(self.order) - 1
-        for i, item in enumerate(self.order):
-            text = plain(item)
-            up = w.Button(description="Up", tooltip=f"Move up: {text}", disabled=i == 0)
-            down = w.Button(description="Down", tooltip=f"Move down: {text}", disabled=i == last)
-            up.on_click(lambda _, i=i: self.move(i, -1))
-            down.on_click(lambda _, i=i: self.move(i, +1))
-            label = w.HTML(f"{i + 1}. {_escape(text)}")
-            row = w.HBox([up, down, label])
-            row.add_class("lk-order-row")
-            rows.append(row)
-        self.widget.children = rows
+    def spec(self) -> dict[str, Any]:
+        items = [{"html": h, "text": _plain(h)} for h in self.html]
+        return {**super().spec(), "items": items, "order": self.start}
 
-    def move(self, index: int, delta: int) -> None:
-        """Move the item at ``index`` by ``delta`` places."""
-        target = index + delta
-        if 0 <= index < len(self.order) and 0 <= target < len(self.order):
-            self.order[index], self.order[target] = self.order[target], self.order[index]
-            self._draw()
+    def read(self, value: Any) -> Any:
+        n = len(self.items)
+        if (
+            not isinstance(value, list)
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in value)
+            or sorted(value) != list(range(n))
+        ):
+            raise InvalidResponse("The list was changed unexpectedly; please reload the page.")
+        return [self.items[i] for i in value]
 
-    def response(self) -> Any:
-        if sorted(self.order) != sorted(self.items):
-            raise InvalidResponse("The list was changed unexpectedly; please reload the step.")
-        return list(self.order)
+    def echo(self, response: Any) -> str:
+        return ""
 
 
 class NamespaceCheck(AnswerInput):
     """JupyterLab: the learner defines ``name`` in a notebook cell; Check reads the kernel."""
 
-    def __init__(self, name: str, starter: str) -> None:
-        from .markdown import highlight_code
+    kind = "namespace"
 
+    def __init__(self, name: str, starter: str) -> None:
         note = (
-            f"<p>Write <code>{_escape(name)}</code> in a code cell of this notebook and run "
+            f"<p>Write <code>{escape(name)}</code> in a code cell of this notebook and run "
             "it, then press <strong>Check</strong>.</p>"
         )
         if starter.strip():
             note += "<p>You can start from:</p>" + highlight_code(starter, "python")
-        self.widget = w.HTML(note)
+        self.note = note
 
-    def response(self) -> Any:
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), "note": self.note}
+
+    def read(self, value: Any) -> Any:
         return None  # the checker reads the session's namespace
+
+    def echo(self, response: Any) -> str:
+        return ""
 
 
 class FrameInput(AnswerInput):
     """JupyterLab: the name of the learner's DataFrame variable, read from the kernel."""
 
-    def __init__(self, namespace: Any) -> None:
-        self.namespace = namespace
-        self.widget = w.Text(value="df", description="Variable name", continuous_update=False)
-        self.widget.add_class("lk-input")
+    kind = "frame"
+    label = "Variable name"
 
-    def response(self) -> Any:
-        name = str(self.widget.value).strip()
+    def __init__(self, namespace: Mapping[str, Any] | None) -> None:
+        self.namespace = namespace
+
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), "placeholder": "e.g. totals"}
+
+    def read(self, value: Any) -> Any:
+        name = value.strip() if isinstance(value, str) else ""
         if not name.isidentifier():
             raise InvalidResponse("Please type the name of your DataFrame variable, e.g. df.")
         if self.namespace is None:
@@ -211,34 +219,36 @@ class FrameInput(AnswerInput):
             raise InvalidResponse(f"There is no variable named {name} yet: run your cell first.")
         return self.namespace[name]
 
-
-def _escape(text: str) -> str:
-    from .markdown import escape
-
-    return escape(text)
+    def echo(self, response: Any) -> str:
+        return ""
 
 
 def make_input(
-    question: Question, *, code_mode: str, seed: int = 0, namespace: Any = None
+    question: Question,
+    *,
+    code_mode: str,
+    seed: int = 0,
+    namespace: Any = None,
+    base_dir: Any = None,
 ) -> AnswerInput:
     """The input for ``question``; ``code_mode`` is ``"namespace"`` or ``"editor"``."""
-    spec = question.check
+    spec = display_spec(question.check)  # a student copy's hidden key: what to show, no key
     if isinstance(spec, checks.Choice):
-        return MultiChoice(spec) if spec.multiple else SingleChoice(spec)
+        return MultiChoice(spec, base_dir) if spec.multiple else SingleChoice(spec, base_dir)
     if isinstance(spec, checks.Numeric):
         hint = f"a number{f' in {spec.units}' if spec.units else ''}"
-        return ShortText(f"Type {hint}")
+        return ShortText("number", f"Type {hint}")
     if isinstance(spec, checks.Expression):
-        return ShortText("Type an expression, e.g. 2*(x+1)")
+        return ShortText("expression", "Type an expression, e.g. 2*(x+1)")
     if isinstance(spec, checks.Code):
         starter = question.starter if isinstance(question, Exercise) else ""
         if code_mode == "namespace":
             return NamespaceCheck(spec.name, starter)
-        return LongText(starter, "Your code", code=True)
+        return LongText(starter, code=True)
     if isinstance(spec, checks.Frame):
         return FrameInput(namespace)
     if isinstance(spec, checks.Ordering):
-        return Ordering(spec, seed)
+        return Ordering(spec, seed, base_dir)
     if isinstance(spec, checks.FreeResponse):
-        return LongText("", "Your answer", code=False)
-    return ShortText("Type your answer")
+        return LongText("", code=False)
+    return ShortText("text", "Type your answer")

@@ -4,6 +4,10 @@
 (:func:`lessonkit.evidence.identity.resolve_learner`), opens the evidence store
 (``LESSONKIT_STORE`` or the configured default), and continues the learner's latest session
 from its recorded events, or starts a new one.
+
+One learner has one live session per lesson: a second tab, or the launcher cell run again,
+resumes the *same* session and becomes its live view, while the older view steps back (see
+:mod:`lessonkit.widgets.live`). A session is never forked because another view still holds it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +23,15 @@ from ..engine.session import LessonSession
 from ..errors import SessionStateError, StorageError
 from ..evidence.events import LearnerRef
 from ..lesson.model import Lesson
+from .live import Lease, lease_for, release_local
 from .player import LessonPlayer
 
 __all__ = ["code_mode", "open_session", "show"]
 
-LOCK_WAIT = 20.0
-"""Seconds to wait for a session's evidence file held by another kernel (a page reload:
-Voilà shuts the old page's kernel down as the new one starts)."""
+LOCK_WAIT = 5.0
+"""Seconds to wait for another view to release the session's store (it does within about a
+quarter of a second; a kernel that does not answer — stopped, or busy — is not waited for
+longer, and its session is not forked either)."""
 
 
 def code_mode(env: Any = os.environ, namespace: Any = None) -> str:
@@ -49,34 +56,54 @@ def open_session(
     store: Any,
     namespace: Any = None,
     resume: bool = True,
+    wait: float | None = None,
+    start: Any = None,
 ) -> LessonSession:
-    """The learner's latest session of ``lesson`` resumed from ``store``, or a new one."""
+    """The learner's latest session of ``lesson`` resumed from ``store``, or a new one.
+
+    ``start`` makes the keyword arguments of a new session (e.g. a course record's
+    ``mastery_start`` and ``profile``); a resumed session restores its own from its events.
+
+    Raises
+    ------
+    StorageError
+        When the session's store stays held by another view for ``wait`` seconds: the caller
+        shows the session without writing rather than starting a second one.
+    """
     if resume and store is not None:
         from ..evidence.stores import load_session_events
 
         events = load_session_events(store, learner, lesson.id)
-        deadline = time.monotonic() + LOCK_WAIT
+        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
         while events:
             try:
                 return LessonSession.resume(
                     lesson, events, learner=learner, store=store, namespace=namespace
                 )
-            except StorageError as exc:
-                if time.monotonic() < deadline:
-                    time.sleep(0.2)
-                    continue
-                problem: Exception = exc
+            except StorageError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+                events = load_session_events(store, learner, lesson.id)
             except SessionStateError as exc:
-                problem = exc
-            warnings.warn(
-                f"lessonkit: could not resume {lesson.id!r} ({problem}); starting afresh",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            break
-    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace)
+                warnings.warn(
+                    f"lessonkit: could not resume {lesson.id!r} ({exc}); starting afresh",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                break
+    extra = start() if start is not None else {}
+    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace, **extra)
     session.start()
     return session
+
+
+def _read_only(lesson: Lesson, learner: LearnerRef, store: Any, namespace: Any) -> LessonSession:
+    """The session as recorded, shown without writing (another view holds it)."""
+    from ..evidence.stores import load_session_events
+
+    events = load_session_events(store, learner, lesson.id)
+    return LessonSession.resume(lesson, events, learner=learner, store=None, namespace=namespace)
 
 
 def show(
@@ -87,6 +114,8 @@ def show(
     namespace: Any = None,
     resume: bool = True,
     allow_code: bool | None = None,
+    lab_url: str | None = None,
+    course: Any = None,
 ) -> LessonPlayer:
     """A :class:`LessonPlayer` for ``lesson``; the last expression of a cell displays it.
 
@@ -103,7 +132,14 @@ def show(
     resume
         Continue the learner's latest session of this lesson if there is one.
     allow_code
-        Run code typed in the in-page editor (Voilà); default from ``LESSONKIT_ALLOW_CODE``.
+        Check code typed in the in-page editor (Voilà); default
+        :func:`lessonkit.widgets.code_checking_state`.
+    lab_url
+        Where this lesson opens in JupyterLab, offered when code is not checked here; default
+        ``LESSONKIT_LAB_URL``.
+    course
+        A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
+        new session then starts mastery and profile from the learner's course record.
     """
     from ..evidence.identity import resolve_learner
     from ..lesson.loader import load_lesson
@@ -114,30 +150,106 @@ def show(
         base_dir = path.resolve().parent
         lesson = load_lesson(path)
     ref = learner if isinstance(learner, LearnerRef) else resolve_learner(learner or None)
-    if store is None:
-        from ..evidence.stores import open_store
-
-        store = open_store()
-    elif isinstance(store, (str, os.PathLike)):
-        from ..evidence.stores import open_store
-
-        store = open_store(store)
-    elif store is False:
-        store = None
+    opener = _opener(store)
     if namespace is None:
         namespace = _notebook_namespace()
     mode = code_mode(namespace=namespace)
     session_ns = namespace if mode == "namespace" else None
     loaded = lesson
 
-    def new_session() -> LessonSession:
-        return open_session(loaded, learner=ref, store=store, namespace=session_ns, resume=False)
+    lease: Lease | None = None
+    if store is not False:
+        url = _store_url(store)
+        lease = lease_for(url, loaded.id, ref)
+        lease.claim()
+        release_local(lease.key)  # the launcher cell run again: the old view lets go first
+    target = opener() if opener is not None else (None if store is False else store)
+    box: dict[str, Any] = {"store": target}
+    start = _course_start(course, loaded, ref, lambda: box["store"]) if course else None
 
-    session = open_session(lesson, learner=ref, store=store, namespace=session_ns, resume=resume)
-    return LessonPlayer(
+    def reopen() -> LessonSession:
+        box["store"] = opener() if opener is not None else box["store"]
+        return open_session(
+            loaded,
+            learner=ref,
+            store=box["store"],
+            namespace=session_ns,
+            wait=LOCK_WAIT,
+            start=start,
+        )
+
+    def new_session() -> LessonSession:
+        return open_session(
+            loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False, start=start
+        )
+
+    away = False
+    try:
+        session = open_session(
+            lesson,
+            learner=ref,
+            store=target,
+            namespace=session_ns,
+            resume=resume,
+            wait=LOCK_WAIT,
+            start=start,
+        )
+    except StorageError:
+        session, away = _read_only(lesson, ref, target, session_ns), True
+        if opener is not None:
+            target.close()
+    player = LessonPlayer(
         session,
         base_dir=base_dir,
         code_mode=mode,
         allow_code=allow_code,
         new_session=new_session,
+        reopen=reopen if opener is not None else None,
+        lease=lease,
+        lab_url=lab_url or os.environ.get("LESSONKIT_LAB_URL") or None,
     )
+    if away:
+        player.hand_over(busy=True)
+    return player
+
+
+def _opener(store: Any) -> Callable[[], Any] | None:
+    """Opens the store afresh (for taking a session back), or ``None`` for a given object."""
+    if store is False or (store is not None and not isinstance(store, (str, os.PathLike))):
+        return None
+    from ..evidence.stores import configured_store_url, open_store
+
+    url = configured_store_url() if store is None else os.fspath(store)
+    return lambda: open_store(url)
+
+
+def _store_url(store: Any) -> str:
+    if store is None:
+        from ..evidence.stores import configured_store_url
+
+        return configured_store_url()
+    if isinstance(store, (str, os.PathLike)):
+        return os.fspath(store)
+    return str(getattr(store, "url", f"object:{id(store)}"))
+
+
+def _course_start(
+    course: Any, lesson: Lesson, learner: LearnerRef, store_of: Callable[[], Any]
+) -> Any:
+    """What a new session of a course lesson starts from: the learner's record, read when the
+    session is made (so a restart carries what the learner did since)."""
+    from ..course import Course, load_course
+
+    loaded = course if isinstance(course, Course) else load_course(course)
+    if not loaded.has_lesson(lesson.id):
+        raise SessionStateError(f"lesson {lesson.id!r} is not part of course {loaded.id!r}")
+
+    def start() -> dict[str, Any]:
+        store = store_of()
+        if store is None:
+            return {}
+        from ..course.storage import read_record
+
+        return read_record(loaded, store, learner).session_start(loaded, lesson.id)
+
+    return start

@@ -1,38 +1,46 @@
 """``LessonPlayer``: the learner-facing widget that renders a :class:`LessonSession`.
 
-The player holds no lesson logic. It renders what ``session.current`` says (one renderer per
-step kind, see :mod:`lessonkit.widgets.steps`) and forwards what the learner does (Check,
-Hint, Continue, a choice, Back, Restart) to the session. Everything it displays lives in widget
-values (``HTML.value`` and friends), so tests without a browser can assert on it.
+The player is one widget (an anywidget: plain ES module, no build step). The kernel sends the
+page one ``view`` — a JSON description of the screen built by :mod:`lessonkit.widgets.screen`
+— and the page sends back one message per learner action: ``{"action": "submit", "value":
+...}``, ``{"action": "choose", "value": ...}``, ``next``, ``hint``, ``back``, ``skip``,
+``restart`` (with ``confirmed``) and ``takeback``. A value travels *with* its action, on one
+widget, so no ordering between widgets (JupyterLab sends widget messages over kernel
+subshells) can make the kernel grade something other than what the learner saw.
+
+The player holds no lesson logic: it forwards actions to the session and renders what
+``session.current`` says. Every value from the page is validated here first.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
+import anywidget
+import traitlets
 
-from ..errors import SessionStateError
+from ..errors import SessionStateError, StorageError
+from .codecheck import code_allowed, code_checking_state
+from .feedback import box, last_feedback, result_box
 from .inputs import AnswerInput, InvalidResponse
-from .markdown import escape, render_markdown
-from .progress import mastery_html, position_html
-from .steps import renderer_for
-from .styles import player_css
+from .live import Lease, Watcher, register
+from .markdown import escape
+from .progress import why_moved
+from .screen import build_view
+from .styles import stylesheet
+from .tokens import step_token
 
-__all__ = ["LessonPlayer", "code_allowed"]
+__all__ = ["LessonPlayer", "code_allowed", "code_checking_state"]
 
-_TITLES = {"correct": "Correct!", "incorrect": "Not quite.", "info": ""}
-
-
-def code_allowed(env: Any = os.environ) -> bool:
-    """Whether ``LESSONKIT_ALLOW_CODE`` turns on running learner code typed in the editor."""
-    return str(env.get("LESSONKIT_ALLOW_CODE", "")).strip().lower() in ("1", "true", "yes", "on")
+_STATIC = Path(__file__).with_name("static")
 
 
-class LessonPlayer(w.VBox):
+class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
     """Plays a lesson session: step content, answer input, feedback, hints and progress.
 
     Parameters
@@ -43,12 +51,23 @@ class LessonPlayer(w.VBox):
         Folder that relative image paths in the lesson are read from.
     code_mode
         ``"namespace"`` (JupyterLab: exercises check names defined in the notebook) or
-        ``"editor"`` (Voilà: an in-widget code editor, checked in a separate process).
+        ``"editor"`` (Voilà: an in-page code editor, checked in a separate process).
     allow_code
-        Whether editor code may be run; defaults to :func:`code_allowed`.
+        Whether editor code is checked here; default :func:`code_checking_state`.
     new_session
         Makes a fresh session for Restart (``None`` hides Restart).
+    reopen
+        Resumes the session from the store again (taking it back from another tab).
+    lease
+        Coordinates views of the same learner and lesson (see :mod:`lessonkit.widgets.live`).
+    lab_url
+        Where the lesson opens in JupyterLab (offered when code is not checked here).
     """
+
+    _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
+    _css = stylesheet()
+    view = traitlets.Dict().tag(sync=True)
+    """The screen, as the page draws it (see :mod:`lessonkit.widgets.screen`)."""
 
     def __init__(
         self,
@@ -58,186 +77,124 @@ class LessonPlayer(w.VBox):
         code_mode: str = "editor",
         allow_code: bool | None = None,
         new_session: Callable[[], Any] | None = None,
+        reopen: Callable[[], Any] | None = None,
+        lease: Lease | None = None,
+        lab_url: str | None = None,
     ) -> None:
+        super().__init__()
         self.session = session
         self.base_dir = base_dir
         self.code_mode = code_mode
-        self.allow_code = code_allowed() if allow_code is None else allow_code
+        state = code_checking_state()
+        if allow_code is not None:
+            state = type(state)(allow_code, "" if allow_code else state.reason, state.setting)
+        self.code_checking = state
+        self.allow_code = state.enabled
+        self.lab_url = lab_url
         self._new_session = new_session
+        self._reopen = reopen
+        self.lease = lease
+        self.live = True
         self.input: AnswerInput | None = None
+        self._input_token = ""
+        self._lock = threading.RLock()
         self._shown_at = time.monotonic()
-
-        self.style = w.HTML(player_css())
-        self.header = w.HTML()
-        self.route = w.HTML()
-        self.title = w.HTML()
-        self.body = w.HTMLMath()
-        self.body.add_class("lk-body")
-        self.options = w.VBox()
-        self.options.add_class("lk-options")
-        self.answer = w.VBox()
-        self.status = w.HTML()
-        self.feedback = w.HTMLMath()
-        self.hints = w.HTMLMath()
-        self.solution = w.HTMLMath()
-        self.summary = w.HTMLMath()
-        self.mastery = w.HTML()
-
-        self.back_button = self._button("Back", "Go back to the previous step")
-        self.hint_button = self._button("Hint", "Show a hint")
-        self.check_button = self._button("Check", "Check your answer", "primary")
-        self.next_button = self._button("Continue", "Go to the next step")
-        self.restart_button = self._button("Restart lesson", "Start the lesson again")
-        self.back_button.on_click(lambda _: self.back())
-        self.hint_button.on_click(lambda _: self.hint())
-        self.check_button.on_click(lambda _: self.check())
-        self.next_button.on_click(lambda _: self.next())
-        self.restart_button.on_click(lambda _: self.restart())
-        self.controls = w.HBox(
-            [
-                self.back_button,
-                self.hint_button,
-                self.check_button,
-                self.next_button,
-                self.restart_button,
-            ]
-        )
-        self.controls.add_class("lk-controls")
-        # HTML views focus an inner element that cannot take focus, so focus goes to boxes
-        # around them; the Voilà template makes those focusable by script (tabindex -1).
-        self.title_box = _focus_box(self.title, "lk-title")
-        self.feedback_box = _focus_box(self.feedback, "lk-feedback", "lk-live")
-        self.hints_box = _focus_box(self.hints, "lk-hints")
-        super().__init__(
-            [
-                self.style,
-                self.header,
-                self.route,
-                self.title_box,
-                self.body,
-                self.options,
-                self.answer,
-                self.status,
-                self.controls,
-                self.feedback_box,
-                self.hints_box,
-                self.solution,
-                self.summary,
-                self.mastery,
-            ]
-        )
-        self.add_class("lk-player")
+        self._feedback: dict[str, str] | None = None
+        self._why: dict[str, str] = {}
+        self._route = ""
+        self._notice: dict[str, str] | None = None
+        self._focus: str | None = None
+        self._last_n = -1
+        self._seq = 0
+        self._watcher: Watcher | None = None
+        self.on_msg(self._on_msg)
         if not session.started:
             session.start()
+        if lease is not None:
+            register(lease.key, self)
+            self._watch()
+        self.restore_feedback()
         self.refresh()
 
-    @staticmethod
-    def _button(label: str, tooltip: str, style: str = "") -> w.Button:
-        # No icon: an icon font's glyph would become part of the button's accessible name.
-        button = w.Button(
-            description=label,
-            tooltip=tooltip,
-            button_style=style,
-            layout=w.Layout(width="auto"),
-        )
-        button.layout.display = "none"
-        return button
+    # ------------------------------------------------------------------ the page
 
-    # ------------------------------------------------------------------ rendering
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict):
+            self.act(content)
+
+    def act(self, message: dict[str, Any]) -> None:
+        """Handle one action from the page (validated; unknown actions are ignored)."""
+        action = message.get("action")
+        with self._lock:
+            if action == "takeback":
+                if self.live:  # a second click, or a stale page: nothing to take back
+                    self.refresh()
+                else:
+                    self.take_back()
+                return
+            if not self.live:
+                self.refresh()
+                return
+            if self.lease is not None and not self.lease.held():
+                self.hand_over()
+                return
+            if action == "restart":
+                if message.get("confirmed") is True:
+                    self.restart()
+                return
+            token = message.get("token")
+            if token is not None and token != step_token(self.session):
+                self._feedback = box("info", "This step changed; here it is again.")
+                self.refresh()
+                return
+            if action == "submit":
+                n = message.get("n")
+                if isinstance(n, int) and not isinstance(n, bool):
+                    if n <= self._last_n:
+                        return  # the same submit again (a double Enter)
+                    self._last_n = n
+                self.check(message.get("value"))
+            elif action == "choose":
+                self.choose(message.get("value"))
+            elif action == "next":
+                self.next()
+            elif action == "hint":
+                self.hint()
+            elif action == "back":
+                self.back()
+            elif action == "skip":
+                self.skip()
 
     def refresh(self) -> None:
-        """Render the current step from scratch."""
-        view = self.session.current
-        step = view.step
-        self.input = None
-        self._shown_at = time.monotonic()
-        for area in (self.body, self.status, self.feedback, self.hints, self.solution):
-            area.value = ""
-        self.summary.value = ""
-        self.options.children = []
-        self.options.layout.display = "none"
-        self.answer.children = []
-        for button in self.controls.children:
-            button.layout.display = "none"
-        self.header.value = position_html(self.session)
-        heading = step.title or (view.question.title if view.question else "")
-        self.title.value = f"<h2 class='lk-step-title'>{escape(heading)}</h2>" if heading else ""
-        self.mastery.value = mastery_html(self.session)
-        renderer_for(step.kind)(self, view)
-        self._show(self.back_button, view.can_go_back)
-        restart = self._new_session is not None and self.session.lesson.settings.allow_restart
-        self._show(self.restart_button, restart and (self.session.finished or view.position > 1))
+        """Send the current screen to the page."""
+        with self._lock:
+            self._seq += 1
+            self.view = build_view(self)
+            self._focus = None
 
-    @staticmethod
-    def _show(widget: w.Widget, visible: bool) -> None:
-        widget.layout.display = None if visible else "none"
+    def input_for(self, view: Any, make: Callable[[], AnswerInput]) -> AnswerInput:
+        """The current question's input, made once per question on screen."""
+        token = step_token(self.session)
+        if self.input is None or token != self._input_token:
+            self.input = make()
+            self._input_token = token
+            self._shown_at = time.monotonic()
+        return self.input
 
-    def show_next(self, label: str, *, primary: bool) -> None:
-        """Show the Continue button with ``label``."""
-        self.next_button.description = label
-        self.next_button.button_style = "primary" if primary else ""
-        self._show(self.next_button, True)
-
-    def set_feedback(self, kind: str, title: str, message: str = "", *, focus: bool = True) -> None:
-        """Show feedback (``correct``, ``incorrect`` or ``info``) and move focus to it.
-
-        ``message`` is HTML already made safe (rendered Markdown or escaped text).
-        """
-        head = f"<strong>{escape(title)}</strong>" if title else ""
-        self.feedback.value = (
-            f"<div class='lk-msg lk-{kind}' data-kind='{kind}'>{head}{message}</div>"
-        )
-        if focus:
-            self.feedback_box.focus()
-
-    def update_question_controls(self, view: Any) -> None:
-        """Buttons, attempts, hints and solution for the current question."""
-        question, rec = view.question, view.record
-        self._show(self.check_button, self.input is not None and view.can_submit)
-        total = len(question.hints)
-        if view.hints_left > 0 and not rec.correct:
-            self.hint_button.description = f"Hint {rec.hints_used + 1} of {total}"
-            self._show(self.hint_button, True)
-        else:
-            self._show(self.hint_button, False)
-        if view.can_advance:
-            done = rec.correct or view.attempts_left == 0
-            self.show_next("Continue" if done else "Move on", primary=done)
-        else:
-            self._show(self.next_button, False)
-        parts = []
-        if view.practice_progress is not None:
-            given, most = view.practice_progress
-            parts.append(f"Practice question {given} (at most {most})")
-        if view.attempts_left is not None and not rec.correct:
-            n = view.attempts_left
-            parts.append(f"{n} attempt{'s' if n != 1 else ''} left")
-        if rec.hints_used and total:
-            parts.append(f"{rec.hints_used} of {total} hints used")
-        self.status.value = (
-            f"<span class='lk-status'>{' · '.join(escape(p) for p in parts)}</span>"
-            if parts
-            else ""
-        )
-        if view.hints:
-            items = "".join(
-                f"<li>{render_markdown(h, self.base_dir, inline=True)}</li>" for h in view.hints
-            )
-            self.hints.value = (
-                f"<div class='lk-msg lk-info'><strong>Hints</strong><ol>{items}</ol></div>"
-            )
-        if view.solution:
-            self.solution.value = (
-                "<div class='lk-solution'><h3>Worked solution</h3>"
-                f"{render_markdown(view.solution, self.base_dir)}</div>"
-            )
-        if self.input is not None and (rec.correct or not view.can_submit):
-            self.input.set_disabled(True)
+    def set_feedback(self, kind: str, title: str, message: str = "") -> None:
+        """Show feedback (``correct``, ``incorrect`` or ``info``); ``message`` is safe HTML."""
+        self._feedback = box(kind, title, message)
+        self._focus = "feedback"
 
     # ------------------------------------------------------------------ learner actions
 
-    def check(self) -> None:
-        """Check the learner's answer and show the feedback."""
+    def check(self, value: Any = None) -> None:
+        """Check ``value``, the answer the page sent with the submit, and show the feedback."""
+        with self._lock:
+            self._check(value)
+            self.refresh()
+
+    def _check(self, value: Any) -> None:
         view = self.session.current
         if view.question is None or not view.can_submit:
             self.set_feedback("info", "This question cannot be answered again.")
@@ -246,101 +203,191 @@ class LessonPlayer(w.VBox):
             self.set_feedback("info", "There is nothing to check here.")
             return
         try:
-            response = self.input.response()
+            response = self.input.read(value)
         except InvalidResponse as exc:
             self.set_feedback("info", str(exc))
             return
+        question = view.question
         try:
             outcome = self.session.submit(response, duration=time.monotonic() - self._shown_at)
         except SessionStateError as exc:
             self.set_feedback("info", "That answer could not be checked.", escape(exc))
             return
-        result = outcome.result
-        text = (result.feedback or "").strip()
-        if text.rstrip(".!").lower() in ("correct", "incorrect", "not quite"):
-            text = ""  # the title already says it
-        message = render_markdown(text, self.base_dir)
-        shown = _echo(response)
-        if not result.understood:
-            self.set_feedback("info", "I could not read that answer.", shown + message)
-        else:
-            kind = "correct" if result.correct else "incorrect"
-            self.set_feedback(kind, _TITLES[kind], shown + message)
-        self.update_question_controls(self.session.current)
-        self.mastery.value = mastery_html(self.session)
+        except StorageError as exc:
+            self._lost_store(exc)
+            return
+        self._why = why_moved(self.session, question, outcome)
+        self._show_result(outcome.result, self.input.echo(response))
+
+    def _show_result(self, result: Any, echo: str) -> None:
+        self._feedback = result_box(result, echo, self.base_dir)
+        self._focus = "feedback"
 
     def hint(self) -> None:
         """Show the next hint."""
-        try:
-            self.session.hint()
-        except SessionStateError:
-            return
-        self.update_question_controls(self.session.current)
-        self.hints_box.focus()
+        with self._lock:
+            try:
+                self.session.hint()
+            except SessionStateError:
+                return
+            except StorageError as exc:
+                self._lost_store(exc)
+            else:
+                self._focus = "hints"
+            self.refresh()
 
-    def choose(self, value: str) -> None:
+    def choose(self, value: Any) -> None:
         """Pick an option of the current choice step (validated by the session)."""
-        try:
-            outcome = self.session.choose(value)
-        except SessionStateError:
-            self.set_feedback("info", "Please pick one of the options shown.")
-            return
-        self._moved(outcome)
+        with self._lock:
+            if not isinstance(value, str):
+                value = ""
+            self._do(lambda: self.session.choose(value), "Please pick one of the options shown.")
 
     def next(self) -> None:
         """Move on to the step the lesson's branching picks."""
-        try:
-            outcome = self.session.advance()
-        except SessionStateError as exc:
-            self.set_feedback("info", "You cannot move on yet.", escape(exc))
-            return
-        self._moved(outcome)
+        with self._lock:
+            self._do(self.session.advance, "You cannot move on yet.")
 
     def back(self) -> None:
         """Return to the previous step, if the lesson allows it."""
+        with self._lock:
+            self._do(self.session.back, "")
+
+    def skip(self) -> None:
+        """Leave a code exercise that cannot be checked here (recorded as not checked)."""
+        with self._lock:
+            if not self.view.get("buttons", {}).get("skip"):
+                return  # only where the screen offers it (nothing checks it here)
+            self._do(lambda: self.session.skip("not checked here"), "")
+
+    def _do(self, action: Callable[[], Any], refused: str) -> None:
         try:
-            outcome = self.session.back()
+            outcome = action()
         except SessionStateError:
+            if refused:
+                self.set_feedback("info", refused)
+                self.refresh()
+            return
+        except StorageError as exc:
+            self._lost_store(exc)
+            self.refresh()
             return
         self._moved(outcome)
 
     def restart(self) -> None:
         """Start the lesson again in a fresh session (the old one stays recorded)."""
-        if self._new_session is None:
-            return
-        self.session = self._new_session()
-        if not self.session.started:
-            self.session.start()
-        self.refresh()
-        self.route.value = ""
+        with self._lock:
+            if self._new_session is None:
+                return
+            try:
+                session = self._new_session()
+                if not session.started:
+                    session.start()
+            except SessionStateError as exc:  # the lesson does not allow a restart
+                self.set_feedback("info", "The lesson cannot be restarted.", escape(exc))
+                self.refresh()
+                return
+            self.session = session
+            self._clear()
+            self._focus = "title"
+            self.refresh()
 
     def _moved(self, outcome: Any) -> None:
-        self.refresh()
+        self._clear()
         decision = outcome.decision
         adaptive = decision is not None and decision.reason not in (
             "default",
             "back",
             "option",
             "practice",
+            "skipped",
         )
-        self.route.value = (
-            "<p class='lk-status' data-reason='adapted'>↪ Chosen for you from your answers "
-            "so far.</p>"
-            if adaptive and not self.session.finished
-            else ""
+        if adaptive and not self.session.finished:
+            self._route = "Chosen for you from your answers so far."
+        self._focus = "title"
+        self.refresh()
+
+    def _clear(self) -> None:
+        self._feedback, self._why, self._route, self._notice = None, {}, "", None
+        self.input = None
+
+    # ------------------------------------------------------------------ one live view
+
+    def restore_feedback(self) -> None:
+        """After a reload: show the feedback of the last answer to the question on screen."""
+        self._feedback = last_feedback(self.session, self.base_dir) or self._feedback
+
+    def hand_over(self, *, busy: bool = False) -> None:
+        """Another view took the session: stop writing, release the store, say so.
+
+        ``busy`` says the other view holds the session but did not let go of it (a stopped or
+        busy kernel): this view shows the recorded session without writing to it.
+        """
+        with self._lock:
+            if not self.live:
+                return
+            self.live = False
+            if self._watcher is not None:
+                self._watcher.stop()
+            close = getattr(self.session.store, "close", None)
+            if self._reopen is not None and callable(close):
+                close()  # the new view needs the store's writer lock
+            if busy:
+                text = (
+                    "<strong>This lesson is open in another tab that is not responding.</strong>"
+                    " Nothing was lost. Continue here to take it over."
+                )
+            else:
+                text = (
+                    "<strong>This lesson continued in another tab.</strong> Your progress is "
+                    "kept there."
+                )
+            notice = {"kind": "away", "html": text}
+            if self._reopen is not None:
+                if not busy:
+                    notice["html"] += " Continue here to take it back."
+                notice.update(action="takeback", label="Continue here")
+            self._notice = notice
+            self.refresh()
+
+    def take_back(self) -> None:
+        """Resume the session here from the store, becoming its live view again."""
+        with self._lock:
+            if self._reopen is None:
+                return
+            if self.lease is not None:
+                self.lease.claim()
+                register(self.lease.key, self)
+            try:
+                session = self._reopen()
+            except StorageError as exc:
+                self._lost_store(exc)
+                self.refresh()
+                return
+            self.session = session
+            self.live = True
+            self._clear()
+            self.restore_feedback()
+            self._focus = "title"
+            self._watch()
+            self.refresh()
+
+    def _watch(self) -> None:
+        if self.lease is None:
+            return
+        self._watcher = Watcher(self.lease, self, lambda view: view.hand_over())
+        self._watcher.start()
+
+    def _lost_store(self, exc: Exception) -> None:
+        if self.lease is not None and not self.lease.held():
+            self.hand_over()
+            return
+        self.set_feedback(
+            "info", "Your progress could not be saved just now.", f"<p>{escape(exc)}</p>"
         )
-        self.title_box.focus()
 
-
-def _focus_box(widget: w.Widget, *classes: str) -> w.Box:
-    box = w.Box([widget], layout=w.Layout(display="block"))
-    for name in classes:
-        box.add_class(name)
-    return box
-
-
-def _echo(response: Any) -> str:
-    """What the learner answered, escaped, for the feedback (nothing for code or choices)."""
-    if not isinstance(response, str) or "\n" in response or len(response) > 200:
-        return ""
-    return f"<p class='lk-status'>You answered: <code>{escape(response)}</code></p>"
+    def close(self) -> None:
+        """Close the widget and stop watching the lease."""
+        if self._watcher is not None:
+            self._watcher.stop()
+        super().close()

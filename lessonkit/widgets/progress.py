@@ -1,18 +1,25 @@
 """Progress displays: position on the path, mastery bars, the end-of-lesson summary.
 
-Pure functions from a session to HTML text, so tests can assert on them and the player keeps
-them in ``HTML.value``.
+Pure functions from a session to HTML text, so tests can assert on them.
+
+Mastery is shown honestly: a competency with no answers yet says so (no percentage drawn from
+the lesson's prior), a bar that moved says why (right on the first try, a hint first, only
+first tries count), and the end summary speaks of mastery in the same terms as the bars.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from ..lesson.model import End, Lesson
 from .markdown import escape
 
-__all__ = ["mastery_html", "position_html", "steps_left", "summary_html"]
+__all__ = ["Row", "bars_html", "mastery_html", "position_html", "steps_left", "summary_html"]
+
+Row = tuple[str, str, float | None, bool]
+"""(competency id, title, P(known) or ``None`` before any evidence, mastered)."""
 
 
 def steps_left(lesson: Lesson, step_id: str) -> int:
@@ -48,7 +55,7 @@ def position_html(session: Any) -> str:
     )
     cells += ["<span></span>"] * left
     return (
-        f"<div class='lk-header'><p class='lk-lesson-title'>{escape(lesson.title)}</p>"
+        f"<div class='lk-header'><h1 class='lk-lesson-title'>{escape(lesson.title)}</h1>"
         f"<span class='lk-position'>{where}</span>"
         f"<div class='lk-track' role='progressbar' aria-label='Lesson progress' "
         f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done + 1}' "
@@ -56,46 +63,97 @@ def position_html(session: Any) -> str:
     )
 
 
-def _competency_rows(session: Any) -> list[tuple[str, str, float, bool]]:
-    rows = []
+def _rows(session: Any) -> list[Row]:
+    rows: list[Row] = []
+    tracker = session.mastery
     for comp in session.lesson.competencies:
-        p = float(session.mastery.probability(comp.id))
-        rows.append((comp.id, comp.title or comp.id, p, bool(session.mastery.mastered(comp.id))))
+        seen = tracker.opportunities(comp.id) > 0
+        p = float(tracker.probability(comp.id)) if seen else None
+        rows.append((comp.id, comp.title or comp.id, p, seen and bool(tracker.mastered(comp.id))))
     return rows
 
 
-def bars_html(rows: list[tuple[str, str, float, bool]], heading: str = "Your mastery") -> str:
-    """Labelled mastery bars for ``(id, title, probability, mastered)`` rows."""
+def bars_html(
+    rows: list[Row],
+    heading: str = "Your mastery",
+    why: Mapping[str, str] | None = None,
+) -> str:
+    """Labelled mastery bars; ``why`` maps a competency id to why its bar just moved."""
     if not rows:
         return ""
-    parts = [f"<div class='lk-mastery'><strong>{escape(heading)}</strong>"]
+    parts = [f"<div class='lk-mastery'><h2 class='lk-subhead'>{escape(heading)}</h2>"]
     for cid, title, p, mastered in rows:
-        pct = round(100 * p)
-        badge = " ✓ mastered" if mastered else ""
+        if p is None:
+            shown, pct, text = "No answers yet", 0, "no answers yet"
+        else:
+            pct = round(100 * p)
+            shown = f"{pct}% ✓ mastered" if mastered else f"{pct}%"
+            text = f"{pct} percent{', mastered' if mastered else ''}"
         parts.append(
             f"<div class='lk-bar-label' data-competency='{escape(cid)}'>"
-            f"<span>{escape(title)}</span><span>{pct}%{badge}</span></div>"
+            f"<span>{escape(title)}</span><span class='lk-bar-value'>{escape(shown)}</span></div>"
             f"<div class='lk-bar{' lk-mastered' if mastered else ''}' role='progressbar' "
             f"aria-label='{escape(title)}' aria-valuemin='0' aria-valuemax='100' "
-            f"aria-valuenow='{pct}'><span style='width:{pct}%'></span></div>"
+            f"aria-valuenow='{pct}' aria-valuetext='{escape(text)}'>"
+            f"<span style='width:{pct}%'></span></div>"
         )
-    parts.append("</div>")
+        if why and why.get(cid):
+            parts.append(f"<p class='lk-why'>{escape(why[cid])}</p>")
+    parts.append(
+        "<p class='lk-why lk-note'>The bars estimate how sure lessonkit is that you know each "
+        "skill; first tries without a hint count.</p></div>"
+    )
     return "".join(parts)
 
 
-def mastery_html(session: Any) -> str:
+def why_moved(session: Any, question: Any, outcome: Any) -> dict[str, str]:
+    """Why each of ``question``'s competency bars moved (or not) after ``outcome``."""
+    if outcome is None or question is None or outcome.result is None:
+        return {}
+    rec = session.records.get(question.id)
+    attempt = rec.attempts if rec is not None else 1
+    hinted = rec is not None and rec.hints_used > 0
+    settings = session.lesson.settings
+    out: dict[str, str] = {}
+    for cid in question.competencies:
+        change = outcome.mastery.get(cid)
+        if change is None:
+            out[cid] = (
+                f"Unchanged: only first tries count, and this was try {attempt}."
+                if attempt > 1
+                else "Unchanged: this answer was not counted."
+            )
+            continue
+        before, after = (round(100 * x) for x in change)
+        moved = f"{before}% → {after}%"
+        if outcome.result.correct and hinted and settings.hint_counts_as_wrong:
+            out[cid] = f"{moved}: right, but after a hint, so it does not yet show you know it."
+        elif outcome.result.correct:
+            out[cid] = f"{moved}: right on the first try."
+        else:
+            out[cid] = f"{moved}: not right on the first try."
+    return out
+
+
+def mastery_html(session: Any, why: Mapping[str, str] | None = None) -> str:
     """Mastery bars for the lesson's competencies."""
-    return bars_html(_competency_rows(session))
+    return bars_html(_rows(session), why=why)
 
 
 def summary_html(session: Any, body_html: str = "") -> str:
-    """The end summary: score, mastery per competency, and what to do next."""
+    """The end summary: points, mastery per competency (as the bars say), what to do next."""
     earned, available = session.score()
-    pct = round(100 * earned / available) if available else 100
-    rows = _competency_rows(session)
-    weak = [title for _, title, _, mastered in rows if not mastered]
+    rows = _rows(session)
+    weak = [title for _, title, p, mastered in rows if not mastered]
     if not rows:
         advice = ""
+    elif weak and available and earned >= available:
+        advice = (
+            "<p><strong>What next:</strong> every answer counted on your path was right, but "
+            "there were not yet enough first tries to be sure about "
+            + ", ".join(f"<em>{escape(t)}</em>" for t in weak)
+            + ". Restart the lesson or try the practice questions to show it.</p>"
+        )
     elif weak:
         advice = (
             "<p><strong>What next:</strong> practise "
@@ -104,10 +162,14 @@ def summary_html(session: Any, body_html: str = "") -> str:
         )
     else:
         advice = "<p><strong>What next:</strong> you mastered everything here. Well done!</p>"
+    points = (
+        f"<p class='lk-score'>{earned:g} / {available:g} points</p>"
+        "<p class='lk-status'>Points on the questions you met on your path.</p>"
+        if available
+        else ""
+    )
     return (
         "<div class='lk-summary' role='region' aria-label='Lesson summary'>"
-        "<h3>Your results</h3>"
-        f"<p class='lk-score'>{earned:g} / {available:g} points</p>"
-        f"<p class='lk-status'>{pct}% of the points on the path you took.</p>"
-        f"{bars_html(rows)}{advice}{body_html}</div>"
+        "<h2 class='lk-subhead'>Your results</h2>"
+        f"{points}{bars_html(rows, heading='Mastery')}{advice}{body_html}</div>"
     )

@@ -131,3 +131,25 @@ def test_heatmap_without_mastery(agg: None) -> None:
     frame = handbuilt_frame()
     fig = mastery_heatmap(frame[frame["kind"] != "mastery"])
     assert fig.axes[0].texts[0].get_text() == "no mastery evidence"
+
+
+def test_pseudonymise_frame_matches_the_pseudonymised_export() -> None:
+    """Every learner-derived column (learner, registration, statement id, variant seed) is
+    re-keyed exactly as `lessonkit export --pseudonymise` re-keys the statements."""
+    import copy
+
+    import lessonkit as lk
+    from lessonkit.evidence import statements_to_frame
+    from lessonkit.evidence.privacy import pseudonymise
+    from lessonkit.evidence.stores import MemoryStore
+    from tests.unit.evidence.test_keyed_derivations import SECRET, play_through, variant_lesson
+
+    store = MemoryStore()
+    play_through(lk.LessonSession(variant_lesson(2), learner="ada", store=store, secret=SECRET))
+    statements = list(store.read())
+    exported = statements_to_frame(pseudonymise(copy.deepcopy(statements), b"salt"))
+    framed = pseudonymise_frame(statements_to_frame(statements), b"salt")
+    for column in ("id", "learner", "registration", "variant_seed"):
+        assert list(framed[column].astype(str)) == list(exported[column].astype(str)), column
+    seeds = statements_to_frame(statements)["variant_seed"].dropna()
+    assert len(seeds) and not set(seeds) & set(framed["variant_seed"].dropna())

@@ -168,9 +168,12 @@ BASELINE_NOTEBOOK = {
                 "                   description='Answer')\n"
                 "b = w.Button(description='Check')\n"
                 "out = w.HTML()\n"
+                "tries = []\n"
                 "def check(_):\n"
-                "    out.value = '<p class=\"fb\">Correct!</p>' if q.value == '0 1 2' "
-                "else '<p class=\"fb\">Not quite.</p>'\n"
+                "    tries.append(q.value)  # each answer's feedback differs, as the lesson's\n"
+                "    said = 'Correct!' if q.value == '0 1 2' else 'Not quite.'\n"
+                '    out.value = f\'<p class="fb">{said} You answered: {q.value} '
+                "(try {len(tries)})</p>'\n"
                 "b.on_click(check)\n"
                 "w.VBox([w.HTML('<h2 class=\"ready\">Quiz</h2>'), q, b, out])"
             ),
@@ -184,3 +187,84 @@ BASELINE_NOTEBOOK = {
     "nbformat_minor": 5,
 }
 """A plain ipywidgets quiz (RadioButtons + Button + HTML): the benchmark baseline."""
+
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+"""axe-core rule tags for WCAG 2.1 level AA."""
+
+
+def axe_violations(page: Any, context: str | None = None) -> list[str]:
+    """WCAG 2.1 AA violations axe-core finds in ``context`` (a selector) or the whole page."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async ([context, tags]) => await axe.run(context ? document.querySelector(context)
+            : document, {runOnly: {type: 'tag', values: tags}})""",
+        [context, WCAG_AA],
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+def server_pid(proc: subprocess.Popen[bytes]) -> int:
+    """The pid of the web server: ``proc`` itself, or the Voilà child ``lessonkit serve`` ran."""
+    import psutil
+
+    for child in psutil.Process(proc.pid).children(recursive=False):
+        if "voila" in " ".join(child.cmdline()):
+            return int(child.pid)
+    return proc.pid
+
+
+class LabServer(VoilaServer):
+    """JupyterLab (default settings: widget messages over kernel subshells) in ``folder``."""
+
+    TOKEN = "lessonkit-browser-tests"
+
+    def __init__(self, folder: Path, **kwargs: Any) -> None:
+        super().__init__(folder / "unused.ipynb", **kwargs)
+        self.folder = folder
+
+    def lab_url(self, notebook: str) -> str:
+        """Where ``notebook`` (relative to the folder) opens, with a fresh workspace."""
+        return f"{self.url}lab/tree/{notebook}?reset&token={self.TOKEN}"
+
+    def command(self) -> list[str]:
+        # Default settings, but no news toast over the page (it would take the keyboard).
+        settings = self.folder / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false, "doNotDisturbMode": true}'
+        )
+        return [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--LabApp.user_settings_dir={self.folder / '.lab-settings'}",
+            "--no-browser",
+            f"--port={self.port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.token={self.TOKEN}",
+            f"--ServerApp.root_dir={self.folder}",
+            "--allow-root",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+
+
+def run_in_lab(page: Any, url: str, cells: int, timeout: float = 120_000) -> None:
+    """Open a notebook in JupyterLab and run its first ``cells`` cells (Shift+Enter each)."""
+    page.goto(url)
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
+    page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
+    for _ in range(cells):
+        page.keyboard.press("Shift+Enter")
+    try:
+        page.wait_for_selector(READY, timeout=timeout / 2)
+    except Exception:  # the key press was lost to a dialog: run the cells from the menu
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.wait_for_selector(READY, timeout=timeout / 2)

@@ -1,9 +1,13 @@
-"""A lessonkit lesson through a real nbgrader course: generate, release, learners work through
-it headlessly, submissions land where collect puts them, autograde, gradebook, CSV export.
+"""A lessonkit lesson through a real nbgrader course, as an instructor and students do it.
 
-Expected grades are computed independently of the grader: question points by hand from the
-lesson's attempt schedule, mastery by running the *instructor's* lesson through a
-``LessonSession`` with the same answers (the grader instead re-checks recorded evidence).
+generate (the shipped course configuration: tamper-resistant grading, feedback without
+hidden tests), release, students work (one through the released notebook's player widget in
+a real kernel, the others headlessly through the released student copy), submissions land
+where ``collect`` puts them, autograde, gradebook, feedback HTML, ``lessonkit nbgrader grade``
+and CSV export. The lesson has every question type, a code exercise and a practice pool
+(tests/data/valid/course.lesson.yaml).
+
+Every expected grade is written by hand from the lesson's rules.
 """
 
 from __future__ import annotations
@@ -16,89 +20,169 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import nbformat
 import pytest
 
 import lessonkit as lk
+from lessonkit.evidence.events import LearnerRef
 from lessonkit.evidence.stores import JsonlStore
 from lessonkit.integrations.nbgrader import EVIDENCE_DIR
+from lessonkit.integrations.nbgrader_player import NBGRADER_HOME_PAGE, student_id
 from lessonkit.integrations.nbgrader_source import generate_source
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-LESSON = ROOT / "tests" / "data" / "valid" / "graded.lesson.yaml"
-KEY = lk.load_lesson(LESSON)
+LESSON = ROOT / "tests" / "data" / "valid" / "course.lesson.yaml"
 BIN = Path(sys.executable).parent
+ASSIGNMENT = "ps1"
+NOTEBOOK = "course"
 
-# Answers per step, in order, for each kind of learner.
-PERFECT = {"bigger": ["2/3"], "half": ["0.375"], "name": ["Denominator"], "third": ["0.33"]}
-PARTIAL = {"bigger": ["3/5", "2/3"], "half": ["0.25"], "name": ["numerator"], "third": ["0.33"]}
-WRONG = {"bigger": ["4/7", "3/5"], "half": ["2"], "name": ["top"], "third": ["9"]}
-
-
-def drive(
-    lesson: lk.Lesson, answers: dict[str, list[str]], store: object = None
-) -> lk.LessonSession:
-    """Work through the linear graded lesson giving ``answers``."""
-    session = lk.LessonSession(lesson, learner="learner", store=store)
-    session.start()
-    while not session.finished:
-        view = session.current
-        for answer in answers.get(view.step.id, []):
-            if session.current.can_submit:
-                session.submit(answer)
-        session.advance()
-    return session
-
-
-def linear(session: lk.LessonSession, cid: str) -> float:
-    comp = KEY.competency(cid)
-    p = session.mastery.probability(cid)
-    span = comp.mastery.threshold - comp.mastery.prior
-    return min(1.0, max(0.0, (p - comp.mastery.prior) / span))
+QUESTIONS = ["q-choice", "q-multi", "q-number", "q-tolerance", "q-units", "q-text", "q-expr"]
+QUESTIONS += ["q-order", "ex-code"]
+MAX = dict(zip(QUESTIONS, [2.0, 2.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0], strict=True))
+ORDER = ["wake-zq", "shower-zq", "breakfast-zq"]
+RIGHT: dict[str, list[Any]] = {
+    "q-choice": ["keystone-zq"],
+    "q-multi": [["red", "green"]],
+    "q-number": ["3/8"],
+    "q-tolerance": ["3.14"],
+    "q-units": ["9.807 m/s"],
+    "q-text": ["Photosynthesis-ZQ"],
+    "q-expr": ["2*(x + 7)"],
+    "q-order": [ORDER],
+    "ex-code": ["def triple(x):\n    return 3 * x\n"],
+}
+PARTIAL: dict[str, list[Any]] = {
+    "q-choice": ["bedrock-zq", "keystone-zq"],  # second attempt: 0.5 of 2 -> 1
+    "q-multi": [["red", "yellow"]],  # 1 right pick - 1 wrong pick -> 0
+    "q-number": ["0.38", "0.375"],  # no schedule: the second attempt earns 1
+    "q-tolerance": ["3.2", "3.14"],  # recorded: the last answer counts -> 2
+    "q-units": ["9.807 cm/s"],  # the wrong unit -> 0
+    "q-text": ["  PHOTOSYNTHESIS-zq. "],  # normalised -> 1
+    "q-expr": ["2*x + 7"],  # -> 0
+    "q-order": [["shower-zq", "wake-zq", "breakfast-zq"]],  # 2 of 3 in order -> 0.5
+    "ex-code": ["def triple(x):\n    return 3 * x if x > 0 else x\n"],  # 1 of 2 tests -> 1
+}
+WRONG: dict[str, list[Any]] = {
+    "q-choice": ["pebble-zq", "bedrock-zq"],
+    "q-multi": [["yellow", "purple"]],
+    "q-number": ["0.5"],
+    "q-tolerance": ["2.5"],
+    "q-units": ["1 m/s"],
+    "q-text": ["respiration"],
+    "q-expr": ["x"],
+    "q-order": [ORDER[::-1]],
+    "ex-code": ["def triple(x):\n    return 0\n"],
+}
+EXPECTED: dict[str, dict[str, float]] = {
+    "perfect": dict(MAX),
+    "partial": {
+        "q-choice": 1.0,
+        "q-multi": 0.0,
+        "q-number": 1.0,
+        "q-tolerance": 2.0,
+        "q-units": 0.0,
+        "q-text": 1.0,
+        "q-expr": 0.0,
+        "q-order": 0.5,
+        "ex-code": 1.0,
+    },
+    # Two wrong answers to q-choice (its limit), then "Restart lesson": the limit holds.
+    "restart": {**MAX, "q-choice": 0.0},
+    # The perfect student's evidence copied: full marks, but flagged.
+    "copied": dict(MAX),
+    # q-choice wrong then right (1 of 2), the wrong line deleted: still 1, gap reported.
+    "deleted": {**MAX, "q-choice": 1.0},
+    # Wrong answers with every claim edited to "correct".
+    "tampered": dict.fromkeys(QUESTIONS, 0.0),
+    # Wrong answers, plus a cell that patches the grade function and swaps in the perfect
+    # student's evidence while autograde runs.
+    "patcher": dict.fromkeys(QUESTIONS, 0.0),
+    "nothing": dict.fromkeys(QUESTIONS, 0.0),
+}
+# Strings of the key that must never reach a student: answers, sealed messages, solutions,
+# code tests, and the serialized key itself.
+SECRETS = [
+    "keystone-wedge-zq",
+    "keystone-solution-zq",
+    "0.375",
+    "3.14159",
+    "9.807",
+    "photosynthesis-zq",
+    "2*x + 14",
+    "triple-of-four-zq",
+    "triple-of-minus-five-zq",
+    "Rounded-zq",
+    "Bedrock is under",
+    "BEGIN HIDDEN TESTS",
+    '"lessonkit":1',
+    "answer_key = '",
+]
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("course")
+    (root / "exchange").mkdir()
     (root / "nbgrader_config.py").write_text(
         (ROOT / "extensions" / "nbgrader" / "nbgrader_config.py").read_text()
         + f"\nc.CourseDirectory.root = {str(root)!r}\nc.CourseDirectory.course_id = 'lk101'\n"
+        + f"c.Exchange.root = {str(root / 'exchange')!r}\n"
     )
     yield root
 
 
-def _api(root: Path) -> object:
+def _api(root: Path) -> Any:
+    """nbgrader's API with the course's own nbgrader_config.py (lessonkit's settings)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
 
-    config = Config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.course_id = "lk101"
-    config.ExecutePreprocessor.timeout = 120
-    config.Exchange.root = str(root / "exchange")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
-def _submit(root: Path, student: str) -> Path:
-    """Place the released files exactly where ``nbgrader collect`` puts a submission."""
-    dest = root / "submitted" / student / "ps1"
-    shutil.copytree(root / "release" / "ps1", dest)
+def _submission(root: Path, student: str) -> Path:
+    """The released files placed exactly where ``nbgrader collect`` puts a submission."""
+    dest = root / "submitted" / student / ASSIGNMENT
+    shutil.copytree(root / "release" / ASSIGNMENT, dest)
     (dest / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
     return dest
 
 
-def _tamper(folder: Path) -> None:
-    """Claim success for every recorded answer, leaving the (wrong) raw answers as they are."""
+def _work(
+    lesson: lk.Lesson, folder: Path, student: str, answers: dict[str, list[Any]]
+) -> lk.LessonSession:
+    """A student working through the released copy headlessly, as the player would."""
+    learner = LearnerRef(id=student, home_page=NBGRADER_HOME_PAGE)
+    with JsonlStore(folder / EVIDENCE_DIR) as store:
+        session = lk.LessonSession(
+            lesson, learner=learner, store=store, identity={"nbgrader_student": student}
+        )
+        session.start()
+        while not session.finished:
+            view = session.current
+            given = answers.get(view.step.id, ["42"] if view.step.kind == "practice" else [])
+            for value in given:
+                if session.current.can_submit:
+                    session.submit(value)
+            if not session.current.can_advance:
+                break  # the learner stops here
+            session.advance()
+    return session
+
+
+def _claim_success(folder: Path) -> None:
+    """Edit every recorded answer to claim it was right, leaving the raw answers as they are."""
     for path in folder.rglob("*.jsonl"):
         lines = path.read_text().splitlines()
         out = [lines[0]]
         for line in lines[1:]:
             st = json.loads(line)
-            ext = st["context"]["extensions"]
-            event = next(v for k, v in ext.items() if k.endswith("/event"))
+            event = next(v for k, v in st["context"]["extensions"].items() if k.endswith("/event"))
             if event["kind"] == "answered":
                 event["data"].update(correct=True, score=1.0)
                 st["result"]["success"] = True
@@ -106,126 +190,205 @@ def _tamper(folder: Path) -> None:
         path.write_text("\n".join(out) + "\n")
 
 
+def _delete_first_wrong_answer(folder: Path) -> None:
+    path = next(folder.rglob("*.jsonl"))
+    lines = path.read_text().splitlines()
+    for i, line in enumerate(lines[1:], start=1):
+        st = json.loads(line)
+        event = next(v for k, v in st["context"]["extensions"].items() if k.endswith("/event"))
+        if event["kind"] == "answered" and event["data"].get("correct") is False:
+            del lines[i]
+            break
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _add_patching_cell(folder: Path, perfect_evidence: Path) -> None:
+    """The student adds a cell before the grade cells that cheats in the kernel."""
+    path = folder / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cheat = nbformat.v4.new_code_cell(
+        "import shutil\n"
+        "import lessonkit.integrations.nbgrader as grading\n"
+        "grading.points = lambda *args, max_points, **kwargs: max_points\n"
+        f"shutil.rmtree({EVIDENCE_DIR!r}, ignore_errors=True)\n"
+        f"shutil.copytree({str(perfect_evidence)!r}, {EVIDENCE_DIR!r})\n"
+    )
+    nb.cells.insert(2, cheat)
+    nbformat.write(nb, path)
+
+
+def _work_in_the_widget(folder: Path) -> list[dict[str, Any]]:
+    """Execute the released notebook in a real kernel and answer through its player widget."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
+    player_cells = [c for c in nb.cells if "player(" in c.source or c.cell_type == "markdown"]
+    driver = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from tests.integration.player_driver import drive\n"
+        "shown = [v for k, v in sorted(Out.items()) if type(v).__name__ == 'LessonPlayer']\n"
+        f"print(json.dumps(drive(shown[-1], {RIGHT!r}, practice='42')))\n"
+    )
+    run = nbformat.v4.new_notebook(cells=[*player_cells, nbformat.v4.new_code_cell(driver)])
+    run.metadata = nb.metadata
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER")}
+    client = NotebookClient(run, timeout=120, resources={"metadata": {"path": str(folder)}})
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    outputs = run.cells[-1].outputs
+    assert all(o.output_type == "stream" and o.name == "stdout" for o in outputs), outputs
+    log: list[dict[str, Any]] = json.loads("".join(o.text for o in outputs))
+    return log
+
+
+def _rendered_inputs_match_the_instructors(log: list[dict[str, Any]]) -> None:
+    """What the released player rendered is what the instructor's lesson shows."""
+    shown = {entry["step"]: entry for entry in log}
+    assert shown["q-choice"]["input"]["kind"] == "single"
+    assert shown["q-choice"]["input"]["options"] == ["the keystone", "the bedrock", "a pebble"]
+    assert shown["q-multi"]["input"]["kind"] == "multi"
+    assert shown["q-multi"]["input"]["options"] == ["red", "green", "yellow", "purple"]
+    assert shown["q-order"]["input"]["kind"] == "ordering"
+    assert sorted(shown["q-order"]["input"]["items"]) == sorted(ORDER)
+    assert shown["q-units"]["input"]["placeholder"] == "Type a number in m/s"
+    assert shown["q-number"]["input"]["placeholder"] == "Type a number"
+    assert shown["q-expr"]["input"]["kind"] == "expression"
+    code = shown["ex-code"]["input"]
+    assert code["kind"] == "code" and code["starter"].startswith("def triple(x):")
+    # Live verdicts: hashed questions right, recorded ones neither right nor wrong.
+    verdicts = {step: entry.get("feedback") for step, entry in shown.items()}
+    for step in ("q-choice", "q-multi", "q-number", "q-units", "q-text", "q-order"):
+        assert verdicts[step] == ["correct"], step
+    for step in ("q-tolerance", "q-expr", "ex-code"):
+        assert verdicts[step] == ["info"], step
+    assert verdicts["practice"] == ["correct"]
+
+
 def test_round_trip_with_real_nbgrader(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")  # alembic
     monkeypatch.chdir(course)
-    made_q = generate_source(LESSON, course / "source" / "ps1", name="by_question", mode="question")
-    made_c = generate_source(LESSON, course / "source" / "ps1", name="by_competency")
-    assert made_q.grade_cells == {
-        "lessonkit-bigger": 2.0,
-        "lessonkit-half": 1.0,
-        "lessonkit-name": 1.0,
-        "lessonkit-third": 2.0,
-    }
-    assert made_c.grade_cells == {"lessonkit-compare": 3.0, "lessonkit-convert": 3.0}
-    assert made_q.live_checking == {
-        "bigger": "hashed",
-        "half": "hashed",
-        "name": "hashed",
-        "third": "recorded",
+    made = generate_source(LESSON, course / "source" / ASSIGNMENT, name=NOTEBOOK)
+    assert made.grade_cells == {f"lessonkit-{q}": MAX[q] for q in QUESTIONS}
+    assert {q for q, how in made.live_checking.items() if how == "recorded"} == {
+        "q-tolerance",
+        "q-expr",
+        "ex-code",
     }
     api = _api(course)
-    result = api.generate_assignment("ps1")  # type: ignore[attr-defined]
+    result = api.generate_assignment(ASSIGNMENT)
     assert result["success"], result["log"]
-    _released_copy_holds_no_key(course / "release" / "ps1")
+    release = course / "release" / ASSIGNMENT
+    _holds_no_key(release)
 
-    student_lesson = lk.load_lesson(course / "release" / "ps1" / "by_question.lesson.yaml")
-    sessions: dict[str, lk.LessonSession] = {}
+    student_lesson = lk.load_lesson(release / f"{NOTEBOOK}.lesson.yaml")
+    folders = {s: _submission(course, s) for s in [*EXPECTED, student_id()]}
     for student, answers in [
-        ("perfect", PERFECT),
+        ("perfect", RIGHT),
         ("partial", PARTIAL),
+        ("deleted", {**RIGHT, "q-choice": ["pebble-zq", "keystone-zq"]}),
         ("tampered", WRONG),
-        ("deleted", PERFECT),
-        ("damaged", PERFECT),
+        ("patcher", WRONG),
     ]:
-        folder = _submit(course, student) / EVIDENCE_DIR
-        with JsonlStore(folder) as store:
-            drive(student_lesson, answers, store)
-        sessions[student] = drive(KEY, answers)  # the expectation, from the key
-    _submit(course, "nothing")
-    _tamper(course / "submitted" / "tampered" / "ps1" / EVIDENCE_DIR)
-    shutil.rmtree(course / "submitted" / "deleted" / "ps1" / EVIDENCE_DIR)
-    damaged = next((course / "submitted" / "damaged" / "ps1" / EVIDENCE_DIR).rglob("*.jsonl"))
-    with damaged.open("a") as fh:
-        fh.write('{"not": "a statement"}\nthis is not json\n{"torn": ')
+        _work(student_lesson, folders[student], student, answers)
+    _work(student_lesson, folders["restart"], "restart", {"q-choice": WRONG["q-choice"]})
+    _work(student_lesson, folders["restart"], "restart", RIGHT)  # after "Restart lesson"
+    shutil.copytree(folders["perfect"] / EVIDENCE_DIR, folders["copied"] / EVIDENCE_DIR)
+    _delete_first_wrong_answer(folders["deleted"] / EVIDENCE_DIR)
+    _claim_success(folders["tampered"] / EVIDENCE_DIR)
+    _add_patching_cell(folders["patcher"], folders["perfect"] / EVIDENCE_DIR)
+    _rendered_inputs_match_the_instructors(_work_in_the_widget(folders[student_id()]))
+    expected = {**EXPECTED, student_id(): dict(MAX)}
 
-    for student in ["perfect", "partial", "tampered", "deleted", "damaged", "nothing"]:
-        result = api.autograde("ps1", student)  # type: ignore[attr-defined]
+    for student in expected:
+        result = api.autograde(ASSIGNMENT, student)
         assert result["success"], result["log"]
+    scores = _gradebook(course, list(expected))
+    for student, want in expected.items():
+        got = {k.removeprefix("lessonkit-"): v for k, v in scores[student].items()}
+        assert got == want, student
 
-    expected_q = {
-        "perfect": {"bigger": 2.0, "half": 1.0, "name": 1.0, "third": 2.0},
-        "partial": {"bigger": 1.0, "half": 0.0, "name": 0.0, "third": 2.0},
-        "tampered": {"bigger": 0.0, "half": 0.0, "name": 0.0, "third": 0.0},
-        "deleted": {"bigger": 0.0, "half": 0.0, "name": 0.0, "third": 0.0},
-        "damaged": {"bigger": 2.0, "half": 1.0, "name": 1.0, "third": 2.0},
-        "nothing": {"bigger": 0.0, "half": 0.0, "name": 0.0, "third": 0.0},
-    }
-    scores = _gradebook(course)
-    for student, expected in expected_q.items():
-        got = {k.removeprefix("lessonkit-"): v for k, v in scores[student, "by_question"].items()}
-        assert got == expected, student
-        comp = scores[student, "by_competency"]
-        for cid in ("compare", "convert"):
-            if student in ("deleted", "nothing"):
-                want = 0.0
-            else:
-                key_run = sessions["tampered" if student == "tampered" else student]
-                want = round(3.0 * linear(key_run, cid), 2)
-            assert comp[f"lessonkit-{cid}"] == pytest.approx(want, abs=1e-9), (student, cid)
-    # The perfect learner's mastery is real evidence, not a default.
-    assert scores["perfect", "by_competency"]["lessonkit-compare"] > 1.0
-    tampered = scores["tampered", "by_competency"]["lessonkit-compare"]
-    assert tampered < scores["perfect", "by_competency"]["lessonkit-compare"]
+    outputs = {s: _grade_cell_text(course, s) for s in expected}
+    assert all("graded by lessonkit in the nbgrader process" in t for t in outputs.values())
+    assert "recorded by perfect, not by copied" in outputs["copied"]
+    assert "recorded event(s) are missing" in outputs["deleted"]
+    assert "contradict the re-check" in outputs["tampered"]
+    assert "No lesson evidence" in outputs["nothing"]
+    for student in ("perfect", "partial", "restart", "patcher", student_id()):
+        assert "!" not in outputs[student], student  # honest work is not flagged
 
-    _feedback_shows_evidence_without_keys(course)
-    _export_csv(course)
+    _feedback_holds_no_key(api, course, list(expected))
+    _grade_command_flags_copied_evidence(course)
+    _export_csv(course, expected)
 
 
-def _gradebook(course: Path) -> dict[tuple[str, str], dict[str, float]]:
+def _holds_no_key(release: Path) -> None:
+    text = "\n".join(p.read_text(errors="replace") for p in release.rglob("*") if p.is_file())
+    for secret in SECRETS:
+        assert secret not in text, secret
+    student = lk.load_lesson(release / f"{NOTEBOOK}.lesson.yaml")
+    order = student.step("q-order").check.answer["items"]  # type: ignore[attr-defined]
+    assert order == sorted(ORDER)  # the items, never their order
+
+
+def _gradebook(course: Path, students: list[str]) -> dict[str, dict[str, float]]:
     from nbgrader.api import Gradebook
 
-    found: dict[tuple[str, str], dict[str, float]] = {}
+    found: dict[str, dict[str, float]] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in ["perfect", "partial", "tampered", "deleted", "damaged", "nothing"]:
-            for notebook in ["by_question", "by_competency"]:
-                nb = gb.find_submission_notebook(notebook, "ps1", student)
-                found[student, notebook] = {g.name: float(g.score) for g in nb.grades}
+        for student in students:
+            nb = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+            found[student] = {g.name: float(g.score) for g in nb.grades}
     return found
 
 
-def _released_copy_holds_no_key(release: Path) -> None:
-    text = "\n".join(p.read_text(errors="replace") for p in release.rglob("*") if p.is_file())
-    for secret in ["0.375", "0.333", "denominator", "about 0.667", '"answer":"2/3"']:
-        assert secret not in text, secret
-    student = lk.load_lesson(release / "by_question.lesson.yaml")
-    for question in student.questions():
-        assert question.check.type == "custom"
-        shown = getattr(question.check, "answer", None) or {}
-        # Only hashes and what the player must display (every option alike) are left.
-        assert set(shown) <= {"salt", "kind", "hashes", "options", "multiple", "items", "input"} | {
-            "case_sensitive",
-            "ignore_accents",
-        }
-    assert "BEGIN HIDDEN TESTS" not in text
-
-
-def _feedback_shows_evidence_without_keys(course: Path) -> None:
-    nb = json.loads((course / "autograded" / "partial" / "ps1" / "by_competency.ipynb").read_text())
+def _grade_cell_text(course: Path, student: str) -> str:
+    path = course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    nb = json.loads(path.read_text())
     outputs = [
         o
         for c in nb["cells"]
-        if (c.get("metadata", {}).get("lessonkit") or {}).get("role") == "grade"
+        if c["cell_type"] == "code"
+        and "lessonkit.integrations.nbgrader import points" in "".join(c["source"])
         for o in c["outputs"]
     ]
-    text = "".join("".join(o.get("text", "")) for o in outputs if o["output_type"] == "stream")
-    assert "Competency compare: mastery" in text
-    assert "counted answers" in text
-    assert not any(o.get("name") == "stderr" for o in outputs)
-    assert "0.375" not in text and "denominator" not in text
+    assert not any(o.get("name") == "stderr" or o["output_type"] == "error" for o in outputs)
+    return "".join("".join(o.get("text", "")) for o in outputs if o["output_type"] == "stream")
 
 
-def _export_csv(course: Path) -> None:
+def _feedback_holds_no_key(api: Any, course: Path, students: list[str]) -> None:
+    for student in students:
+        result = api.generate_feedback(ASSIGNMENT, student)
+        assert result["success"], result["log"]
+        html = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+        assert "Question q-choice:" in html  # the grade summary is there...
+        for secret in SECRETS:  # ...and no key
+            assert secret not in html, (student, secret)
+        for item in ORDER:
+            assert item not in html, (student, item)
+
+
+def _grade_command_flags_copied_evidence(course: Path) -> None:
+    evidence = course / "submitted" / "copied" / ASSIGNMENT / EVIDENCE_DIR
+    done = subprocess.run(
+        [str(BIN / "lessonkit"), "nbgrader", "grade", str(LESSON), str(evidence), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["student"] == "copied" and report["score"] == sum(MAX.values())
+    assert any("not by copied" in line for line in report["identity"])
+
+
+def _export_csv(course: Path, expected: dict[str, dict[str, float]]) -> None:
     out = course / "grades.csv"
     done = subprocess.run(
         [str(BIN / "nbgrader"), "export", "--to", str(out)],
@@ -237,8 +400,5 @@ def _export_csv(course: Path) -> None:
     assert done.returncode == 0, done.stderr
     with out.open() as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
-    book = _gradebook(course)
-    for student in ("perfect", "partial", "nothing"):
-        total = sum(sum(book[student, nb].values()) for nb in ("by_question", "by_competency"))
-        assert float(rows[student]["raw_score"]) == pytest.approx(total), student
-    assert float(rows["perfect"]["raw_score"]) > float(rows["partial"]["raw_score"]) > 0
+    for student, want in expected.items():
+        assert float(rows[student]["raw_score"]) == pytest.approx(sum(want.values())), student

@@ -1,13 +1,23 @@
 """Writer processes for the crash and concurrency tests (run as scripts, never imported by
 lessonkit).
 
-``python workers.py zygote``
+``python workers.py zygote ACK_FD``
     Imports lessonkit once, then serves commands from stdin, one per line:
     ``write URL REGISTRATION LEARNER START COUNT`` forks a writer child and prints
     ``child PID``; the child appends statements ``START..START+COUNT-1`` one ``append`` each and
-    prints ``ack PID SEQ`` after each ``append`` returned (so an ack means "durable").
-    ``reap PID`` waits for that child and prints ``reaped PID``. Forking from a warm process
-    makes hundreds of kill rounds affordable; each child is still a real, separate process.
+    writes ``ack PID SEQ`` to the pipe ``ACK_FD`` after each ``append`` returned (so an ack means
+    "durable"), or ``failed PID`` if it cannot write. ``reap PID`` waits for that child and prints
+    ``reaped PID STATUS``. The zygote's replies (stdout) and the children's acks (``ACK_FD``)
+    travel on separate pipes, and every message is one ``os.write`` of less than ``PIPE_BUF``
+    bytes, which POSIX makes atomic: messages can neither interleave nor be torn by a kill.
+    Forking from a warm process makes hundreds of kill rounds affordable; each child is still
+    a real, separate process.
+
+``python workers.py session URL LEARNER``
+    A learner working through :func:`crash_lesson` with real ``LessonSession`` actions (a hint,
+    a wrong answer, a right one, moving on), resuming their latest session from the store if
+    there is one. Prints ``ack SEQ`` after each action returned (``SEQ`` is the action's last
+    event: everything up to it is durable), and ``done`` at the end of the lesson.
 
 ``python workers.py concurrent URL LEARNER COUNT OTHER``
     Prints ``ready``, waits for a line on stdin, then appends its ``COUNT`` statements one by
@@ -62,18 +72,25 @@ def make_statement(learner: str, registration: str, seq: int) -> dict[str, Any]:
     return event_to_statement(event)
 
 
-def _child(url: str, registration: str, learner: str, start: int, count: int) -> None:
+def _say(fd: int, message: str) -> None:
+    """One protocol message: a single write of one short line (atomic on a pipe)."""
+    data = (message + "\n").encode()
+    assert len(data) < 512  # POSIX guarantees atomic pipe writes up to PIPE_BUF (>= 512)
+    os.write(fd, data)
+
+
+def _child(url: str, registration: str, learner: str, seqs: range, acks: int) -> None:
     from lessonkit.evidence.stores import open_store
 
     store = open_store(url)
     pid = os.getpid()
-    for seq in range(start, start + count):
+    for seq in seqs:
         store.append([make_statement(learner, registration, seq)])
-        os.write(1, f"ack {pid} {seq}\n".encode())
+        _say(acks, f"ack {pid} {seq}")
     store.close()
 
 
-def zygote() -> None:
+def zygote(acks: int) -> None:
     import lessonkit.evidence.stores
     import lessonkit.evidence.stores.sql  # noqa: F401 - warm: children must not pay for the import
 
@@ -81,21 +98,21 @@ def zygote() -> None:
         words = line.split()
         if words[0] == "write":
             url, registration, learner, start, count = words[1:]
-            sys.stdout.flush()
+            seqs = range(int(start), int(start) + int(count))
             pid = os.fork()
             if pid == 0:
                 code = 0
                 try:
-                    _child(url, registration, learner, int(start), int(count))
+                    _child(url, registration, learner, seqs, acks)
                 except BaseException as exc:  # report, then leave without running atexit
                     os.write(2, f"child failed: {exc!r}\n".encode())
-                    os.write(1, f"failed {os.getpid()}\n".encode())
+                    _say(acks, f"failed {os.getpid()}")
                     code = 1
                 os._exit(code)
-            print(f"child {pid}", flush=True)
+            _say(1, f"child {pid}")
         elif words[0] == "reap":
             _, status = os.waitpid(int(words[1]), 0)
-            print(f"reaped {words[1]} {status}", flush=True)
+            _say(1, f"reaped {words[1]} {status}")
 
 
 def concurrent(url: str, learner: str, count: int, other: str) -> None:
@@ -113,8 +130,64 @@ def concurrent(url: str, learner: str, count: int, other: str) -> None:
     print("done", flush=True)
 
 
+def crash_lesson() -> Any:
+    """Twelve questions in a row, with a hint each, mastery and back navigation allowed."""
+    import lessonkit as lk
+    from lessonkit.checks import Numeric
+
+    steps: list[Any] = [
+        lk.Question(
+            id=f"q{i}",
+            prompt=f"What is {i} + {i}?",
+            check=Numeric(answer=2 * i),
+            competencies=("add",),
+            hints=("Double it.",),
+            next=f"q{i + 1}" if i < 11 else "done",
+        )
+        for i in range(12)
+    ]
+    return lk.Lesson(
+        id="crash-session",
+        title="Sums",
+        competencies=(lk.Competency(id="add", title="Adds"),),
+        steps=(*steps, lk.End(id="done")),
+    )
+
+
+def session(url: str, learner: str) -> None:
+    import lessonkit as lk
+    from lessonkit.evidence.stores import load_session_events, open_store
+
+    lesson = crash_lesson()
+    store = open_store(url)
+    ref = LearnerRef(id=learner, home_page="https://hub.example.org/")
+    events = load_session_events(store, ref, lesson.id)
+    if events:
+        run = lk.LessonSession.resume(lesson, events, store=store)
+    else:
+        run = lk.LessonSession(lesson, learner=ref, store=store, secret="crash test secret 123")
+        run.start()
+    os.write(1, f"ack {len(run.events) - 1}\n".encode())
+    while not run.finished:
+        view = run.current
+        question = view.question
+        if question is not None and not view.record.correct:
+            if view.record.hints_used == 0:
+                run.hint()
+            else:
+                right = int(question.id[1:]) * 2
+                run.submit(right + 1 if view.record.attempts == 0 else right)
+        else:
+            run.advance()
+        os.write(1, f"ack {len(run.events) - 1}\n".encode())
+    os.write(1, b"done\n")
+    store.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "zygote":
-        zygote()
+        zygote(int(sys.argv[2]))
+    elif sys.argv[1] == "session":
+        session(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "concurrent":
         concurrent(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import lessonkit as lk
-from lessonkit.checks.variants import draw, render, variant_seed
 from lessonkit.cli import main
 from lessonkit.engine.play import play
+from lessonkit.lesson.variants import draw, render, variant_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"

@@ -8,12 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lessonkit as lk
+from lessonkit import checks
 from lessonkit.evidence import event_to_statement
 from lessonkit.evidence.stores import JsonlStore
 from lessonkit.grading import regrade
-from lessonkit.grading.keys import student_copy
+from lessonkit.grading.keys import display_spec, gradable_problems, live_mode, student_copy
 from lessonkit.integrations.nbgrader import points
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "valid"
@@ -45,7 +48,7 @@ def statements(session: lk.LessonSession) -> list[dict[str, object]]:
 def test_perfect_evidence_earns_every_point() -> None:
     report = regrade(KEY, statements(run(KEY, RIGHT)))
     assert report.question_points() == (6.0, 6.0)
-    assert report.completed and report.sessions == 1 and not report.discrepancies
+    assert report.completed and report.sessions == 1 and not report.flagged
 
 
 def test_attempt_schedule_and_policies() -> None:
@@ -71,12 +74,21 @@ def test_hint_penalty_uses_hints_recounted_from_the_events() -> None:
 
 def test_claimed_success_is_not_trusted() -> None:
     forged = []
-    for st in statements(run(KEY, {"bigger": ["4/7"], "half": ["9"]})):
-        text = json.dumps(st).replace('"correct": false', '"correct": true')
+    for item in statements(run(KEY, {"bigger": ["4/7"], "half": ["9"]})):
+        text = json.dumps(item).replace('"correct": false', '"correct": true')
         forged.append(json.loads(text.replace('"success": false', '"success": true')))
     report = regrade(KEY, forged)
     assert report.question_points()[0] == 0.0
-    assert any("recorded as correct" in d for d in report.discrepancies)
+    assert any("recorded as correct but is incorrect" in d for d in report.discrepancies)
+
+
+def test_honest_evidence_has_no_discrepancy_even_with_recorded_questions() -> None:
+    copy, _ = student_copy(KEY, salt="s")
+    live = run(copy, RIGHT)
+    assert live.records["third"].recorded  # judged only at grading
+    report = regrade(KEY, statements(live))
+    assert report.question_points() == (6.0, 6.0)
+    assert report.discrepancies == [] and report.gaps == []
 
 
 def test_attempts_beyond_the_limit_are_ignored() -> None:
@@ -105,18 +117,162 @@ def test_student_copy_hides_graded_keys_but_checks_live() -> None:
     copy, how = student_copy(KEY, salt="pepper")
     assert how == {"bigger": "hashed", "half": "hashed", "name": "hashed", "third": "recorded"}
     text = lk.lesson.dumps_lesson(copy)
-    for secret in ("0.375", "0.333", "denominator", "0.667"):
+    for secret in ("0.375", "0.333", "denominator", "0.667", "is about"):
         assert secret not in text
-    live = run(copy, {**RIGHT, "name": ["  DENOMINATOR "]})
+    live = run(copy, {**RIGHT, "name": ["  The DENOMINATOR. "], "half": ["3/8"]})
     assert live.records["bigger"].correct and live.records["name"].correct
-    assert not live.records["third"].correct  # recorded only: judged at grading
+    assert live.records["half"].correct
+    assert not live.records["third"].correct and live.records["third"].attempts == 0
     # Grading the live copy's evidence against the key gives full credit.
     assert regrade(KEY, statements(live)).question_points() == (6.0, 6.0)
 
 
-def test_targeted_feedback_survives_hashing() -> None:
-    branching = lk.load_lesson(DATA / "branching.lesson.yaml")
-    copy, _ = student_copy(branching, salt="s")
+def test_answers_the_grader_accepts_are_right_live() -> None:
+    """Normalisation happens before hashing: option texts, comma-separated picks, fractions,
+    decimal commas, units, case, accents and a trailing full stop."""
+    lesson = lk.Lesson(
+        id="agree",
+        title="Agree",
+        steps=(
+            lk.Question(
+                id="pick",
+                prompt="Which?",
+                check=checks.Choice(
+                    options=(
+                        checks.Option(value="median", text="the median"),
+                        checks.Option(value="mean", text="the mean"),
+                        checks.Option(value="iqr", text="the IQR"),
+                    ),
+                    answer=("median", "iqr"),
+                ),
+                next="num",
+            ),
+            lk.Question(
+                id="num", prompt="?", check=checks.Numeric(answer=13, units="m"), next="txt"
+            ),
+            lk.Question(id="txt", prompt="?", check=checks.Text(answer="Café au lait"), next="end"),
+            lk.End(id="end"),
+        ),
+    )
+    copy, how = student_copy(lesson, salt="x")
+    assert set(how.values()) == {"hashed"}
+    cases = {
+        "pick": [["median", "iqr"], "the median, the IQR", "iqr,median", "median", "the mean"],
+        "num": ["13", "26/2", "13,0 m", "1.3e1 m", "13.00000000001", "13 cm", "-13", "14"],
+        "txt": ["cafe au lait.", "  CAFÉ  AU LAIT ", "cafe", "", "café au lait!"],
+    }
+    for qid, responses in cases.items():
+        for response in responses:
+            key_q, copy_q = lesson.step(qid), copy.step(qid)
+            want = checks.grade(key_q, response, attempt=1, hints_used=0, seed=None)  # type: ignore[arg-type]
+            got = checks.grade(copy_q, response, attempt=1, hints_used=0, seed=None)  # type: ignore[arg-type]
+            assert (got.understood, got.correct) == (want.understood, want.correct), (
+                qid,
+                response,
+            )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.integers(min_value=-(10**9) + 1, max_value=10**9 - 1),
+    exponent=st.integers(min_value=-12, max_value=12),
+    nudge=st.sampled_from([0.0, 3e-10, -7e-10, 9.99e-10, -1.0001e-9, 2e-9, 1e-6, -0.5]),
+    form=st.sampled_from(["repr", "sci", "comma", "fraction"]),
+)
+def test_hashed_numbers_agree_with_the_grader(
+    digits: int, exponent: int, nudge: float, form: str
+) -> None:
+    """Whatever number a learner types near a key of up to 9 significant digits, the live
+    check and the grader agree on whether it is right."""
+    target = float(f"{digits}e{exponent}")
+    key_q = lk.Question(id="n", prompt="?", check=checks.Numeric(answer=target))
+    copy_q = _COPY_CACHE.setdefault(target, student_copy(_one(key_q), salt="z")[0].step("n"))
+    value = target * (1 + nudge)
+    text = {
+        "repr": repr(value),
+        "sci": f"{value:.12e}".replace("e", "x10^"),
+        "comma": repr(value).replace(".", ",") if "e" not in repr(value) else repr(value),
+        "fraction": f"{round(value * 8)}/8",
+    }[form]
+    want = checks.grade(key_q, text, attempt=1, hints_used=0, seed=None)
+    got = checks.grade(copy_q, text, attempt=1, hints_used=0, seed=None)  # type: ignore[arg-type]
+    assert (got.understood, got.correct) == (want.understood, want.correct), text
+
+
+_COPY_CACHE: dict[float, object] = {}
+
+
+def _one(question: lk.Question) -> lk.Lesson:
+    return lk.Lesson(
+        id="one",
+        title="One",
+        steps=(
+            question.__class__(
+                **{
+                    **{
+                        f.name: getattr(question, f.name)
+                        for f in dataclasses.fields(question)
+                        if f.init
+                    },
+                    "next": "end",
+                }
+            ),
+            lk.End(id="end"),
+        ),
+    )
+
+
+def test_recorded_answers_are_neutral_live() -> None:
+    copy, _ = student_copy(KEY, salt="s")
+    session = lk.LessonSession(copy, learner="kim", seed=1)
+    session.start()
+    while session.current.step.id != "third":
+        view = session.current
+        if view.question is not None:
+            session.submit(RIGHT[view.step.id][0])
+        session.advance()
+    before = session.mastery.probability("convert")
+    out = session.submit("0.3")  # wrong, but nobody can tell yet
+    assert out.result.details["recorded"] is True and out.mastery == {}
+    assert session.mastery.probability("convert") == before
+    view = session.current
+    assert view.record.attempts == 0 and view.can_submit and view.can_advance
+    session.submit("0.333")  # changed: the last answer counts
+    assert session.score() == (4.0, 4.0) and session.pending() == (1, 2.0)
+    answered = [e for e in session.events if e.kind == "answered" and e.step_id == "third"]
+    assert [e.data["correct"] for e in answered] == [None, None]
+    report = regrade(KEY, statements(session))
+    assert report.questions["third"].points == 2.0 and not report.flagged
+
+
+def test_branching_does_not_treat_a_recorded_answer_as_right_or_wrong() -> None:
+    from lessonkit.engine.decisions import RunContext, choose_branch
+    from lessonkit.lesson.branching import Branch, Rule
+
+    copy, _ = student_copy(KEY, salt="s")
+    session = lk.LessonSession(copy, learner="kim", seed=1)
+    session.state.enter("third")
+    session.submit("0.1")
+    session.state.leave("third")
+    context = RunContext(session.state)
+    assert context.recorded and not context.correct
+    branch = Branch(
+        rules=(
+            Rule(when="not correct", goto="remedial"),
+            Rule(when="correct", goto="challenge"),
+            Rule(when="recorded", goto="recorded-path"),
+        ),
+        default="done",
+    )
+    assert choose_branch(branch, context) == ("recorded-path", "recorded")
+    only_verdicts = Branch(rules=branch.rules[:2], default="done")
+    assert choose_branch(only_verdicts, context) == ("done", "default")
+
+
+def test_targeted_feedback_is_sealed_in_the_copy() -> None:
+    lesson = lk.load_lesson(DATA / "branching.lesson.yaml")
+    copy, _ = student_copy(lesson, salt="s")
+    assert "One too many" not in lk.lesson.dumps_lesson(copy)
     session = lk.LessonSession(copy, learner="kim", seed=1)
     session.start()
     session.advance()
@@ -158,18 +314,76 @@ def test_competency_points_scale(tmp_path: Path) -> None:
     assert points(KEY, KEY, max_points=3, competency="nope", evidence=folder) == 0.0
 
 
-def test_hidden_questions_keep_their_input_kind() -> None:
-    from lessonkit import checks
-    from lessonkit.grading.keys import display_spec
-
-    copy, _ = student_copy(KEY, salt="s")
+def test_display_spec_renders_every_hidden_input_without_its_key() -> None:
+    exercise = lk.Exercise(
+        id="ex",
+        prompt="Write total",
+        starter="def total(xs):\n    pass\n",
+        check=checks.Code(name="total", tests=(checks.CodeTest(args=([1, 2],), expect=3),)),
+        next="order",
+    )
+    lesson = lk.Lesson(
+        id="kinds",
+        title="Kinds",
+        steps=(
+            lk.Question(
+                id="pick",
+                prompt="?",
+                check=checks.Choice(options=("2/3", "3/5"), answer=("2/3",)),
+                next="ex",
+            ),
+            exercise,
+            lk.Question(
+                id="order",
+                prompt="?",
+                check=checks.Ordering(items=("zeta", "alpha", "mid")),
+                next="speed",
+            ),
+            lk.Question(
+                id="speed",
+                prompt="?",
+                check=checks.Numeric(answer=9.8, tolerance=0.1, units="m/s^2"),
+                next="end",
+            ),
+            lk.End(id="end"),
+        ),
+    )
+    copy, how = student_copy(lesson, salt="s")
+    assert how == {"pick": "hashed", "ex": "recorded", "order": "hashed", "speed": "recorded"}
     shown = {q.id: display_spec(q.check) for q in copy.questions()}
-    assert isinstance(shown["bigger"], checks.Choice)
-    assert [o.value for o in shown["bigger"].options] == ["2/3", "3/5", "4/7"]
-    assert isinstance(shown["third"], checks.Numeric)  # recorded, still a number input
+    pick = shown["pick"]
+    assert isinstance(pick, checks.Choice) and pick.multiple
+    assert [o.value for o in pick.options] == ["2/3", "3/5"]
+    assert isinstance(shown["ex"], checks.Code) and shown["ex"].tests == ()
+    assert isinstance(copy.step("ex"), lk.Exercise) and copy.step("ex").starter.startswith("def")
+    order = shown["order"]
+    assert isinstance(order, checks.Ordering) and order.items == ("alpha", "mid", "zeta")
+    speed = shown["speed"]
+    assert isinstance(speed, checks.Numeric) and speed.units == "m/s^2"
+    text = lk.lesson.dumps_lesson(copy)
+    assert "9.8" not in text and "expect" not in text and "zeta\n    - alpha" not in text
+    reloaded = lk.lesson.loads_lesson(text)  # the copy is a valid lesson file
+    assert reloaded.step("ex").kind == "exercise"
 
 
-def test_removed_events_are_reported() -> None:
+def test_ungradable_questions_are_named() -> None:
+    lesson = lk.Lesson(
+        id="bad",
+        title="Bad",
+        steps=(
+            lk.Question(id="essay", prompt="?", check=checks.FreeResponse(), next="df"),
+            lk.Question(id="df", prompt="?", check=checks.Frame(answer={"a": [1]}), next="fn"),
+            lk.Question(
+                id="fn", prompt="?", check=checks.Custom(checker=lambda r, a: True), next="end"
+            ),
+            lk.End(id="end"),
+        ),
+    )
+    assert [sid for sid, _ in gradable_problems(lesson)] == ["essay", "df", "fn"]
+    assert live_mode(KEY.step("third")) == "recorded"  # type: ignore[arg-type]
+
+
+def test_removed_events_are_reported_and_counted_as_failed_attempts() -> None:
     session = run(KEY, {**RIGHT, "bigger": ["3/5", "2/3"]})
     kept = [
         event_to_statement(e)
@@ -177,5 +391,7 @@ def test_removed_events_are_reported() -> None:
         if not (e.kind == "answered" and e.data.get("attempt") == 1 and e.step_id == "bigger")
     ]
     report = regrade(KEY, kept)
-    assert any("missing" in d for d in report.discrepancies)
-    assert not regrade(KEY, statements(session)).discrepancies
+    assert any("1 recorded event(s) are missing" in g for g in report.gaps)
+    # By hand: the deleted wrong answer still counts, so 2/3 is the second attempt (0.5 of 2).
+    assert report.questions["bigger"].points == 1.0
+    assert not regrade(KEY, statements(session)).gaps

@@ -223,3 +223,26 @@ def test_play_reports_where_a_script_stops() -> None:
     assert not out.completed
     assert out.stopped_at == "q1"
     assert "no response scripted" in (out.error or "")
+
+
+def test_skip_leaves_an_unanswered_question_and_replays() -> None:
+    from lessonkit.engine.session import LessonSession as Session
+    from lessonkit.errors import SessionStateError as StateError
+
+    lesson = lk.load_lesson(Path(__file__).parents[2] / "lessons" / "loops" / "loops.lesson.yaml")
+    s = Session(lesson, learner="ada", seed=1)
+    s.start()
+    s.advance()
+    s.choose("new")
+    s.advance()
+    s.submit("4")
+    s.advance()
+    s.advance()
+    assert s.current.step.id == "ex-sum"
+    outcome = s.skip("not checked here")
+    assert outcome.decision.reason == "skipped" and s.current.step.id == "worked-example"
+    assert s.records["ex-sum"].attempts == 0 and s.records["ex-sum"].points == 0
+    again = Session.resume(lesson, s.events)
+    assert again.current.step.id == "worked-example" and again.path == s.path
+    with pytest.raises(StateError, match="cannot be skipped"):
+        s.skip("not checked here")  # a content step

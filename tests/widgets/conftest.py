@@ -1,8 +1,17 @@
-"""Helpers for driving the player like a learner, without a browser (ipywidgets' dummy comm)."""
+"""Helpers for driving the player like the page does, without a browser or a kernel.
+
+The page sends the player one message per action (see ``lessonkit/widgets/static/player.js``);
+these helpers send the same messages through :meth:`LessonPlayer.act`, the handler the
+widget's comm calls.
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
+from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,29 +21,50 @@ from lessonkit.widgets import LessonPlayer
 ROOT = Path(__file__).resolve().parents[2]
 BRANCHING = ROOT / "tests" / "data" / "valid" / "branching.lesson.yaml"
 LOOPS = ROOT / "lessons" / "loops" / "loops.lesson.yaml"
+_N = itertools.count(1)
 
 
-def visible(widget: object) -> bool:
-    """Whether a widget is displayed (the player hides widgets with ``display: none``)."""
-    return widget.layout.display != "none"  # type: ignore[attr-defined]
+def text(html: str) -> str:
+    """Visible text of an HTML fragment."""
+    return unescape(re.sub(r"<[^>]+>", "", html or ""))
 
 
-def answer(player: LessonPlayer, value: str) -> str:
-    """Type ``value`` into the current input, press Check; returns the feedback HTML."""
-    assert player.input is not None, "no input on this step"
-    player.input.widget.value = value  # type: ignore[attr-defined]
-    assert visible(player.check_button)
-    player.check_button.click()
-    return player.feedback.value
+def send(player: LessonPlayer, action: str, **extra: Any) -> None:
+    """Send one action as the page does (with the token of the screen shown)."""
+    player.act({"action": action, "token": player.view["token"], **extra})
 
 
-def option_button(player: LessonPlayer, label: str) -> object:
-    """The choice-step button with this label."""
-    for button in player.options.children:
-        if button.description == label:  # type: ignore[attr-defined]
-            return button
-    labels = [b.description for b in player.options.children]  # type: ignore[attr-defined]
-    raise AssertionError(f"no option {label!r} in {labels}")
+def feedback(player: LessonPlayer) -> str:
+    """The feedback box as text ("" when none)."""
+    box = player.view["feedback"]
+    return "" if box is None else f"{box['title']} {text(box['html'])}".strip()
+
+
+def answer(player: LessonPlayer, value: Any) -> str:
+    """Submit ``value`` with Check, as the page does; returns the feedback as text."""
+    assert player.view["input"] is not None, "no input on this step"
+    assert player.view["buttons"]["check"], "Check is not offered"
+    send(player, "submit", value=value, n=next(_N))
+    return feedback(player)
+
+
+def options(player: LessonPlayer) -> list[str]:
+    """The labels of a choice step's options, as shown."""
+    return [text(o["html"]) for o in player.view["options"]]
+
+
+def choose(player: LessonPlayer, label: str) -> None:
+    """Pick the choice-step option shown as ``label``."""
+    for option in player.view["options"]:
+        if text(option["html"]) == label:
+            send(player, "choose", value=option["value"])
+            return
+    raise AssertionError(f"no option {label!r} in {options(player)}")
+
+
+def shown(player: LessonPlayer, name: str) -> Any:
+    """A button's state on screen (False/None when hidden)."""
+    return player.view["buttons"][name]
 
 
 def step_id(player: LessonPlayer) -> str:

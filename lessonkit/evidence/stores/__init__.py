@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-import tomllib
 from collections.abc import Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -34,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from ...errors import PluginError, StorageError
+from ..config import config_value
 from ..events import Event
 from .base import BaseStore, Learner, Statement, Store, StoreWarning
 from .jsonl import JsonlStore
@@ -61,7 +60,6 @@ ENTRY_POINT_GROUP = "lessonkit.stores"
 ``factory(url: str) -> Store``."""
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
-_CONFIG_NAME = "lessonkit.toml"
 
 
 def __getattr__(name: str) -> Any:
@@ -70,14 +68,6 @@ def __getattr__(name: str) -> Any:
 
         return SqlStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _user_config(env: Mapping[str, str]) -> Path:
-    if sys.platform == "win32":  # pragma: no cover - Windows
-        base = Path(env.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    else:
-        base = Path(env.get("XDG_CONFIG_HOME") or Path(env.get("HOME") or Path.home()) / ".config")
-    return base / "lessonkit" / "config.toml"
 
 
 def configured_store_url(
@@ -92,18 +82,9 @@ def configured_store_url(
     """
     if env.get("LESSONKIT_STORE"):
         return env["LESSONKIT_STORE"]
-    for path in (Path(cwd or os.getcwd()) / _CONFIG_NAME, _user_config(env)):
-        if not path.is_file():
-            continue
-        try:
-            config = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise StorageError(f"{path}: cannot read the lessonkit config: {exc}") from exc
-        url = config.get("store")
-        if url is None:
-            continue
-        if not isinstance(url, str) or not url:
-            raise StorageError(f'{path}: store must be a URL string, e.g. store = "sqlite:///x.db"')
+    found = config_value("store", env, cwd, expected='a URL string, e.g. store = "sqlite:///x.db"')
+    if found is not None:
+        url, path = found
         return _relative_to(url, path.parent)
     from ..identity import user_data_dir
 

@@ -48,7 +48,8 @@ class Store(Protocol):
     """Where statements are kept. Stores are context managers that :meth:`close` on exit."""
 
     def append(self, statements: Iterable[Mapping[str, Any]]) -> None:
-        """Store a few statements (typically one event's); durable when this returns."""
+        """Store a few statements (typically one learner action's events, which a session
+        hands over in one call); durable when this returns."""
 
     def append_many(
         self, statements: Iterable[Mapping[str, Any]], *, batch_size: int = 1000

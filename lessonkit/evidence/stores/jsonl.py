@@ -10,19 +10,36 @@ file names are case-insensitive. Each file starts with a header line
 ``{"lessonkit": "evidence", "schema": 1, ...}``; every other line is one statement.
 
 Why files: JupyterHub homes are often on NFS, where SQLite's locking is unsafe. A session is
-the only writer of its file (an exclusive ``flock`` enforces it), so no locking between
-learners is needed at all.
+the only writer of its file, so no locking between learners is needed at all.
+
+Locking
+-------
+A session's file is locked with ``flock(LOCK_EX | LOCK_NB)`` when this store first writes to
+it, and stays locked until :meth:`JsonlStore.close` (or until the file is closed to keep at
+most ``max_open`` files open). Taking the lock never blocks: a second writer — another process
+or another ``JsonlStore`` — gets a :class:`~lessonkit.errors.StorageError` at once (``… is being
+written by another process …``). The lock dies with its process; to take a session over,
+close the store holding it (or let its process end) and write again. Readers take no lock.
+(On Windows, without ``flock``, one writer per file is a convention.)
+
+File security
+-------------
+Below the root, folders and files are opened relative to their parent with ``O_NOFOLLOW`` and
+must belong to the current user, as must the root; folders are created ``0700`` and files
+``0600`` whatever the umask, and looser modes are tightened (see
+:mod:`lessonkit.evidence.safefs`). A planted link, FIFO or another user's folder is refused
+with a :class:`~lessonkit.errors.StorageError`. Readers skip links inside the store.
 
 Durability promise
 ------------------
 When :meth:`JsonlStore.append` returns, each statement is one complete line in its file,
 written with a single ``os.write`` call per file on an ``O_APPEND`` descriptor, and the data
-was flushed with ``fdatasync`` (``F_FULLFSYNC`` on macOS; the file's folder is fsynced once
-when the file is created). It therefore survives a crash of the process at any moment, and a
-power loss or OS crash as far as the disk honours flushes. With ``fsync=False`` it survives a
-process crash only. A crash *during* ``append`` may leave a torn last line: readers skip it
-with a :class:`~lessonkit.evidence.stores.StoreWarning`, and the next writer of that file cuts
-it off.
+was flushed with ``fdatasync`` (``F_FULLFSYNC`` on macOS; when a file or folder is created, the
+folders holding the new names are fsynced too). It therefore survives a crash of the process
+at any moment, and a power loss or OS crash as far as the disk honours flushes. With
+``fsync=False`` it survives a process crash only. A crash *during* ``append`` may leave a torn
+last line: readers skip it with a :class:`~lessonkit.evidence.stores.StoreWarning`, and the
+next writer of that file cuts it off.
 """
 
 from __future__ import annotations
@@ -40,6 +57,7 @@ from typing import Any
 from ...errors import StorageError
 from ..events import LearnerRef
 from ..index import StatementIndex, index_statement
+from ..safefs import PRIVATE_FILE, SECURE, open_private_file, open_root, open_subdir
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 from .jsonl_format import (
@@ -48,7 +66,7 @@ from .jsonl_format import (
     learner_key,
     lesson_dir,
     read_file,
-    slug,
+    session_files,
 )
 
 try:  # POSIX only; on Windows one writer per file is a convention, not enforced.
@@ -201,39 +219,75 @@ class JsonlStore(BaseStore):
         return writer
 
     def _open(self, path: Path, lesson: str, learner: LearnerRef, registration: str) -> _Writer:
-        created = not path.exists()
-        new_dirs = [d for d in (self.root, path.parent.parent, path.parent) if not d.exists()]
-        if created:
+        """Open (creating as needed) and lock a session's file; see "File security"."""
+        if not SECURE:  # pragma: no cover - Windows: no O_NOFOLLOW, no dir_fd
             path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0))
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+            fd = os.open(path, flags, PRIVATE_FILE)
+            try:
+                return self._start(fd, path, lesson, learner, registration)
+            except BaseException:
+                os.close(fd)
+                raise
+        folders: list[int] = []
         try:
-            if fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise StorageError(
-                        f"{path} is being written by another process: a session's evidence "
-                        "file takes one writer at a time (is the lesson open twice?)"
-                    ) from None
-            size, ids = self._recover(path, fd)
-            writer = _Writer(path, fd, size, ids)
-            if size == 0:
-                header = {
-                    "lessonkit": "evidence",
-                    "schema": SCHEMA_VERSION,
-                    "lesson": lesson,
-                    "learner": {"name": learner.id, "homePage": learner.home_page},
-                    "registration": registration,
-                    "created": format_timestamp(datetime.now(UTC)),
-                }
-                writer.write(json.dumps(header).encode() + b"\n", fsync=self.fsync)
-            if created and self.fsync:  # make the new names themselves durable
-                for folder in {path.parent, *(d.parent for d in new_dirs)}:
-                    _sync_dir(folder)
-            return writer
-        except BaseException:
-            os.close(fd)
-            raise
+            root, root_new = open_root(self.root, create=True)
+            folders.append(root)
+            lesson_fd, lesson_new = open_subdir(
+                root, path.parent.parent.name, path.parent.parent, create=True
+            )
+            folders.append(lesson_fd)
+            learner_fd, learner_new = open_subdir(
+                lesson_fd, path.parent.name, path.parent, create=True
+            )
+            folders.append(learner_fd)
+            fd, created = open_private_file(learner_fd, path.name, path, os.O_RDWR | os.O_APPEND)
+            try:
+                writer = self._start(fd, path, lesson, learner, registration)
+                if self.fsync:  # make the new names themselves durable
+                    for new, folder in (
+                        (created, learner_fd),
+                        (learner_new, lesson_fd),
+                        (lesson_new, root),
+                    ):
+                        if new:
+                            os.fsync(folder)
+                    if root_new:
+                        _sync_dir(self.root.parent)
+                return writer
+            except BaseException:
+                os.close(fd)
+                raise
+        finally:
+            for folder in folders:
+                os.close(folder)
+
+    def _start(
+        self, fd: int, path: Path, lesson: str, learner: LearnerRef, registration: str
+    ) -> _Writer:
+        """Lock an open session file, recover it, and write its header if it is empty."""
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StorageError(
+                    f"{path} is being written by another process: a session's evidence "
+                    "file takes one writer at a time (is the lesson open twice?)"
+                ) from None
+        size, ids = self._recover(path, fd)
+        writer = _Writer(path, fd, size, ids)
+        if size == 0:
+            header = {
+                "lessonkit": "evidence",
+                "schema": SCHEMA_VERSION,
+                "lesson": lesson,
+                "learner": {"name": learner.id, "homePage": learner.home_page},
+                "registration": registration,
+                "created": format_timestamp(datetime.now(UTC)),
+            }
+            # Not synced on its own: the batch that follows at once is, and covers it.
+            writer.write(json.dumps(header).encode() + b"\n", fsync=False)
+        return writer
 
     def _recover(self, path: Path, fd: int) -> tuple[int, set[str]]:
         """Size and statement ids of an existing file, cutting off a torn last line."""
@@ -272,34 +326,6 @@ class JsonlStore(BaseStore):
 
     # ------------------------------------------------------------------ reading
 
-    def _files(self, wanted: Filter) -> Iterator[Path]:
-        if not self.root.is_dir():
-            return
-        if wanted.lesson is not None:
-            lessons = [self.root / lesson_dir(wanted.lesson)]
-        else:
-            lessons = sorted(p for p in self.root.iterdir() if p.is_dir())
-        for lesson_folder in lessons:
-            if not lesson_folder.is_dir():
-                continue
-            if wanted.learner is not None and wanted.home is not None:
-                key = learner_key(LearnerRef(id=wanted.learner, home_page=wanted.home))
-                learners = [lesson_folder / key]
-            else:
-                learners = sorted(p for p in lesson_folder.iterdir() if p.is_dir())
-                if wanted.learner is not None:
-                    prefix = slug(wanted.learner) + "-"
-                    learners = [p for p in learners if p.name.startswith(prefix)]
-            for learner_dir in learners:
-                if not learner_dir.is_dir():
-                    continue
-                if wanted.registration is not None:
-                    candidate = learner_dir / f"{wanted.registration}{SUFFIX}"
-                    if candidate.is_file():
-                        yield candidate
-                else:
-                    yield from sorted(learner_dir.glob(f"*{SUFFIX}"))
-
     def read(
         self,
         learner: Learner | None = None,
@@ -316,7 +342,7 @@ class JsonlStore(BaseStore):
         self._check_open()
         wanted = Filter(learner, lesson, registration, since)
         unfiltered = learner is None and lesson is None and registration is None and since is None
-        for path in self._files(wanted):
+        for path in session_files(self.root, wanted):
             for statement in read_file(path):
                 if unfiltered or _matches(wanted, statement):
                     yield statement
@@ -326,7 +352,7 @@ class JsonlStore(BaseStore):
         self._check_open()
         wanted = Filter(learner, lesson, None, None)
         first: dict[str, str] = {}
-        for path in self._files(wanted):
+        for path in session_files(self.root, wanted):
             for statement in read_file(path):
                 index = _index(statement)
                 if index is not None and wanted.matches(index):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..events import LearnerRef
+from ..safefs import is_link, read_no_follow
 from ..statements import EXT
-from .base import Statement, StoreWarning
+from .base import Filter, Statement, StoreWarning
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -28,6 +30,7 @@ __all__ = [
     "lesson_dir",
     "parse_lines",
     "read_file",
+    "session_files",
     "slug",
 ]
 
@@ -62,6 +65,8 @@ def lesson_dir(lesson: str) -> str:
 def read_file(path: Path) -> Iterator[Statement]:
     """The statements of one evidence file in ``seq`` order, skipping damage.
 
+    A symbolic link is not followed: it is skipped with a warning, like an unreadable file.
+
     Damage (a torn last line, lines that are not JSON statements, lines under a header of an
     unknown schema, a missing header) is reported in one :class:`StoreWarning` per file, once
     the file has been read to the end. A statement id seen twice is returned once. Never raises.
@@ -71,9 +76,10 @@ def read_file(path: Path) -> Iterator[Statement]:
     reading about 1.5 times slower.
     """
     try:
-        data = path.read_bytes()
+        data = read_no_follow(path)
     except OSError as exc:
-        warnings.warn(f"{path}: cannot be read ({exc}); skipped", StoreWarning, stacklevel=3)
+        why = "it is a symbolic link" if is_link(path) else str(exc)
+        warnings.warn(f"{path}: cannot be read ({why}); skipped", StoreWarning, stacklevel=3)
         return
     problems: list[str] = []
     seqs = [int(found) for found in _SEQ_IN_LINE.findall(data)]
@@ -132,3 +138,66 @@ def _seq(statement: Statement) -> int:
     except (KeyError, TypeError):
         return -1
     return seq if isinstance(seq, int) else -1
+
+
+def session_files(root: Path, wanted: Filter) -> Iterator[Path]:
+    """The session files under ``root`` that may hold statements matching ``wanted``; links
+    inside the store are skipped with a warning (a reader never follows them)."""
+    if not root.is_dir():
+        return
+    if wanted.lesson is not None:
+        lessons = _real_dirs([root / lesson_dir(wanted.lesson)])
+    else:
+        lessons = _subdirs(root)
+    for lesson_folder in lessons:
+        if wanted.learner is not None and wanted.home is not None:
+            key = learner_key(LearnerRef(id=wanted.learner, home_page=wanted.home))
+            learners = _real_dirs([lesson_folder / key])
+        else:
+            learners = _subdirs(lesson_folder)
+            if wanted.learner is not None:
+                prefix = slug(wanted.learner) + "-"
+                learners = [p for p in learners if p.name.startswith(prefix)]
+        for learner_dir in learners:
+            if wanted.registration is not None:
+                candidate = learner_dir / f"{wanted.registration}{SUFFIX}"
+                if os.path.lexists(candidate):
+                    yield candidate
+            else:
+                yield from sorted(learner_dir.glob(f"*{SUFFIX}"))
+
+
+def _warn_link(path: Path) -> None:
+    warnings.warn(
+        f"{path} is a symbolic link inside the evidence store; skipped (lessonkit never "
+        "follows links there)",
+        StoreWarning,
+        stacklevel=5,
+    )
+
+
+def _real_dirs(paths: list[Path]) -> list[Path]:
+    """The paths that are real folders (links are skipped with a warning)."""
+    found = []
+    for path in paths:
+        if is_link(path):
+            _warn_link(path)
+        elif path.is_dir():
+            found.append(path)
+    return found
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    """The real sub-folders of ``folder``, sorted (links are skipped with a warning)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        warnings.warn(f"{folder}: cannot be listed ({exc}); skipped", StoreWarning, stacklevel=5)
+        return []
+    found = []
+    for entry in entries:
+        if entry.is_symlink():
+            _warn_link(Path(entry.path))
+        elif entry.is_dir(follow_symlinks=False):
+            found.append(Path(entry.path))
+    return found

@@ -22,6 +22,8 @@ server's default ``synchronous_commit = on``.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from ...errors import StorageError
+from ..safefs import PRIVATE_FILE, current_uid, is_link
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 
@@ -65,7 +68,54 @@ meta_table = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DDL_LOCK = 0x1E550_4B17  # pg_advisory_xact_lock key serialising schema creation
+
+
+_SIDECARS = ("", "-wal", "-shm", "-journal")
+"""SQLite's files for a database: itself, its write-ahead log, shared memory, rollback journal."""
+
+
+def _refuse_links(path: Path) -> None:
+    """Refuse a symbolic link at the database path or at one of its sidecar files' names."""
+    for suffix in _SIDECARS:
+        name = Path(f"{path}{suffix}")
+        if is_link(name):
+            raise StorageError(
+                f"{name} is a symbolic link; lessonkit does not open evidence databases "
+                "through links (a planted link could redirect the evidence). Remove it"
+            )
+
+
+def _private_database_file(path: Path) -> None:
+    """Create the database file ``0600`` before SQLite does (SQLite would use ``0644`` less
+    the umask; its WAL and shared-memory files copy the database file's mode). An existing
+    database of the current user is tightened to ``0600``; one of another user is left as it
+    is (a grader may read it)."""
+    if not path.parent.is_dir():
+        return  # SQLite reports the missing folder
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE)
+    except FileExistsError:
+        uid = current_uid()
+        for suffix in _SIDECARS:
+            name = Path(f"{path}{suffix}")
+            try:
+                info = name.lstat()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StorageError(f"cannot open evidence database {name}: {exc}") from exc
+            if info.st_uid == uid and stat.S_ISREG(info.st_mode) and info.st_mode & 0o077:
+                os.chmod(name, PRIVATE_FILE)
+        return
+    except OSError as exc:
+        raise StorageError(f"cannot create evidence database {path}: {exc}") from exc
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, PRIVATE_FILE)  # exactly 0600, whatever the umask
+    finally:
+        os.close(fd)
 
 
 class SqlStore(BaseStore):
@@ -95,8 +145,11 @@ class SqlStore(BaseStore):
             raise StorageError(f"{url}: only SQLite and PostgreSQL are supported")
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database or "")
+            _refuse_links(path)
             if not create and not path.is_file():
                 raise StorageError(f"no evidence database at {path}")
+            if create:
+                _private_database_file(path)
         try:
             self._engine = self._make_engine(parsed, busy_timeout)
             self._setup(create)

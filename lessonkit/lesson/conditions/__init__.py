@@ -240,6 +240,7 @@ class StaticContext:
     attempts: int = 0
     hints: int = 0
     choice: str | None = None
+    recorded: bool = False
     profile: Mapping[str, object] = field(default_factory=dict)
     choices: Mapping[str, str] = field(default_factory=dict)
     steps: Mapping[str, StepFacts] = field(default_factory=dict)

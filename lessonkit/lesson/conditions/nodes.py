@@ -68,6 +68,10 @@ class ConditionContext(Protocol):
         """Value chosen at the step just left, when it was a choice step."""
 
     @property
+    def recorded(self) -> bool:
+        """Whether the step just left holds an answer recorded for grading, not judged live."""
+
+    @property
     def profile(self) -> Mapping[str, object]:
         """Learner-profile fields (set by choice steps or given at start)."""
 
@@ -150,6 +154,7 @@ LAST_RESULT_NAMES: Mapping[str, str] = {
     "attempts": "attempts made at the step just left",
     "hints": "hints used at the step just left",
     "choice": "value chosen at the step just left (a choice step)",
+    "recorded": "whether the answer to the step just left was recorded for grading, not judged",
 }
 """Bare names that read the step just left."""
 

@@ -12,7 +12,7 @@ Grammar, loosest binding first (chains of one level are kept flat)::
     primary    := NUMBER | STRING | 'true' | 'false' | 'none' | '[' [expr (',' expr)* [',']] ']'
                 | '(' expr ')' | FUNCTION '(' STRING (',' STRING)* ')'
                 | ('profile'|'choices') ('.' FIELD | '[' STRING ']')
-                | 'correct' | 'score' | 'attempts' | 'hints' | 'choice'
+                | 'correct' | 'score' | 'attempts' | 'hints' | 'choice' | 'recorded'
 
 Every error carries the 0-based character offset where it was found. Input length, number
 length and nesting depth are bounded, so hostile text ends in a clean error, never a

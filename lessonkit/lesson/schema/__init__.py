@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "is_schema_valid", "lesson_schema", "schema_problems"]
+__all__ = ["SCHEMA_VERSION", "explain", "is_schema_valid", "lesson_schema", "schema_problems"]
 
 SCHEMA_VERSION = 1
 """Version of the lesson file format described by the bundled schema."""
@@ -131,6 +131,11 @@ def _did_you_mean(word: Any, candidates: Any) -> str:
         return ""
     close = difflib.get_close_matches(word, [str(c) for c in candidates], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def explain(error: Any) -> Iterator[SchemaProblem]:
+    """Plain messages for one ``jsonschema`` error of any lessonkit schema (courses use it)."""
+    return _explain(error)
 
 
 def _explain(error: Any) -> Iterator[SchemaProblem]:

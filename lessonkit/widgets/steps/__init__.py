@@ -1,7 +1,7 @@
-"""One renderer per step kind: ``render(player, view)`` fills the player's areas for a step.
+"""One renderer per step kind: ``render(player, view, screen)`` fills the screen for a step.
 
-Renderers only display what the :class:`~lessonkit.engine.outcomes.StepView` says and wire the
-learner's actions to the player's handlers; no lesson logic lives here.
+Renderers only display what the :class:`~lessonkit.engine.outcomes.StepView` says (into the
+``screen`` dict described in :mod:`lessonkit.widgets.screen`); no lesson logic lives here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from . import choice, content, end, question
 
 __all__ = ["RENDERERS", "renderer_for"]
 
-RENDERERS: dict[str, Callable[[Any, Any], None]] = {
+Renderer = Callable[[Any, Any, dict[str, Any]], None]
+
+RENDERERS: dict[str, Renderer] = {
     "content": content.render,
     "choice": choice.render,
     "question": question.render,
@@ -24,6 +26,6 @@ RENDERERS: dict[str, Callable[[Any, Any], None]] = {
 """Renderers by step ``kind``."""
 
 
-def renderer_for(kind: str) -> Callable[[Any, Any], None]:
+def renderer_for(kind: str) -> Renderer:
     """The renderer of a step kind (content rendering for unknown kinds)."""
     return RENDERERS.get(kind, content.render)

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as w
-
-from ..inputs import plain
 from ..markdown import render_markdown
 
 
-def render(player: Any, view: Any) -> None:
-    """Show the prompt and one clear button per option."""
+def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
+    """Show the prompt and one clear button per option (labels as the author wrote them)."""
     step = view.step
-    player.body.value = render_markdown(step.prompt, player.base_dir)
+    screen["body"] = render_markdown(step.prompt, player.base_dir)
     picked = player.session.choices.get(step.id)
-    buttons = []
-    for option in step.options:
-        label = plain(option.label or option.value)
-        button = w.Button(
-            description=label,
-            tooltip=label,
-            button_style="info" if option.value == picked else "",
-            layout=w.Layout(width="100%"),
-        )
-        button.add_class("lk-option")
-        button.on_click(lambda _, value=option.value: player.choose(value))
-        buttons.append(button)
-    player.options.children = buttons
-    player.options.layout.display = "flex"
+    screen["options"] = [
+        {
+            "value": option.value,
+            "html": render_markdown(option.label or option.value, player.base_dir, inline=True),
+            "picked": option.value == picked,
+        }
+        for option in step.options
+    ]

@@ -7,7 +7,8 @@ from typing import Any
 from ..markdown import render_markdown
 
 
-def render(player: Any, view: Any) -> None:
+def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
     """Show the body and a Continue button."""
-    player.body.value = render_markdown(getattr(view.step, "body", ""), player.base_dir)
-    player.show_next("Continue", primary=True)
+    screen["body"] = render_markdown(getattr(view.step, "body", ""), player.base_dir)
+    if view.can_advance:
+        screen["buttons"]["next"] = {"label": "Continue", "primary": True}

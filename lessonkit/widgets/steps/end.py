@@ -8,13 +8,12 @@ from ..markdown import render_markdown
 from ..progress import summary_html
 
 
-def render(player: Any, view: Any) -> None:
-    """Show the summary (or just the closing text) and Restart if the lesson allows it."""
+def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
+    """Show the summary (or just the closing text); Restart follows the lesson's settings."""
     step = view.step
     body = render_markdown(step.body, player.base_dir) if step.body else ""
     if step.show_summary:
-        player.summary.value = summary_html(player.session, body)
-        player.body.value = ""
+        screen["summary"] = summary_html(player.session, body)
     else:
-        player.body.value = body
-    player.mastery.value = ""
+        screen["body"] = body
+    screen["mastery"] = ""

@@ -9,6 +9,8 @@ import pytest
 
 from lessonkit.checks import Code, CodeTest, check
 
+pytestmark = pytest.mark.usefixtures("sandbox")  # source text runs in the sandbox
+
 TOTAL = Code(
     name="total",
     tests=(
@@ -189,3 +191,38 @@ def test_an_outer_alarm_survives_an_in_process_check() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_setup_may_import_pandas_and_numpy_results_compare_as_numbers() -> None:
+    spec = Code(
+        name="total",
+        setup="import pandas as pd\nDATA = pd.Series([1, 2, 3])",
+        tests=(CodeTest(expect=6), CodeTest(expect=6.0)),
+        timeout=10,
+    )
+    result = check(spec, "def total():\n    return DATA.sum()\n")
+    assert result.correct, result.feedback
+
+
+def test_tuples_dicts_and_sets_compare_by_value() -> None:
+    spec = Code(
+        name="shape",
+        tests=(CodeTest(args=([1, 2],), expect={"first": [1], "rest": (2,), "all": {1, 2}}),),
+    )
+    source = "def shape(xs):\n    return {'first': xs[:1], 'rest': tuple(xs[1:]), 'all': set(xs)}\n"
+    assert check(spec, source).correct
+
+
+def test_an_object_that_cannot_be_compared_is_a_clear_failure() -> None:
+    spec = Code(name="f", tests=(CodeTest(expect=1),))
+    result = check(spec, "class Box:\n    pass\ndef f():\n    return Box()\n")
+    assert not result.correct and result.details["tests"][0]["status"] == "uncomparable"
+    assert "(a Box), which cannot be compared" in result.feedback
+    assert result.details["isolation"] == "bubblewrap"
+
+
+def test_tolerance_is_applied_outside_the_sandbox() -> None:
+    spec = Code(name="pi", tolerance=0.01, tests=(CodeTest(expect=3.14159),))
+    assert check(spec, "pi = 3.14\n").correct
+    assert not check(spec, "pi = 3.2\n").correct
+    assert check(spec, "def pi():\n    return 3.1416\n").correct  # a function is called

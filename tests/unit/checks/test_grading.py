@@ -9,7 +9,7 @@ import pytest
 from lessonkit import Feedback, Param, Question, WrongAnswer
 from lessonkit.checks import Choice, Numeric, Text, grade
 from lessonkit.checks.scoring import DEFAULT_CORRECT, DEFAULT_INCORRECT
-from lessonkit.checks.variants import draw, render
+from lessonkit.lesson.variants import draw, render
 
 Q = Question(
     id="q",

@@ -6,8 +6,8 @@ import pytest
 
 from lessonkit import Feedback, Param, Question, WrongAnswer
 from lessonkit.checks import Choice, Code, CodeTest, Numeric, Text
-from lessonkit.checks.variants import draw, evaluate, format_value, render, variant_seed
 from lessonkit.errors import LessonDefinitionError
+from lessonkit.lesson.variants import draw, evaluate, format_value, render, variant_seed
 
 QUESTION = Question(
     id="add",

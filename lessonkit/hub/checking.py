@@ -1,0 +1,167 @@
+"""Checking an answer on the service, against the key the learner never sees.
+
+:func:`check_answer` judges one response to a keyed question of a course lesson for the
+learner the hub named. Attempts are counted across every session of the learner (a restart
+gives no fresh attempts); once a question is answered correctly, or its ``max_attempts`` are
+used up, the service answers with the recorded outcome and records nothing new. A variant
+question is drawn from the hub user's name, exactly as the learner's session draws it, so the
+learner cannot pick an easier variant.
+
+The verdict returned is the checker's, before the attempt score schedule (the learner's
+session applies the schedule shown to the learner; grades use the service's records), with
+only the specific part of the feedback: the copy of the lesson adds its general feedback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..checks import grade
+from ..checks.result import jsonable
+from ..checks.scoring import DEFAULT_INCORRECT, DEFAULT_PARTIAL
+from ..lesson.model import Feedback, Lesson, Question
+from . import db
+from .ingest import canonical_json
+from .keys import is_keyed
+from .ledger import Ledger
+from .roles import LEARNER, Membership
+
+__all__ = ["CheckRefusedError", "check_answer"]
+
+
+class CheckRefusedError(Exception):
+    """The request cannot be checked: unknown question, or not the user's course."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _find(
+    ledger: Ledger, user: str, lesson_id: str, question_id: str, membership: Membership
+) -> Question:
+    courses = ledger.config.courses_of(lesson_id)
+    if not courses:
+        raise CheckRefusedError(404, f"lesson {lesson_id!r} is not part of any course here")
+    allowed = [c for c in courses if membership.at_least(user, c, LEARNER)]
+    if not allowed:
+        raise CheckRefusedError(403, f"{user} is not in a course with lesson {lesson_id!r}")
+    course = ledger.config.courses[allowed[0]]
+    lesson: Lesson = course.lessons[lesson_id]
+    step = lesson.step(question_id) if lesson.has_step(question_id) else None
+    if not isinstance(step, Question) or not is_keyed(step, course.code_checks):
+        raise CheckRefusedError(404, f"{lesson_id}: {question_id!r} is not a question checked here")
+    return step
+
+
+def _specific(result: Any) -> str:
+    """The verdict's own message, without the general defaults the copy adds itself."""
+    text = str(result.feedback or "")
+    if result.details.get("targeted") or text not in (DEFAULT_INCORRECT, DEFAULT_PARTIAL):
+        return text
+    return ""
+
+
+def _recorded(rows: Sequence[Any], question: Question, message: str) -> dict[str, Any]:
+    last = max(rows, key=lambda r: (r.correct, r.score, r.attempt))
+    return {
+        "correct": bool(last.correct),
+        "score": float(last.score),
+        "understood": True,
+        "feedback": message,
+        "attempt": int(rows[-1].attempt),
+        "max_attempts": question.max_attempts,
+        "attempts_left": 0,
+        "recorded": False,
+    }
+
+
+def check_answer(
+    ledger: Ledger,
+    user: str,
+    *,
+    lesson_id: str,
+    question_id: str,
+    response: Any,
+    membership: Membership,
+) -> dict[str, Any]:
+    """Check ``response`` for ``user``; the JSON the ``lessonkit.service`` checker reads.
+
+    Raises
+    ------
+    CheckRefusedError
+        The lesson or question is unknown here, or the user is not in its course.
+    """
+    from ..lesson.variants import variant_seed
+
+    question = _find(ledger, user, lesson_id, question_id, membership)
+    response = jsonable(response)
+    c = db.checks.c
+    mine = (c.learner == user) & (c.lesson == lesson_id) & (c.question == question_id)
+    seed = (
+        variant_seed(user, lesson_id, question.id, 0)
+        if question.params or question.derived
+        else None
+    )
+    # The general feedback is the copy's to add: grade with blanks, keep the specific part.
+    bare = dataclasses.replace(
+        question, feedback=Feedback(correct=" ", incorrect=" ", wrong=question.feedback.wrong)
+    )
+    for _ in range(5):  # a concurrent check of the same question takes the same number: retry
+        with ledger.engine.connect() as conn:
+            rows = conn.execute(sa.select(db.checks).where(mine).order_by(c.attempt)).all()
+        if any(r.correct for r in rows):
+            return _recorded(rows, question, "You have already answered this correctly.")
+        if question.max_attempts is not None and len(rows) >= question.max_attempts:
+            used = question.max_attempts
+            return _recorded(rows, question, f"No attempts left: you have used all {used}.")
+        attempt = (rows[-1].attempt if rows else 0) + 1
+        result = grade(bare, response, attempt=attempt, hints_used=0, seed=seed)
+        if not result.understood:
+            return {
+                "correct": False,
+                "score": 0.0,
+                "understood": False,
+                "feedback": result.feedback,
+                "attempt": attempt - 1,
+                "recorded": False,
+            }
+        row = {
+            "learner": user,
+            "lesson": lesson_id,
+            "question": question_id,
+            "attempt": attempt,
+            "correct": bool(result.correct),
+            "score": float(result.score),
+            "raw": canonical_json(response),
+            "response": result.response_text,
+            "feedback": _specific(result),
+            "created": ledger.now(),
+        }
+        try:
+            with db.write(ledger.engine) as conn:
+                conn.execute(db.checks.insert().values(**row))
+        except sa.exc.IntegrityError:
+            continue
+        left = None if question.max_attempts is None else question.max_attempts - attempt
+        answer: dict[str, Any] = {
+            "correct": row["correct"],
+            "score": float(result.details.get("unscaled_score", result.score)),
+            "scaled": row["score"],
+            "understood": True,
+            "feedback": row["feedback"],
+            "attempt": attempt,
+            "max_attempts": question.max_attempts,
+            "attempts_left": left,
+            "recorded": True,
+        }
+        if result.details.get("solution"):
+            answer["solution"] = str(result.details["solution"])
+        checked: dict[str, Any] = json.loads(json.dumps(answer))
+        return checked
+    raise CheckRefusedError(503, "too many simultaneous checks of this question; try again")

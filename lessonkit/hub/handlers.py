@@ -1,0 +1,182 @@
+"""The JSON API handlers (see :mod:`lessonkit.hub.app` for the routes)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Any
+
+from tornado import web
+
+from .. import __version__
+from ..evidence.statements import parse_timestamp
+from .base import Base
+from .checking import CheckRefusedError, check_answer
+from .ingest import ingest
+from .roles import INSTRUCTOR, LEARNER
+
+__all__ = ["Check", "Grades", "Health", "Learner", "LessonCopy", "Statements", "WhoAmI"]
+
+MAX_BATCH = 1000
+"""Statements accepted in one POST."""
+
+
+class Health(Base):
+    """``GET api/health``: the database answers (no authentication; for probes, so cheap)."""
+
+    public = True
+
+    async def get(self) -> None:
+        await self.service.run(self.service.ledger.ping)
+        self.send({"ok": True, "version": __version__})
+
+
+class WhoAmI(Base):
+    """``GET api/whoami``: the user as the hub names them, and their course roles."""
+
+    async def get(self) -> None:
+        roles = {c: self.membership.role(self.user, c) for c in self.service.config.courses}
+        self.send({"name": self.user, "courses": {c: r for c, r in roles.items() if r}})
+
+
+class Statements(Base):
+    """``POST``: store a learner's statements; ``GET``: read statements."""
+
+    async def post(self) -> None:
+        body = self.json_body()
+        statements = body.get("statements") if isinstance(body, dict) else body
+        if not isinstance(statements, list):
+            raise web.HTTPError(400, "send a JSON array of xAPI statements")
+        if len(statements) > MAX_BATCH:
+            raise web.HTTPError(413, f"at most {MAX_BATCH} statements per request")
+        result = await self.service.run(
+            ingest, self.service.ledger, self.user, statements, self.membership
+        )
+        if result.accepted:
+            self.service.wake_forwarder.set()
+        self.send(result.as_json())
+
+    async def get(self) -> None:
+        learner = self.get_argument("learner", None) or str(self.user)
+        lesson = self.get_argument("lesson", None)
+        registration = self.get_argument("registration", None)
+        if learner != self.user:
+            self._may_read(learner, lesson)
+        since: datetime | None = None
+        if self.get_argument("since", None):
+            try:
+                since = parse_timestamp(self.get_argument("since"))
+            except ValueError as exc:
+                raise web.HTTPError(400, f"since: not a timestamp: {exc}") from exc
+        ledger = self.service.ledger
+
+        def read() -> list[dict[str, Any]]:
+            return list(
+                ledger.read(
+                    learner=learner,
+                    lesson=lesson,
+                    registration=registration,
+                    since=since,
+                )
+            )
+
+        self.send({"statements": await self.service.run(read)})
+
+    def _may_read(self, learner: str, lesson: str | None) -> None:
+        """Only an instructor of a course with ``lesson`` reads its learners' statements."""
+        if lesson is None:
+            raise web.HTTPError(403, "reading another learner's evidence needs ?lesson=")
+        for course in self.service.config.courses_of(lesson):
+            roster = self.membership.roster(course)
+            if self.membership.at_least(self.user, course, INSTRUCTOR) and learner in roster:
+                return
+        raise web.HTTPError(403, f"{self.user} may not read {learner}'s evidence in {lesson}")
+
+
+class Check(Base):
+    """``POST api/check`` ``{"lesson", "question", "response"}``: the service's verdict."""
+
+    async def post(self) -> None:
+        body = self.json_body()
+        if not isinstance(body, dict) or not body.get("lesson") or not body.get("question"):
+            raise web.HTTPError(400, 'send {"lesson": id, "question": id, "response": ...}')
+        try:
+            verdict = await self.service.run(
+                functools.partial(
+                    check_answer,
+                    self.service.ledger,
+                    str(self.user),
+                    lesson_id=str(body["lesson"]),
+                    question_id=str(body["question"]),
+                    response=body.get("response"),
+                    membership=self.membership,
+                )
+            )
+        except CheckRefusedError as exc:
+            raise web.HTTPError(exc.status, str(exc)) from exc
+        self.send(verdict)
+
+
+class LessonCopy(Base):
+    """``GET api/lessons/<id>``: the learner's copy (YAML text), keys left on the service."""
+
+    async def get(self, lesson_id: str) -> None:
+        from ..lesson.loader import dumps_lesson
+        from .keys import service_copy
+
+        config = self.service.config
+        courses = [
+            c
+            for c in config.courses_of(lesson_id)
+            if self.membership.at_least(self.user, c, LEARNER)
+        ]
+        if not courses:
+            raise web.HTTPError(404, f"no lesson {lesson_id!r} in your courses")
+        course = config.courses[courses[0]]
+        copy = service_copy(course.lessons[lesson_id], code_checks=course.code_checks)
+        self.send({"lesson": lesson_id, "course": course.name, "yaml": dumps_lesson(copy)})
+
+
+class Grades(Base):
+    """``GET api/grades/<course>/<lesson>``: each learner's grade, from server-side evidence."""
+
+    async def get(self, course: str, lesson_id: str) -> None:
+        self.require(course, INSTRUCTOR)
+        key = self.service.config.courses[course].lessons.get(lesson_id)
+        if key is None:
+            raise web.HTTPError(404, f"no lesson {lesson_id!r} in {course}")
+        roster = sorted(self.membership.roster(course))
+        ledger = self.service.ledger
+
+        def grades() -> dict[str, Any]:
+            from ..grading import regrade
+
+            out = {}
+            for learner in roster:
+                report = regrade(key, ledger.read(learner=learner, lesson=lesson_id))
+                earned, available = report.question_points()
+                out[learner] = {
+                    "score": earned,
+                    "max_score": available,
+                    "completed": report.completed,
+                    "sessions": report.sessions,
+                    "questions": {q.id: q.points for q in report.questions.values()},
+                    "mastery": {c.id: c.mastery for c in report.competencies.values()},
+                }
+            return out
+
+        self.send(
+            {"course": course, "lesson": lesson_id, "learners": await self.service.run(grades)}
+        )
+
+
+class Learner(Base):
+    """``DELETE api/learners/<name>?course=<course>``: remove a learner's data in a course."""
+
+    async def delete(self, learner: str) -> None:
+        course = self.get_argument("course")
+        self.require(course, INSTRUCTOR)
+        lessons = list(self.service.config.courses[course].lessons)
+        done = await self.service.run(self.service.ledger.delete_learner, learner, lessons)
+        self.service.view_cache.clear()
+        self.send({"learner": learner, "course": course, "deleted": done})

@@ -1,0 +1,306 @@
+"""Receiving statements: whose they are, what the service checked, stamps, storage.
+
+For each statement a learner's kernel posts, :func:`ingest`:
+
+1. refuses what is not a lessonkit statement of a lesson in one of the learner's courses, and
+   a second session of a lesson whose settings forbid restarting it;
+2. overwrites the actor with the token's user (a statement naming someone else is recorded
+   as the sender's own);
+3. for an answer to a question the service checks, replaces what the kernel reported by the
+   service's own record of that check (verdict, score, attempt number across sessions) and
+   links the two; an answer the service never checked — an edited or forged line in a spool
+   file, an attempt beyond the limit — is kept for the record but marked unverified, with no
+   response to re-grade and no credit;
+4. records a receipt (the database assigns the server sequence number; a statement id seen
+   before is a retry, answered as a duplicate) and stamps the server's ``stored`` time and
+   sequence number into the statement;
+5. appends the batch to the evidence store in one call (the store skips ids it already has).
+
+Steps 1 to 4 are one transaction; step 5 follows it. A retry after a crash between the two
+rebuilds the same statements from the receipts and check links, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..evidence.index import index_statement
+from ..evidence.privacy import pseudonymise
+from ..evidence.statements import EXT, statement_to_event
+from . import db
+from .keys import is_keyed
+from .ledger import Ledger
+from .roles import LEARNER, Membership
+
+__all__ = ["IngestResult", "canonical_json", "ingest"]
+
+SERVER_SEQ = EXT + "server-seq"
+"""Extension key of the service's sequence number."""
+_E_EVENT = EXT + "event"
+MAX_STATEMENT = 256 * 1024
+"""Characters of JSON one statement may take (a learner's code answer is at most 100,000)."""
+
+
+def canonical_json(value: Any) -> str:
+    """A response as comparable JSON text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What became of a posted batch."""
+
+    accepted: list[str] = field(default_factory=list)
+    """Ids stored now."""
+    duplicates: list[str] = field(default_factory=list)
+    """Ids stored before (a retry)."""
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    """``{"id", "reason"}`` of statements refused for good (retrying will not help)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The response body."""
+        return {
+            "accepted": len(self.accepted),
+            "duplicates": len(self.duplicates),
+            "rejected": self.rejected,
+        }
+
+
+@dataclass(slots=True)
+class _Item:
+    statement: dict[str, Any]
+    id: str
+    lesson: str
+    registration: str
+    step: str | None
+    answered: bool
+
+
+def _admit(
+    ledger: Ledger, user: str, raw: Any, membership: Membership, result: IngestResult
+) -> _Item | None:
+    sid = str(raw.get("id", "?")) if isinstance(raw, Mapping) else "?"
+    try:
+        if not isinstance(raw, Mapping):
+            raise ValueError("a statement must be a JSON object")
+        text = json.dumps(raw)
+        if len(text) > MAX_STATEMENT:
+            raise ValueError(f"larger than {MAX_STATEMENT // 1024} KiB")
+        statement = json.loads(text)  # a private, plain copy
+        index = index_statement(statement)
+        event = statement_to_event(statement)
+    except (ValueError, TypeError, KeyError) as exc:
+        result.rejected.append({"id": sid, "reason": f"not a lessonkit statement: {exc}"})
+        return None
+    courses = ledger.config.courses_of(index.lesson)
+    if not courses:
+        reason = f"lesson {index.lesson!r} is not part of any course on this service"
+        result.rejected.append({"id": index.id, "reason": reason})
+        return None
+    if not any(membership.at_least(user, c, LEARNER) for c in courses):
+        reason = f"{user} is not in a course with lesson {index.lesson!r}"
+        result.rejected.append({"id": index.id, "reason": reason})
+        return None
+    statement["id"] = index.id
+    statement["actor"] = {
+        "objectType": "Agent",
+        "account": {"homePage": ledger.home_page, "name": user},
+    }
+    return _Item(
+        statement,
+        index.id,
+        index.lesson,
+        index.registration,
+        event.step_id,
+        event.kind == "answered",
+    )
+
+
+def _keyed(ledger: Ledger, item: _Item) -> bool:
+    if not item.answered or item.step is None:
+        return False
+    for name in ledger.config.courses_of(item.lesson):
+        course = ledger.config.courses[name]
+        lesson = course.lessons[item.lesson]
+        if lesson.has_step(item.step):
+            step = lesson.step(item.step)
+            from ..lesson.model import Question
+
+            return isinstance(step, Question) and is_keyed(step, course.code_checks)
+    return False
+
+
+def _bind(conn: sa.Connection, user: str, item: _Item, *, claim: bool) -> Any:
+    """The check row this answer reports, linked to it (``None``: the service never checked
+    this answer). Only a statement seen for the first time may ``claim`` a free row."""
+    c = db.checks.c
+    mine = (c.learner == user) & (c.lesson == item.lesson) & (c.question == item.step)
+    row = conn.execute(sa.select(db.checks).where(mine & (c.statement_id == item.id))).first()
+    if row is not None or not claim:
+        return row
+    data = item.statement["context"]["extensions"][_E_EVENT].get("data") or {}
+    raw = canonical_json(data.get("raw"))
+    free = sa.select(db.checks).where(mine & c.statement_id.is_(None) & (c.raw == raw))
+    for row in conn.execute(free.order_by(c.attempt)).all():
+        claimed = conn.execute(
+            sa.update(db.checks)
+            .where((c.id == row.id) & c.statement_id.is_(None))
+            .values(statement_id=item.id)
+        )
+        if claimed.rowcount == 1:
+            return row
+    return None
+
+
+def _apply_check(statement: dict[str, Any], row: Any) -> None:
+    """Make an answered statement say what the service concluded (``row``), or mark it
+    unverified (``row`` is ``None``)."""
+    ext = statement["context"]["extensions"]
+    data = dict(ext[_E_EVENT].get("data") or {})
+    result = statement.setdefault("result", {})
+    max_points = data.get("max_points")
+    if row is None:
+        # Nothing a re-grade could read as an answer: the claim is kept apart.
+        claimed = {"raw": data.get("raw"), "response": data.get("response")}
+        data.update(verified=False, correct=False, score=0.0, points=0.0, raw=None, response="")
+        data["claimed"] = claimed
+        result.pop("response", None)
+        result["success"] = False
+        scaled = 0.0
+    else:
+        data.update(
+            verified=True,
+            check=int(row.id),
+            correct=bool(row.correct),
+            score=float(row.score),
+            attempt=int(row.attempt),
+            raw=json.loads(row.raw),
+            response=row.response,
+        )
+        ext[EXT + "attempt"] = int(row.attempt)
+        result["success"] = bool(row.correct)
+        if row.response:
+            result["response"] = row.response
+        scaled = float(row.score)
+    if isinstance(max_points, int | float) and not isinstance(max_points, bool):
+        data["points"] = scaled * float(max_points)
+        result["score"] = {"scaled": scaled, "raw": data["points"], "min": 0.0}
+        result["score"]["max"] = float(max_points)
+        if not 0 <= data["points"] <= float(max_points):
+            result["score"] = {"scaled": scaled}
+    else:
+        result["score"] = {"scaled": scaled}
+    ext[_E_EVENT] = {**ext[_E_EVENT], "data": data}
+
+
+def _no_restarts(
+    ledger: Ledger, user: str, items: list[_Item], result: IngestResult
+) -> list[_Item]:
+    """Refuse a second session of a lesson whose settings forbid restarting it."""
+    kept = []
+    sessions: dict[str, list[str]] = {}
+    for item in items:
+        lesson = ledger.config.lesson(item.lesson)
+        if lesson is None or lesson.settings.allow_restart:
+            kept.append(item)
+            continue
+        if item.lesson not in sessions:
+            sessions[item.lesson] = ledger.store.registrations(user, item.lesson)
+        known = sessions[item.lesson]
+        if not known:
+            known.append(item.registration)  # the first session of this lesson
+        if item.registration in known:
+            kept.append(item)
+        else:
+            reason = f"lesson {item.lesson!r} cannot be restarted: continue your first session"
+            result.rejected.append({"id": item.id, "reason": reason})
+    return kept
+
+
+def _forward_body(ledger: Ledger, statement: dict[str, Any]) -> str | None:
+    lrs = ledger.config.lrs
+    if lrs is None:
+        return None
+    body = json.loads(json.dumps(statement))
+    if lrs.pseudonymise:
+        body = next(pseudonymise([body], ledger.salt))
+    return json.dumps(body, separators=(",", ":"), sort_keys=True)
+
+
+def ingest(
+    ledger: Ledger, user: str, statements: Sequence[Any], membership: Membership
+) -> IngestResult:
+    """Check, stamp and store ``statements`` posted by ``user`` (see the module docstring)."""
+    result = IngestResult()
+    items = [i for raw in statements if (i := _admit(ledger, user, raw, membership, result))]
+    items = _no_restarts(ledger, user, items, result)
+    if not items:
+        return result
+    unique: dict[str, _Item] = {}
+    for item in items:
+        unique.setdefault(item.id, item)
+    items = list(unique.values())
+    stored_now = ledger.now()
+    r = db.receipts.c
+    ids = [i.id for i in items]
+    keyed = [i for i in items if _keyed(ledger, i)]
+    # No log flush of its own: the store's commit below flushes the log past this one
+    # before the learner hears back, so both are durable together (one fsync, not two).
+    with db.write(ledger.receipts_engine) as conn:
+        known: set[str] = set()
+        if keyed:  # only an answer seen for the first time may claim a check
+            query = sa.select(r.statement_id).where(r.statement_id.in_([i.id for i in keyed]))
+            known = set(conn.execute(query).scalars())
+        for item in keyed:
+            _apply_check(item.statement, _bind(conn, user, item, claim=item.id not in known))
+        rows = [
+            {
+                "statement_id": i.id,
+                "learner": user,
+                "lesson": i.lesson,
+                "stored": stored_now,
+                "forward": db.FORWARD_PENDING if ledger.config.lrs else db.FORWARD_NONE,
+                "body": _forward_body(ledger, i.statement),
+            }
+            for i in items
+        ]
+        insert = _insert(conn).on_conflict_do_nothing(index_elements=["statement_id"])
+        returning = insert.returning(r.statement_id, r.learner, r.server_seq, r.stored)
+        found = {row.statement_id: row for row in conn.execute(returning, rows)}
+        new = set(found)
+        if len(found) < len(ids):  # retries: read the receipts made the first time
+            query = sa.select(r.statement_id, r.learner, r.server_seq, r.stored)
+            older = [i for i in ids if i not in found]
+            found.update(
+                (row.statement_id, row)
+                for row in conn.execute(query.where(r.statement_id.in_(older)))
+            )
+    stamped = []
+    for item in items:
+        receipt = found[item.id]
+        if receipt.learner != user:
+            reason = "this statement id is already used by another learner"
+            result.rejected.append({"id": item.id, "reason": reason})
+            continue
+        item.statement["stored"] = receipt.stored
+        item.statement["context"]["extensions"][SERVER_SEQ] = int(receipt.server_seq)
+        stamped.append(item.statement)
+        (result.accepted if item.id in new else result.duplicates).append(item.id)
+    if stamped:
+        ledger.store.append(stamped)
+    return result
+
+
+def _insert(conn: sa.Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(db.receipts)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(db.receipts)

@@ -1,0 +1,104 @@
+"""The ``lessonkit.service`` checker: the learner's kernel asks the course service.
+
+A lesson copy made by :func:`lessonkit.hub.keys.service_copy` names this checker for every
+keyed question. It posts the response to ``<service>/api/check`` with the kernel's JupyterHub
+token and turns the service's verdict into a :class:`~lessonkit.checks.CheckResult`. The
+service URL is ``$LESSONKIT_SERVICE_URL``, else the ``hub+http(s)://`` URL in
+``$LESSONKIT_STORE``.
+
+When the service cannot be reached the answer is "not understood" (not counted as an attempt)
+with a message asking to try again: the learner is told, never stuck, and no attempt is lost.
+
+This module is light (standard library only): kernels import it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..checks.result import CheckResult, jsonable, not_understood
+from ..evidence.stores.service import hub_token, request_json, split_url
+
+__all__ = ["UNREACHABLE", "check_service", "fetch_lesson", "service_url"]
+
+UNREACHABLE = (
+    "Your answer could not be checked right now: the course service did not answer. "
+    "It was not counted as an attempt; please try again in a moment."
+)
+
+
+def service_url(env: Mapping[str, str] = os.environ) -> str:
+    """The service's base URL (``http(s)://…/``), or ``""`` when none is configured."""
+    url = env.get("LESSONKIT_SERVICE_URL", "")
+    if url:
+        return url if url.endswith("/") else url + "/"
+    store = env.get("LESSONKIT_STORE", "")
+    if store.lower().startswith(("hub+http://", "hub+https://")):
+        return split_url(store)[0]
+    return ""
+
+
+def _response_payload(response: Any) -> Any:
+    """What to send: source text for a function from the notebook, else the plain value."""
+    if callable(response):
+        try:
+            return inspect.getsource(response)
+        except (OSError, TypeError):
+            pass
+    return jsonable(response)
+
+
+def check_service(response: Any, answer: Any = None, **_: Any) -> CheckResult:
+    """Ask the service to check ``response`` to the question ``answer`` names."""
+    raw = _response_payload(response)
+    text = raw if isinstance(raw, str) else str(raw)
+    base = service_url()
+    if not isinstance(answer, Mapping) or not base:
+        return not_understood(
+            raw,
+            "This question is checked by the course service, which "
+            "is not configured here (set LESSONKIT_STORE or "
+            "LESSONKIT_SERVICE_URL).",
+        )
+    body = {"lesson": answer.get("lesson"), "question": answer.get("question"), "response": raw}
+    try:
+        status, verdict = request_json("POST", base + "api/check", hub_token(), body, timeout=30)
+    except OSError:
+        return not_understood(raw, UNREACHABLE, service="unreachable")
+    if status != 200 or not isinstance(verdict, dict):
+        message = verdict.get("error") if isinstance(verdict, dict) else None
+        return not_understood(raw, message or UNREACHABLE, service=f"HTTP {status}")
+    details: dict[str, Any] = {
+        "raw": raw,
+        "service": {k: verdict.get(k) for k in ("attempt", "attempts_left", "recorded")},
+    }
+    if verdict.get("solution"):
+        details["solution"] = verdict["solution"]
+    return CheckResult(
+        correct=bool(verdict.get("correct")),
+        score=float(verdict.get("score") or 0.0),
+        feedback=str(verdict.get("feedback") or ""),
+        understood=bool(verdict.get("understood", True)),
+        details=details,
+        response_text=text,
+    )
+
+
+def fetch_lesson(lesson_id: str, *, env: Mapping[str, str] = os.environ) -> Any:
+    """The learner's copy of a course lesson, from the service (a :class:`Lesson`)."""
+    from ..errors import StorageError
+    from ..lesson.loader import loads_lesson
+
+    base = service_url(env)
+    if not base:
+        raise StorageError("no course service configured (LESSONKIT_STORE=hub+https://…)")
+    try:
+        status, text = request_json("GET", f"{base}api/lessons/{lesson_id}", hub_token(env))
+    except OSError as exc:
+        raise StorageError(f"cannot reach the course service at {base}: {exc}") from exc
+    if status != 200 or not isinstance(text, dict) or "yaml" not in text:
+        raise StorageError(f"the course service has no lesson {lesson_id!r} for you ({status})")
+    return loads_lesson(text["yaml"], f"{base}api/lessons/{lesson_id}")

@@ -1,0 +1,110 @@
+"""Running the service: ``lessonkit hub serve`` and ``python -m lessonkit.hub``.
+
+As a hub-managed service, JupyterHub passes everything through the environment
+(``JUPYTERHUB_API_TOKEN``, ``JUPYTERHUB_API_URL``, ``JUPYTERHUB_SERVICE_NAME``,
+``JUPYTERHUB_SERVICE_URL``, ``JUPYTERHUB_SERVICE_PREFIX``, ``JUPYTERHUB_CLIENT_ID``,
+``JUPYTERHUB_OAUTH_CALLBACK_URL``); an external service (e.g. a Kubernetes Deployment) sets the
+same variables itself. The service stops cleanly on SIGINT or SIGTERM (the hub stops managed
+services with SIGINT, which a process started in the background may otherwise ignore).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from .app import make_app
+from .base import Service
+from .config import HubConfig
+from .lrs import forwarder
+
+__all__ = ["hub_service", "serve"]
+
+log = logging.getLogger("lessonkit.hub")
+
+
+def hub_service(config: HubConfig) -> Service:
+    """The service authenticated by the JupyterHub this process was started for."""
+    from jupyterhub.services.auth import HubOAuth
+
+    from .roles import GroupDirectory
+
+    auth = HubOAuth.instance(cache_max_age=60)
+    directory = GroupDirectory(auth.api_url, auth.api_token, config.group_prefix)
+    return Service(config, auth, directory)
+
+
+async def run_service(service: Service, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve until ``stop`` is set; forward to the LRS meanwhile."""
+    app = make_app(service)
+    server = app.listen(port, host, xheaders=True, max_body_size=8 * 1024 * 1024)
+    task = asyncio.create_task(forwarder(service))
+    log.info("lessonkit service listening on http://%s:%s", host, port)
+    try:
+        await stop.wait()
+    finally:
+        task.cancel()
+        server.stop()
+        await server.close_all_connections()
+        await asyncio.get_running_loop().run_in_executor(None, service.close)
+
+
+def serve(config: HubConfig, *, host: str | None = None, port: int | None = None) -> None:
+    """Run the service in the foreground until SIGINT or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
+    bind = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
+    service = hub_service(config)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await _check_directory(service)
+        await run_service(
+            service, host or bind.hostname or "127.0.0.1", port or bind.port or 10101, stop
+        )
+
+    asyncio.run(main())
+
+
+async def _check_directory(service: Any) -> None:
+    try:
+        membership = await service.directory.membership()
+    except Exception as exc:  # keep serving: the hub may be restarting; log why
+        log.error("cannot read course groups from the hub: %s", exc)
+        return
+    for course in service.config.courses:
+        log.info("course %s: %d learner(s)", course, len(membership.roster(course)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lessonkit.hub``: parse ``--config/--ip/--port`` and serve."""
+    import argparse
+
+    from .config import HubConfigError, load_config
+
+    parser = argparse.ArgumentParser(prog="python -m lessonkit.hub", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except HubConfigError as exc:
+        print(f"lessonkit hub: error: {exc}", file=sys.stderr)
+        return 1
+    serve(config, host=args.ip, port=args.port)
+    return 0
+
+
+def add_arguments(parser: Any) -> None:
+    """The options of ``serve``."""
+    parser.add_argument(
+        "--config", metavar="FILE", help="service configuration (default $LESSONKIT_HUB_CONFIG)"
+    )
+    parser.add_argument("--ip", help="address to bind (default: from $JUPYTERHUB_SERVICE_URL)")
+    parser.add_argument("--port", type=int, help="port (default: from $JUPYTERHUB_SERVICE_URL)")

@@ -1,0 +1,68 @@
+"""Whether code a learner types in the page (Voilà) is checked here, and if not, why.
+
+Code typed into the in-page editor runs on the server. It is checked by default; a server's
+operator turns it off with ``lessonkit serve --no-code-checking`` (which sets
+``LESSONKIT_CODE_CHECKING=off`` for the kernels). :func:`lessonkit.isolation.isolation_status`
+also decides: learner code runs only where it can be confined (or where the operator opted
+out of confinement explicitly with ``LESSONKIT_ISOLATION=none``).
+
+When checking is off the learner is not stuck: the player offers to skip the exercise
+(recorded as skipped, not checked) and, where a JupyterLab address is known
+(``LESSONKIT_LAB_URL``), a link to open the lesson there, where code runs in the learner's own
+kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["OPERATOR_SETTING", "CodeChecking", "code_allowed", "code_checking_state"]
+
+OPERATOR_SETTING = "LESSONKIT_CODE_CHECKING"
+"""Environment variable a server's operator sets to ``off`` to stop learner code running."""
+_OFF = ("0", "off", "false", "no", "disabled")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChecking:
+    """Whether in-page code is checked here."""
+
+    enabled: bool
+    """Learner code typed in the page is run and checked."""
+    reason: str = ""
+    """Why not, for the learner (empty when enabled)."""
+    setting: str = ""
+    """The operator's setting that decides it (shown to the learner when checking is off)."""
+
+
+def code_checking_state(env: Mapping[str, str] = os.environ) -> CodeChecking:
+    """Whether code typed in the page is checked on this server, and why not."""
+    wanted = str(env.get(OPERATOR_SETTING, "")).strip().lower()
+    legacy = str(env.get("LESSONKIT_ALLOW_CODE", "")).strip().lower()
+    setting = f"lessonkit serve --no-code-checking ({OPERATOR_SETTING}=off)"
+    if wanted in _OFF or (not wanted and legacy in _OFF):
+        return CodeChecking(
+            False, "the server's operator turned code checking off", setting=setting
+        )
+    status = _isolation_status()
+    if not _available(status):
+        why = str(getattr(status, "reason", "") or "learner code cannot be confined here")
+        return CodeChecking(False, why, setting=setting)
+    return CodeChecking(True, setting=setting)
+
+
+def code_allowed(env: Mapping[str, str] = os.environ) -> bool:
+    """Whether code typed in the page is checked (see :func:`code_checking_state`)."""
+    return code_checking_state(env).enabled
+
+
+def _isolation_status() -> object:
+    from ..isolation import isolation_status
+
+    return isolation_status()
+
+
+def _available(status: object) -> bool:
+    return bool(getattr(status, "available", False))

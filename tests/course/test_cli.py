@@ -1,0 +1,155 @@
+"""``lessonkit course graph|plan|assign|unassign|goal|export-record`` end to end on a
+JSON-lines store."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lessonkit.cli import main
+from lessonkit.course import Course
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.stores import open_store
+
+from .conftest import COURSE_FILE, PLACEMENT_RIGHT, Clock, take
+
+C = str(COURSE_FILE)
+
+
+def test_graph(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["course", "graph", C]) == 0
+    mermaid = capsys.readouterr().out
+    assert mermaid.startswith("flowchart LR\n")
+    assert '    c0(["lists"])' in mermaid and "    c0 --> c1" in mermaid
+    assert '    l0["Where are you starting from? (placement)"]' in mermaid
+    assert "    l2 -.-> c3" in mermaid  # the loops lesson develops while loops
+    assert main(["course", "graph", C, "--format", "dot"]) == 0
+    dot = capsys.readouterr().out
+    assert '"accumulator" -> "center";' in dot
+    assert '"lesson:center-spread" -> "spread" [style=dashed];' in dot
+
+
+def test_plan_goal_assign_export(
+    course: Course, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_dir = tmp_path / "evidence"
+    clock = Clock()
+    with open_store(store_dir) as store:
+        take(
+            course,
+            store,
+            LearnerRef(id="ada"),
+            "python-basics-placement",
+            {"interest": "data", **PLACEMENT_RIGHT, "a1": 0},
+            clock=clock,
+        )
+    s = ["--store", str(store_dir)]
+    assert (
+        main(
+            [
+                "course",
+                "goal",
+                C,
+                *s,
+                "--learner",
+                "ada",
+                "--competency",
+                "spread",
+                "--due",
+                "2026-09-20",
+            ]
+        )
+        == 0
+    )
+    goal_id = re.search(r"goal (\w+):", capsys.readouterr().out).group(1)  # type: ignore[union-attr]
+    assert (
+        main(
+            [
+                "course",
+                "assign",
+                C,
+                *s,
+                "--learner",
+                "ada",
+                "--learner",
+                "bob",
+                "--lesson",
+                "python-loops",
+                "--teacher",
+                "mrs-t",
+                "--due",
+                "2026-09-05",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "assigned lesson python-loops to ada" in out and "to bob" in out
+    assert main(["course", "plan", C, *s, "--learner", "ada", "--today", "2026-09-02"]) == 0
+    text = capsys.readouterr().out
+    assert "Next: Python loops for beginners [lesson]" in text
+    assert (
+        "  Assigned by mrs-t. You have mastered for loops, which accumulating in a loop "
+        "requires." in text
+    )
+    assert f"[{goal_id}] competency spread by 2026-09-20" in text
+    assert (
+        main(["course", "plan", C, *s, "--learner", "ada", "--json", "--today", "2026-09-02"]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["next"]["lesson"] == "python-loops" and data["profile"] == {"interest": "data"}
+    # the class: bob has only an assignment; with the due date passed he is flagged
+    assert main(["course", "plan", C, *s, "--class", "--today", "2026-09-06"]) == 0
+    text = capsys.readouterr().out
+    assert "Class view: Python basics for data - 2 learner(s)" in text
+    assert re.search(r"bob +overdue +an assignment: the lesson 'Python loops for beginners'", text)
+    bob_goal = re.search(r"to bob \(id (\w+)\)", out).group(1)  # type: ignore[union-attr]
+    assert (
+        main(
+            [
+                "course",
+                "unassign",
+                C,
+                *s,
+                "--learner",
+                "bob",
+                "--goal",
+                bob_goal,
+                "--teacher",
+                "mrs-t",
+            ]
+        )
+        == 0
+    )
+    assert main(["course", "unassign", C, *s, "--learner", "bob", "--goal", "nope"]) == 1
+    assert main(["course", "goal", C, *s, "--learner", "ada", "--remove", goal_id]) == 0
+    capsys.readouterr()
+    out_file = tmp_path / "me.json"
+    assert main(["course", "export-record", C, *s, "--learner", "ada", "-o", str(out_file)]) == 0
+    export = json.loads(out_file.read_text(encoding="utf-8"))
+    assert export["lessonkit"] == "learner-export"
+    assert {s["actor"]["account"]["name"] for s in export["statements"]} == {"ada"}
+    kinds = [s["verb"]["id"].rsplit("/", 1)[1] for s in export["statements"]]
+    assert {"set-goal", "removed-goal", "was-assigned", "answered"} <= set(kinds)
+    assert export["record"]["goals"] == []
+    assert export["record"]["assignments"][0]["target_id"] == "python-loops"
+
+
+def test_usage_and_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["course"]) == 2
+    s = ["--store", str(tmp_path / "missing")]
+    assert main(["course", "plan", C, *s, "--learner", "ada"]) == 1
+    assert "no evidence store at" in capsys.readouterr().err
+    with open_store(tmp_path / "ev"):
+        pass
+    s = ["--store", str(tmp_path / "ev")]
+    assert main(["course", "goal", C, *s, "--learner", "ada", "--milestone", "nope"]) == 1
+    assert "course 'python-basics' has no milestone 'nope'" in capsys.readouterr().err
+    assert main(["course", "assign", C, *s, "--milestone", "loops"]) == 2
+    bad = tmp_path / "bad.course.yaml"
+    bad.write_text("lessonkit-course: 1\n", encoding="utf-8")
+    assert main(["course", "graph", str(bad)]) == 1
+    assert "missing required key 'id'" in capsys.readouterr().err

@@ -1,0 +1,151 @@
+"""The built wheel is complete: installed into a fresh virtualenv (not editable, with the pinned
+versions), it serves a lesson through ``lessonkit serve`` that renders in a real browser, and it
+finds the dashboard and the nbgrader config snippet it ships."""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import lessonkit
+
+from ..browser.harness import free_port
+from .conftest import LOCK, ROOT, Served, alive, clean_env, http_get, kernels, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.install, pytest.mark.timeout(900)]
+
+SHARED = "share/jupyter"
+SHIPPED = [
+    f"{SHARED}/voila/templates/lessonkit/conf.json",
+    f"{SHARED}/voila/templates/lessonkit/index.html.j2",
+    f"{SHARED}/voila/templates/lessonkit/static/lessonkit.css",
+    f"{SHARED}/lessonkit/dashboard/lessonkit-dashboard.ipynb",
+    f"{SHARED}/lessonkit/nbgrader/nbgrader_config.py",
+]
+
+
+def _run(*argv: object, env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run(
+        [str(a) for a in argv], env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, ROOT,
+         env=clean_env(), cwd=out)  # fmt: skip
+    (built,) = out.glob("lessonkit-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh virtualenv with the wheel installed (no byte-compiling: it only costs time)."""
+    root = tmp_path_factory.mktemp("wheel-env")
+    env = root / "venv"
+    _run(sys.executable, "-m", "venv", env, env=clean_env(), cwd=root)
+    _run(env / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile", "-c", LOCK, wheel,
+         env=clean_env(), cwd=root)  # fmt: skip
+    yield env
+
+
+def _env(venv: Path, tmp: Path, **extra: str) -> dict[str, str]:
+    return clean_env(
+        PATH=f"{venv / 'bin'}:{clean_env()['PATH']}",
+        VIRTUAL_ENV=str(venv),
+        LESSONKIT_HOME=str(tmp / "home"),
+        XDG_CACHE_HOME=str(tmp / "cache"),
+        **extra,
+    )
+
+
+def test_the_wheel_carries_the_template_and_data_files(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(archive.read(meta_name).decode())
+    data = f"lessonkit-{lessonkit.__version__}.data/data/"
+    missing = [path for path in SHIPPED if data + path not in names]
+    assert missing == []
+    assert "lessonkit/lesson/schema/lesson.v1.json" in names
+    assert not [n for n in names if n.startswith(("tests/", "lessons/", "docs/"))]
+    assert meta["Version"] == lessonkit.__version__
+    assert meta["Requires-Python"] == ">=3.11"
+    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
+    assert {"Homepage", "Documentation", "Source", "Issues", "Changelog"} <= set(urls)
+    assert "Development Status :: 3 - Alpha" in meta.get_all("Classifier")
+
+
+def test_the_installed_package_is_not_the_source_tree(venv: Path, tmp_path: Path) -> None:
+    env = _env(venv, tmp_path)
+    code = (
+        "import json, lessonkit\n"
+        "from lessonkit.integrations.voila import dashboard_notebook, nbgrader_config, "
+        "template_dir\n"
+        "print(json.dumps([lessonkit.__file__, str(template_dir()), str(dashboard_notebook()),"
+        " str(nbgrader_config())]))"
+    )
+    module, template, dashboard, config = json.loads(
+        _run(venv / "bin" / "python", "-c", code, env=env, cwd=tmp_path)
+    )
+    assert Path(module).is_relative_to(venv / "lib")
+    share = venv / SHARED
+    assert Path(template) == share / "voila" / "templates" / "lessonkit"
+    assert Path(dashboard) == share / "lessonkit" / "dashboard" / "lessonkit-dashboard.ipynb"
+    assert Path(config) == share / "lessonkit" / "nbgrader" / "nbgrader_config.py"
+    version = _run(venv / "bin" / "lessonkit", "--version", env=env, cwd=tmp_path)
+    assert version.strip() == f"lessonkit {lessonkit.__version__}"
+
+
+def test_the_installed_package_serves_a_lesson_to_a_browser(
+    venv: Path, tmp_path: Path, chromium: str
+) -> None:
+    lesson_dir = tmp_path / "loops"
+    shutil.copytree(ROOT / "lessons" / "loops", lesson_dir)
+    env = _env(venv, tmp_path)
+    port = free_port()
+    lesson = lesson_dir / "loops.lesson.yaml"
+    cmd = [str(venv / "bin" / "lessonkit"), "serve", str(lesson), "--no-browser", f"--port={port}"]
+    with Served(cmd, env=env, cwd=tmp_path, log=tmp_path / "serve.log") as served:
+        assert served.url == f"http://localhost:{port}/"
+        assert served.evidence == str(tmp_path / "home" / "evidence")
+        status, html = http_get(served.url)
+        assert status == 200
+        assert "lk-page" in html and "static/lessonkit.css" in html  # the lessonkit template
+
+        shown = _run(sys.executable, Path(__file__).with_name("open_in_chromium.py"),
+                     served.url, ".lk-player", env=clean_env(), cwd=tmp_path)  # fmt: skip
+        assert "Step 1 of about" in shown and "Why loops?" in shown
+        family = served.family()
+        assert kernels(family)
+        assert served.terminate() == 0
+        wait_for(lambda: not alive(family), 10, "Voilà and its kernels to end")
+
+
+def test_the_installed_package_serves_the_dashboard(venv: Path, tmp_path: Path) -> None:
+    store = tmp_path / "evidence"
+    store.mkdir()
+    env = _env(venv, tmp_path)
+    port = free_port()
+    cmd = [str(venv / "bin" / "lessonkit"), "serve", "--dashboard", f"--store={store}",
+           "--no-browser", f"--port={port}"]  # fmt: skip
+    with Served(cmd, env=env, cwd=tmp_path, log=tmp_path / "serve.log") as served:
+        assert served.notebook.name == "lessonkit-dashboard.ipynb"
+        assert served.notebook.is_relative_to(venv / SHARED)
+        assert served.evidence.startswith(str(store))
+        status, html = http_get(served.url)
+        assert status == 200
+        assert "lessonkit class dashboard" in html
+        assert "Traceback" not in html and "jp-OutputArea-output error" not in html
+        assert served.terminate() == 0

@@ -1,0 +1,1 @@
+"""Security tests, one module per attack surface, organised by attack class."""
