@@ -136,7 +136,7 @@ def validation(rows: list[dict[str, Any]]) -> str:
 def step(rows: list[dict[str, Any]]) -> str:
     out = ["| learner step (submit + advance) | median | p90 | p99 |", "|---|---|---|---|"]
     for pattern, label in (
-        (r"^learner step: .*default store", "default store (JSON lines, durable per event)"),
+        (r"^learner step: .*default store", "default store (JSON lines, durable per action)"),
         (r"^learner step: .*memory store", "memory store (the engine alone)"),
         (r"^check a numeric answer alone", "checking a numeric answer alone"),
     ):
