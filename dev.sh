@@ -137,6 +137,7 @@ cmd_test() {
 
 cmd_bench() {
   python_env "$DEV_EXTRAS"
+  node_tools  # configurable-http-proxy for the hub suite
   "$PY" benchmarks/run.py "$@"
 }
 

@@ -1,32 +1,27 @@
-"""Class analytics: tables from a million statements, and BKT calibration quality.
+"""Class analytics from a million statements: the class mastery table, end to end and in memory.
 
-Baselines measured in the same run:
+- End to end: a JSON-lines store of 1M statements (1000 learners, each answering 2
+  competencies 167 times, with the tracker's mastery statements) to the learner-by-competency
+  table, ``class_mastery(load_frame(store))``, three times. (Reading statements alone is
+  compared with ``pandas.read_json(lines=True)`` in bench_evidence.)
+- In memory: ``class_mastery`` (latest mastery per learner and competency in event order, as a
+  table) on the 1M-row frame, against a plain ``groupby(...).last()`` over the same rows, which
+  neither orders events nor pivots; and ``step_stats`` on the same frame.
 
-- ``class_mastery`` (latest mastery per learner and competency, in event order, as a table)
-  against a plain ``groupby(...).last()`` over the same rows, which neither orders events nor
-  pivots;
-- calibration (``lessonkit.analytics.calibrate``: first-attempt sequences + EM) against the
-  generating parameters: recovery error, and held-out AUC of next-answer predictions made with
-  the fitted parameters vs. with the true ones. pyBKT is compared when it imports.
-
-The frame is built once from simulated statements (BKT learners, with mastery events) and
-tiled with fresh learner ids up to the row count; ``quick`` uses 100 000 rows and scales.
+BKT calibration (``fit_bkt``, ``calibrate``) is measured against pyBKT in bench_calibration.
 """
 
 from __future__ import annotations
 
-import time
+import shutil
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from timing import per_call
+from bigstore import tile_store
+from timing import compared, interleaved, row, scratch_dir
 
-from lessonkit.analytics import calibrate, class_mastery, first_attempt_sequences, step_stats
-from lessonkit.analytics.frame import statements_frame
+from lessonkit.analytics import class_mastery, load_frame, step_stats
 from lessonkit.analytics.synthetic import bkt_statements
 from lessonkit.lesson.model import MasteryParams
-from lessonkit.policies.mastery import bkt_update, p_correct
 
 TRUTH = {
     "add": MasteryParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1),
@@ -34,150 +29,41 @@ TRUTH = {
 }
 
 
-def _big_frame(rows: int) -> Any:
-    base = statements_frame(
-        bkt_statements(TRUTH, learners=200, opportunities=8, seed=5, lesson="bench")
-    )
-    copies = -(-rows // len(base))
-    parts = []
-    for k in range(copies):
-        part = base.copy()
-        part["learner"] = part["learner"] + f"#{k}"
-        part["registration"] = part["registration"] + f"#{k}"
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True).iloc[:rows]
-
-
-def _auc(scores: Any, labels: Any) -> float:
-    """Area under the ROC curve (Mann-Whitney, ties averaged)."""
-    ranks = pd.Series(scores).rank().to_numpy()
-    pos = labels == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def _predictions(seqs: list[list[int]], params: MasteryParams) -> tuple[Any, Any]:
-    """P(correct) before each answer from the BKT filter, and the answers."""
-    scores, labels = [], []
-    for seq in seqs:
-        known = params.prior
-        for outcome in seq:
-            scores.append(p_correct(known, params))
-            labels.append(outcome)
-            known = bkt_update(known, bool(outcome), params)
-    return np.array(scores), np.array(labels)
-
-
-def _pybkt_row() -> dict[str, Any]:
+def run(quick: bool) -> list[dict[str, Any]]:
+    learners = 50 if quick else 1000
+    template = list(bkt_statements(TRUTH, learners=1, opportunities=167, seed=5, lesson="bench"))
+    folder = scratch_dir("analytics-")
+    rows: list[dict[str, Any]] = []
     try:
-        import pyBKT  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError as exc:
-        reason = f"not available: pyBKT does not import ({exc.__class__.__name__}: {exc})"
-    except Exception as exc:  # pyBKT 1.4.3 fails with scikit-learn 1.9 / NumPy 2.4
-        reason = f"not available: pyBKT import fails ({exc.__class__.__name__}: {exc})"
-    else:
-        reason = "pyBKT imports, but a comparison is not implemented yet"
-    return {"name": "calibration vs pyBKT", "value": float("nan"), "unit": reason, "ok": None}
+        n = tile_store(folder, template, learners)
+        label = f"{n / 1e6:.1f}M statements" if n >= 1e6 else f"{n // 1000}k statements"
+        tables: dict[str, Any] = {}
 
+        def end_to_end() -> None:
+            tables["mastery"] = class_mastery(load_frame(str(folder / "store")))
 
-def _tables(rows: list[dict[str, Any]], quick: bool) -> None:
-    n = 100_000 if quick else 1_000_000
-    scale = 1_000_000 / n
-    frame = _big_frame(n)
-    repeat = 3
+        (ours,) = interleaved([end_to_end], repeat=3, warmup=0, collect=True)
+        assert tables["mastery"].shape == (learners, 2), tables["mastery"].shape
+        rows.append(row(f"store -> class mastery table, {label}", ours))
+
+        frame = load_frame(str(folder / "store"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
     def plain() -> Any:
         mastery = frame[frame["kind"] == "mastery"]
         return mastery.groupby(["learner", "competency"])["mastery_after"].last()
 
-    base = per_call(plain, repeat=repeat, warmup=1)
-    ours = per_call(lambda: class_mastery(frame), repeat=repeat, warmup=1)
-    steps = per_call(lambda: step_stats(frame), repeat=repeat, warmup=1)
-    label = "1M statements" if not quick else "100k statements, scaled to 1M"
-    rows.append(
-        {
-            "name": f"plain groupby-last, {label} [baseline]",
-            "median_s": base["median_s"] * scale,
-            "p99_s": base["p99_s"] * scale,
-        }
+    base, ours, steps = interleaved(
+        [plain, lambda: class_mastery(frame), lambda: step_stats(frame)],
+        repeat=5,
+        warmup=1,
+        collect=True,
     )
-    rows.append(
-        {
-            "name": f"class_mastery, {label}",
-            "median_s": ours["median_s"] * scale,
-            "p99_s": ours["p99_s"] * scale,
-            "baseline": "plain groupby-last",
-            "ratio": ours["median_s"] / base["median_s"],
-            "target": "< 5 s",
-            "ok": ours["median_s"] * scale < 5.0,
-        }
-    )
-    rows.append(
-        {
-            "name": f"step_stats, {label}",
-            "median_s": steps["median_s"] * scale,
-            "p99_s": steps["p99_s"] * scale,
-            "target": "< 5 s",
-            "ok": steps["median_s"] * scale < 5.0,
-        }
-    )
-
-
-def _calibration(rows: list[dict[str, Any]], quick: bool) -> None:
-    learners = 600 if quick else 2000
-    train = statements_frame(
-        bkt_statements(TRUTH, learners=learners, opportunities=8, seed=21, mastery_events=False)
-    )
-    test = first_attempt_sequences(
-        statements_frame(
-            bkt_statements(TRUTH, learners=500, opportunities=8, seed=99, mastery_events=False)
-        )
-    )
-    start = time.perf_counter()
-    fitted = calibrate(train, "synthetic")
-    elapsed = time.perf_counter() - start
-    error = max(
-        abs(getattr(fitted[c], name) - getattr(TRUTH[c], name))
-        for c in TRUTH
-        for name in ("prior", "learn", "guess", "slip")
-    )
-    rows.append(
-        {
-            "name": f"calibrate (EM), {learners} learners x 2 competencies x 8 answers",
-            "median_s": elapsed,
-            "p99_s": elapsed,
-            "target": "< 5 s",
-            "ok": elapsed < 5.0,
-        }
-    )
-    rows.append(
-        {
-            "name": "calibration: max |fitted - true| over prior/learn/guess/slip",
-            "value": error,
-            "unit": "probability",
-            "target": "<= 0.05",
-            "ok": error <= 0.05,
-        }
-    )
-    for comp, truth in TRUTH.items():
-        true_auc = _auc(*_predictions(test[comp], truth))
-        fit_auc = _auc(*_predictions(test[comp], fitted[comp]))
-        rows.append(
-            {
-                "name": f"held-out AUC, {comp}: fitted params (500 new learners)",
-                "value": fit_auc,
-                "unit": "AUC",
-                "baseline": f"generating params AUC {true_auc:.4f}",
-                "ratio": fit_auc / true_auc,
-                "target": ">= 0.98 x generating",
-                "ok": fit_auc >= 0.98 * true_auc,
-            }
-        )
-    rows.append(_pybkt_row())
-
-
-def run(quick: bool) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    _tables(rows, quick)
-    _calibration(rows, quick)
+    rows.append(row(f"plain groupby-last, {label} in memory [baseline]", base))
+    result = compared(f"class_mastery, {label} in memory", ours, base, "plain groupby-last")
+    result.update(target="< 5 s", ok=result["median_s"] < 5.0)
+    rows.append(result)
+    rows.append(row(f"step_stats, {label} in memory", steps, target="< 5 s"))
+    rows[-1]["ok"] = rows[-1]["median_s"] < 5.0
     return rows

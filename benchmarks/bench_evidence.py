@@ -1,49 +1,53 @@
-"""Evidence stores and statement analysis: durable appends, batched throughput, 1M-row reads.
+"""Evidence stores: durable appends, batched throughput, and reading a million statements.
 
 Baselines measured in the same run:
 
 - a durable JSON-lines append against the floor it cannot beat: ``os.write`` of the same line
-  plus ``fdatasync`` on a plain file;
-- a durable SQLite append against raw ``sqlite3`` (same pragmas: WAL, ``synchronous=FULL``,
-  ``BEGIN IMMEDIATE``) inserting the same row;
+  plus ``fdatasync`` on a plain file; a durable SQLite append against raw ``sqlite3`` (same
+  pragmas: WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``) inserting the same row. Targets are
+  the time lessonkit adds to that floor (validation, JSON encoding, SQLAlchemy), since the
+  floor is the disk's flush time and varies a hundredfold between machines;
+- reading 1M statements (1000 sessions) into a DataFrame against what a pandas user would
+  write, ``pandas.read_json(lines=True)`` on the same files, and against the floor of
+  ``json.loads`` on every line; the three take turns, three times each;
 
-Append targets are stated as the time lessonkit adds to that floor (validation, JSON encoding,
-SQLAlchemy), since the floor itself is the disk's flush time and varies a hundredfold between
-machines.
-- reading statements into a DataFrame against plain ``json.loads`` over the same lines;
 - a learner step (answer, then move on) through ``LessonSession`` on the default store
   (JSON-lines, fsync on) against the same step with each event appended on its own (how the
   session wrote before it batched an action's events), interleaved step by step; and the
   durable syncs (``fsync``/``fdatasync`` calls) each makes per step.
 
-PostgreSQL rows appear when a throwaway server can be started (``tests/integration/pgserver``).
+Stores live on the checkout's disk (``benchmarks/.scratch``), not in ``/tmp``, which may be a
+RAM disk. PostgreSQL rows appear when a throwaway server can be started
+(``tests/integration/pgserver``).
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
 import sqlite3
+import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from timing import per_call
+from bigstore import store_files, tile_store
+from timing import compared, interleaved, percentile, row, samples, scratch_dir
 
-from lessonkit.evidence import statement_id, statements_to_frame
-from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence import statements_to_frame
 from lessonkit.evidence.stores import JsonlStore, open_store
-from lessonkit.evidence.stores.jsonl import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from workers import make_statement  # noqa: E402 - test helper, found through sys.path
+
+
+def _per_call(fn: Callable[[], Any], *, repeat: int) -> list[float]:
+    return samples(fn, repeat=repeat, warmup=3)
 
 
 def _statements(learner: str, n: int) -> Iterator[dict[str, Any]]:
@@ -62,11 +66,10 @@ def _feeder(learner: str, n: int) -> Callable[[], dict[str, Any]]:
 # ---------------------------------------------------------------------------- single appends
 
 
-def _single_jsonl(folder: Path, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+def _single_jsonl(folder: Path, repeat: int) -> tuple[list[float], list[float]]:
+    """A durable one-statement append and the raw write+fdatasync floor, in turns."""
     store = JsonlStore(folder / "jsonl")
     nxt = _feeder("single", repeat + 10)
-    ours = per_call(lambda: store.append([nxt()]), repeat=repeat)
-    store.close()
     line = json.dumps(make_statement("raw", str(uuid.uuid4()), 1)).encode() + b"\n"
     fd = os.open(folder / "raw.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
@@ -74,26 +77,24 @@ def _single_jsonl(folder: Path, repeat: int) -> tuple[dict[str, float], dict[str
         os.write(fd, line)
         os.fdatasync(fd)
 
-    base = per_call(raw, repeat=repeat)
-    os.close(fd)
+    try:
+        ours, base = interleaved([lambda: store.append([nxt()]), raw], repeat=repeat, warmup=3)
+    finally:
+        store.close()
+        os.close(fd)
     return ours, base
 
 
-def _single_sql(url: str, repeat: int) -> dict[str, float]:
-    with open_store(url) as store:
-        nxt = _feeder("single", repeat + 10)
-        return per_call(lambda: store.append([nxt()]), repeat=repeat)
-
-
-def _raw_sqlite(path: Path, repeat: int) -> dict[str, float]:
-    conn = sqlite3.connect(path, isolation_level=None)
+def _single_sqlite(folder: Path, repeat: int) -> tuple[list[float], list[float]]:
+    """A durable one-statement SQLite append and a raw sqlite3 insert+commit, in turns."""
+    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("CREATE TABLE t (id TEXT PRIMARY KEY, statement TEXT NOT NULL)")
-    nxt = _feeder("raw", repeat + 10)
+    raw_next = _feeder("raw", repeat + 10)
 
     def insert() -> None:
-        statement = nxt()
+        statement = raw_next()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(
             "INSERT INTO t VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -101,9 +102,19 @@ def _raw_sqlite(path: Path, repeat: int) -> dict[str, float]:
         )
         conn.execute("COMMIT")
 
-    result = per_call(insert, repeat=repeat)
+    ours_next = _feeder("single", repeat + 10)
+    with open_store(f"sqlite:///{folder / 'single.db'}") as store:
+        ours, base = interleaved(
+            [lambda: store.append([ours_next()]), insert], repeat=repeat, warmup=3
+        )
     conn.close()
-    return result
+    return ours, base
+
+
+def _single_sql(url: str, repeat: int) -> list[float]:
+    with open_store(url) as store:
+        nxt = _feeder("single", repeat + 10)
+        return _per_call(lambda: store.append([nxt()]), repeat=repeat)
 
 
 def _throughput(url: str, sessions: int, per_session: int) -> float:
@@ -118,50 +129,44 @@ def _throughput(url: str, sessions: int, per_session: int) -> float:
         return len(statements) / (time.perf_counter() - start)
 
 
+def _rates(name: str, urls: list[str], sessions: int, per_session: int) -> dict[str, Any]:
+    """Throughput into a fresh store per URL (one per repetition): median and spread."""
+    rates = [_throughput(url, sessions, per_session) for url in urls]
+    return {
+        "name": f"{name} append_many throughput",
+        "value": statistics.median(rates),
+        "value_p10": percentile(rates, 10),
+        "value_p90": percentile(rates, 90),
+        "n": len(rates),
+        "unit": "statements/s",
+        "target": ">= 5000/s",
+        "ok": statistics.median(rates) >= 5000,
+    }
+
+
 # ---------------------------------------------------------------------------- big reads
 
 
-def _write_big_store(root: Path, sessions: int, per_session: int) -> None:
-    """``sessions`` files of ``per_session`` statements, written directly (fast)."""
-    template_reg = str(uuid.uuid5(uuid.NAMESPACE_URL, "bench/template"))
-    template = [
-        json.dumps(make_statement("learner-0", template_reg, seq), separators=(",", ":"))
-        for seq in range(per_session)
-    ]
-    store = JsonlStore(root)
-    for k in range(sessions):
-        learner = f"learner-{k}"
-        registration = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench/{k}"))
-        ref = LearnerRef(id=learner, home_page="https://hub.example.org/")
-        path = store.path_for("crash-lesson", ref, registration)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        header = {
-            "lessonkit": "evidence",
-            "schema": SCHEMA_VERSION,
-            "lesson": "crash-lesson",
-            "learner": {"name": learner, "homePage": ref.home_page},
-            "registration": registration,
-            "created": "2025-03-01T08:00:00.000000Z",
-        }
-        out = [json.dumps(header)]
-        for seq, line in enumerate(template):
-            out.append(
-                line.replace(statement_id(template_reg, seq), statement_id(registration, seq))
-                .replace(template_reg, registration)
-                .replace('"name":"learner-0"', f'"name":"{learner}"')
-            )
-        path.write_text("\n".join(out) + "\n")
-
-
 def _read_frame(root: Path) -> int:
-    frame = statements_to_frame(JsonlStore(root, create=False).read())
-    return len(frame)
+    return len(statements_to_frame(JsonlStore(root / "store", create=False).read()))
+
+
+def _read_pandas(root: Path) -> int:
+    """What a pandas user would write: ``read_json(lines=True)`` per file, concatenated.
+
+    Its frame keeps ``actor``, ``verb``, ``result``... as nested dicts (lessonkit's is flat,
+    typed analysis columns), and includes each file's header line as a row.
+    """
+    import pandas as pd
+
+    frames = [pd.read_json(path, lines=True) for path in store_files(root)]
+    return len(pd.concat(frames, ignore_index=True))
 
 
 def _read_json(root: Path) -> int:
     count = 0
     loads = json.loads
-    for path in sorted(root.rglob("*.jsonl")):
+    for path in store_files(root):
         with open(path, "rb") as handle:
             for line in handle:
                 loads(line)
@@ -169,15 +174,43 @@ def _read_json(root: Path) -> int:
     return count
 
 
-def _time_once(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
-    times, result = [], 0
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2], result
+def _big_reads(rows: list[dict[str, Any]], folder: Path, quick: bool) -> None:
+    sessions = 50 if quick else 1000  # x 1000 statements: 50k or 1M
+    registration = str(uuid.uuid5(uuid.NAMESPACE_URL, "bench/template"))
+    template = [make_statement("learner-0", registration, seq) for seq in range(1000)]
+    n = tile_store(folder / "big", template, sessions)
+    label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+    counts: dict[str, int] = {}
+
+    def measured(name: str, fn: Callable[[Path], int]) -> Callable[[], None]:
+        def call() -> None:
+            counts[name] = fn(folder / "big")
+
+        return call
+
+    ours, pandas, floor = interleaved(
+        [
+            measured("ours", _read_frame),
+            measured("pandas", _read_pandas),
+            measured("json", _read_json),
+        ],
+        repeat=3,
+        warmup=0,  # each turn reads every file; the page cache is warm from writing them
+        collect=True,
+    )
+    assert counts["ours"] == n and counts["pandas"] == counts["json"] == n + sessions, counts
+    rows.append(row(f"pandas.read_json(lines=True), {label} statements [baseline]", pandas))
+    rows.append(row(f"json.loads of every line, {label} statements [floor]", floor))
+    result = compared(f"jsonl store -> DataFrame, {label} statements", ours, pandas,
+                      "pandas.read_json(lines=True)")  # fmt: skip
+    result.update(
+        target="<= 1x pandas.read_json",
+        ok=result["ratio"] <= 1.0,
+        ratio_to_json_loads=result["median_s"] / statistics.median(floor),
+        rate_per_s=n / result["median_s"],
+        note="lessonkit's frame is flat and typed; pandas' keeps nested dicts",
+    )
+    rows.append(result)
 
 
 # ---------------------------------------------------------------------------- learner steps
@@ -246,8 +279,6 @@ def _count_syncs(fn: Callable[[], None], times: int) -> float:
 
 
 def _learner_steps(folder: Path, repeat: int) -> list[dict[str, Any]]:
-    import statistics
-
     import lessonkit as lk
 
     lesson = _step_lesson(repeat + 40)
@@ -263,29 +294,17 @@ def _learner_steps(folder: Path, repeat: int) -> list[dict[str, Any]]:
             "batched": _count_syncs(lambda: _step(batched), 10),
             "per_event": _count_syncs(lambda: _step(per_event), 10),
         }
-        times: dict[str, list[float]] = {"batched": [], "per_event": []}
-        for _ in range(repeat):  # interleaved, so both meet the same disk weather
-            for name, session in (("batched", batched), ("per_event", per_event)):
-                start = time.perf_counter()
-                _step(session)
-                times[name].append(time.perf_counter() - start)
-    stats = {}
-    for name, values in times.items():
-        values.sort()
-        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
-        stats[name] = {"median_s": statistics.median(values), "p99_s": p99}
-    before, after = stats["per_event"], stats["batched"]
+        per_event_times, batched_times = interleaved(
+            [lambda: _step(per_event), lambda: _step(batched)], repeat=repeat, warmup=0
+        )  # in turns, so both meet the same disk weather
+    result = compared(
+        "learner step, one append per action", batched_times, per_event_times,
+        "one append per event",
+    )  # fmt: skip
+    result.update(target="fewer syncs, not slower", ok=result["ratio"] <= 1.05)
     return [
-        {"name": "learner step, one append per event [baseline]", **before},
-        {
-            "name": "learner step, one append per action",
-            **after,
-            "baseline": "one append per event",
-            "ratio": after["median_s"] / before["median_s"],
-            "p99_ratio": after["p99_s"] / before["p99_s"],
-            "target": "fewer syncs, not slower",
-            "ok": after["median_s"] <= before["median_s"] * 1.05,
-        },
+        row("learner step, one append per event [baseline]", per_event_times),
+        result,
         {
             "name": "durable syncs per step, one append per event",
             "value": syncs["per_event"],
@@ -324,104 +343,48 @@ def run(quick: bool) -> list[dict[str, Any]]:
     """Benchmark rows (see ``benchmarks/run.py`` for the format)."""
     repeat = 100 if quick else 1000
     sessions, per_session = (10, 500) if quick else (50, 1000)
-    big_sessions = 50 if quick else 1000  # x 1000 statements: 50k or 1M
     rows: list[dict[str, Any]] = []
-    folder = Path(tempfile.mkdtemp(prefix="lessonkit-bench-"))
+    folder = scratch_dir("evidence-")
     try:
         rows.extend(_learner_steps(folder, 200 if quick else 1000))
         ours, base = _single_jsonl(folder, repeat)
-        rows.append({"name": "raw os.write + fdatasync [baseline]", **base})
-        rows.append(
-            {
-                "name": "jsonl durable append (1 statement)",
-                **ours,
-                "baseline": "raw write+fdatasync",
-                "ratio": ours["median_s"] / base["median_s"],
-                "target": "<= raw + 0.25 ms",
-                "ok": ours["median_s"] <= base["median_s"] + 0.25e-3,
-            }
+        rows.append(row("raw os.write + fdatasync [baseline]", base))
+        result = compared("jsonl durable append (1 statement)", ours, base, "raw write+fdatasync")
+        result.update(
+            target="<= raw + 0.25 ms",
+            ok=result["median_s"] <= result["baseline_median_s"] + 0.25e-3,
         )
-        raw = _raw_sqlite(folder / "raw.db", repeat)
-        rows.append({"name": "raw sqlite3 insert+commit FULL [baseline]", **raw})
-        lite = _single_sql(f"sqlite:///{folder / 'single.db'}", repeat)
-        rows.append(
-            {
-                "name": "sqlite durable append (1 statement)",
-                **lite,
-                "baseline": "raw sqlite3",
-                "ratio": lite["median_s"] / raw["median_s"],
-                "target": "<= raw + 0.5 ms",
-                "ok": lite["median_s"] <= raw["median_s"] + 0.5e-3,
-            }
+        rows.append(result)
+        lite, raw = _single_sqlite(folder, repeat)
+        rows.append(row("raw sqlite3 insert+commit FULL [baseline]", raw))
+        result = compared("sqlite durable append (1 statement)", lite, raw, "raw sqlite3")
+        result.update(
+            target="<= raw + 0.5 ms",
+            ok=result["median_s"] <= result["baseline_median_s"] + 0.5e-3,
         )
-        for name, url in (
-            ("jsonl", str(folder / "batch-jsonl")),
-            ("sqlite", f"sqlite:///{folder / 'batch.db'}"),
-        ):
-            rate = _throughput(url, sessions, per_session)
-            rows.append(
-                {
-                    "name": f"{name} append_many throughput",
-                    "value": rate,
-                    "unit": "statements/s",
-                    "target": ">= 5000/s",
-                    "ok": rate >= 5000,
-                }
+        rows.append(result)
+        reps = range(3)
+        rows.append(
+            _rates("jsonl", [str(folder / f"batch-{k}") for k in reps], sessions, per_session)
+        )
+        rows.append(
+            _rates(
+                "sqlite", [f"sqlite:///{folder / f'batch-{k}.db'}" for k in reps], sessions,
+                per_session,
             )
+        )  # fmt: skip
 
         server, pg = _pg_url()
         if server is not None and pg is not None:
             try:
-                single = _single_sql(pg, repeat)
-                rows.append(
-                    {
-                        "name": "postgresql durable append (1 statement)",
-                        **single,
-                        "target": "p99 < 50 ms",
-                        "ok": single["p99_s"] < 0.05,
-                    }
-                )
-                rate = _throughput(pg, sessions, per_session)
-                rows.append(
-                    {
-                        "name": "postgresql append_many throughput",
-                        "value": rate,
-                        "unit": "statements/s",
-                        "target": ">= 5000/s",
-                        "ok": rate >= 5000,
-                    }
-                )
+                single = row("postgresql durable append (1 statement)", _single_sql(pg, repeat))
+                single.update(target="p99 < 50 ms", ok=single.get("p99_s", 1.0) < 0.05)
+                rows.append(single)
+                rows.append(_rates("postgresql", [pg], sessions, per_session))
             finally:
                 server.stop()
 
-        big = folder / "big"
-        _write_big_store(big, big_sessions, 1000)
-        n = big_sessions * 1000
-        reps = 3 if quick else 1
-        base_s, base_n = _time_once(lambda: _read_json(big), reps)
-        ours_s, ours_n = _time_once(lambda: _read_frame(big), reps)
-        assert base_n == n + big_sessions and ours_n == n, (base_n, ours_n, n)  # + headers
-        label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
-        rows.append({"name": f"json.loads {label} statement lines [baseline]", "median_s": base_s})
-        rows.append(
-            {
-                "name": f"jsonl store -> DataFrame, {label} statements",
-                "median_s": ours_s,
-                "baseline": "json.loads lines",
-                "ratio": ours_s / base_s,
-                "target": "<= 2.5x json.loads",
-                "ok": ours_s <= 2.5 * base_s,
-            }
-        )
-        rows.append(
-            {
-                "name": f"jsonl store -> DataFrame rate ({label})",
-                "value": n / ours_s,
-                "unit": "statements/s",
-                "target": "",
-                "ok": None,
-            }
-        )
+        _big_reads(rows, folder, quick)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return rows

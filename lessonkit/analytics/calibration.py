@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+import numpy as np
 
 from ..lesson.model import Lesson, MasteryParams
 from ..policies.fitting import fit_bkt
@@ -27,10 +30,25 @@ def first_attempt_sequences(
     if hint_counts_as_wrong:
         ok = ok & (ans["hints"].fillna(0) == 0).astype(bool)
     rows = ans.assign(outcome=ok.astype("int64"), competency=ans["competency"].str.split(","))
-    rows = rows.explode("competency").sort_values(["registration", "seq"], kind="stable")
+    rows = rows.explode("competency")
+    rows = rows[rows["registration"].notna()]
+    rows = rows.sort_values(["competency", "registration", "seq"], kind="stable")
+    # one slice per (competency, registration) run of the sorted rows: no per-group Python
+    comp = rows["competency"].to_numpy()
+    reg = rows["registration"].to_numpy()
+    outcomes = rows["outcome"].to_list()
+    if not outcomes:
+        return {}
+    new_comp = np.flatnonzero(comp[1:] != comp[:-1]) + 1
+    new_seq = np.flatnonzero((comp[1:] != comp[:-1]) | (reg[1:] != reg[:-1])) + 1
+    seq_bounds = [0, *new_seq.tolist(), len(outcomes)]
+    comp_starts = set(new_comp.tolist())
     out: dict[str, list[list[int]]] = {}
-    for (comp, _reg), group in rows.groupby(["competency", "registration"], sort=True):
-        out.setdefault(str(comp), []).append([int(v) for v in group["outcome"]])
+    current: list[list[int]] = []
+    for lo, hi in itertools.pairwise(seq_bounds):
+        if lo == 0 or lo in comp_starts:
+            current = out.setdefault(str(comp[lo]), [])
+        current.append(outcomes[lo:hi])
     return out
 
 

@@ -31,8 +31,15 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+_FIELDS: dict[type, tuple[dataclasses.Field[Any], ...]] = {}
+
+
 def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    return tuple(f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = tuple(f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
+        _FIELDS[cls] = found
+    return found
 
 
 # ---------------------------------------------------------------- data -> model
@@ -51,55 +58,96 @@ def _build(cls: type, data: Any, path: Path) -> Any:
     elif cls is CheckSpec:
         cls = SPEC_TYPES[data["type"]]
         data = {k: v for k, v in data.items() if k != "type"}
-    hints = _hints(cls)
     kwargs = {
-        f.name: _convert(hints[f.name], data[f.name], (*path, f.name))
-        for f in _fields(cls)
-        if f.name in data
+        name: _convert(hint, data[name], path) for name, hint in _field_hints(cls) if name in data
     }
     return cls(**kwargs)
 
 
-def _convert(hint: Any, value: Any, path: Path) -> Any:
+@cache
+def _field_hints(cls: type) -> tuple[tuple[str, Any], ...]:
+    hints = _hints(cls)
+    return tuple((f.name, hints[f.name]) for f in _fields(cls))
+
+
+# What _convert does with a value of a type hint, worked out once per hint: the typing
+# introspection it needs costs more than the conversion itself on large lessons.
+_ANY, _UNION, _TUPLE_OF, _TUPLE, _DICT, _BRANCH, _OPTION, _BUILD, _FLOAT = range(9)
+
+
+@cache
+def _shape(hint: Any) -> tuple[int, Any]:
     origin = typing.get_origin(hint)
-    if hint is Any or value is None:
-        return value
+    args = typing.get_args(hint)
+    if hint is Any:
+        return _ANY, None
     if origin in (typing.Union, types.UnionType):
-        return _convert(_pick_union_arm(typing.get_args(hint), value), value, path)
+        return _UNION, args
     if origin is tuple:
-        args = typing.get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v, (*path, i)) for i, v in enumerate(value))
-        return tuple(
-            _convert(a, v, (*path, i)) for i, (a, v) in enumerate(zip(args, value, strict=False))
-        )
+            return _TUPLE_OF, args[0]
+        return _TUPLE, args
     if origin in (Mapping, dict) or hint is dict:
-        val_hint = typing.get_args(hint)[1] if typing.get_args(hint) else Any
-        return {k: _convert(val_hint, v, (*path, k)) for k, v in value.items()}
-    if hint is Branch and isinstance(value, str):
-        return value
-    if hint in (Option, ChoiceOption) and isinstance(value, str):
-        return value if hint is Option else ChoiceOption(value=value)
+        return _DICT, args[1] if args else Any
+    if hint is Branch:
+        return _BRANCH, None
+    if hint in (Option, ChoiceOption):
+        return _OPTION, hint
     if isinstance(hint, type) and (dataclasses.is_dataclass(hint) or hint in (Step, CheckSpec)):
+        return _BUILD, hint
+    if hint is float:
+        return _FLOAT, None
+    return _ANY, None
+
+
+def _convert(hint: Any, value: Any, path: Path) -> Any:
+    if value is None:
+        return value
+    kind, arg = _shape(hint)
+    if kind == _ANY:
+        return value
+    if kind == _UNION:
+        return _convert(_pick_union_arm(arg, type(value)), value, path)
+    if kind == _TUPLE_OF:
+        return tuple([_convert(arg, v, path) for v in value])
+    if kind == _TUPLE:
+        return tuple(_convert(a, v, path) for a, v in zip(arg, value, strict=False))
+    if kind == _DICT:
+        return {k: _convert(arg, v, path) for k, v in value.items()}
+    if kind == _BRANCH and isinstance(value, str):
+        return value
+    if kind == _OPTION and isinstance(value, str):
+        return value if arg is Option else ChoiceOption(value=value)
+    if kind in (_BUILD, _BRANCH, _OPTION):
         return _build(hint, value, path)
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+    if kind == _FLOAT and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
 
 
-def _pick_union_arm(arms: tuple[Any, ...], value: Any) -> Any:
-    """The arm of ``A | B | ...`` that fits ``value`` (data is already schema-checked)."""
+_ARMS: dict[tuple[tuple[Any, ...], type], Any] = {}
+
+
+def _pick_union_arm(arms: tuple[Any, ...], kind: type) -> Any:
+    """The arm of ``A | B | ...`` that fits values of type ``kind`` (data is schema-checked)."""
+    found = _ARMS.get((arms, kind))
+    if found is None:
+        found = _ARMS[(arms, kind)] = _find_union_arm(arms, kind)
+    return found
+
+
+def _find_union_arm(arms: tuple[Any, ...], kind: type) -> Any:
     for arm in arms:
         origin = typing.get_origin(arm) or arm
-        if isinstance(value, list) and origin is tuple:
+        if issubclass(kind, list) and origin is tuple:
             return arm
-        if isinstance(value, dict) and (
+        if issubclass(kind, dict) and (
             origin in (Mapping, dict) or dataclasses.is_dataclass(origin)
         ):
             return arm
-        if isinstance(value, str) and arm is str:
+        if issubclass(kind, str) and arm is str:
             return arm
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and arm is float:
+        if issubclass(kind, (int, float)) and not issubclass(kind, bool) and arm is float:
             return arm
     return Any
 

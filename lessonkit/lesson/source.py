@@ -9,19 +9,25 @@ files) becomes a :class:`~lessonkit.errors.Problem`, never a traceback.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from ..errors import Problem
 
-__all__ = ["MAX_BYTES", "Located", "decode_source", "parse_yaml"]
+__all__ = ["MAX_ALIAS_NODES", "MAX_BYTES", "MAX_NODES", "Located", "decode_source", "parse_yaml"]
 
 MAX_BYTES = 5 * 1024 * 1024
-"""Lesson files larger than this are refused (a 500-step lesson is about 100 KB)."""
-MAX_NODES = 200_000
-"""Refuse documents that expand (e.g. through aliases) to more nodes than this."""
+"""Lesson files larger than this are refused (a 500-step lesson is about 100 KB, a 20,000-step
+one about 4 MB: split anything larger into several lessons)."""
+MAX_NODES = 1_000_000
+"""Refuse documents with more nodes than this (a typical step has 10-25; a 20,000-step lesson
+about 250,000). Without aliases the size limit already bounds this; it is a second fence."""
+MAX_ALIAS_NODES = 100_000
+"""Refuse documents whose aliases expand to more nodes than this: "billion laughs" files
+expand a few lines to billions of nodes. Counting only nodes reached again through an alias
+keeps the guard tight without limiting how large a plain lesson may be."""
 MAX_DEPTH = 64
 """Refuse documents nested deeper than this; no lesson needs more than about 10."""
 
@@ -38,25 +44,62 @@ _BOMS = (
 
 @dataclass
 class Located:
-    """Plain data plus the position of each value and each mapping key, by path."""
+    """Plain data, and the YAML node tree it was built from (for positions, found on demand).
+
+    Positions are looked up only for the few paths a problem names, by walking the node tree,
+    rather than recorded for every node of every lesson loaded.
+    """
 
     data: Any = None
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    styles: dict[Path, str] = field(default_factory=dict)
-    """Quote style of quoted scalars (``'`` or ``"``), for offsets inside strings."""
+    root: yaml.Node | None = None
+
+    def _trail(self, path: Path) -> list[tuple[yaml.Node | None, yaml.Node]]:
+        """``(key node, value node)`` for each prefix of ``path`` present in the tree."""
+        if self.root is None:
+            return []
+        trail: list[tuple[yaml.Node | None, yaml.Node]] = [(None, self.root)]
+        node = self.root
+        for part in path:
+            found: tuple[yaml.Node | None, yaml.Node] | None = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                # the first plain key of that name: the one the data kept
+                found = next(
+                    (
+                        (k, v)
+                        for k, v in node.value
+                        if isinstance(k, yaml.ScalarNode) and str(k.value) == part
+                    ),
+                    None,
+                )
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                found = (None, node.value[part])
+            if found is None:
+                break
+            trail.append(found)
+            node = found[1]
+        return trail
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the node at ``path`` (or its key), else its nearest parent."""
-        table = self.keys if key else self.values
-        probe = tuple(path)
-        while probe:
-            if probe in table:
-                return table[probe]
-            if probe in self.values:
-                return self.values[probe]
-            probe = probe[:-1]
-        return self.values.get((), (1, 1))
+        trail = self._trail(path)
+        if not trail:
+            return (1, 1)
+        key_node, value_node = trail[-1]
+        mark = (key_node if key and key_node is not None else value_node).start_mark
+        return (mark.line + 1, mark.column + 1)
+
+    def quote_style(self, path: Path) -> str | None:
+        """``'`` or ``"`` when the value at ``path`` is a quoted scalar (offsets inside strings
+        start one column later), else ``None``."""
+        trail = self._trail(path)
+        if len(trail) != len(path) + 1:
+            return None
+        style = getattr(trail[-1][1], "style", None)
+        return style if style in ("'", '"') else None
 
 
 def decode_source(raw: bytes, source: str) -> tuple[str | None, list[Problem]]:
@@ -93,8 +136,9 @@ def parse_yaml(text: str, source: str) -> tuple[Located, list[Problem]]:
         return located, [
             Problem("the file is empty; a lesson needs id, title and steps", source, 1, 1)
         ]
-    builder = _Builder(source, located)
-    located.data = builder.build(node, (), 0)
+    builder = _Builder(source)
+    located.root = node
+    located.data = builder.build(node, 0)
     return located, builder.problems
 
 
@@ -137,37 +181,59 @@ def _marked_problem(exc: yaml.MarkedYAMLError, source: str) -> Problem:
     return Problem(f"YAML syntax error: {what}{context}", source, line, column)
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 class _Builder:
-    def __init__(self, source: str, located: Located) -> None:
+    """Plain values from a node tree, within the size, depth and alias-expansion limits."""
+
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.located = located
         self.problems: list[Problem] = []
         self.count = 0
+        self.expanded = 0
+        self.seen: set[int] = set()
         self.constructor = _Loader("")
 
     def _problem(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
         self.problems.append(Problem(message, self.source, mark.line + 1, mark.column + 1))
 
-    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+    def build(self, node: yaml.Node, depth: int, aliased: bool = False) -> Any:
         self.count += 1
+        if not aliased:
+            # an alias is the very node object of its anchor: meeting one again means the
+            # whole subtree below is an expansion
+            aliased = id(node) in self.seen
+            self.seen.add(id(node))
+        if aliased:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_NODES:
+                if self.expanded == MAX_ALIAS_NODES + 1:
+                    self._problem(
+                        node,
+                        f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                        "(an alias bomb?); repeat the content instead",
+                    )
+                return None
         if self.count > MAX_NODES:
             if self.count == MAX_NODES + 1:
                 self._problem(
-                    node, f"document expands to more than {MAX_NODES} nodes (too many aliases?)"
+                    node,
+                    f"document has more than {MAX_NODES} nodes; split it into several lessons",
                 )
             return None
         if depth > MAX_DEPTH:
             self._problem(node, f"nested deeper than {MAX_DEPTH} levels")
             return None
-        self.located.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            # most scalars are text, which needs no constructing
+            return node.value if node.tag == _STR else self._scalar(node)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        style = getattr(node, "style", None)
-        if style in ("'", '"'):
-            self.located.styles[path] = style
+            return self._mapping(node, depth, aliased)
+        return [self.build(item, depth + 1, aliased) for item in node.value]
+
+    def _scalar(self, node: yaml.Node) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -188,7 +254,7 @@ class _Builder:
             )
             return None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, depth: int, aliased: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -205,10 +271,5 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
-            child = (*path, key)
-            self.located.keys[child] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-            out[key] = self.build(value_node, child, depth + 1)
+            out[key] = self.build(value_node, depth + 1, aliased)
         return out

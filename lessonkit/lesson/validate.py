@@ -11,15 +11,15 @@ answer missing from its options, an invalid regex, a negative tolerance...).
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LessonDefinitionError, Problem
 from .graph import strongly_connected
 from .model import Choice, Lesson, Practice, Question
+from .suggest import Suggester
 
 __all__ = ["Finding", "Outline", "lint", "lint_outline", "outline_from_data"]
 
@@ -70,8 +70,19 @@ class Outline:
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 
+def _has_braces(value: Any) -> bool:
+    """Whether any text inside ``value`` contains ``{{`` (cheap: no paths are built)."""
+    if isinstance(value, str):
+        return "{{" in value
+    if isinstance(value, (dict, Mapping)):  # plain dicts first: the ABC check is slow
+        return any(_has_braces(v) for v in value.values())
+    return isinstance(value, (list, tuple)) and any(_has_braces(v) for v in value)
+
+
 def _undefined_placeholders(question: Mapping[str, Any], path: Path) -> list[tuple[str, Path]]:
     """``{{name}}`` placeholders in a question's texts that name no param/derived value."""
+    if not _has_braces(question):  # most questions: skip the walk that tracks paths
+        return []
     known: set[str] = set()
     for key in ("params", "derived"):
         if isinstance(question.get(key), Mapping):
@@ -217,14 +228,15 @@ def _model_placeholders(question: Question, path: Path) -> list[tuple[str, Path]
 # ------------------------------------------------------------------ checks
 
 
-def _suggest(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def _hint(word: str, candidates: Collection[str], suggest: Suggester) -> str:
+    close = suggest(word, candidates)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 def lint_outline(outline: Outline) -> list[Finding]:
     """Every semantic problem of the outlined lesson."""
     found: list[Finding] = []
+    suggest = Suggester()
     step_ids: dict[str, StepOutline] = {}
     all_ids: dict[str, Path] = {}
     for step in outline.steps:
@@ -241,14 +253,15 @@ def lint_outline(outline: Outline) -> list[Finding]:
         comp_ids.add(cid)
     if outline.start and outline.start[0] not in step_ids:
         name, path = outline.start
-        found.append(Finding(path, f"unknown step {name!r}{_suggest(name, step_ids)}"))
+        found.append(Finding(path, f"unknown step {name!r}{_hint(name, step_ids, suggest)}"))
     for step in outline.steps:
         for target, path in step.exits:
             if target not in step_ids:
-                found.append(Finding(path, f"unknown step {target!r}{_suggest(target, step_ids)}"))
+                hint = _hint(target, step_ids, suggest)
+                found.append(Finding(path, f"unknown step {target!r}{hint}"))
         for cid, path in step.competencies:
             if cid not in comp_ids:
-                hint = _suggest(cid, comp_ids) or (
+                hint = _hint(cid, comp_ids, suggest) or (
                     "" if comp_ids else " (declare it under 'competencies:')"
                 )
                 found.append(Finding(path, f"unknown competency {cid!r}{hint}"))
@@ -261,7 +274,7 @@ def lint_outline(outline: Outline) -> list[Finding]:
                     f"placeholder {{{{{name}}}}} is not a param or derived value of this question",
                 )
             )
-    found.extend(_condition_problems(outline, step_ids, comp_ids))
+    found.extend(_condition_problems(outline, step_ids, comp_ids, suggest))
     found.extend(_graph_problems(outline, step_ids))
     return found
 
@@ -293,13 +306,17 @@ def _variant_problems(step: StepOutline) -> list[Finding]:
 
 
 def _condition_problems(
-    outline: Outline, step_ids: Mapping[str, StepOutline], comp_ids: set[str]
+    outline: Outline,
+    step_ids: Mapping[str, StepOutline],
+    comp_ids: set[str],
+    suggest: Suggester,
 ) -> list[Finding]:
     from . import conditions
 
     profile = {s.profile_field for s in outline.steps if s.profile_field}
     profile.update(f for s in outline.steps for f in s.sets)
     found: list[Finding] = []
+    known_steps = set(step_ids)  # once: rebuilding it per condition made validation quadratic
     for step in outline.steps:
         for text, path in step.conditions:
             try:
@@ -308,7 +325,11 @@ def _condition_problems(
                 found.append(Finding(path, f"condition: {exc.message}", exc.offset))
                 continue
             for offset, msg in conditions.check_names(
-                parsed, step_ids=set(step_ids), competency_ids=comp_ids, profile_fields=profile
+                parsed,
+                step_ids=known_steps,
+                competency_ids=comp_ids,
+                profile_fields=profile,
+                suggest=suggest,
             ):
                 found.append(Finding(path, f"condition: {msg}", offset))
     return found

@@ -2,12 +2,14 @@
 
 Each learner contributes one sequence of 0/1 outcomes (first attempts, in order) for one
 competency. The hidden state is known / not known; :func:`fit_bkt` alternates the forward-backward
-pass (E step, vectorised over learners with NumPy) and closed-form parameter updates (M step)
-until the log-likelihood stops improving.
+pass (E step, :mod:`~lessonkit.policies.forward_backward`, vectorised over learners with NumPy)
+and closed-form parameter updates (M step) until the log-likelihood stops improving.
 
 Guess and slip are kept below 0.5: above that the two hidden states swap meaning ("knowing"
 would make a wrong answer likelier), a degenerate optimum EM otherwise drifts into on sparse
-data. NumPy is imported inside the functions so that ``import lessonkit`` stays light.
+data. EM finds a local optimum; ``restarts`` also runs it from random starting points (drawn as
+pyBKT draws them) and keeps the best. NumPy is imported inside the functions so that
+``import lessonkit`` stays light.
 
 >>> seqs = [[0, 1, 1, 1], [0, 0, 1, 1], [1, 1, 1, 1], [0, 0, 0, 1]] * 25
 >>> params = fit_bkt(seqs)
@@ -17,17 +19,14 @@ True
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
 
-from ..lesson.model import MasteryParams
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    FloatArray = npt.NDArray[np.float64]
+from ..lesson.competency import MasteryParams
+from .forward_backward import Counts, Packed, add, expected_counts, pack, split
 
 __all__ = ["GUESS_SLIP_MAX", "bkt_log_likelihood", "fit_bkt"]
 
@@ -35,81 +34,108 @@ GUESS_SLIP_MAX = 0.499
 """Upper bound for guess and slip (see module docs)."""
 _EPS = 1e-6
 _START = MasteryParams(prior=0.3, learn=0.1, guess=0.2, slip=0.1)
-
-
-def _arrays(sequences: Sequence[Sequence[int | bool]]) -> tuple[FloatArray, FloatArray]:
-    """Outcomes padded into an (N, T) array, and the (N, T) mask of real observations."""
-    import numpy as np
-
-    seqs = [s for s in sequences if len(s)]
-    if not seqs:
-        raise ValueError("fit_bkt needs at least one non-empty sequence")
-    width = max(len(s) for s in seqs)
-    obs = np.zeros((len(seqs), width))
-    mask = np.zeros((len(seqs), width))
-    for i, seq in enumerate(seqs):
-        values = np.asarray(seq, dtype=float)
-        if not np.all((values == 0) | (values == 1)):
-            raise ValueError(f"sequence {i} holds values other than 0 and 1")
-        obs[i, : len(seq)] = values
-        mask[i, : len(seq)] = 1.0
-    return obs, mask
-
-
-def _forward_backward(
-    obs: FloatArray, mask: FloatArray, p: MasteryParams
-) -> tuple[FloatArray, FloatArray, float]:
-    """Posterior state probabilities gamma (N, T, 2), transition counts (2, 2), log-likelihood.
-
-    State 0 is "not known", 1 is "known". Padded positions emit with likelihood 1 in both
-    states, so they carry no evidence and leave the real positions' posteriors unchanged.
-    """
-    import numpy as np
-
-    n, width = obs.shape
-    trans = np.array([[1.0 - p.learn, p.learn], [p.forget, 1.0 - p.forget]])
-    p_right = np.array([p.guess, 1.0 - p.slip])
-    # emission likelihood per learner, time and state
-    emit = np.where(obs[..., None] == 1.0, p_right, 1.0 - p_right)
-    emit = np.where(mask[..., None] == 1.0, emit, 1.0)
-
-    alpha = np.empty((n, width, 2))
-    scale = np.empty((n, width))
-    a = np.array([1.0 - p.prior, p.prior]) * emit[:, 0]
-    for t in range(width):
-        if t:
-            a = (alpha[:, t - 1] @ trans) * emit[:, t]
-        c = a.sum(axis=1)
-        c[c == 0.0] = 1e-300  # impossible evidence under degenerate bounds: avoid 0/0
-        alpha[:, t] = a / c[:, None]
-        scale[:, t] = c
-    beta = np.ones((n, width, 2))
-    for t in range(width - 2, -1, -1):
-        beta[:, t] = ((emit[:, t + 1] * beta[:, t + 1]) @ trans.T) / scale[:, t + 1, None]
-
-    gamma = alpha * beta
-    gamma /= gamma.sum(axis=2, keepdims=True)
-    # expected transitions i -> j between two real observations
-    both = (mask[:, :-1] * mask[:, 1:])[..., None, None]
-    xi = (
-        alpha[:, :-1, :, None]
-        * trans[None, None]
-        * (emit[:, 1:] * beta[:, 1:])[:, :, None, :]
-        / scale[:, 1:, None, None]
-    )
-    counts = (xi * both).sum(axis=(0, 1))
-    loglik = float(np.log(scale).sum())  # padded positions have scale 1
-    return gamma, counts, loglik
+_SCREEN_TOL = 1.0
+"""Log-likelihood gain per iteration (nats) below which random starts are compared."""
+_THREADED_ANSWERS = 200_000
+"""From this many answers the E step runs in threads (below, their overhead outweighs)."""
 
 
 def bkt_log_likelihood(sequences: Sequence[Sequence[int | bool]], params: MasteryParams) -> float:
     """Log-likelihood of the outcome sequences under ``params`` (higher fits better)."""
-    obs, mask = _arrays(sequences)
-    return _forward_backward(obs, mask, params)[2]
+    return expected_counts(pack(sequences), _inside(params)).loglik
 
 
-def _clip(value: Any, low: float, high: float) -> float:
-    return float(min(max(float(value), low), high))
+def _clip(value: float, low: float, high: float) -> float:
+    return min(max(value, low), high)
+
+
+def _inside(p: MasteryParams) -> MasteryParams:
+    """``p`` moved just inside the open interval where every E-step quantity is finite."""
+    return replace(
+        p,
+        prior=_clip(p.prior, _EPS, 1.0 - _EPS),
+        learn=_clip(p.learn, _EPS, 1.0 - _EPS),
+        forget=_clip(p.forget, 0.0, 1.0 - _EPS),
+        guess=_clip(p.guess, _EPS, 1.0 - _EPS),
+        slip=_clip(p.slip, _EPS, 1.0 - _EPS),
+    )
+
+
+def _m_step(c: Counts, data: Packed, p: MasteryParams, fit_forget: bool) -> MasteryParams:
+    """Closed-form maximum of the expected complete-data log-likelihood."""
+    unknown = data.answers - c.known
+    learn = c.learned / max(c.unknown_before_next, _EPS)
+    forget = c.forgot / max(c.known_before_next, _EPS) if fit_forget else p.forget
+    guess = (data.right - c.known_right) / max(unknown, _EPS)
+    slip = (c.known - c.known_right) / max(c.known, _EPS)
+    return replace(
+        p,
+        prior=_clip(c.known_first / data.sequences, _EPS, 1.0 - _EPS),
+        learn=_clip(learn, _EPS, 1.0 - _EPS),
+        forget=_clip(forget, 0.0, 1.0 - _EPS),
+        guess=_clip(guess, _EPS, GUESS_SLIP_MAX),
+        slip=_clip(slip, _EPS, GUESS_SLIP_MAX),
+    )
+
+
+class _EM:
+    """EM over one data set; the E step's parts run in parallel threads when there are several.
+
+    NumPy releases the GIL inside its array operations, so threads working on disjoint groups
+    of sequences run truly in parallel; their counts simply add up.
+    """
+
+    def __init__(self, data: Packed, threads: int, max_iter: int, fit_forget: bool) -> None:
+        self.data = data
+        self.max_iter = max_iter
+        self.fit_forget = fit_forget
+        self.parts = split(data, threads) if threads > 1 else [data]
+        self.pool = ThreadPoolExecutor(len(self.parts)) if len(self.parts) > 1 else None
+
+    def e_step(self, params: MasteryParams) -> Counts:
+        if self.pool is None:
+            return expected_counts(self.data, params)
+        return add(list(self.pool.map(lambda part: expected_counts(part, params), self.parts)))
+
+    def run(self, start: MasteryParams, tol: float) -> tuple[MasteryParams, float]:
+        """EM from ``start``; the parameters and the log-likelihood of the last E step."""
+        params = start
+        previous = loglik = -float("inf")
+        for _ in range(self.max_iter):
+            counts = self.e_step(params)
+            loglik = counts.loglik
+            params = _m_step(counts, self.data, params, self.fit_forget)
+            if loglik - previous < tol:
+                break
+            previous = loglik
+        return params, loglik
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _default_threads(answers: int) -> int:
+    """All usable cores for large data (the E step then takes tens of milliseconds), else 1."""
+    if answers < _THREADED_ANSWERS:
+        return 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(usable or 1, 8, answers // (_THREADED_ANSWERS // 2)))
+
+
+def _random_start(rng: random.Random, base: MasteryParams, fit_forget: bool) -> MasteryParams:
+    """A starting point drawn like pyBKT's (prior U(0,1), learn and guess U(0,0.4), slip
+    U(0,0.3)), kept inside the fit's bounds."""
+    return _inside(
+        replace(
+            base,
+            prior=rng.random(),
+            learn=0.4 * rng.random(),
+            guess=0.4 * rng.random(),
+            slip=0.3 * rng.random(),
+            forget=0.05 + 0.2 * rng.random() if fit_forget else base.forget,
+        )
+    )
 
 
 def fit_bkt(
@@ -117,8 +143,11 @@ def fit_bkt(
     *,
     init: MasteryParams | None = None,
     max_iter: int = 200,
-    tol: float = 1e-6,
+    tol: float = 1e-2,
     fit_forget: bool = False,
+    restarts: int = 0,
+    seed: int = 0,
+    threads: int | None = None,
 ) -> MasteryParams:
     """Maximum-likelihood BKT parameters for one competency, by EM.
 
@@ -130,42 +159,52 @@ def fit_bkt(
         Starting point (its ``threshold`` is carried over); a neutral default when omitted.
         EM finds a local optimum, so a sensible start (the lesson's current values) helps.
     max_iter
-        Most EM iterations.
+        Most EM iterations (per start).
     tol
-        Stop when the log-likelihood improves by less than this.
+        Stop when an iteration improves the log-likelihood (of all the data, in nats) by less
+        than this. Parameter changes that move the log-likelihood by much less than 0.5 are
+        far inside their statistical uncertainty, whatever the size of the class.
     fit_forget
         Also estimate ``forget``; otherwise it stays at ``init.forget`` (standard BKT: 0).
+    restarts
+        Also run EM from this many random starting points and keep the fit with the highest
+        log-likelihood (pyBKT's default of 5 fits is ``restarts=4``). Each start runs until EM
+        gains less than 1 nat per iteration; only the best is then run on to ``tol``.
+    seed
+        Seed of the random starting points.
+    threads
+        Threads for the E step; by default all usable cores from 200,000 answers, else one.
+        Results agree to rounding whatever the number.
     """
-    import numpy as np
-
-    obs, mask = _arrays(sequences)
-    params = init or _START
-    params = replace(
-        params,
-        guess=min(params.guess, GUESS_SLIP_MAX),
-        slip=min(params.slip, GUESS_SLIP_MAX),
-        # EM never moves a probability off exactly 0, so forgetting needs a non-zero start
-        forget=max(params.forget, 0.05) if fit_forget else params.forget,
+    data = pack(sequences)
+    em = _EM(
+        data,
+        _default_threads(data.answers) if threads is None else threads,
+        max_iter,
+        fit_forget,
     )
-    previous = -np.inf
-    for _ in range(max_iter):
-        gamma, counts, loglik = _forward_backward(obs, mask, params)
-        g_unknown = gamma[..., 0] * mask
-        g_known = gamma[..., 1] * mask
-        # learn: unknown -> known transitions over time spent unknown (before a next answer)
-        learn = counts[0, 1] / max(counts[0].sum(), _EPS)
-        forget = counts[1, 0] / max(counts[1].sum(), _EPS) if fit_forget else params.forget
-        guess = (g_unknown * obs).sum() / max(g_unknown.sum(), _EPS)
-        slip = (g_known * (1.0 - obs)).sum() / max(g_known.sum(), _EPS)
-        params = replace(
-            params,
-            prior=_clip(gamma[:, 0, 1].mean(), _EPS, 1.0 - _EPS),
-            learn=_clip(learn, _EPS, 1.0 - _EPS),
-            forget=_clip(forget, 0.0, 1.0 - _EPS),
-            guess=_clip(guess, _EPS, GUESS_SLIP_MAX),
-            slip=_clip(slip, _EPS, GUESS_SLIP_MAX),
+    base = init or _START
+    first = _inside(
+        replace(
+            base,
+            guess=min(base.guess, GUESS_SLIP_MAX),
+            slip=min(base.slip, GUESS_SLIP_MAX),
+            # EM never moves a probability off exactly 0, so forgetting needs a non-zero start
+            forget=max(base.forget, 0.05) if fit_forget else base.forget,
         )
-        if loglik - previous < tol:
-            break
-        previous = loglik
-    return params
+    )
+    try:
+        if not restarts:
+            return replace(em.run(first, tol)[0], threshold=base.threshold)
+        # Screen every start until EM slows to _SCREEN_TOL per iteration, then run only the
+        # most likely one on to ``tol``: the starts' optima are told apart long before.
+        rng = random.Random(seed)
+        screen = max(tol, _SCREEN_TOL)
+        best, best_loglik = em.run(first, screen)
+        for _ in range(restarts):
+            params, loglik = em.run(_random_start(rng, base, fit_forget), screen)
+            if loglik > best_loglik:
+                best, best_loglik = params, loglik
+        return replace(em.run(best, tol)[0], threshold=base.threshold)
+    finally:
+        em.close()

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from .nodes import FUNCTIONS, LAST_RESULT_NAMES, Call, ConditionContext, Member, Node
@@ -154,9 +154,13 @@ def evaluate_text(text: str, context: ConditionContext) -> bool:
     return parse(text).evaluate(context)
 
 
-def _did_you_mean(name: str, known: Collection[str]) -> str:
+def _closest(name: str, known: Collection[str]) -> str | None:
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
+
+
+def _mean(close: str | None) -> str:
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def check_names(
@@ -166,22 +170,24 @@ def check_names(
     competency_ids: Collection[str],
     profile_fields: Collection[str] | None = None,
     choice_step_ids: Collection[str] | None = None,
+    suggest: Callable[[str, Collection[str]], str | None] = _closest,
 ) -> list[tuple[int, str]]:
     """Problems with the ids a condition refers to, as ``(offset, message)`` pairs.
 
     ``profile_fields`` is every field a choice step (or option) may set; ``None`` skips that
     check (for lessons whose profile is filled from outside). ``choice_step_ids``, when given,
-    also checks that ``choices.<id>`` names a choice step.
+    also checks that ``choices.<id>`` names a choice step. ``suggest`` finds the closest known
+    name for a "did you mean" hint (validation passes one with a bounded budget).
     """
     problems: list[tuple[int, str]] = []
     for ref in condition.references():
         if ref.kind == "competency" and ref.name not in competency_ids:
-            hint = _did_you_mean(ref.name, competency_ids)
+            hint = _mean(suggest(ref.name, competency_ids))
             if not competency_ids:
                 hint = " (the lesson declares no competencies)"
             problems.append((ref.offset, f"unknown competency '{ref.name}'{hint}"))
         elif ref.kind == "step" and ref.name not in step_ids:
-            hint = _did_you_mean(ref.name, step_ids)
+            hint = _mean(suggest(ref.name, step_ids))
             problems.append((ref.offset, f"unknown step '{ref.name}'{hint}"))
         elif (
             ref.kind == "step"
@@ -193,7 +199,7 @@ def check_names(
         elif (
             ref.kind == "profile" and profile_fields is not None and ref.name not in profile_fields
         ):
-            hint = _did_you_mean(ref.name, profile_fields)
+            hint = _mean(suggest(ref.name, profile_fields))
             known = ", ".join(sorted(profile_fields)) or "none"
             problems.append(
                 (

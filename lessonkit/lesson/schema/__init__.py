@@ -44,12 +44,37 @@ def _fast_check() -> Any:
 
     Most files are valid, so the slower, fully-explaining jsonschema pass runs only when this
     one rejects. The schema uses nothing beyond draft 7 semantics, which fastjsonschema covers.
+    Compiled without detailed exceptions (this pass never shows its messages): the generated
+    code is a third of the size and compiles in about 0.1 s instead of nearly 1 s, a cost every
+    process that loads a lesson pays once.
     """
     import fastjsonschema
 
-    schema = dict(lesson_schema())
+    schema = _consts_as_enums(dict(lesson_schema()))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema)
+    return fastjsonschema.compile(schema, detailed_exceptions=False)
+
+
+_NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+
+
+def _consts_as_enums(node: Any, parent: str = "") -> Any:
+    """The schema with each ``{"const": x}`` as the equivalent ``{"enum": [x]}``.
+
+    fastjsonschema 2.22 fails to generate ``const`` checks without detailed exceptions; JSON
+    Schema defines the two forms to accept exactly the same values.
+    """
+    if isinstance(node, dict):
+        named = parent in _NAMED  # keys here are names, not keywords
+        return {
+            ("enum" if key == "const" and not named else key): (
+                [value] if key == "const" and not named else _consts_as_enums(value, key)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_consts_as_enums(value) for value in node]
+    return node
 
 
 def is_schema_valid(data: Any) -> bool:

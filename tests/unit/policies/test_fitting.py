@@ -78,3 +78,33 @@ def test_log_likelihood_matches_a_hand_computation() -> None:
     p_known = 0.45 / 0.55 + (1 - 0.45 / 0.55) * 0.1
     p_then_wrong = p_known * 0.1 + (1 - p_known) * 0.8
     assert bkt_log_likelihood([[1, 0]], p) == pytest.approx(math.log(0.55 * p_then_wrong))
+
+
+def test_default_tolerance_stops_close_to_the_converged_optimum() -> None:
+    true = MasteryParams(prior=0.3, learn=0.15, guess=0.2, slip=0.1)
+    data = simulate(true, learners=2000, seed=8)
+    quick = fit_bkt(data)
+    converged = fit_bkt(data, tol=1e-10, max_iter=5000)
+    for name in ("prior", "learn", "guess", "slip"):
+        # far inside the statistical error at this size (about 0.01)
+        assert getattr(quick, name) == pytest.approx(getattr(converged, name), abs=2e-3), name
+
+
+def test_restarts_keep_the_most_likely_fit_reproducibly() -> None:
+    true = MasteryParams(prior=0.25, learn=0.2, guess=0.15, slip=0.1)
+    data = simulate(true, learners=1500, seed=13)
+    # a poor start: EM from here stops at a worse optimum within a few iterations
+    poor = MasteryParams(prior=0.95, learn=0.001, guess=0.45, slip=0.4)
+    single = fit_bkt(data, init=poor, max_iter=3)
+    several = fit_bkt(data, init=poor, max_iter=3, restarts=6, seed=1)
+    assert bkt_log_likelihood(data, several) > bkt_log_likelihood(data, single)
+    assert fit_bkt(data, init=poor, max_iter=3, restarts=6, seed=1) == several
+    # the same seed draws the same first starts, so keeping the best never gets worse
+    logliks = [
+        bkt_log_likelihood(data, fit_bkt(data, init=poor, max_iter=3, restarts=k, seed=1))
+        for k in range(7)
+    ]
+    assert logliks == sorted(logliks)
+    full = fit_bkt(data, restarts=4, seed=2)
+    for name in ("prior", "learn", "guess", "slip"):
+        assert getattr(full, name) == pytest.approx(getattr(true, name), abs=0.04), name
