@@ -22,6 +22,7 @@ LOCK=requirements/constraints.txt
 export NO_MKDOCS_2_WARNING=1 # mkdocs-material prints a banner about its successor on every build
 DEV_EXTRAS="[test,docs,dev]" # what a development environment has
 AXE_CORE=axe-core@4.14.1 # npm; the browser tests inject it to check accessibility
+CHP=configurable-http-proxy@5.3.0 # npm; the proxy a real JupyterHub runs behind (hub tests)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -74,18 +75,18 @@ python_env() {
 }
 
 node_tools() {
-  local installed=""
-  if [ -f node_modules/axe-core/package.json ]; then
-    installed="axe-core@$("$PY" -c 'import json; print(json.load(open("node_modules/axe-core/package.json"))["version"])')"
-  fi
-  if [ "$installed" != "$AXE_CORE" ]; then
-    log "installing $AXE_CORE from npm"
-    npm install --no-audit --no-fund --silent --no-save --prefix . "$AXE_CORE" >/dev/null
-  fi
-  # configurable-http-proxy: the real JupyterHub in tests/hub and benchmarks/bench_hub.py.
-  if [ ! -x node_modules/.bin/configurable-http-proxy ]; then
-    log "installing configurable-http-proxy from npm"
-    npm install --no-audit --no-fund --silent --prefix . configurable-http-proxy@5.3.0 >/dev/null
+  # axe-core: the browser tests inject it to check accessibility. configurable-http-proxy: the
+  # real JupyterHub in tests/hub and benchmarks/bench_hub.py. One npm call for both: a later
+  # `npm install` of one would prune the other (nothing here writes a package.json).
+  local want="$AXE_CORE $CHP" have_now=""
+  for tool in axe-core configurable-http-proxy; do
+    if [ -f "node_modules/$tool/package.json" ]; then
+      have_now+="$tool@$("$PY" -c "import json; print(json.load(open('node_modules/$tool/package.json'))['version'])") "
+    fi
+  done
+  if [ "${have_now% }" != "$want" ]; then
+    log "installing $want from npm"
+    npm install --no-audit --no-fund --silent --no-save --no-package-lock --prefix . $want >/dev/null
   fi
 }
 

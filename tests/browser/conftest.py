@@ -16,7 +16,7 @@ def _require_tools() -> None:
     if not chromium_available():
         missing.append(f"chromium at {CHROMIUM} (apt-get install -y chromium)")
     if not AXE.is_file():
-        missing.append(f"axe-core at {AXE} (npm install --prefix . axe-core@4)")
+        missing.append(f"axe-core at {AXE} (./dev.sh test installs it from npm)")
     if not missing:
         return
     message = "browser tests need " + " and ".join(missing)
