@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import ipywidgets as w
 
-from ..course import Course, load_course
+from ..course import Course
 from ..course.recommend import recommend
 from ..course.storage import assign, read_records
 from ..course.teacher import class_by_competency, flags
 from ..evidence.events import LearnerRef
 from .markdown import escape
-from .plan import open_course_store
+from .plan import course_context, target_options
 from .plan_html import PLAN_CSS, competencies_html, goals_html, lessons_html, next_html
 from .styles import player_css
 
@@ -82,13 +82,9 @@ class ClassPlan(w.VBox):
         teacher: LearnerRef | str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        from ..evidence.identity import resolve_learner
-
-        self.course = course if isinstance(course, Course) else load_course(course)
-        self.store = open_course_store(store)
-        given = teacher if isinstance(teacher, LearnerRef) else None
-        self.teacher = given or resolve_learner(teacher if isinstance(teacher, str) else None)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.course, self.store, self.teacher, self.clock = course_context(
+            course, store, teacher, clock
+        )
         self.overview = w.HTML()
         wide = {"description_width": "initial"}
         self.learner = w.Dropdown(options=[], description="Learner", style=wide)
@@ -125,11 +121,7 @@ class ClassPlan(w.VBox):
         self.refresh()
 
     def _targets(self) -> list[tuple[str, str]]:
-        c = self.course
-        options = [(f"Milestone: {m.label}", f"milestone:{m.id}") for m in c.milestones]
-        options += [(f"Competency: {c.competency(i).label}", f"competency:{i}") for i in c.order]
-        options += [(f"Lesson: {e.label}", f"lesson:{e.id}") for e in c.lessons]
-        return options
+        return target_options(self.course, lessons=True)
 
     def refresh(self) -> None:
         """Re-read the store and redraw."""

@@ -38,7 +38,7 @@ from .plan_html import (
 )
 from .styles import player_css
 
-__all__ = ["LearningPlan", "open_course_store", "show_plan"]
+__all__ = ["LearningPlan", "course_context", "open_course_store", "show_plan", "target_options"]
 
 
 def open_course_store(store: Any) -> Any:
@@ -48,6 +48,35 @@ def open_course_store(store: Any) -> Any:
     if store is None or isinstance(store, str | os.PathLike):
         return open_store(store)
     return store
+
+
+def course_context(
+    course: Course | str | os.PathLike[str],
+    store: Any,
+    who: LearnerRef | str | None,
+    clock: Callable[[], datetime] | None,
+) -> tuple[Course, Any, LearnerRef, Callable[[], datetime]]:
+    """What a course view starts from: the course, its store, the person viewing and a clock.
+
+    ``who`` is a learner (or teacher) reference, an id, or ``None`` for the one the environment
+    names (``LESSONKIT_LEARNER``, ``JUPYTERHUB_USER``, ...).
+    """
+    from ..evidence.identity import resolve_learner
+
+    loaded = course if isinstance(course, Course) else load_course(course)
+    ref = who if isinstance(who, LearnerRef) else resolve_learner(who)
+    return loaded, open_course_store(store), ref, clock or (lambda: datetime.now(UTC))
+
+
+def target_options(course: Course, *, lessons: bool) -> list[tuple[str, str]]:
+    """Dropdown options for a goal or an assignment: milestones, competencies (and lessons)."""
+    options = [(f"Milestone: {m.label}", f"milestone:{m.id}") for m in course.milestones]
+    options += [
+        (f"Competency: {course.competency(c).label}", f"competency:{c}") for c in course.order
+    ]
+    if lessons:
+        options += [(f"Lesson: {e.label}", f"lesson:{e.id}") for e in course.lessons]
+    return options
 
 
 class LearningPlan(w.VBox):
@@ -73,13 +102,9 @@ class LearningPlan(w.VBox):
         learner: LearnerRef | str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        from ..evidence.identity import resolve_learner
-
-        self.course = course if isinstance(course, Course) else load_course(course)
-        self.store = open_course_store(store)
-        given = learner if isinstance(learner, LearnerRef) else None
-        self.learner = given or resolve_learner(learner if isinstance(learner, str) else None)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.course, self.store, self.learner, self.clock = course_context(
+            course, store, learner, clock
+        )
         self.header = w.HTML()
         self.next = w.HTML()
         self.milestones = w.HTML()
@@ -130,12 +155,7 @@ class LearningPlan(w.VBox):
         self.refresh()
 
     def _targets(self) -> list[tuple[str, str]]:
-        course = self.course
-        options = [(f"Milestone: {m.label}", f"milestone:{m.id}") for m in course.milestones]
-        options += [
-            (f"Competency: {course.competency(c).label}", f"competency:{c}") for c in course.order
-        ]
-        return options
+        return target_options(self.course, lessons=False)
 
     def refresh(self) -> None:
         """Re-read the store and redraw everything."""
