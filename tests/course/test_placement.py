@@ -19,7 +19,7 @@ from lessonkit.policies.mastery import MasteryTracker
 from lessonkit.simulation import LearnerModel, SimulatedLearner, run_learner
 from lessonkit.simulation.engines import SessionEngine
 
-from .conftest import Clock
+from .conftest import PLACEMENT_RIGHT, Clock, take
 
 
 class _StoredSession(SessionEngine):
@@ -64,16 +64,17 @@ def place(
         (set(), set(), "python-lists", set()),
         ({"lists", "for-loops"}, {"lists", "for-loops"}, "python-loops", {"python-lists"}),
         (
+            # the check covers the first milestone: center is left to its lesson's own pretest
             {"lists", "for-loops", "accumulator", "center"},
-            {"lists", "for-loops", "accumulator", "center"},
+            {"lists", "for-loops", "accumulator"},
             "python-loops",
             {"python-lists"},
         ),
         (
             {"lists", "for-loops", "accumulator", "while-loops", "center", "spread"},
-            {"lists", "for-loops", "accumulator", "while-loops", "center", "spread"},
-            None,
-            {"python-lists", "python-loops", "loops-practice", "center-spread"},
+            {"lists", "for-loops", "accumulator", "while-loops"},
+            "center-spread",
+            {"python-lists", "python-loops", "loops-practice"},
         ),
     ],
 )
@@ -141,3 +142,68 @@ def test_a_lesson_lets_a_learner_test_out_of_a_section(course: Course, clock: Cl
     fresh.start()
     fresh.advance()
     assert fresh.path == ["welcome", "confidence"]
+
+
+def _placed(course: Course, clock: Clock, **answers: Any) -> tuple[list[str], dict[str, float]]:
+    """Take the placement check with scripted answers: its path and P(known) at the end."""
+    who = LearnerRef(id="sim")
+    with open_store("memory://") as store:
+        out = take(course, store, who, "python-basics-placement", answers, clock=clock)
+        assert out.completed
+        rec = read_record(course, store, who, as_of=clock())
+    return out.session.path, {c: rec.probability(c) for c in rec.competencies}
+
+
+def test_the_check_stops_each_competency_as_soon_as_it_is_confident(
+    course: Course, clock: Clock
+) -> None:
+    # four right answers place out (P >= 0.99); a first wrong answer decides "not known"
+    path, p = _placed(course, clock, interest="data", **{**PLACEMENT_RIGHT, "w1": 0})
+    assert path == [
+        "interest", "l1", "l2", "l3", "l4", "f1", "f2", "f3", "f4",
+        "a1", "a2", "a3", "a4", "w1", "done",
+    ]  # fmt: skip
+    assert min(p["lists"], p["for-loops"], p["accumulator"]) >= 0.99
+    assert p["while-loops"] < 0.05
+    # what builds on a competency shown unknown is not asked: for loops need lists
+    path, p = _placed(course, clock, interest="data", l1=0)
+    assert path == ["interest", "l1", "done"] and p["lists"] < 0.05
+    assert "for-loops" not in p or p["for-loops"] == course.params("for-loops").prior
+
+
+def test_one_slip_of_a_learner_who_knows_does_not_end_the_check(
+    course: Course, clock: Clock
+) -> None:
+    # lists: right, right, right, wrong, right -> undecided after five (0.5 <= P < 0.99): the
+    # check goes on to for loops, which builds on lists, instead of ending
+    path, p = _placed(course, clock, interest="data", **{**PLACEMENT_RIGHT, "l4": 0})
+    assert path[:7] == ["interest", "l1", "l2", "l3", "l4", "l5", "f1"]
+    assert 0.5 <= p["lists"] < 0.99 and p["for-loops"] >= 0.99
+    # undecided and more likely not known (P < 0.5): what builds on it is not asked
+    path, p = _placed(course, clock, interest="data", **{**PLACEMENT_RIGHT, "l2": 0, "l4": 0})
+    assert path == ["interest", "l1", "l2", "l3", "l4", "l5", "done"]
+    assert 0.05 <= p["lists"] < 0.5
+
+
+def test_the_check_covers_the_first_milestone_only(course: Course) -> None:
+    lesson = course.lesson("python-basics-placement").lesson
+    assert lesson is not None
+    asked = {c for q in lesson.questions() for c in q.competencies}
+    first = course.milestones[0]
+    assert asked == set(first.competencies)
+    assert not asked & set(course.milestones[1].competencies)
+
+
+def test_the_lists_lesson_skips_its_test_out_when_lists_are_shown_new(
+    course: Course, clock: Clock
+) -> None:
+    lists = course.lesson("python-lists").lesson
+    assert lists is not None
+    for start, asked in (({"lists": 0.03}, False), ({}, True), ({"lists": 0.5}, True)):
+        session = LessonSession(
+            lists, learner="ada", clock=clock, profile={"interest": "data"}, mastery_start=start
+        )
+        session.start()
+        session.advance()  # welcome -> example-data (interest known)
+        session.advance()
+        assert session.current_id == ("test-out" if asked else "index-intro"), start
