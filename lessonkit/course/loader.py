@@ -202,6 +202,7 @@ def _build(data: Mapping[str, Any], lessons: Mapping[int, Lesson | None], source
             develops=tuple(entry.get("develops", ())),
             requires=tuple(entry.get("requires", ())),
             notebook=entry.get("notebook", ""),
+            optional=bool(entry.get("optional", False)),
             lesson=lessons.get(i),
         )
         for i, entry in enumerate(data["lessons"])

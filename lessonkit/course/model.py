@@ -82,6 +82,10 @@ class CourseLesson:
     """Competencies to master first, beyond the prerequisites of those it develops."""
     notebook: str = ""
     """Launcher notebook, relative to the course file (linked from the learning plan)."""
+    optional: bool = False
+    """A placement lesson only: offered in the plan, not recommended first (for a course whose
+    lessons test out by themselves, where a check imposed on newcomers costs more than it
+    saves)."""
     lesson: Lesson | None = field(default=None, compare=False, repr=False)
     """The loaded lesson (set when the course is loaded from a file)."""
 
@@ -93,6 +97,8 @@ class CourseLesson:
             raise CourseDefinitionError(
                 f"lesson {self.id!r}: kind must be one of {', '.join(LESSON_KINDS)}"
             )
+        if self.optional and self.kind != "placement":
+            raise CourseDefinitionError(f"lesson {self.id!r}: only a placement can be optional")
 
     @property
     def label(self) -> str:

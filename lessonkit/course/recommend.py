@@ -3,7 +3,8 @@
 :func:`recommend` reads a course and a learner's record and ranks the lessons:
 
 1. **Placement first.** A learner with no evidence yet starts with the course's placement check,
-   so nothing they already master is taught again.
+   so nothing they already master is taught again — unless the course makes the check
+   ``optional``: then it is offered, and a newcomer starts with the first lesson.
 2. **Only what is ready.** A lesson is *ready* when every competency it requires — its own
    ``requires`` and the prerequisites of what it develops — is mastered now (forgetting
    included). Lessons whose prerequisites are not met are listed as *locked*, with what they
@@ -158,7 +159,7 @@ def _placement(course: Course, record: LearnerRecord) -> PlanItem | None:
         reason = f"You took the placement check{' on ' + when if when else ''}."
         return _item(entry, kind="placement", status="done", reason=reason)
     others = [lid for lid in record.lessons if lid != entry.id]
-    if others or (record.has_evidence and progress is None):
+    if others or (record.has_evidence and progress is None) or entry.optional:
         reason = "Optional: a short check that marks what you already master."
         return _item(entry, kind="placement", status="ready", reason=reason)
     verb = "Finish" if progress is not None else "Start with"

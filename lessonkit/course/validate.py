@@ -142,6 +142,13 @@ def _lessons(
                 found.append(Finding((*where, "id"), f"duplicate lesson id {lid!r}"))
             seen.add(lid)
         kind = entry.get("kind", "lesson")
+        if entry.get("optional") and kind != "placement":
+            found.append(
+                Finding(
+                    (*where, "optional"),
+                    "only a placement lesson can be optional (remove 'optional')",
+                )
+            )
         if kind == "placement":
             placements.append(i)
             if entry.get("develops"):

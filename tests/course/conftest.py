@@ -7,6 +7,7 @@ where PostgreSQL cannot start, a failure in CI).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,14 @@ class Clock:
 def course() -> Course:
     """The example course, loaded once."""
     return load_course(COURSE_FILE)
+
+
+def with_placement(course: Course, *, optional: bool) -> Course:
+    """The course with its placement check required first (``optional=False``) or offered."""
+    lessons = tuple(
+        replace(e, optional=optional) if e.kind == "placement" else e for e in course.lessons
+    )
+    return replace(course, lessons=lessons)
 
 
 @pytest.fixture

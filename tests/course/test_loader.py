@@ -154,6 +154,19 @@ def test_two_lessons_must_agree_on_bkt_parameters(folder: Path) -> None:
     ]
 
 
+def test_only_a_placement_lesson_can_be_optional(folder: Path) -> None:
+    text = HEAD.replace("    develops: [lists]\n", "    develops: [lists]\n    optional: true\n")
+    assert problems(folder, text) == [
+        "c.course.yaml:16:15: lesson 'python-lists': optional: only a placement lesson can be "
+        "optional (remove 'optional')",
+    ]
+    text = HEAD.replace("    develops: [lists]\n", "    develops: [lists]\n    optional: sometimes\n")
+    assert problems(folder, text) == [
+        "c.course.yaml:16:15: lesson 'python-lists': optional: expected true or false, got the "
+        "text 'sometimes'",
+    ]
+
+
 def test_schema_problems_read_like_lesson_problems(folder: Path) -> None:
     text = HEAD.replace("lessonkit-course: 1", "lessonkit-course: 2")
     text = text.replace("title: Tiny", "title: Tiny\nhalf_life: 30")

@@ -10,9 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessonkit.course import Course, CourseCompetency, CourseLesson, Milestone
+from lessonkit.course.model import CourseDefinitionError
 from lessonkit.course.recommend import recommend
 from lessonkit.course.record import CompetencyRecord, Goal, LearnerRecord, LessonProgress
 from lessonkit.evidence.events import LearnerRef
+
+from .conftest import with_placement
 
 NOW = datetime(2027, 1, 4, 12, tzinfo=UTC)
 TEACHER = LearnerRef(id="mrs-t")
@@ -71,6 +74,7 @@ def goal(
 
 
 def test_a_new_learner_starts_with_placement_and_sees_every_lesson(course: Course) -> None:
+    course = with_placement(course, optional=False)
     plan = recommend(course, record(course))
     assert plan.next is not None and plan.next.lesson == "python-basics-placement"
     assert plan.next.reason.startswith("Start with the placement check")
@@ -88,6 +92,36 @@ def test_a_new_learner_starts_with_placement_and_sees_every_lesson(course: Cours
         "Needs lists, for loops and accumulating in a loop first (not yet mastered): start "
         "with Lists."
     )
+
+
+def test_an_optional_placement_is_offered_and_a_newcomer_starts_with_the_first_lesson(
+    course: Course,
+) -> None:
+    assert course.placement is not None and course.placement.optional  # the example course's
+    plan = recommend(course, record(course))
+    assert plan.next is not None and plan.next.lesson == "python-lists"
+    assert (
+        plan.next.reason == "Nothing is needed before lists. It works towards the milestone "
+        "'Lists and loops' (due 2027-02-12)."
+    )
+    offered = plan.item("python-basics-placement")
+    assert (offered.status, offered.kind) == ("ready", "placement")
+    assert offered.reason == "Optional: a short check that marks what you already master."
+    # taken anyway, it counts as it would when required: done, and what it placed out is skipped
+    placed = record(
+        course,
+        {"lists": 0.99, "for-loops": 0.99},
+        completed=("python-basics-placement",),
+    )
+    plan = recommend(course, placed)
+    assert plan.item("python-basics-placement").status == "done"
+    assert plan.item("python-lists").status == "done"
+    assert plan.next is not None and plan.next.lesson == "python-loops"
+
+
+def test_only_a_placement_can_be_optional() -> None:
+    with pytest.raises(CourseDefinitionError, match="only a placement can be optional"):
+        CourseLesson(id="lists", file="lists.lesson.yaml", optional=True)
 
 
 def test_the_recommendation_follows_the_prerequisite_graph(course: Course) -> None:

@@ -12,7 +12,7 @@ from lessonkit.cli import main
 from lessonkit.course import Course
 from lessonkit.course.simulate import CourseLearnerModel, simulate_course, summary
 
-from .conftest import COURSE_FILE
+from .conftest import COURSE_FILE, with_placement
 
 
 def test_runs_are_deterministic_and_paired(course: Course) -> None:
@@ -31,20 +31,30 @@ def test_the_recommendation_reaches_milestones_in_fewer_steps(course: Course) ->
     for milestone in course.milestones:
         assert ours.reached_share(milestone.id) == fixed.reached_share(milestone.id) == 1.0
         assert ours.mean_steps(milestone.id, 600) < fixed.mean_steps(milestone.id, 600)
-    # learners who know it all: the placement check skips lessons (fewer than the fixed four;
-    # a slip in the check, 1 in 10 answers here, sends a learner to a lesson anyway)
-    experts = simulate_course(course, learners=100, seed=0, model=replace(model, known=1.0))
-    taken = [len(run.lessons) - 1 for run in experts["recommended"].runs]  # less the placement
-    assert sum(t < 4 for t in taken) > 50 and sum(taken) / len(taken) < 3.5
-    assert all(run.lessons[0] == "python-basics-placement" for run in experts["recommended"].runs)
-    assert all(len(run.lessons) >= 4 for run in experts["fixed"].runs)
+    # the example course offers its placement check: the plan starts with the first lesson
+    assert all(run.lessons[0] == "python-lists" for run in ours.runs)
     # nobody under the fixed order takes the placement; the fixed order is the course order
-    assert experts["fixed"].runs[0].lessons[:4] == [
+    assert fixed.runs[0].lessons[:4] == [
         "python-lists",
         "python-loops",
         "loops-practice",
         "center-spread",
     ]
+
+
+def test_a_required_placement_lets_those_who_know_skip_lessons(course: Course) -> None:
+    # learners who know it all, the check required first: it skips lessons (fewer than the
+    # fixed four; a slip in the check, 1 in 10 answers here, sends a learner to a lesson anyway)
+    required = with_placement(course, optional=False)
+    model = CourseLearnerModel(known=1.0)
+    experts = simulate_course(required, learners=100, seed=0, model=model)
+    runs = experts["recommended"].runs
+    assert all(run.lessons[0] == "python-basics-placement" for run in runs)
+    taken = [len(run.lessons) - 1 for run in runs]  # less the placement
+    assert sum(t < 4 for t in taken) > 50 and sum(taken) / len(taken) < 3.5
+    # the check covers the first milestone only: nobody skips the center-spread lesson
+    assert all("center-spread" in run.lessons for run in runs)
+    assert all(len(run.lessons) >= 4 for run in experts["fixed"].runs)
 
 
 def test_false_mastery_is_counted_when_a_milestone_is_reached(course: Course) -> None:
