@@ -155,12 +155,12 @@ def test_two_lessons_must_agree_on_bkt_parameters(folder: Path) -> None:
 
 
 def test_only_a_placement_lesson_can_be_optional(folder: Path) -> None:
-    text = HEAD.replace("    develops: [lists]\n", "    develops: [lists]\n    optional: true\n")
+    text = HEAD.replace("develops: [lists]\n", "develops: [lists]\n    optional: true\n")
     assert problems(folder, text) == [
         "c.course.yaml:16:15: lesson 'python-lists': optional: only a placement lesson can be "
         "optional (remove 'optional')",
     ]
-    text = HEAD.replace("    develops: [lists]\n", "    develops: [lists]\n    optional: sometimes\n")
+    text = HEAD.replace("develops: [lists]\n", "develops: [lists]\n    optional: sometimes\n")
     assert problems(folder, text) == [
         "c.course.yaml:16:15: lesson 'python-lists': optional: expected true or false, got the "
         "text 'sometimes'",
