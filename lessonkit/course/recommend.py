@@ -16,7 +16,8 @@
 4. **Teach, then practise, then review.** For a competency never taught, the teaching lesson
    comes before a practice lesson; once a teaching lesson was completed and the competency is
    still not mastered, a practice lesson comes before going through the lesson again; a
-   competency mastered once and fallen below the threshold since is a *review*.
+   competency mastered once and fallen below the threshold since is a *review*, again with a
+   practice lesson first.
 5. **Challenge those ahead.** When every goal and milestone is reached, what remains of the
    course is offered as the next challenge; when nothing remains, the plan says so.
 
@@ -243,7 +244,8 @@ def _kind(
 ) -> tuple[str, int]:
     """The item's kind and a preference among lessons for the same gap (lower first)."""
     if all(record.competencies[c].lapsed for c in work):
-        return "review", 0
+        # A review is practice: a practice lesson before going through a teaching lesson again.
+        return "review", 0 if entry.kind == "practice" else 1
     taught = all(_taught(course, record, c) for c in work)
     if entry.kind == "practice":
         return "practice", 0 if taught else 2

@@ -167,6 +167,19 @@ def test_practice_follows_teaching_and_review_follows_forgetting(course: Course)
     assert item.kind == "review"
     assert item.reason.startswith("You mastered lists on 2027-01-04, but your estimate is now 80%")
 
+    # a review is practice: the practice lesson first, the teaching lesson again second
+    lapsed = record(
+        course,
+        {"lists": 0.99, "for-loops": 0.9, "accumulator": 0.97, "while-loops": 0.96},
+        lapsed=("for-loops",),
+        completed=("python-lists", "python-loops", "loops-practice"),
+    )
+    plan = recommend(course, lapsed)
+    assert plan.next is not None and plan.next.lesson == "loops-practice"
+    assert plan.next.kind == "review"
+    assert plan.item("python-loops").kind == "review"
+    assert plan.items.index(plan.item("python-loops")) == 1
+
 
 def test_teacher_assignments_come_first_and_locked_ones_stay_visible(course: Course) -> None:
     ready = record(
