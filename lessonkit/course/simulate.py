@@ -9,9 +9,9 @@ prerequisite is not known, the chance of learning at an opportunity is multiplie
 
 Two policies choose the lessons, on the same learners (the same starting knowledge):
 
-- ``recommended``: the placement check if the course has one, then each time the first item of
-  the learning plan (:func:`~lessonkit.course.recommend.recommend` — the real policy, on a record
-  kept exactly as a store-built one would be);
+- ``recommended``: each time the first item of the learning plan
+  (:func:`~lessonkit.course.recommend.recommend` — the real policy, on a record kept exactly as a
+  store-built one would be), which starts with the placement check when the course requires it;
 - ``fixed``: the course's lessons in the author's order, placement excluded, the whole sequence
   again until every milestone is reached.
 
