@@ -8,7 +8,8 @@ from pathlib import Path
 import fastjsonschema
 
 from lessonkit.lesson.schema import _consts_as_enums, lesson_schema
-from lessonkit.lesson.schema.compiled import cache_dir, compiled_check
+from lessonkit.lesson.schema.compiled import compiled_check
+from lessonkit.lesson.usercache import cache_dir
 
 SCHEMA = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
 
