@@ -304,6 +304,9 @@ def run(args: argparse.Namespace) -> int:
         args.port = free_port(args.ip or "127.0.0.1")
     config_dir = _cache_dir() / "config"
     write_voila_config(config_dir)
+    from ..lesson.schema import is_schema_valid
+
+    is_schema_valid({})  # compiles the schema check into the user's cache for every page's kernel
     if getattr(args, "code_checking", True):
         print(isolation_notice(), file=sys.stderr)
     host = args.ip if args.ip not in (None, "", "0.0.0.0", "::") else "localhost"

@@ -15,10 +15,25 @@ Layer: a thin view over ``engine``; it may import every core layer, never ``inte
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .codecheck import code_allowed, code_checking_state
 from .launch import open_session, show
-from .panel import ProgressPanel, progress_summary
 from .player import LessonPlayer
+
+if TYPE_CHECKING:
+    from .panel import ProgressPanel, progress_summary
+
+
+def __getattr__(name: str) -> Any:
+    # The progress panel is imported when first asked for: showing a lesson (every Voilà page
+    # load) does not need it.
+    if name in ("ProgressPanel", "progress_summary"):
+        from . import panel
+
+        return getattr(panel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "LessonPlayer",

@@ -15,10 +15,17 @@ kernel.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["OPERATOR_SETTING", "CodeChecking", "code_allowed", "code_checking_state"]
+__all__ = [
+    "OPERATOR_SETTING",
+    "CodeChecking",
+    "CodeCheckingDecision",
+    "code_allowed",
+    "code_checking_state",
+]
 
 OPERATOR_SETTING = "LESSONKIT_CODE_CHECKING"
 """Environment variable a server's operator sets to ``off`` to stop learner code running."""
@@ -56,6 +63,44 @@ def code_checking_state(env: Mapping[str, str] = os.environ) -> CodeChecking:
 def code_allowed(env: Mapping[str, str] = os.environ) -> bool:
     """Whether code typed in the page is checked (see :func:`code_checking_state`)."""
     return code_checking_state(env).enabled
+
+
+class CodeCheckingDecision:
+    """:func:`code_checking_state` for one player, decided on first need, not at start-up.
+
+    Deciding runs the sandbox probe (:func:`lessonkit.isolation.isolation_status`: bubblewrap
+    and a Python started inside it, 60-120 ms of a kernel's start on a 2-core machine, more
+    under load). Most first screens show no code exercise, so the player asks only when one
+    is shown, and :meth:`prefetch` decides in the background once the page is in use. The
+    operator's setting is read from the environment as it was when the player was made.
+    ``allow_code`` (``True``/``False``) overrides the decision, as the player's argument does.
+    """
+
+    def __init__(self, allow_code: bool | None = None, env: Mapping[str, str] = os.environ):
+        self._allow_code = allow_code
+        self._env = dict(env)
+        self._state: CodeChecking | None = None
+        self._lock = threading.Lock()
+        self._prefetching = False
+
+    def get(self) -> CodeChecking:
+        """The decision (made now, by this call, if nothing made it yet)."""
+        with self._lock:
+            if self._state is None:
+                state = code_checking_state(self._env)
+                if self._allow_code is not None:
+                    allowed = self._allow_code
+                    state = CodeChecking(allowed, "" if allowed else state.reason, state.setting)
+                self._state = state
+            return self._state
+
+    def prefetch(self) -> None:
+        """Decide in a background thread (once), so a later code exercise need not wait."""
+        with self._lock:
+            if self._prefetching or self._state is not None:
+                return
+            self._prefetching = True
+        threading.Thread(target=self.get, name="lessonkit-code-checking", daemon=True).start()
 
 
 def _isolation_status() -> object:

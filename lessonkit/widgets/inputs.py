@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import checks
-from ..grading.keys import display_spec
 from ..lesson.model import Exercise, Question
 from .markdown import escape, highlight_code, render_markdown
 
@@ -232,6 +231,8 @@ def make_input(
     base_dir: Any = None,
 ) -> AnswerInput:
     """The input for ``question``; ``code_mode`` is ``"namespace"`` or ``"editor"``."""
+    from ..grading.keys import display_spec  # not needed before a question is on screen
+
     spec = display_spec(question.check)  # a student copy's hidden key: what to show, no key
     if isinstance(spec, checks.Choice):
         return MultiChoice(spec, base_dir) if spec.multiple else SingleChoice(spec, base_dir)

@@ -77,7 +77,22 @@ def _inline_image(url: str, base_dir: Path | None) -> str | None:
 
 @lru_cache(maxsize=256)
 def highlight_code(code: str, lang: str = "") -> str:
-    """``code`` as a Pygments-highlighted ``<pre>`` block (plain, escaped, if unknown)."""
+    """``code`` as a Pygments-highlighted ``<pre>`` block (plain, escaped, if unknown).
+
+    Kept in the user's cache folder for the next kernel (see :mod:`.codecache`): building
+    the lexer is most of the cost of a lesson's first screen that shows code.
+    """
+    from .codecache import code_cache
+
+    cache = code_cache()
+    html = cache.get(code, lang)
+    if html is None:
+        html = _highlight(code, lang)
+        cache.put(code, lang, html)
+    return html
+
+
+def _highlight(code: str, lang: str) -> str:
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name

@@ -25,7 +25,7 @@ import anywidget
 import traitlets
 
 from ..errors import SessionStateError, StorageError
-from .codecheck import code_allowed, code_checking_state
+from .codecheck import CodeChecking, CodeCheckingDecision, code_allowed, code_checking_state
 from .feedback import box, last_feedback, result_box
 from .inputs import AnswerInput, InvalidResponse
 from .live import Lease, Watcher, register
@@ -85,11 +85,7 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         self.session = session
         self.base_dir = base_dir
         self.code_mode = code_mode
-        state = code_checking_state()
-        if allow_code is not None:
-            state = type(state)(allow_code, "" if allow_code else state.reason, state.setting)
-        self.code_checking = state
-        self.allow_code = state.enabled
+        self._code_checking = CodeCheckingDecision(allow_code)  # the sandbox probe: on need
         self.lab_url = lab_url
         self._new_session = new_session
         self._reopen = reopen
@@ -116,9 +112,21 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         self.restore_feedback()
         self.refresh()
 
+    @property
+    def code_checking(self) -> CodeChecking:
+        """Whether code typed in the page is checked here, and why not."""
+        return self._code_checking.get()
+
+    @property
+    def allow_code(self) -> bool:
+        """Whether editor code is checked here."""
+        return self.code_checking.enabled
+
     # ------------------------------------------------------------------ the page
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if self.code_mode == "editor":  # the page is in use: decide off the learner's path
+            self._code_checking.prefetch()
         if isinstance(content, dict):
             self.act(content)
 
@@ -295,13 +303,8 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
     def _moved(self, outcome: Any) -> None:
         self._clear()
         decision = outcome.decision
-        adaptive = decision is not None and decision.reason not in (
-            "default",
-            "back",
-            "option",
-            "practice",
-            "skipped",
-        )
+        fixed = ("default", "back", "option", "practice", "skipped")  # not chosen adaptively
+        adaptive = decision is not None and decision.reason not in fixed
         if adaptive and not self.session.finished:
             self._route = "Chosen for you from your answers so far."
         self._focus = "title"

@@ -45,14 +45,15 @@ def _fast_check() -> Any:
     Most files are valid, so the slower, fully-explaining jsonschema pass runs only when this
     one rejects. The schema uses nothing beyond draft 7 semantics, which fastjsonschema covers.
     Compiled without detailed exceptions (this pass never shows its messages): the generated
-    code is a third of the size and compiles in about 0.1 s instead of nearly 1 s, a cost every
-    process that loads a lesson pays once.
+    code is a third of the size and compiles in about 0.1 s instead of nearly 1 s; kept as a
+    module in the user's cache folder (see :mod:`.compiled`), later processes import it in a
+    few milliseconds.
     """
-    import fastjsonschema
+    from .compiled import compiled_check
 
     schema = _consts_as_enums(dict(lesson_schema()))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema, detailed_exceptions=False)
+    return compiled_check(schema)  # from the user's cache folder after the first process
 
 
 _NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions"})
