@@ -85,7 +85,7 @@ class Front:
     kernel: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     unreachable: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    """(source, target) of edges no learner can take here, with the reason."""
+    """(source, label) of edges no learner can take here, with the reason."""
     course: Any = None
     """The course the lesson is launched in (its record starts a new session)."""
     runs: int = 1
@@ -413,7 +413,7 @@ def plan(lesson: Lesson, front: Front) -> list[Played]:
     named = {s.id for s in lesson.steps if re.search(rf"\b{re.escape(s.id)}\b", text)}
     uses_mastery = "mastery(" in text
     key_of: Callable[[_Run], Any] = lambda run: _signature(run, uses_mastery, named)  # noqa: E731
-    targets = {e for e in edges(lesson) if (e.source, e.target) not in front.unreachable}
+    targets = {e for e in edges(lesson) if (e.source, e.label) not in front.unreachable}
     chosen: list[Played] = []
     covered: set[Any] = set()
     starts: list[Script] = [()]
@@ -445,7 +445,7 @@ def plan(lesson: Lesson, front: Front) -> list[Played]:
             missing, key=lambda e: (e.source, e.target)))
         raise AssertionError(f"{lesson.id} in {front.name}: no learner script takes\n{listed}")
     needless = [k for k in front.unreachable if any(
-        (e.source, e.target) == k for e in covered if isinstance(e, Edge))]
+        (e.source, e.label) == k for e in covered if isinstance(e, Edge))]
     if needless:
         raise AssertionError(f"{lesson.id}: listed as unreachable but taken: {needless}")
     return chosen

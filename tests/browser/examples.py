@@ -1,0 +1,162 @@
+"""The example lessons the browser tests play along every branch, and what each front end
+needs to play them: code a learner would write, and the edges no learner can take there
+(each with the reason)."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lessonkit.lesson.loader import load_lesson
+from lessonkit.lesson.model import Lesson
+
+from .branches import Front
+from .harness import ROOT
+
+__all__ = ["EXAMPLES", "Example", "fronts"]
+
+LESSONS = ROOT / "lessons"
+TOTAL = (
+    "def total(numbers):\n    result = 0\n    for n in numbers:\n"
+    "        result += n\n    return result\n"
+)
+WRONG_TOTAL = "def total(numbers):\n    return 0\n"
+VOWELS = "def count_vowels(text):\n    return sum(ch in 'aeiou' for ch in text.lower())\n"
+WRONG_VOWELS = "def count_vowels(text):\n    return sum(ch in 'aeiou' for ch in text)\n"
+LOOPS_CODE = {"ex-sum": (TOTAL, WRONG_TOTAL), "challenge": (VOWELS, WRONG_VOWELS)}
+
+COURSE_RECORD = (
+    "needs mastery of both for-loops and accumulator carried in from a course record (the "
+    "placement check); this lesson's own questions cannot reach it, even after a restart"
+)
+ONE_PAGE_FRAMES = (
+    "a page cannot check a DataFrame answer: the learner skips it, so it is never right here"
+)
+HIGH = (
+    "too few right answers in an assessment (no learning assumed) to lift P(known) from the "
+    "prior past 0.99, even with a first session's answers carried over"
+)
+LOW = (
+    "too few wrong answers in an assessment to drop P(known) below 0.05 at this question, "
+    "even with a first session's answers carried over"
+)
+PLACEMENT: dict[tuple[str, str], str] = {
+    ("a2", "mastery('accumulator') < 0.05"): LOW,
+    ("a2", "mastery('accumulator') >= 0.99"): HIGH,
+    ("a3", "mastery('accumulator') >= 0.99"): HIGH,
+    ("a4", "mastery('accumulator') < 0.05"): LOW,
+    ("c2", "mastery('center') < 0.05"): LOW,
+    ("c2", "mastery('center') >= 0.99"): HIGH,
+    ("c3", "mastery('center') >= 0.99"): HIGH,
+    ("c4", "mastery('center') < 0.05"): LOW,
+    ("c5", "mastery('center') >= 0.99"): HIGH,
+    ("f2", "mastery('for-loops') >= 0.99"): HIGH,
+    ("f2", "mastery('for-loops') < 0.05"): LOW,
+    ("f3", "mastery('for-loops') >= 0.99"): HIGH,
+    ("f4", "mastery('for-loops') < 0.05"): LOW,
+    ("f5", "mastery('for-loops') >= 0.99"): HIGH,
+    ("l2", "mastery('lists') < 0.05"): LOW,
+    ("l2", "mastery('lists') >= 0.99"): HIGH,
+    ("l3", "mastery('lists') >= 0.99"): HIGH,
+    ("l4", "mastery('lists') < 0.05"): LOW,
+    ("l5", "mastery('lists') >= 0.99"): HIGH,
+    ("s2", "mastery('spread') >= 0.99"): HIGH,
+    ("s2", "mastery('spread') < 0.05"): LOW,
+    ("s3", "mastery('spread') >= 0.99"): HIGH,
+    ("s4", "mastery('spread') < 0.05"): LOW,
+    ("s5", "mastery('spread') >= 0.99"): HIGH,
+    ("w2", "mastery('while-loops') >= 0.99 and mastered('accumulator')"): HIGH,
+    ("w2", "mastery('while-loops') < 0.05 and mastered('accumulator')"): LOW,
+    ("w2", "mastery('while-loops') >= 0.99"): HIGH,
+    ("w2", "mastery('while-loops') < 0.05"): LOW,
+    ("w3", "mastery('while-loops') >= 0.99 and mastered('accumulator')"): HIGH,
+    ("w3", "mastery('while-loops') >= 0.99"): HIGH,
+    ("w4", "mastery('while-loops') < 0.05 and mastered('accumulator')"): LOW,
+    ("w4", "mastery('while-loops') < 0.05"): LOW,
+    ("w5", "mastery('while-loops') >= 0.99 and mastered('accumulator')"): HIGH,
+    ("w5", "mastery('while-loops') >= 0.99"): HIGH,
+}
+
+
+def _groupby() -> Lesson:
+    path = LESSONS / "groupby" / "groupby_lesson.py"
+    spec = importlib.util.spec_from_file_location("groupby_lesson", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    lesson: Lesson = module.build_lesson()
+    return lesson
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example lesson, where its notebook is, and how each front end plays it."""
+
+    name: str
+    notebook: Path
+    runs: int = 1
+    code: dict[str, tuple[str, str]] = field(default_factory=dict)
+    unreachable: dict[tuple[str, str], str] = field(default_factory=dict)
+    voila_unreachable: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def lesson(self) -> Lesson:
+        """The lesson, loaded as its notebook loads it."""
+        if self.name == "groupby":
+            return _groupby()
+        source = {
+            "loops": LESSONS / "loops" / "loops.lesson.yaml",
+            "center-spread": LESSONS / "center-spread" / "center-spread.lesson.yaml",
+        }.get(self.name, self.notebook.with_suffix(".lesson.yaml"))
+        return load_lesson(source)
+
+
+EXAMPLES = {
+    e.name: e
+    for e in (
+        Example(
+            "loops",
+            LESSONS / "loops" / "loops.ipynb",
+            runs=2,
+            code=LOOPS_CODE,
+            unreachable={
+                ("welcome", "mastered('for-loops') and mastered('accumulator')"): COURSE_RECORD
+            },
+        ),
+        Example("center-spread", LESSONS / "center-spread" / "center-spread.ipynb", runs=2),
+        Example(
+            "groupby",
+            LESSONS / "groupby" / "groupby.ipynb",
+            unreachable={
+                ("worked-example", "default"): (
+                    "every option of the theme choice sets a theme one of the rules names, so "
+                    "the branch's (required) default never applies"
+                )
+            },
+            voila_unreachable={
+                (f"totals-{t}", "default"): ONE_PAGE_FRAMES for t in ("sports", "music", "weather")
+            },
+        ),
+        Example("lists", LESSONS / "python-basics" / "lists.ipynb"),
+        Example("loops-practice", LESSONS / "python-basics" / "loops-practice.ipynb"),
+        Example(
+            "placement",
+            LESSONS / "python-basics" / "placement.ipynb",
+            runs=2,
+            unreachable=PLACEMENT,
+        ),
+    )
+}
+"""The example lessons by name (the python-basics ones in their course's folder)."""
+
+
+def fronts(example: Example) -> dict[str, Front]:
+    """How Voilà and JupyterLab play ``example``."""
+    return {
+        "voila": Front(
+            "voila",
+            code=example.code,
+            runs=example.runs,
+            unreachable={**example.unreachable, **example.voila_unreachable},
+        ),
+    }

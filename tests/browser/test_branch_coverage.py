@@ -1,0 +1,32 @@
+"""Every edge of every example lesson's branch graph is taken by one of the learner scripts
+the browser tests play (headless and fast: the engine is the oracle, no browser here). A
+branch added to a lesson that no script can take fails here, unless it is listed as
+unreachable with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from lessonkit.lesson.graph import edges
+
+from .branches import plan
+from .examples import EXAMPLES, fronts
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("front", ["voila"])
+def test_scripts_take_every_edge(name: str, front: str) -> None:
+    example = EXAMPLES[name]
+    lesson = example.lesson()
+    how = fronts(example)[front]
+    played = plan(lesson, how)
+    taken = set().union(*(p.edges for p in played))
+    every = {e for e in edges(lesson) if (e.source, e.label) not in how.unreachable}
+    assert every <= taken
+    # Every script reaches the end, and shows the end step last.
+    for p in played:
+        assert p.shown[-1].position == 0, p.script
+        assert lesson.step(p.shown[-1].step).kind == "end"
+    # Every feedback kind a learner can meet with these checks is met.
+    kinds = set().union(*(p.states for p in played))
+    assert {k for k in kinds if k.endswith(": right")}, kinds
