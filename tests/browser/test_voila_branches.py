@@ -19,10 +19,11 @@ import pytest
 from lessonkit.lesson import specs
 from lessonkit.lesson.model import Choice, Lesson, Practice, Question
 
-from .branches import Front, Move, Played, Shown, plan, response, solve_item
+from .branches import plan
 from .examples import EXAMPLES, fronts
 from .harness import READY, VoilaServer
 from .play import Learner, assert_clean
+from .scripts import Front, Move, Played, Shown, response, solve_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
