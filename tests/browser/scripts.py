@@ -147,19 +147,24 @@ def can_answer(question: Question, right: bool, front: Front) -> bool:
 def solve_item(pool: Practice, text: str) -> str:
     """The right answer to the pool's item whose rendered prompt is ``text`` (as the page
     shows it): the item's numbers are matched against its template, the rest derived."""
-    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)]
     letters = re.sub(r"[^a-z]", "", text.lower())
     found: list[str] = []
     for item in pool.items:
-        parts = re.split(r"{{\s*(\w+)\s*}}", item.prompt)
+        # a code fence's language tag is not shown on the page
+        prompt = re.sub(r"```[\w-]+", "```", item.prompt)
+        parts = re.split(r"{{\s*(\w+)\s*}}", prompt)
         shape: list[tuple[str, Any]] = []
         for index, part in enumerate(parts):
             if index % 2:
                 shape.append(("name", part))
             else:
                 shape += [("lit", float(n)) for n in re.findall(r"-?\d+(?:\.\d+)?", part)]
-        words = re.sub(r"[^a-z]", "", re.sub(r"{{\s*\w+\s*}}", "", item.prompt).lower())
-        if len(shape) != len(numbers) or words not in letters:
+        words = re.sub(r"[^a-z]", "", re.sub(r"{{\s*\w+\s*}}", "", prompt).lower())
+        if not shape or words not in letters:
+            continue
+        # the page may show the pool's intro before the item: the item's numbers come last
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)][-len(shape) :]
+        if len(numbers) != len(shape):
             continue
         bound: dict[str, float] = {}
         if any(

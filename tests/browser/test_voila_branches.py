@@ -64,7 +64,7 @@ class Walker:
             me.click("Restart lesson…")
             page.get_by_text("Start the lesson again from the beginning?").wait_for()
             self.stage("restart: confirm")
-            me.click("Restart")
+            me.click("Start again")
         elif move.do == "continue":
             me.click("Continue")
         elif move.do == "skip":
@@ -109,6 +109,9 @@ class Walker:
         if isinstance(spec, specs.Choice):
             values = value if isinstance(value, list) else [value]
             labels = [_label(spec, v) for v in values]
+            ticked = self.page.locator(".lk-choice input[type=checkbox]:checked")
+            for _ in range(ticked.count()):  # untick an earlier answer's boxes
+                ticked.first.uncheck()
             me.pick(labels, expect, "")
         elif isinstance(spec, specs.Ordering):
             self.order(list(value))
