@@ -148,7 +148,10 @@ class _Run:
         if self.front.in_kernel and question.id in self.front.kernel:
             # the test's own code, as the notebook's cell would run it
             exec(self.front.kernel[question.id][0 if right else 1], self.namespace)
-        result = s.submit(response(question, right, self.front)).result
+        answer = response(question, right, self.front)
+        if isinstance(question.check, lk.checks.Frame):  # the page reads the named variable
+            answer = self.namespace[answer]
+        result = s.submit(answer).result
         assert result is not None and result.understood, (question.id, result)
         if bool(result.correct) != right:
             raise AssertionError(

@@ -4,17 +4,19 @@ needs to play them: code a learner would write, and the edges no learner can tak
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lessonkit.lesson.loader import load_lesson
 from lessonkit.lesson.model import Lesson
 
-from .branches import Front
+from .branches import Front, Played, plan
 from .harness import ROOT
 
-__all__ = ["EXAMPLES", "Example", "fronts"]
+__all__ = ["EXAMPLES", "Example", "fronts", "planned"]
 
 LESSONS = ROOT / "lessons"
 TOTAL = (
@@ -79,14 +81,36 @@ PLACEMENT: dict[tuple[str, str], str] = {
 }
 
 
-def _groupby() -> Lesson:
+def _groupby_module() -> Any:
     path = LESSONS / "groupby" / "groupby_lesson.py"
     spec = importlib.util.spec_from_file_location("groupby_lesson", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    lesson: Lesson = module.build_lesson()
+    return module
+
+
+def _groupby() -> Lesson:
+    lesson: Lesson = _groupby_module().build_lesson()
     return lesson
+
+
+def _frames() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Code a learner runs in JupyterLab for the groupby DataFrame questions (right, wrong:
+    the values off by one), and the names they type."""
+    module = _groupby_module()
+    kernel: dict[str, tuple[str, str]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for theme in module.THEMES:
+        for name, columns in module.theme_answers(theme).items():
+            last = list(columns)[-1]
+            wrong = {**columns, last: [v + 1 for v in columns[last]]}
+            kernel[f"{name}-{theme}"] = (
+                f"import pandas as pd\n{name} = pd.DataFrame({columns!r})\n",
+                f"import pandas as pd\n{name} = pd.DataFrame({wrong!r})\n",
+            )
+            names[f"{name}-{theme}"] = (name, name)
+    return kernel, names
 
 
 @dataclass(frozen=True)
@@ -151,7 +175,9 @@ EXAMPLES = {
 
 
 def fronts(example: Example) -> dict[str, Front]:
-    """How Voilà and JupyterLab play ``example``."""
+    """How Voilà and JupyterLab play ``example``: JupyterLab checks code and DataFrames in the
+    notebook's kernel (the learner runs a cell of right or wrong code, then checks)."""
+    kernel, names = _frames() if example.name == "groupby" else ({}, {})
     return {
         "voila": Front(
             "voila",
@@ -159,4 +185,21 @@ def fronts(example: Example) -> dict[str, Front]:
             runs=example.runs,
             unreachable={**example.unreachable, **example.voila_unreachable},
         ),
+        "lab": Front(
+            "lab",
+            kernel={**example.code, **kernel},
+            names=names,
+            runs=example.runs,
+            unreachable=example.unreachable,
+        ),
     }
+
+
+@functools.cache
+def planned(name: str, front: str) -> tuple[Lesson, Front, list[Played]]:
+    """The lesson, its front end and the scripts :func:`plan` finds (searched once per run:
+    the coverage test and the browser tests share them)."""
+    example = EXAMPLES[name]
+    lesson = example.lesson()
+    how = fronts(example)[front]
+    return lesson, how, plan(lesson, how)

@@ -9,17 +9,13 @@ import pytest
 
 from lessonkit.lesson.graph import edges
 
-from .branches import plan
-from .examples import EXAMPLES, fronts
+from .examples import EXAMPLES, planned
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-@pytest.mark.parametrize("front", ["voila"])
+@pytest.mark.parametrize("front", ["voila", "lab"])
 def test_scripts_take_every_edge(name: str, front: str) -> None:
-    example = EXAMPLES[name]
-    lesson = example.lesson()
-    how = fronts(example)[front]
-    played = plan(lesson, how)
+    lesson, how, played = planned(name, front)
     taken = set().union(*(p.edges for p in played))
     every = {e for e in edges(lesson) if (e.source, e.label) not in how.unreachable}
     assert every <= taken
