@@ -1,42 +1,41 @@
-"""Every example lesson played in a real Voilà page along every branch: the scripts of
-:func:`branches.plan` (which together take every edge of the lesson's graph) played by a
-learner in Debian chromium, each script a fresh learner, expecting exactly the steps the
-engine predicted and the end of the lesson, with axe-core (WCAG 2.1 AA, light desktop view)
-on every stage and every feedback state.
-
-To stay within the CI budget axe checks each (step, feedback state) once per lesson: later
-scripts meeting the same one again skip it. The dark, high-contrast and phone views are
-checked by ``test_voila_lesson.py``.
-"""
+"""A learner script played in the browser (Voilà or JupyterLab: the same player), each
+screen checked against the engine's prediction, axe-core on each stage the first time a lesson
+meets it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from lessonkit.lesson import specs
 from lessonkit.lesson.model import Choice, Lesson, Practice, Question
 
-from .branches import plan
-from .examples import EXAMPLES, fronts
-from .harness import READY, VoilaServer
-from .play import Learner, assert_clean
+from .play import Learner
 from .scripts import Front, Move, Played, Shown, response, solve_item
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+__all__ = ["Walker"]
 
 
 class Walker:
     """Plays a script on a page, checking each screen against the prediction."""
 
-    def __init__(self, page: Any, lesson: Lesson, front: Front, checked: set[str]) -> None:
+    def __init__(
+        self,
+        page: Any,
+        lesson: Lesson,
+        front: Front,
+        checked: set[str],
+        *,
+        scope: str | None = None,
+        run_code: Callable[[str, bool], None] | None = None,
+    ) -> None:
         self.page = page
         self.front = front
         self.lesson = lesson
-        self.me = Learner(page)
+        self.me = Learner(page, scope=scope)
         self.checked = checked
+        self.run_code = run_code
+        """Runs the notebook cell with the right or wrong code for a question (JupyterLab)."""
 
     def stage(self, name: str) -> None:
         if name not in self.checked:
@@ -106,7 +105,12 @@ class Walker:
         expect = "Correct!" if right else "Not quite."
         value = response(question, right, self.front)
         spec = question.check
-        if isinstance(spec, specs.Choice):
+        if self.run_code is not None and question.id in self.front.kernel:
+            self.run_code(question.id, right)
+        if value is None:  # code checked in the kernel
+            me.click("Check")
+            me.feedback(expect, "")
+        elif isinstance(spec, specs.Choice):
             values = value if isinstance(value, list) else [value]
             labels = [_label(spec, v) for v in values]
             ticked = self.page.locator(".lk-choice input[type=checkbox]:checked")
@@ -157,44 +161,3 @@ def _label(spec: specs.Choice, value: str) -> str:
     option = next(o for o in spec.options if o.value == value)
     text = option.text or option.value
     return text.replace("`", "").replace("*", "").replace("$", "").strip()
-
-
-@pytest.fixture(scope="module")
-def tmp_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pytest.TempPathFactory]:
-    yield tmp_path_factory
-
-
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_every_branch_in_voila(browser: Any, tmp_env: pytest.TempPathFactory, name: str) -> None:
-    example = EXAMPLES[name]
-    lesson = example.lesson()
-    how = fronts(example)["voila"]
-    scripts = plan(lesson, how)
-    env = {
-        "LESSONKIT_STORE": tmp_env.mktemp("store").as_uri(),
-        "LESSONKIT_HOME": str(tmp_env.mktemp("home")),
-        "LESSONKIT_LEARNER": "",
-        "JUPYTERHUB_USER": "",
-    }
-    checked: set[str] = set()
-    problems: list[str] = []
-    log = tmp_env.mktemp("logs") / "voila.log"
-    with VoilaServer(example.notebook, env=env, log=log) as server:
-        for played in scripts:
-            context = browser.new_context(viewport={"width": 1100, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(server.url)
-            page.wait_for_selector(READY, timeout=90_000)
-            walker = Walker(page, lesson, how, checked)
-            try:
-                walker.play(played)
-            except Exception as exc:
-                raise AssertionError(
-                    f"{name}: script {[str(m) for m in played.script]} failed: {exc}"
-                ) from exc
-            problems += walker.me.problems
-            context.close()
-    me = Learner(None)  # type: ignore[arg-type]
-    me.problems = problems
-    assert_clean(me)
