@@ -248,7 +248,7 @@ def _conditions(lesson: Lesson) -> str:
 
 def plan(lesson: Lesson, front: Front) -> list[Played]:
     """A few scripts that together take every edge of ``lesson`` a learner can take in
-    ``front``; fails on an edge no script takes that ``front.unreachable`` does not name."""
+    ``front``; fails on an edge no script takes that ``front`` gives no reason for."""
     text = _conditions(lesson)
     named = {s.id for s in lesson.steps if re.search(rf"\b{re.escape(s.id)}\b", text)}
     uses_mastery = "mastery(" in text
@@ -279,7 +279,7 @@ def plan(lesson: Lesson, front: Front) -> list[Played]:
                 break
             # A restart carries the first session over: search on from each script's end.
             starts = [(*p.script, Move(p.shown[-1].step, "restart")) for p in chosen]
-    missing = targets - covered
+    missing = {e for e in targets - covered if not front.why_unreachable(e)}
     if missing:
         listed = "\n".join(
             f"  {e.source} -> {e.target} [{e.label}]"

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lessonkit.lesson.graph import Edge
 from lessonkit.lesson.loader import load_lesson
 from lessonkit.lesson.model import Lesson
 
@@ -35,50 +38,25 @@ COURSE_RECORD = (
 ONE_PAGE_FRAMES = (
     "a page cannot check a DataFrame answer: the learner skips it, so it is never right here"
 )
-HIGH = (
-    "too few right answers in an assessment (no learning assumed) to lift P(known) from the "
-    "prior past 0.99, even with a first session's answers carried over"
+EXTREME = (
+    "a mastery threshold (P(known) at least {0} or below {1}) a placement check's few "
+    "answers cannot move P(known) to from its prior, even with a first session's answers "
+    "carried over"
 )
-LOW = (
-    "too few wrong answers in an assessment to drop P(known) below 0.05 at this question, "
-    "even with a first session's answers carried over"
-)
-PLACEMENT: dict[tuple[str, str], str] = {
-    ("a2", "mastery('accumulator') < 0.05"): LOW,
-    ("a2", "mastery('accumulator') >= 0.99"): HIGH,
-    ("a3", "mastery('accumulator') >= 0.99"): HIGH,
-    ("a4", "mastery('accumulator') < 0.05"): LOW,
-    ("c2", "mastery('center') < 0.05"): LOW,
-    ("c2", "mastery('center') >= 0.99"): HIGH,
-    ("c3", "mastery('center') >= 0.99"): HIGH,
-    ("c4", "mastery('center') < 0.05"): LOW,
-    ("c5", "mastery('center') >= 0.99"): HIGH,
-    ("f2", "mastery('for-loops') >= 0.99"): HIGH,
-    ("f2", "mastery('for-loops') < 0.05"): LOW,
-    ("f3", "mastery('for-loops') >= 0.99"): HIGH,
-    ("f4", "mastery('for-loops') < 0.05"): LOW,
-    ("f5", "mastery('for-loops') >= 0.99"): HIGH,
-    ("l2", "mastery('lists') < 0.05"): LOW,
-    ("l2", "mastery('lists') >= 0.99"): HIGH,
-    ("l3", "mastery('lists') >= 0.99"): HIGH,
-    ("l4", "mastery('lists') < 0.05"): LOW,
-    ("l5", "mastery('lists') >= 0.99"): HIGH,
-    ("s2", "mastery('spread') >= 0.99"): HIGH,
-    ("s2", "mastery('spread') < 0.05"): LOW,
-    ("s3", "mastery('spread') >= 0.99"): HIGH,
-    ("s4", "mastery('spread') < 0.05"): LOW,
-    ("s5", "mastery('spread') >= 0.99"): HIGH,
-    ("w2", "mastery('while-loops') >= 0.99 and mastered('accumulator')"): HIGH,
-    ("w2", "mastery('while-loops') < 0.05 and mastered('accumulator')"): LOW,
-    ("w2", "mastery('while-loops') >= 0.99"): HIGH,
-    ("w2", "mastery('while-loops') < 0.05"): LOW,
-    ("w3", "mastery('while-loops') >= 0.99 and mastered('accumulator')"): HIGH,
-    ("w3", "mastery('while-loops') >= 0.99"): HIGH,
-    ("w4", "mastery('while-loops') < 0.05 and mastered('accumulator')"): LOW,
-    ("w4", "mastery('while-loops') < 0.05"): LOW,
-    ("w5", "mastery('while-loops') >= 0.99 and mastered('accumulator')"): HIGH,
-    ("w5", "mastery('while-loops') >= 0.99"): HIGH,
-}
+
+
+def extreme_mastery(edge: Edge, high: float = 0.95, low: float = 0.05) -> str:
+    """The reason a rule edge on an extreme mastery threshold may be out of reach (else "").
+
+    Which of them a learner can reach depends on the placement lesson's structure, so the
+    search decides: such an edge it takes counts, one it cannot take is excused by this.
+    """
+    for sign, value in re.findall(r"mastery\('[^']+'\)\s*([<>]=?)\s*([0-9.]+)", edge.label):
+        if (sign.startswith(">") and float(value) >= high) or (
+            sign.startswith("<") and float(value) <= low
+        ):
+            return EXTREME.format(high, low)
+    return ""
 
 
 def _groupby_module() -> Any:
@@ -122,6 +100,7 @@ class Example:
     runs: int = 1
     code: dict[str, tuple[str, str]] = field(default_factory=dict)
     unreachable: dict[tuple[str, str], str] = field(default_factory=dict)
+    unreachable_when: Callable[[Edge], str] | None = None
     voila_unreachable: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def lesson(self) -> Lesson:
@@ -167,7 +146,7 @@ EXAMPLES = {
             "placement",
             LESSONS / "python-basics" / "placement.ipynb",
             runs=2,
-            unreachable=PLACEMENT,
+            unreachable_when=extreme_mastery,
         ),
     )
 }
@@ -184,6 +163,7 @@ def fronts(example: Example) -> dict[str, Front]:
             code=example.code,
             runs=example.runs,
             unreachable={**example.unreachable, **example.voila_unreachable},
+            unreachable_when=example.unreachable_when,
         ),
         "lab": Front(
             "lab",
@@ -191,6 +171,7 @@ def fronts(example: Example) -> dict[str, Front]:
             names=names,
             runs=example.runs,
             unreachable=example.unreachable,
+            unreachable_when=example.unreachable_when,
         ),
     }
 

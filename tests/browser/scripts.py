@@ -71,6 +71,9 @@ class Front:
     names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     unreachable: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(source, label) of edges no learner can take here, with the reason."""
+    unreachable_when: Callable[[Edge], str] | None = None
+    """For a kind of edge no learner may be able to take: the reason (else ``""``). Such an
+    edge is still searched for; it may stay untaken only if this gives a reason."""
     course: Any = None
     """The course the lesson is launched in (its record starts a new session)."""
     runs: int = 1
@@ -78,6 +81,11 @@ class Front:
     evidence of a first session)."""
     prior: Callable[[Any, str], None] | None = None
     """Fills a fresh store with a learner's earlier work before their first session."""
+
+    def why_unreachable(self, edge: Edge) -> str:
+        """Why no learner can take ``edge`` here (``""``: a learner can)."""
+        listed = self.unreachable.get((edge.source, edge.label), "")
+        return listed or (self.unreachable_when(edge) if self.unreachable_when else "")
 
     @property
     def in_kernel(self) -> bool:
