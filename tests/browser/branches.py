@@ -59,7 +59,7 @@ class _Run:
         if self.front.course is not None:
             from lessonkit.course.storage import read_record
 
-            record = read_record(self.front.course, self.store, lk.LearnerRef(id=self.learner))
+            record = read_record(self.front.course, self.store, self.learner)
             extra = record.session_start(self.front.course, self.lesson.id)
         session = lk.LessonSession(
             self.lesson,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lessonkit.course import load_course
 from lessonkit.lesson.graph import Edge
 from lessonkit.lesson.loader import load_lesson
 from lessonkit.lesson.model import Lesson
@@ -22,6 +23,7 @@ from .harness import ROOT
 __all__ = ["EXAMPLES", "Example", "fronts", "planned"]
 
 LESSONS = ROOT / "lessons"
+COURSE = LESSONS / "python-basics" / "python-basics.course.yaml"
 TOTAL = (
     "def total(numbers):\n    result = 0\n    for n in numbers:\n"
     "        result += n\n    return result\n"
@@ -101,6 +103,9 @@ class Example:
     code: dict[str, tuple[str, str]] = field(default_factory=dict)
     unreachable: dict[tuple[str, str], str] = field(default_factory=dict)
     unreachable_when: Callable[[Edge], str] | None = None
+    course: Path | None = None
+    """The course the notebook launches the lesson in (a restart then starts from the
+    learner's course record, as in the notebook)."""
     voila_unreachable: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def lesson(self) -> Lesson:
@@ -140,13 +145,16 @@ EXAMPLES = {
                 (f"totals-{t}", "default"): ONE_PAGE_FRAMES for t in ("sports", "music", "weather")
             },
         ),
-        Example("lists", LESSONS / "python-basics" / "lists.ipynb"),
-        Example("loops-practice", LESSONS / "python-basics" / "loops-practice.ipynb"),
+        Example("lists", LESSONS / "python-basics" / "lists.ipynb", course=COURSE),
+        Example(
+            "loops-practice", LESSONS / "python-basics" / "loops-practice.ipynb", course=COURSE
+        ),
         Example(
             "placement",
             LESSONS / "python-basics" / "placement.ipynb",
             runs=2,
             unreachable_when=extreme_mastery,
+            course=COURSE,
         ),
     )
 }
@@ -157,6 +165,7 @@ def fronts(example: Example) -> dict[str, Front]:
     """How Voilà and JupyterLab play ``example``: JupyterLab checks code and DataFrames in the
     notebook's kernel (the learner runs a cell of right or wrong code, then checks)."""
     kernel, names = _frames() if example.name == "groupby" else ({}, {})
+    course = load_course(example.course) if example.course else None
     return {
         "voila": Front(
             "voila",
@@ -164,6 +173,7 @@ def fronts(example: Example) -> dict[str, Front]:
             runs=example.runs,
             unreachable={**example.unreachable, **example.voila_unreachable},
             unreachable_when=example.unreachable_when,
+            course=course,
         ),
         "lab": Front(
             "lab",
@@ -172,6 +182,7 @@ def fronts(example: Example) -> dict[str, Front]:
             runs=example.runs,
             unreachable=example.unreachable,
             unreachable_when=example.unreachable_when,
+            course=course,
         ),
     }
 

@@ -1,7 +1,8 @@
 """Every edge of every example lesson's branch graph is taken by one of the learner scripts
-the browser tests play (headless and fast: the engine is the oracle, no browser here). A
-branch added to a lesson that no script can take fails here, unless it is listed as
-unreachable with the reason."""
+the browser tests play, in Voilà and in JupyterLab (headless: the engine is the oracle, no
+browser here). The front ends differ: only JupyterLab checks DataFrame answers, so there the
+groupby lesson's "DataFrame right" edges are taken too. A branch added to a lesson that no
+script can take fails here, unless the front end gives the reason no learner can take it."""
 
 from __future__ import annotations
 
