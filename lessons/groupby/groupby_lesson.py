@@ -224,7 +224,6 @@ def build_lesson() -> lk.Lesson:
                 lk.ChoiceOption(value=t, label=spec["label"], goto=f"data-{t}")
                 for t, spec in THEMES.items()
             ),
-            next="data-sports",
         ),
     ]
     for theme in THEMES:

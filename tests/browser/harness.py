@@ -251,6 +251,9 @@ class LabServer(VoilaServer):
             "--allow-root",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            # Kernels on Unix sockets: TCP ports picked at random can be taken meanwhile on a
+            # busy machine, and the kernel then dies and restarts under the page.
+            "--KernelManager.transport=ipc",
         ]
 
 
