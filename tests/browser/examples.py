@@ -37,6 +37,11 @@ COURSE_RECORD = (
     "needs mastery of both for-loops and accumulator carried in from a course record (the "
     "placement check); this lesson's own questions cannot reach it, even after a restart"
 )
+LISTS_SHOWN_NEW = (
+    "needs lists shown new (P < 0.05) by the course record of a placement check taken before "
+    "this lesson; nothing in the lesson comes before these steps (the skip itself is tested in "
+    "tests/course/test_placement.py)"
+)
 ONE_PAGE_FRAMES = (
     "a page cannot check a DataFrame answer: the learner skips it, so it is never right here"
 )
@@ -145,7 +150,15 @@ EXAMPLES = {
                 (f"totals-{t}", "default"): ONE_PAGE_FRAMES for t in ("sports", "music", "weather")
             },
         ),
-        Example("lists", LESSONS / "python-basics" / "lists.ipynb", course=COURSE),
+        Example(
+            "lists",
+            LESSONS / "python-basics" / "lists.ipynb",
+            course=COURSE,
+            unreachable={
+                (f"example-{t}", "mastery('lists') < 0.05"): LISTS_SHOWN_NEW
+                for t in ("data", "games", "automation")
+            },
+        ),
         Example(
             "loops-practice", LESSONS / "python-basics" / "loops-practice.ipynb", course=COURSE
         ),
