@@ -20,13 +20,13 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest import mock
 
 import lessonkit as lk
 from lessonkit.evidence.stores.memory import MemoryStore
 from lessonkit.lesson.graph import Edge, edges
 from lessonkit.lesson.model import Choice, Lesson, Practice, Question
 
+from .gradecache import CachedGrading
 from .scripts import Front, Move, Played, Script, Shown, can_answer, response
 
 __all__ = ["Front", "Move", "Played", "Script", "Shown", "plan", "replay"]
@@ -257,7 +257,7 @@ def plan(lesson: Lesson, front: Front) -> list[Played]:
     chosen: list[Played] = []
     covered: set[Any] = set()
     starts: list[Script] = [()]
-    with _CachedGrading():
+    with CachedGrading():
         for _ in range(front.runs):
             for prefix in starts:
                 graph: dict[Any, list[tuple[Move, frozenset[Any], Any]]] = {}
@@ -294,37 +294,6 @@ def plan(lesson: Lesson, front: Front) -> list[Played]:
     if needless:
         raise AssertionError(f"{lesson.id}: listed as unreachable but taken: {needless}")
     return chosen
-
-
-class _CachedGrading:
-    """While searching, each (question, answer) is graded once: the search replays prefixes
-    many times and code checks take a sandboxed process each. The chosen scripts are then
-    replayed with the real, uncached grading."""
-
-    def __enter__(self) -> None:
-        from lessonkit import checks
-
-        real = checks.grade
-        cache: dict[Any, Any] = {}
-
-        def grade(question: Any, response: Any, **kwargs: Any) -> Any:
-            key = (
-                question.id,
-                repr(response),
-                kwargs.get("attempt"),
-                kwargs.get("hints_used"),
-                kwargs.get("seed"),
-                id(kwargs.get("namespace")),
-            )
-            if key not in cache:
-                cache[key] = real(question, response, **kwargs)
-            return cache[key]
-
-        self._patch = mock.patch.object(checks, "grade", grade)
-        self._patch.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self._patch.stop()
 
 
 def _explore(
