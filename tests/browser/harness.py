@@ -8,6 +8,7 @@ chromium through Playwright (browsers are never downloaded).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -271,3 +272,21 @@ def run_in_lab(page: Any, url: str, cells: int, timeout: float = 120_000) -> Non
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         page.wait_for_selector(READY, timeout=timeout / 2)
+
+
+def write_notebook(path: Path, sources: list[str]) -> None:
+    """Write a Python notebook of code cells (ids ``cell-0``, ``cell-1``...) to ``path``."""
+    cells = [
+        {"cell_type": "code", "execution_count": None, "id": f"cell-{index}", "metadata": {},
+         "outputs": [], "source": source}
+        for index, source in enumerate(sources)
+    ]  # fmt: skip
+    notebook = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(notebook), encoding="utf-8")

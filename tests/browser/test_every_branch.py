@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .examples import EXAMPLES, LESSONS, planned
-from .harness import READY, LabServer, VoilaServer
+from .harness import READY, LabServer, VoilaServer, write_notebook
 from .play import Learner, assert_clean
 from .walk import Walker
 
@@ -89,17 +89,6 @@ def lab(browser_tmp: pytest.TempPathFactory) -> Iterator[tuple[LabServer, Path]]
         yield server, folder
 
 
-def _cell(index: int, source: str) -> dict[str, Any]:
-    return {
-        "cell_type": "code",
-        "execution_count": None,
-        "id": f"cell-{index}",
-        "metadata": {},
-        "outputs": [],
-        "source": source,
-    }
-
-
 def _notebook(name: str, folder: Path, learners: list[str], kernel: list[str]) -> str:
     """A notebook next to the example's: the learner's code (a right and a wrong cell per
     question checked in the kernel), then the example's launcher, one learner per run."""
@@ -113,17 +102,8 @@ def _notebook(name: str, folder: Path, learners: list[str], kernel: list[str]) -
         "    return lessonkit.show(*args, learner=next(_learners), **kwargs)\n"
     )
     sources = [setup, *kernel, launcher.replace("lessonkit.show(", "_show(")]
-    cells = [_cell(index, source) for index, source in enumerate(sources)]
-    notebook = {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
     where = example.relative_to(LESSONS).with_name(f"branches-{name}.ipynb")
-    (folder / "lessons" / where).write_text(json.dumps(notebook), encoding="utf-8")
+    write_notebook(folder / "lessons" / where, sources)
     return f"lessons/{where.as_posix()}"
 
 

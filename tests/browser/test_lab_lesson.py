@@ -3,14 +3,13 @@ player at every stage: the same player as in Voilà, code exercises checked in t
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import LOOPS, LabServer, run_in_lab
+from .harness import LOOPS, LabServer, run_in_lab, write_notebook
 from .play import VIEWS, Learner, assert_clean, loops_practice, practise
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -24,21 +23,8 @@ SOLUTIONS = (
 
 def _notebook(folder: Path) -> None:
     shutil.copy(LOOPS.with_name("loops.lesson.yaml"), folder / "loops.lesson.yaml")
-    cells = [
-        {"cell_type": "code", "execution_count": None, "id": "mine", "metadata": {},
-         "outputs": [], "source": SOLUTIONS},
-        {"cell_type": "code", "execution_count": None, "id": "launch", "metadata": {},
-         "outputs": [], "source": 'import lessonkit\nlessonkit.show("loops.lesson.yaml")'},
-    ]  # fmt: skip
-    notebook = {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (folder / "loops.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    launcher = 'import lessonkit\nlessonkit.show("loops.lesson.yaml")'
+    write_notebook(folder / "loops.ipynb", [SOLUTIONS, launcher])
 
 
 def test_loops_in_jupyterlab_to_the_end(browser: Any, tmp_path: Path) -> None:

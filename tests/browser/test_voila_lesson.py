@@ -12,18 +12,12 @@ import pytest
 
 from lessonkit.evidence.stores import open_store
 
+from .examples import TOTAL, VOWELS, WRONG_TOTAL, WRONG_VOWELS
 from .harness import LOOPS, READY, ROOT, VoilaServer
 from .play import VIEWS, Learner, assert_clean, center_practice, loops_practice, practise
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-TOTAL = (
-    "def total(numbers):\n    result = 0\n    for n in numbers:\n"
-    "        result += n\n    return result\n"
-)
-WRONG_TOTAL = "def total(numbers):\n    return 0\n"
-VOWELS = "def count_vowels(text):\n    return sum(ch in 'aeiou' for ch in text.lower())\n"
-WRONG_VOWELS = "def count_vowels(text):\n    return sum(ch in 'aeiou' for ch in text)\n"
 XSS = "<img src=x onerror=alert(1)>"
 CENTER = ROOT / "lessons" / "center-spread" / "center-spread.ipynb"
 GROUPBY = ROOT / "lessons" / "groupby" / "groupby.ipynb"
