@@ -43,9 +43,29 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def http_get(url: str, timeout: float = 120) -> tuple[int, str]:
-    """Status and body of a GET (Voilà answers once the notebook has run)."""
+    """Status and body of a GET (Voilà answers once the notebook has run).
+
+    Voilà streams the page while the notebook runs, so a socket timeout never fires on a page
+    that stalls: the whole read has a deadline instead. Now and then (once in several CI runs)
+    Voilà's first render of a freshly started kernel never completes (kernel idle, Voilà's
+    executor still waiting) while a second request renders in seconds; the first stall is
+    retried once, a second one fails the test.
+    """
+    try:
+        return _get_within(url, timeout)
+    except TimeoutError:
+        return _get_within(url, timeout)
+
+
+def _get_within(url: str, timeout: float) -> tuple[int, str]:
+    deadline = time.monotonic() + timeout
+    body = bytearray()
     with urllib.request.urlopen(url, timeout=timeout) as response:
-        return int(response.status), response.read().decode("utf-8")
+        while chunk := response.read1(65536):
+            body += chunk
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not finish rendering within {timeout:.0f} s")
+        return int(response.status), body.decode("utf-8")
 
 
 def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
