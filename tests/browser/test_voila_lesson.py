@@ -80,6 +80,12 @@ def test_loops_first_try_branch_every_stage_every_view(  # noqa: PLR0915 - one l
     me.shoot("feedback-wrong")
     # On a 390 px phone the field and its feedback fit on one screen (no wall of buttons).
     page.set_viewport_size({"width": 390, "height": 844})
+    # The page lays out again after the resize: measure once it has (fails if it never fits).
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.lk-answer .lk-field')"
+        ".getBoundingClientRect(); return r.right <= 390; }",
+        timeout=10_000,
+    )
     field = page.locator(".lk-answer .lk-field").bounding_box()
     box = page.locator(".lk-feedback .lk-msg").bounding_box()
     assert field and box and box["y"] + box["height"] - field["y"] < 844
