@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..lesson.competency import MasteryParams
-from ..lesson.loader import check_file
+from ..lesson.loader import check_file, describe_path
 from ..lesson.model import Lesson
 from ..lesson.source import MAX_BYTES, Located, decode_source, parse_yaml
 from .model import Course, CourseCompetency, CourseDefinitionError, CourseLesson, Milestone
@@ -139,24 +139,7 @@ def _load_lessons(
 
 def _context(data: Any, path: Path_) -> str:
     """``lesson 'loops': develops`` style prefix naming where a problem is."""
-    parts: list[str] = []
-    node = data
-    for i, key in enumerate(path):
-        if isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-            parent = str(path[i - 1]) if i else ""
-            if parent in _LABELS and isinstance(node, Mapping):
-                parts.pop()
-                ident = node.get("id")
-                label = _LABELS[parent]
-                named = isinstance(ident, str)
-                parts.append(f"{label} {ident!r}" if named else f"{label} #{key + 1}")
-        elif isinstance(node, Mapping) and key in node:
-            node = node[key]
-            parts.append(str(key))
-        else:
-            break
-    return ": ".join(parts)
+    return describe_path(data, path, _LABELS)
 
 
 def _at(

@@ -27,6 +27,7 @@ __all__ = [
     "LESSON_SUFFIXES",
     "check_file",
     "check_source",
+    "describe_path",
     "dumps_lesson",
     "load_lesson",
     "loads_lesson",
@@ -97,6 +98,9 @@ def _check_source(raw: bytes | str, source: str) -> tuple[Lesson | None, list[Pr
     return lesson, []
 
 
+_LABELS = {"steps": "step", "items": "item", "competencies": "competency"}
+
+
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(data)
     if "version" in out:
@@ -104,11 +108,11 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _context(located: Located, path: tuple[str | int, ...]) -> str:
-    """``step 'q1': check`` style prefix naming where a problem is."""
-    labels = {"steps": "step", "items": "item", "competencies": "competency"}
+def describe_path(data: Any, path: tuple[str | int, ...], labels: Mapping[str, str]) -> str:
+    """``step 'q1': check`` style prefix naming where in ``data`` the ``path`` points; items
+    of the lists ``labels`` names are called by their label and id (``{"steps": "step"}``)."""
     parts: list[str] = []
-    node: Any = located.data
+    node: Any = data
     for i, key in enumerate(path):
         if isinstance(node, list) and isinstance(key, int) and key < len(node):
             node = node[key]
@@ -128,6 +132,11 @@ def _context(located: Located, path: tuple[str | int, ...]) -> str:
         else:
             break
     return ": ".join(parts)
+
+
+def _context(located: Located, path: tuple[str | int, ...]) -> str:
+    """``step 'q1': check`` style prefix naming where a problem is."""
+    return describe_path(located.data, path, _LABELS)
 
 
 def _at(
