@@ -199,8 +199,8 @@ def erase(ledger: Ledger, scope: Scope) -> Erasure:
             lessons = ", ".join(f"{x} (also in {', '.join(v['courses'])})" for x, v in held.items())
             raise ErasureRefusedError(
                 f"{scope.learner} has data in lessons that course {scope.course} shares with "
-                f"other courses {scope.learner} is part of: {lessons}. It cannot be attributed "
-                f"to {scope.course} alone, so nothing was deleted; an administrator deletes "
+                f"other courses: {lessons}. It cannot be attributed to {scope.course} alone, "
+                "so nothing was deleted; an administrator deletes "
                 f"across courses: lessonkit hub delete-learner {scope.learner} --config FILE",
                 held,
             )

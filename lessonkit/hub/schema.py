@@ -7,10 +7,10 @@ database is at is kept in ``lessonkit_alembic_version`` (not Alembic's default n
 PostgreSQL database shared with the hub holds JupyterHub's own ``alembic_version``).
 
 :func:`ensure` runs when the service starts: one query when the database is at :data:`HEAD`;
-otherwise it upgrades in one transaction that holds a lock, so replicas starting together
-migrate once and the others find the work done. On PostgreSQL the lock is the advisory lock
-lessonkit 0.1.0 took to create its tables (a 0.1.0 replica still running during a rolling
-upgrade never creates tables while a newer one migrates); on SQLite it is the write lock.
+otherwise it upgrades in one transaction that holds a lock, so replicas starting together migrate
+once and the others find the work done. On PostgreSQL the lock is the advisory lock lessonkit took
+to create its tables before it had migrations (a replica of such a version still running during a
+rolling upgrade never creates tables while a newer one migrates); on SQLite it is the write lock.
 ``lessonkit hub upgrade-db`` runs the same upgrade, prints the SQL instead (``--sql``), or lists
 what would change (``--dry-run``).
 """
@@ -47,7 +47,7 @@ MIGRATION_LOCK = 0x1E550_4B18
 LEGACY_TABLES = frozenset(
     {"lessonkit_statements", "lessonkit_meta", "lessonkit_hub_receipts", "lessonkit_hub_checks"}
 )
-"""The tables lessonkit 0.1.0 created without recording a revision."""
+"""The tables lessonkit created before it recorded schema revisions."""
 _SCRIPTS = Path(__file__).with_name("migrations")
 
 
@@ -66,7 +66,7 @@ class SchemaState:
     pending: list[tuple[str, str]] = field(default_factory=list)
     """Revisions an upgrade applies, oldest first: ``(revision, what it does)``."""
     unversioned: list[str] = field(default_factory=list)
-    """lessonkit tables found without a revision (written by lessonkit 0.1.0)."""
+    """lessonkit tables found without a revision (written before lessonkit had migrations)."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -112,7 +112,8 @@ def _pending(current: str | None) -> list[tuple[str, str]]:
             "not know: a newer lessonkit upgraded it. Run that version (or restore the backup "
             f"taken before the upgrade). ({exc})"
         ) from exc
-    return [(s.revision, (s.doc or "").strip()) for s in reversed(newest_first)]
+    # a revision's first paragraph says what it changes
+    return [(s.revision, " ".join((s.doc or "").split())) for s in reversed(newest_first)]
 
 
 def state(engine: sa.Engine) -> SchemaState:

@@ -58,7 +58,9 @@ def serve(config: HubConfig, *, host: str | None = None, port: int | None = None
     """Run the service in the foreground until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
     bind = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
-    service = hub_service(config)
+    service = hub_service(config)  # opening the database upgrades its schema if needed
+    source = "home_page:" if config.home_page else "derived from JUPYTERHUB_* (set home_page:)"
+    log.info("learners' account home page: %s (%s)", service.ledger.home_page, source)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -87,17 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m lessonkit.hub``: parse ``--config/--ip/--port`` and serve."""
     import argparse
 
-    from .config import HubConfigError, load_config
+    from ..errors import LessonkitError
+    from .config import load_config
 
     parser = argparse.ArgumentParser(prog="python -m lessonkit.hub", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
-    except HubConfigError as exc:
+        serve(config, host=args.ip, port=args.port)
+    except LessonkitError as exc:  # a bad configuration, a database it cannot use
         print(f"lessonkit hub: error: {exc}", file=sys.stderr)
         return 1
-    serve(config, host=args.ip, port=args.port)
     return 0
 
 

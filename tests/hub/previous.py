@@ -1,9 +1,10 @@
-"""The database lessonkit 0.1.0's course service left behind, loaded into a real database.
+"""The course service's database as lessonkit left it before it had migrations, loaded into a
+real database.
 
-``data/release-0.1.0/`` holds it as SQL dumps (``make_dumps.py`` there ran 0.1.0's service to
-write them): two learners, ``alice`` and ``bob``, in course ``algebra`` (lessons ``hub-course``
-and ``hub-notes``), with receipts in every forwarding state, checks claimed and not yet
-claimed, and the home page a hub-managed 0.1.0 service derived from its environment.
+``data/before-migrations/`` holds it as SQL dumps (``make_dumps.py`` there ran that lessonkit's
+service to write them): two learners, ``alice`` and ``bob``, in course ``algebra`` (lessons ``hub-
+course`` and ``hub-notes``), with receipts in every forwarding state, checks claimed and not yet
+claimed, and the home page a hub-managed service of that version derived from its environment.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-DUMPS = Path(__file__).with_name("data") / "release-0.1.0"
+DUMPS = Path(__file__).with_name("data") / "before-migrations"
 TABLES = (
     "lessonkit_statements",
     "lessonkit_meta",
@@ -26,7 +27,7 @@ HOME_PAGE = "http://hub.old.example:8081/hub/"
 
 
 def load(url: str) -> None:
-    """Load the 0.1.0 dump of the URL's dialect into the empty database at ``url``."""
+    """Load the earlier dump of the URL's dialect into the empty database at ``url``."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         with sqlite3.connect(str(parsed.database)) as conn:
@@ -51,7 +52,7 @@ def load(url: str) -> None:
 
 
 def rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the 0.1.0 tables at ``url``, in a stable order, as plain values."""
+    """Every row of the earlier tables at ``url``, in a stable order, as plain values."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
@@ -60,7 +61,7 @@ def rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
             out = {}
             for name in TABLES:
                 table = meta.tables[name]
-                names = sorted(_COLUMNS[name])  # a 0.1.0 column gone is a KeyError
+                names = sorted(_COLUMNS[name])  # an earlier column gone is a KeyError
                 query = sa.select(*(table.c[n] for n in names)).order_by(*names)
                 out[name] = [tuple(row) for row in conn.execute(query)]
             return out
@@ -107,4 +108,4 @@ _COLUMNS = {
         "statement_id",
     },
 }
-"""The 0.1.0 columns of each table (a later revision may add columns; these must survive)."""
+"""The earlier columns of each table (a later revision may add columns; these must survive)."""

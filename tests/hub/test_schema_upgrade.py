@@ -1,6 +1,7 @@
 """Upgrading the service database, on SQLite and on a real PostgreSQL.
 
-A database lessonkit 0.1.0's service wrote (``data/release-0.1.0``) is upgraded by
+A database the service wrote before lessonkit had migrations (``data/before-migrations``) is
+upgraded by
 ``lessonkit hub upgrade-db`` without losing or changing a row, and the service then serves it;
 ``--dry-run`` and ``--sql`` change nothing, and the SQL printed is the upgrade; the migrations
 build exactly the tables the code declares; replicas starting together migrate once; other

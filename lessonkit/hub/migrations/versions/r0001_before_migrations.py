@@ -1,9 +1,9 @@
-"""The layout lessonkit 0.1.0 created (it had no migrations): adopt it, or create it.
+"""The layout lessonkit created before it recorded schema revisions: adopt it, or create it.
 
 Every statement is conditional (``IF NOT EXISTS``, ``ON CONFLICT DO NOTHING``), so the same
-revision creates a new database and adopts one that 0.1.0 (or a plain ``SqlStore``) created,
-and prints as plain SQL for ``lessonkit hub upgrade-db --sql``. The columns are written out
-here, not taken from today's table definitions: a revision is a snapshot.
+revision creates a new database and adopts one an earlier lessonkit (or a plain ``SqlStore``)
+created, and prints as plain SQL for ``lessonkit hub upgrade-db --sql``. The columns are written
+out here, not taken from today's table definitions: a revision is a snapshot.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    """Create what is missing of the 0.1.0 tables, their indexes and the store's schema row."""
+    """Create what is missing of the earlier tables, their indexes and the store's schema row."""
     op.create_table(
         "lessonkit_statements",
         sa.Column("id", sa.String(36), primary_key=True),

@@ -1,16 +1,17 @@
-"""Write the course service's database as lessonkit 0.1.0 leaves it, as SQL dumps.
+"""Write the course service's database as lessonkit left it before it had migrations, as SQL.
 
-Run with the lessonkit 0.1.0 source tree first on the path (its ``lessonkit`` and ``tests``
-folders, e.g. from ``git archive v0.1.0 lessonkit tests``) and PostgreSQL's binaries installed::
+Run with the source tree of commit 617cb26 (the last without migrations) first on the path (its
+``lessonkit`` and ``tests`` folders, from ``git archive 617cb26 lessonkit tests``) and
+PostgreSQL's binaries installed::
 
-    PYTHONPATH=/path/to/lessonkit-0.1.0 python make_dumps.py OUT_FOLDER
+    PYTHONPATH=/path/to/that/tree python make_dumps.py OUT_FOLDER
 
-The 0.1.0 service runs for real (its tornado app, a token table in place of the hub, as its
+That version's service runs for real (its tornado app, a token table in place of the hub, as its
 own tests do): learners work through lessons with the learner's store, the service checks
-their answers and stores statements, receipts and checks. Its tables are created the way 0.1.0
-creates them (``create_all``, no migrations). An LRS is configured but never reached, then the
+their answers and stores statements, receipts and checks. Its tables are created the way it
+created them (``create_all``, no migrations). An LRS is configured but never reached, then the
 forwarding state of a few receipts is set as a forwarder would have left it (delivered,
-refused). The home page comes from ``JUPYTERHUB_API_URL`` as in a hub-managed 0.1.0 service.
+refused). The home page comes from ``JUPYTERHUB_API_URL`` as in a hub-managed service.
 Outputs ``sqlite.sql`` (``iterdump``) and ``postgresql.sql`` (``pg_dump --inserts``).
 """
 
@@ -38,7 +39,7 @@ def fill(database: str, folder: Path) -> None:
     from lessonkit.lesson.variants import draw, variant_seed
     from tests.hub.harness import LESSON, NOTES, ThreadedService
 
-    assert __version__ == "0.1.0", __version__
+    assert __version__ == "0.1.0", __version__  # the version number it carried
     config = folder / "lessonkit-hub.yaml"
     data = {
         "database": database,
