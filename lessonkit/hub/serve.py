@@ -59,8 +59,14 @@ def serve(config: HubConfig, *, host: str | None = None, port: int | None = None
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
     bind = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
     service = hub_service(config)  # opening the database upgrades its schema if needed
-    source = "home_page:" if config.home_page else "derived from JUPYTERHUB_* (set home_page:)"
-    log.info("learners' account home page: %s (%s)", service.ledger.home_page, source)
+    if config.home_page:
+        log.info("learners' account home page: %s", config.home_page)
+    else:  # replicas, an LRS and pseudonyms agree only on a configured one
+        log.warning(
+            "learners' account home page: %s, derived from this process's environment; set "
+            "home_page: to the hub's public URL in the configuration",
+            service.ledger.home_page,
+        )
 
     async def main() -> None:
         stop = asyncio.Event()
