@@ -3,6 +3,7 @@
 A YAML file (``lessonkit hub serve --config FILE`` or ``$LESSONKIT_HUB_CONFIG``)::
 
     database: postgresql://lessonkit@db/lessonkit   # or $LESSONKIT_HUB_DB / $LESSONKIT_HUB_DB_FILE
+    home_page: https://hub.example.org/             # learners' xAPI account home page
     courses:
       intro-python:
         lessons: [lessons/loops/loops.lesson.yaml]  # the instructor's lessons, keys included
@@ -92,7 +93,8 @@ class HubConfig:
     group_prefix: str = "lessonkit-"
     """Prefix of the course groups in JupyterHub."""
     home_page: str = ""
-    """Account home page of learners (default: the hub's URL from the environment)."""
+    """Account home page of learners: the hub's public URL (default: derived from the
+    service's environment, which differs between processes; see docs/jupyterhub.md)."""
     lrs: LrsConfig | None = None
     """Where statements are forwarded, if anywhere."""
     class_view: ClassViewConfig = field(default_factory=ClassViewConfig)

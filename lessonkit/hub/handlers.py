@@ -171,12 +171,30 @@ class Grades(Base):
 
 
 class Learner(Base):
-    """``DELETE api/learners/<name>?course=<course>``: remove a learner's data in a course."""
+    """``DELETE api/learners/<name>?course=<course>``: erase a learner's data in a course.
+
+    Only an instructor of the course, only a learner on its roster, only data attributable to
+    it (see :mod:`lessonkit.hub.erasure`): 403 otherwise, 409 when lessons shared with another
+    course of the learner hold data (nothing deleted) or when something is left afterwards.
+    """
 
     async def delete(self, learner: str) -> None:
+        from .erasure import ErasureRefusedError, erase, scope_for
+
         course = self.get_argument("course")
         self.require(course, INSTRUCTOR)
-        lessons = list(self.service.config.courses[course].lessons)
-        done = await self.service.run(self.service.ledger.delete_learner, learner, lessons)
-        self.service.view_cache.clear()
-        self.send({"learner": learner, "course": course, "deleted": done})
+        if learner not in self.membership.roster(course):
+            raise web.HTTPError(
+                403,
+                f"{learner} is not a learner of {course}: an instructor erases only their own "
+                "learners' data (an administrator: lessonkit hub delete-learner)",
+            )
+        scope = scope_for(self.service.config, learner, course, self.membership)
+        try:
+            done = await self.service.run(erase, self.service.ledger, scope)
+        except ErasureRefusedError as exc:
+            self.send({"error": str(exc), "status": 409, "shared": exc.shared}, 409)
+            return
+        finally:
+            self.service.view_cache.clear()
+        self.send(done.as_json(), 200 if done.complete else 409)

@@ -1,6 +1,7 @@
 """The course service under a real JupyterHub, with real PostgreSQL and real kernels.
 
-A real ``jupyterhub`` (DummyAuthenticator, SimpleLocalProcessSpawner), the npm
+A real ``jupyterhub`` (6.x, and 5.5 for the tests marked ``both``: what Zero to JupyterHub 4.4
+ships), DummyAuthenticator, SimpleLocalProcessSpawner, the npm
 configurable-http-proxy, the lessonkit service started by the hub from the shipped config
 snippet, PostgreSQL; two students and an instructor. Lessons run in the students' own
 single-user servers: the kernel fetches the lesson copy (no keys), checks answers with the
@@ -26,7 +27,7 @@ from lessonkit.evidence.statements import EXT
 from lessonkit.lesson.loader import load_lesson
 from lessonkit.lesson.variants import draw, variant_seed
 
-from .conftest import unavailable
+from .conftest import HUB_VERSIONS, hub_venv, unavailable
 from .harness import LESSON, write_config
 from .hubrun import TestHub, find_chp
 
@@ -88,18 +89,32 @@ def last_json(output: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, pg_server: Any) -> Iterator[TestHub]:
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_server: Any
+) -> Iterator[TestHub]:
+    """A hub of the release each test names (``both``: every release in HUB_VERSIONS)."""
+    version = request.param
     chp = find_chp()
     if chp is None:
         unavailable("configurable-http-proxy is not installed (npm; ./dev.sh installs it)")
-    folder = tmp_path_factory.mktemp("hub")
-    database = pg_server.url("lessonkit_hub")
-    running = TestHub(folder, write_config(folder, database))
+    venv = hub_venv(version)
+    folder = tmp_path_factory.mktemp("hub" + version)
+    database = pg_server.url("lessonkit_hub" + version.replace(".", ""))
+    # only the replica test (on the pinned hub) needs the external service registered
+    external = version == HUB_VERSIONS[0]
+    running = TestHub(folder, write_config(folder, database), venv_bin=venv, external=external)
     try:
         running.start(chp)
+        assert running.version().startswith(version + ".")
         yield running
     finally:
         running.stop()
+
+
+# What must work on every supported hub: login and spawn, the shipped role form granting
+# kernels' tokens the service, statements, service-side checks, cross-access refused.
+both = pytest.mark.parametrize("hub", HUB_VERSIONS, indirect=True)
+latest = pytest.mark.parametrize("hub", HUB_VERSIONS[:1], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +160,7 @@ def statements_of(hub: TestHub, learner: str, token: str, lesson: str = KEY.id) 
     return service(hub, "GET", f"api/statements?learner={learner}&lesson={lesson}", token)
 
 
+@both
 def test_lessons_in_real_servers_land_on_the_service(
     hub: TestHub, tokens: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -275,6 +291,7 @@ class Refuser:
         self.thread.join(5)
 
 
+@latest
 def test_the_service_killed_mid_lesson(hub: TestHub, tokens: dict[str, str]) -> None:
     """The learner keeps working while the service is down; nothing is lost or doubled."""
     token = tokens["student-b"]
@@ -337,6 +354,7 @@ def browser_login(hub: TestHub, user: str) -> Any:
     return session
 
 
+@both
 def test_the_class_view_in_a_browser_goes_through_hub_oauth(hub: TestHub) -> None:
     """No token: the service sends the browser through the hub's OAuth, then serves the view
     to an instructor, and refuses a student."""
@@ -366,6 +384,7 @@ def test_the_class_view_in_a_browser_goes_through_hub_oauth(hub: TestHub) -> Non
     assert refused.status_code == 403
 
 
+@latest
 def test_an_external_replica_shares_the_database(hub: TestHub, tokens: dict[str, str]) -> None:
     """``python -m lessonkit.hub`` run outside the hub (as a Kubernetes Deployment would) is
     another replica: what one instance stores, the other serves, with one sequence."""

@@ -15,7 +15,7 @@ from lessonkit.hub.config import ClassViewConfig, HubConfigError, load_config
 from lessonkit.hub.remote_check import UNREACHABLE, check_service, service_url
 from lessonkit.hub.roles import INSTRUCTOR, LEARNER, OBSERVER, Membership
 
-from .harness import GROUPS, LESSON, free_port, write_config
+from .harness import GROUPS, LESSON, NOTES, free_port, write_config
 
 
 def test_roles_come_from_course_groups() -> None:
@@ -156,6 +156,41 @@ def test_cli_copy_status_delete_and_purge(
     assert main(["hub", "purge", "--config", str(config), "--before", "2999-01-01"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"]["statements"] == 6
     assert main(["hub", "purge", "--config", str(config), "--before", "soon"]) == 2
+
+
+def test_an_administrator_deletes_a_course_shared_lesson_only_when_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command does not know the hub's groups: a lesson another course also holds is not
+    attributed to ``--course`` unless the administrator says so (``--include-shared``)."""
+    from lessonkit.hub.ingest import ingest
+    from lessonkit.hub.ledger import Ledger
+    from tests.hub.test_lrs_forwarding import MEMBERS, walk
+
+    courses = {
+        "algebra": {"lessons": [str(LESSON), str(NOTES)]},
+        "geometry": {"lessons": [str(NOTES)]},
+    }
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'c.db'}", courses=courses)
+    ledger = Ledger(load_config(config))
+    ingest(ledger, "alice", walk("alice", 2), MEMBERS)  # hub-notes, in both courses
+    ledger.close()
+    base = ["hub", "delete-learner", "alice", "--config", str(config), "--course", "algebra"]
+    capsys.readouterr()
+    assert main(base) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["refused"]["hub-notes"] == {
+        "courses": ["geometry"],
+        "statements": 6,
+        "receipts": 6,
+        "checks": 0,
+    }
+    assert "nothing was deleted" in err and "--include-shared" in err
+    assert main(["hub", "status", "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)["stored"] == 6
+    assert main([*base, "--include-shared"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["deleted"]["statements"] == 6 and done["complete"]
 
 
 def test_a_lesson_without_restarts_refuses_a_second_session(tmp_path: Path) -> None:
