@@ -91,9 +91,15 @@ def review(
     *,
     conflicts: Sequence[Sequence[Event]] = (),
     sessions: int = 1,
+    answers: Sequence[CountedAnswer] | None = None,
 ) -> Review:
     """Number ``checked`` (given in the sessions' recorded order) as the engine would have,
-    and find the questions whose evidence it could not have recorded."""
+    and find the questions whose evidence it could not have recorded.
+
+    ``conflicts`` are the versions of each event recorded twice with different contents,
+    ``sessions`` the learner's sessions, ``answers`` every answer counted (default: those of
+    ``checked``; recorded-only answers other than the last are not in ``checked``).
+    """
     out = Review(
         attempts=[c.answer.attempt for c in checked],
         hints=[c.answer.hints_used for c in checked],
@@ -118,10 +124,10 @@ def review(
             "(lessonkit refuses a second session)"
         )
         answered_in: dict[str, set[str]] = defaultdict(set)
-        for item in checked:
-            answered_in[item.question.id].add(item.answer.event.registration)
+        for answer in answers if answers is not None else [c.answer for c in checked]:
+            answered_in[answer.event.step_id or ""].add(answer.event.registration)
         for qid, registrations in answered_in.items():
-            if len(registrations) > 1:
+            if len(registrations) > 1 and qid in known:
                 out.impossible.setdefault(
                     qid,
                     f"answered in {len(registrations)} sessions of a lesson that allows no restart",

@@ -110,7 +110,9 @@ def regrade(
         for a, last_recorded in _counted_answers(tally.answers, recorded)
         if (c := _recheck(a, last_recorded, questions, namespace, report))
     ]
-    found = review(checked, key, conflicts=conflicts, sessions=report.sessions)
+    found = review(
+        checked, key, conflicts=conflicts, sessions=report.sessions, answers=tally.answers
+    )
     report.impossible = dict(found.impossible)
     for qid, why in found.impossible.items():
         report.discrepancies.append(f"{qid}: {why}: edited evidence? It earns nothing")
