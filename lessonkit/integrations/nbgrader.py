@@ -2,18 +2,20 @@
 
 In an nbgrader assignment the lesson notebook has a player cell (:func:`player`) that records
 the learner's evidence in ``lessonkit-evidence/`` inside the assignment folder — which
-``nbgrader submit``/``collect`` carry along and autograde does not overwrite, because no such
-folder exists in ``source/`` (``lessonkit nbgrader generate`` refuses to write one there).
+``nbgrader submit``/``collect`` carry along. An instructor's try-out in ``source/`` is neither
+released nor copied over submissions: ``lessonkit nbgrader generate`` refuses to write next to
+one, and the course configuration makes nbgrader's own commands leave it behind.
 
 Autograde re-executes the notebook with nobody clicking. Each grade cell calls :func:`points`,
-which re-checks every recorded raw response against the answer key restored from the
-hidden-tests region, recomputes mastery, prints a short summary (the learner's feedback, with
-anything the instructor should look at) and returns the points for nbgrader to read as partial
-credit. That computation runs in the student's kernel, after cells the student may have
-added: it is **not** tamper-resistant. With the course configuration in
-``extensions/nbgrader/nbgrader_config.py``, :mod:`lessonkit.integrations.nbgrader_grader`
-computes the same grade in the nbgrader process instead, from the evidence as submitted,
-before any student code runs, and writes it over the cell's output.
+which re-checks every recorded raw response of the graded student (nobody else's) against the
+answer key restored from the hidden-tests region, recomputes mastery, prints a short summary
+(the learner's feedback, with anything the instructor should look at) and returns the points
+for nbgrader to read as partial credit. That computation runs in the student's kernel,
+after cells the student may have added: it is **not** tamper-resistant. With the course
+configuration in ``extensions/nbgrader/nbgrader_config.py``,
+:mod:`lessonkit.integrations.nbgrader_grader` computes the same grade in the nbgrader process
+instead, from the evidence as submitted, before any student code runs, and writes it over the
+cell's output.
 
 ``points`` never writes to stderr (any stderr output makes nbgrader score a cell 0): warnings
 about damaged evidence are collected and shown in the printed summary instead.
