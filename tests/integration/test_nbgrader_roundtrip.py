@@ -138,6 +138,12 @@ SECRETS = [
 ]
 
 
+# Kernels on Unix sockets: a TCP port picked at random can be taken by another process on a
+# busy machine before the kernel binds it, and the kernel then dies before it replies. An
+# absolute socket prefix, since the grader and the kernel run in different folders.
+KERNELS_ON_SOCKETS = "c.KernelManager.transport = 'ipc'\nc.KernelManager.ip = {prefix!r}\n"
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("course")
@@ -146,6 +152,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         nbgrader_config().read_text()  # the configuration lessonkit ships
         + f"\nc.CourseDirectory.root = {str(root)!r}\nc.CourseDirectory.course_id = 'lk101'\n"
         + f"c.Exchange.root = {str(root / 'exchange')!r}\n"
+        + KERNELS_ON_SOCKETS.format(prefix=str(root / "kernel"))
     )
     yield root
 
@@ -301,7 +308,13 @@ def _work_in_the_widget(folder: Path) -> list[dict[str, Any]]:
     run = nbformat.v4.new_notebook(cells=[*player_cells, nbformat.v4.new_code_cell(driver)])
     run.metadata = nb.metadata
     env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER")}
-    client = NotebookClient(run, timeout=120, resources={"metadata": {"path": str(folder)}})
+    from traitlets.config import Config
+
+    prefix = str(folder.parent / "widget-kernel")  # as KERNELS_ON_SOCKETS
+    config = Config({"KernelManager": {"transport": "ipc", "ip": prefix}})
+    client = NotebookClient(
+        run, timeout=120, resources={"metadata": {"path": str(folder)}}, config=config
+    )
     old = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
