@@ -107,8 +107,6 @@ EXPECTED: dict[str, dict[str, float]] = {
     # Wrong answers, plus a hand-written session dated a day earlier answering q-choice
     # right: three answers to a question that allows two can only be edited: nothing.
     "forger": dict.fromkeys(QUESTIONS, 0.0),
-    # Fetched, worked and submitted through nbgrader's own exchange: every point.
-    "exchange": dict(MAX),
     # q-choice wrong then right (1 of 2), the wrong line deleted: still 1, gap reported.
     "deleted": {**MAX, "q-choice": 1.0},
     # Wrong answers with every claim edited to "correct".
@@ -247,34 +245,37 @@ def _forge_an_earlier_session(folder: Path, template: Path, student: str) -> Non
         store.append([event_to_statement(e) for e in forged])
 
 
-def _through_the_exchange(course: Path, api: Any, student: str) -> None:
-    """release, then as the student (with the shipped configuration too) fetch, work and
-    submit with nbgrader's own commands, then collect."""
+def _through_the_exchange(course: Path, api: Any) -> list[dict[str, Any]]:
+    """release; then, as the student running these tests (with the shipped configuration
+    too), fetch, work through the released notebook's player widget in a real kernel and
+    submit with nbgrader's own commands — nbgrader files the submission under its own idea of
+    the student's id, the player records the evidence under lessonkit's; then collect."""
     result = api.release_assignment(ASSIGNMENT)
     assert result["success"], result["log"]
-    home = course.parent / f"home-{student}"
+    home = course.parent / "home"
     home.mkdir()
     (home / "nbgrader_config.py").write_text(
         nbgrader_config().read_text()
         + f"\nc.Exchange.root = {str(course / 'exchange')!r}\n"
         + f"c.Exchange.cache = {str(home / 'cache')!r}\n"
     )
-    for argv in (
-        ["fetch_assignment", ASSIGNMENT, "--course=lk101"],
-        ["submit", ASSIGNMENT, "--course=lk101", f"--student={student}"],
-    ):
-        if argv[0] == "submit":
-            fetched = home / ASSIGNMENT
-            assert not (fetched / EVIDENCE_DIR).exists()  # nothing but the student's own
-            _work(lk.load_lesson(fetched / f"{NOTEBOOK}.lesson.yaml"), fetched, student, RIGHT)
+
+    def nbgrader(*argv: str) -> None:
         done = subprocess.run(
             [str(BIN / "nbgrader"), *argv], cwd=home, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr
+
+    nbgrader("fetch_assignment", ASSIGNMENT, "--course=lk101")
+    fetched = home / ASSIGNMENT
+    assert not (fetched / EVIDENCE_DIR).exists()  # the instructor's try-out stayed behind
+    log = _work_in_the_widget(fetched)
+    nbgrader("submit", ASSIGNMENT, "--course=lk101")  # filed under nbgrader's own student id
     result = api.collect(ASSIGNMENT)
     assert result["success"], result["log"]
-    collected = course / "submitted" / student / ASSIGNMENT / EVIDENCE_DIR
+    collected = course / "submitted" / student_id() / ASSIGNMENT / EVIDENCE_DIR
     assert list(collected.rglob("*.jsonl")), "collect must carry the student's evidence"
+    return log
 
 
 def _add_patching_cell(folder: Path, perfect_evidence: Path) -> None:
@@ -372,11 +373,10 @@ def test_round_trip_with_real_nbgrader(course: Path, monkeypatch: pytest.MonkeyP
     release = course / "release" / ASSIGNMENT
     assert not (release / EVIDENCE_DIR).exists()
     _holds_no_key(release)
-    _through_the_exchange(course, api, "exchange")
+    _rendered_inputs_match_the_instructors(_through_the_exchange(course, api))
 
     student_lesson = lk.load_lesson(release / f"{NOTEBOOK}.lesson.yaml")
-    placed = [s for s in [*EXPECTED, student_id()] if s != "exchange"]
-    folders = {s: _submission(course, s) for s in placed}
+    folders = {s: _submission(course, s) for s in EXPECTED}
     for student, answers in [
         ("perfect", RIGHT),
         ("partial", PARTIAL),
@@ -398,7 +398,6 @@ def test_round_trip_with_real_nbgrader(course: Path, monkeypatch: pytest.MonkeyP
     _forge_an_earlier_session(
         folders["forger"] / EVIDENCE_DIR, folders["perfect"] / EVIDENCE_DIR, "forger"
     )
-    _rendered_inputs_match_the_instructors(_work_in_the_widget(folders[student_id()]))
     expected = {**EXPECTED, student_id(): dict(MAX)}
 
     for student in expected:
@@ -420,7 +419,7 @@ def test_round_trip_with_real_nbgrader(course: Path, monkeypatch: pytest.MonkeyP
     assert "recorded event(s) are missing" in outputs["deleted"]
     assert "contradict the re-check" in outputs["tampered"]
     assert "No lesson evidence" in outputs["nothing"]
-    for student in ("perfect", "partial", "restart", "patcher", "exchange", student_id()):
+    for student in ("perfect", "partial", "restart", "patcher", student_id()):
         assert "!" not in outputs[student], student  # honest work is not flagged
         # Autograde did not copy the instructor's try-out over the student's evidence.
         autograded = course / "autograded" / student / ASSIGNMENT / EVIDENCE_DIR

@@ -185,3 +185,22 @@ def test_a_preview_grades_the_student_running_the_notebook(
     assert points(KEY, KEY, max_points=2, questions=["bigger"], evidence=folder) == 2.0
     out = capsys.readouterr().out
     assert "evidence of teacher" in out
+
+
+@pytest.mark.parametrize("login", ["ada", "jovyan"])
+def test_the_player_records_the_id_nbgrader_files_the_submission_under(
+    monkeypatch: pytest.MonkeyPatch, login: str
+) -> None:
+    """The graded student is nbgrader's id of the submission; the evidence is recorded under
+    lessonkit's id of the student: both from the same login and environment, they agree (on
+    a Kubernetes hub every login is jovyan and JUPYTERHUB_USER names the student)."""
+    import pwd
+
+    import nbgrader.utils
+
+    real = pwd.getpwuid
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (login, *real(uid)[1:]))
+    monkeypatch.setattr(nbgrader.utils, "get_osusername", lambda: login)
+    monkeypatch.setenv("JUPYTERHUB_USER", "hub-ada")
+    assert student_id() == nbgrader.utils.get_username()
+    assert student_id() == ("hub-ada" if login == "jovyan" else login)
