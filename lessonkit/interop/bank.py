@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "EXPORT_STATUSES",
     "KINDS",
     "STATUSES",
     "BankAnswer",
@@ -23,9 +24,12 @@ __all__ = [
     "category_path",
 ]
 
-Status = Literal["imported", "approximated", "skipped"]
-"""What became of a bank item: imported as it was, imported with a loss, or not imported."""
+Status = Literal["imported", "exported", "approximated", "skipped"]
+"""What became of an item: carried over as it was, carried over with a loss, or not at all."""
 STATUSES: tuple[Status, ...] = ("imported", "approximated", "skipped")
+"""The statuses of an import report."""
+EXPORT_STATUSES: tuple[Status, ...] = ("exported", "approximated", "skipped")
+"""The statuses of an export report."""
 
 KINDS = frozenset(
     {"choice", "truefalse", "shortanswer", "numerical", "essay", "matching", "ordering", "text"}

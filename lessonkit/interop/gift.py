@@ -105,8 +105,9 @@ class _Reader:
             prompt = self._text(stem, fmt)
             return BankItem(kind="text", source_type="description", prompt=prompt, **common)
         block = parts["BLOCK"][1:-1]
-        blank = " _____ " if tail.strip() else ""
-        prompt = self._text(stem + blank + tail if blank else stem, fmt)
+        prompt = self._text(stem, fmt)
+        if tail.strip():  # missing-word format: the answer block stands for a blank
+            prompt = f"{prompt} \\_\\_\\_\\_\\_ {self._text(tail, fmt)}".strip()
         item = self._block(block.strip(), fmt, common | {"prompt": prompt})
         notes = self.ctx.take_notes()
         return BankItem(**{**_fields(item), "notes": notes})

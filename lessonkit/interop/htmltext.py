@@ -116,7 +116,7 @@ def _text_markdown(text: str, ctx: TextContext) -> str:
         out.append(_plain_dollars(text[pos : match.start()], ctx))
         inline = match.group(1) or (match.group(4) if match.lastindex == 4 else None)
         body = inline if inline is not None else (match.group(2) or match.group(3) or "")
-        out.append(f"${body.strip()}$" if inline is not None else f"$${body.strip()}$$")
+        out.append(f"${body.strip()}$" if inline is not None else f"\n\n$$\n{body.strip()}\n$$\n\n")
         pos = match.end()
     out.append(_plain_dollars(text[pos:], ctx))
     return "".join(out)

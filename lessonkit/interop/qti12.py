@@ -38,6 +38,9 @@ _KINDS = {
 }
 
 
+_ITEM_FEEDBACK = frozenset({"general_fb", "correct_fb", "general_incorrect_fb"})
+
+
 @dataclass
 class _Condition:
     equal: list[tuple[str, str, bool]] = field(default_factory=list)  # respident, value, case
@@ -133,7 +136,9 @@ class _Item:
         ]
 
     def _fb(self, cond: _Condition) -> str:
-        return "\n\n".join(self.feedback.get(ref, "") for ref in cond.feedback if ref)
+        """The condition's own feedback (not the item-wide right/wrong/general ones)."""
+        own = [r for r in cond.feedback if r and r not in _ITEM_FEEDBACK]
+        return "\n\n".join(self.feedback.get(ref, "") for ref in own)
 
     def read(self) -> BankItem:
         qtype = self.meta.get("question_type", "")
@@ -213,12 +218,17 @@ class _Item:
         lid = lids[0] if lids else None
         labels = self._labels(lid) if lid is not None else []
         credit, full = self._scores()
-        feedback = {c.equal[0][1]: self._fb(c) for c in self.conditions if len(c.equal) == 1}
+        feedback = {
+            c.equal[0][1]: self._fb(c)
+            for c in self.conditions
+            if len(c.equal) == 1 and c.score is None
+        }
         multiple = lid is not None and lid.get("rcardinality", "Single").lower() == "multiple"
         if self.meta.get("question_type") == "multiple_answers_question":
             multiple = True
         if multiple:
-            right = [c for c in self.conditions if (c.score or 0) >= full and not c.add]
+            top = max((c.score or 0.0 for c in self.conditions if not c.add), default=0.0)
+            right = [c for c in self.conditions if top > 0 and c.score == top and not c.add]
             if right:  # Canvas: <and> of the right picks and <not> of the others
                 picks = {v for _, v, _ in right[0].equal}
                 n = len(picks) or 1  # Canvas scores (right picks - wrong picks) / right options
@@ -230,7 +240,9 @@ class _Item:
             )
             for ident, text in labels
         )
-        return {"answers": answers, "multiple": multiple}
+        render = find(lid, "render_choice")
+        shuffle = render is not None and render.get("shuffle", "No").lower() == "yes"
+        return {"answers": answers, "multiple": multiple, "shuffle": shuffle}
 
     def _short(self, lids: list[Element], strs: list[Element]) -> dict[str, object]:
         answers = []
@@ -255,7 +267,7 @@ class _Item:
             fb = self._fb(cond)
             if exact and low is not None and high is not None:
                 value = _float(exact[0])
-                tol = max(abs(value - low), abs(high - value))
+                tol = float(f"{max(abs(value - low), abs(high - value)):.12g}")
                 answers.append(BankAnswer(text=exact[0], tolerance=tol, fraction=1.0, feedback=fb))
             elif exact:
                 answers.append(BankAnswer(text=exact[0], fraction=1.0, feedback=fb))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .bank import STATUSES, Finding
+from .bank import STATUSES, Finding, Status
 
 __all__ = ["report_data", "report_lines"]
 
@@ -25,25 +25,33 @@ def _files(findings: Iterable[Finding]) -> list[str]:
 
 
 def report_lines(
-    findings: list[Finding], *, verbose: bool = False, written: Iterable[Path] = ()
+    findings: list[Finding],
+    *,
+    verbose: bool = False,
+    written: Iterable[Path] = (),
+    statuses: tuple[Status, ...] = STATUSES,
 ) -> list[str]:
-    """The human report."""
+    """The human report (``statuses`` counted per file, the first one listed if verbose)."""
     lines: list[str] = []
     for file in _files(findings):
         mine = [f for f in findings if f.where.file == file]
-        lines.extend(str(f) for f in mine if verbose or f.status != "imported")
-        counts = ", ".join(f"{sum(f.status == s for f in mine)} {s}" for s in STATUSES)
+        lines.extend(str(f) for f in mine if verbose or f.status != statuses[0])
+        counts = ", ".join(f"{sum(f.status == s for f in mine)} {s}" for s in statuses)
         lines.append(f"{file}: {counts}")
     lines.extend(f"wrote {path}" for path in written)
     return lines
 
 
 def report_data(
-    findings: list[Finding], *, written: Iterable[Path] = (), problems: Iterable[str] = ()
+    findings: list[Finding],
+    *,
+    written: Iterable[Path] = (),
+    problems: Iterable[str] = (),
+    statuses: tuple[Status, ...] = STATUSES,
 ) -> dict[str, Any]:
     """The JSON report: findings, per-file counts, the files written and any problems."""
     files = {
-        file: {s: sum(f.status == s and f.where.file == file for f in findings) for s in STATUSES}
+        file: {s: sum(f.status == s and f.where.file == file for f in findings) for s in statuses}
         for file in _files(findings)
     }
     return {
