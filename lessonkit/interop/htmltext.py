@@ -280,6 +280,8 @@ class _Converter(HTMLParser):
         if tag in _WRAP:
             return f"{_WRAP[tag]}{core}{_WRAP[tag]}"
         if tag in ("code", "tt", "kbd", "samp"):
+            if self.pre:
+                return core  # the fenced block around it already says it is code
             fence = "``" if "`" in core else "`"
             return f"{fence}{core}{fence}"
         if tag in ("sup", "sub"):

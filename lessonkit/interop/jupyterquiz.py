@@ -39,8 +39,11 @@ def _elements(text: str) -> list[tuple[int, Any]]:
         pos = end
 
 
-def _code(code: Any) -> str:
-    return f"```python\n{str(code).strip()}\n```" if code else ""
+def _code(code: Any, inline: bool = False) -> str:
+    text = str(code).strip() if code else ""
+    if inline and text and "\n" not in text:
+        return f"`` {text} ``" if "`" in text else f"`{text}`"
+    return f"```python\n{text}\n```" if text else ""
 
 
 class _Reader:
@@ -71,7 +74,9 @@ class _Reader:
             options = tuple(
                 BankAnswer(
                     text="\n\n".join(
-                        p for p in (self._md(a.get("answer")), _code(a.get("code"))) if p
+                        p
+                        for p in (self._md(a.get("answer")), _code(a.get("code"), inline=True))
+                        if p
                     ),
                     fraction=1.0 if a.get("correct") else 0.0,
                     feedback=self._md(a.get("feedback")),

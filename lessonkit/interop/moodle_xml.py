@@ -24,6 +24,9 @@ __all__ = ["read_moodle_xml", "sniff"]
 
 _UNSUPPORTED = {
     "multianswer": "embedded answers (Cloze) have several blanks in one text",
+    "cloze": "embedded answers (Cloze) have several blanks in one text",
+    "coderunner": "CodeRunner questions run code with the question's own templates",
+    "mtf": "multiple true/false has a verdict per statement in one question",
     "calculated": "calculated questions draw values from datasets with formulas",
     "calculatedsimple": "calculated questions draw values from datasets with formulas",
     "calculatedmulti": "calculated questions draw values from datasets with formulas",
