@@ -43,21 +43,30 @@ def unescape(text: str) -> str:
 
 
 def split_questions(text: str) -> list[tuple[int, str]]:
-    """(first line, text) of each question: blank lines separate, ``//`` lines are dropped."""
+    """(first line, text) of each question: blank lines separate, ``//`` lines are dropped.
+
+    A blank line inside an open answer block does not end the question (Moodle would split
+    there and fail), unless the next line plainly starts a new question (``::title::``).
+    """
     chunks: list[tuple[int, str]] = []
     lines: list[str] = []
-    start = 0
+    start = depth = 0
     for number, line in enumerate(text.splitlines(), 1):
         if line.lstrip().startswith("//"):
             continue
         if not line.strip():
-            if lines:
+            if lines and depth <= 0:
                 chunks.append((start, "\n".join(lines)))
-                lines = []
+                lines, depth = [], 0
             continue
+        if lines and depth > 0 and line.lstrip().startswith(("::", "$CATEGORY")):
+            chunks.append((start, "\n".join(lines)))
+            lines, depth = [], 0
         if not lines:
             start = number
         lines.append(line)
+        bare = re.sub(r"\\.", "", line)
+        depth += bare.count("{") - bare.count("}")
     if lines:
         chunks.append((start, "\n".join(lines)))
     return chunks
