@@ -161,11 +161,10 @@ def category_path(text: str) -> tuple[str, ...]:
     """A Moodle category path (``$course$/Default for X/Loops``) as the names that matter.
 
     The context (``$course$``, ``$system$``...) and ``top`` say where a category lived, not
-    what it is about; Moodle's automatic ``Default for ...`` category is dropped when it only
-    holds the real categories.
+    what it is about, and neither does Moodle's automatic ``Default for ...`` category.
     """
     parts = [p.strip() for p in text.split("/") if p.strip()]
     parts = [p for p in parts if not re.fullmatch(r"\$\w+\$", p) and p.lower() != "top"]
-    if len(parts) > 1 and parts[0].lower().startswith("default for "):
+    if parts and parts[0].lower().startswith("default for "):
         parts = parts[1:]
     return tuple(parts)

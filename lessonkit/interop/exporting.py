@@ -83,7 +83,7 @@ def export_bank(lesson_path: str | os.PathLike[str], fmt: str) -> ExportResult:
     else:
         from .moodle_write import write_moodle_xml
 
-        data, missing = write_moodle_xml(kept, path.parent)
+        data, missing = write_moodle_xml(kept, path.parent, lesson.title)
     for export in kept:
         status: Status = "approximated" if export.losses else "exported"
         message = f"{export.item.kind} {export.step}" + (

@@ -148,7 +148,9 @@ class _Writer:
         return
 
 
-def write_moodle_xml(items: list[ExportItem], lesson_dir: Path | None) -> tuple[bytes, list[str]]:
+def write_moodle_xml(
+    items: list[ExportItem], lesson_dir: Path | None, title: str = "lessonkit"
+) -> tuple[bytes, list[str]]:
     """Moodle XML for ``items``; also the image references that could not be carried."""
     writer = _Writer(lesson_dir)
     quiz = Element("quiz")
@@ -156,10 +158,12 @@ def write_moodle_xml(items: list[ExportItem], lesson_dir: Path | None) -> tuple[
     for export in items:
         item = export.item
         key = (item.category, item.category_id)
-        if item.category and key != current:
+        if key != current and (item.category or current is not None):
+            # a question without competencies goes to the course's default category
+            names = item.category or (f"Default for {title}",)
             cat = SubElement(quiz, "question", type="category")
             SubElement(SubElement(cat, "category"), "text").text = "$course$/top/" + "/".join(
-                c.replace("/", "//") for c in item.category
+                c.replace("/", "//") for c in names
             )
             SubElement(cat, "idnumber").text = item.category_id
             current = key

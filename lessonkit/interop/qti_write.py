@@ -77,12 +77,15 @@ class _Writer:
             self._choice(presentation, process, item, ident, feedback)
         elif item.kind in ("shortanswer", "numerical", "essay"):
             self._fib(presentation, process, item, feedback)
-        for name, text in (
-            ("correct_fb", item.correct_feedback),
-            ("general_incorrect_fb", item.incorrect_feedback),
-        ):
-            if text:
-                feedback[name] = text
+        if item.correct_feedback:
+            feedback["correct_fb"] = item.correct_feedback
+        if item.incorrect_feedback:  # after the right answer's condition, which stops there
+            cond = SubElement(process, "respcondition", attrib={"continue": "Yes"})
+            SubElement(SubElement(cond, "conditionvar"), "other")
+            SubElement(
+                cond, "displayfeedback", feedbacktype="Response", linkrefid="general_incorrect_fb"
+            )
+            feedback["general_incorrect_fb"] = item.incorrect_feedback
         for name, text in feedback.items():
             fb = SubElement(el, "itemfeedback", ident=name)
             self.material(SubElement(fb, "flow_mat"), text)

@@ -61,7 +61,7 @@ def _number(text: str) -> str:
     if ".." in text:
         low, high = (float(v) for v in text.split(".."))
         return str((low + high) / 2)
-    return text.split(":")[0].strip()
+    return text.split(":", maxsplit=1)[0].strip()
 
 
 def _right(question: Any, steps: list[str]) -> dict[str, list[Any]]:
