@@ -116,7 +116,9 @@ class _Reader:
         block = parts["BLOCK"][1:-1]
         prompt = self._text(stem, fmt)
         if tail.strip():  # missing-word format: the answer block stands for a blank
-            prompt = f"{prompt} \\_\\_\\_\\_\\_ {self._text(tail, fmt)}".strip()
+            rest = self._text(tail, fmt)
+            gap = "" if rest[:1] in tuple(".,;:!?)") else " "
+            prompt = f"{prompt} \\_\\_\\_\\_\\_{gap}{rest}".strip()
         item = self._block(block.strip(), fmt, common | {"prompt": prompt})
         notes = self.ctx.take_notes()
         return BankItem(**{**_fields(item), "notes": notes})

@@ -151,12 +151,19 @@ def _catch_all(answers: tuple[BankAnswer, ...], feedback: Feedback, losses: list
 
 
 def _right_feedback(right: list[BankAnswer], feedback: Feedback, losses: list[str]) -> Feedback:
-    messages = list(dict.fromkeys(a.feedback for a in right if a.feedback))
-    if not messages:
+    """The right answers' own message, when they share one (lessonkit has one for all)."""
+    messages = {a.feedback for a in right}
+    if messages == {""}:
         return feedback
     if len(messages) > 1:
-        losses.append("right answers had different messages; the first is shown for all")
-    correct = "\n\n".join(t for t in (feedback.correct, messages[0]) if t)
+        kept = [a for a in right if a.feedback]
+        losses.append(
+            "the message for the right answer"
+            + (f" {kept[0].text!r}" if len(kept) == 1 else "s")
+            + " is not kept (lessonkit shows one message for every right answer)"
+        )
+        return feedback
+    correct = "\n\n".join(t for t in (feedback.correct, messages.pop()) if t)
     return Feedback(correct=correct, incorrect=feedback.incorrect, wrong=feedback.wrong)
 
 
@@ -244,7 +251,7 @@ def _numerical(item: BankItem, feedback: Feedback, losses: list[str]) -> tuple[N
                     f"tolerance ({first.tolerance:g}), not its own ({answer.tolerance:g})"
                 )
             wrong.append(WrongAnswer(answer=_number(answer.text), message=answer.feedback))
-    feedback = _right_feedback(right, feedback, losses)
+    feedback = _right_feedback(right[:1], feedback, losses)
     feedback = Feedback(correct=feedback.correct, incorrect=feedback.incorrect, wrong=tuple(wrong))
     if first.range is not None:
         spec = Numeric(
