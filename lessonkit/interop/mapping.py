@@ -42,8 +42,9 @@ def attempt_scores(penalty: float | None) -> tuple[float, ...]:
         return ()
     penalty = min(penalty, 1.0)
     scores = [1.0]
-    while scores[-1] > 0 and len(scores) < 20:
-        scores.append(max(0.0, round(scores[-1] - penalty, 6)))
+    while scores[-1] > 0 and len(scores) < 20:  # Moodle: max(0, 1 - k * penalty)
+        score = round(1.0 - len(scores) * penalty, 6)
+        scores.append(score if score > 1e-6 else 0.0)
     return tuple(scores)
 
 
