@@ -136,6 +136,7 @@ class _Reader:
         marks = [a for a in tree.children if getattr(a, "data", "") == "answer"]
         right_marks = [str(a.children[0]) for a in marks]
         extra = {"general_feedback": general, **common}
+        extra["shuffle"] = True  # Moodle shuffles GIFT choices and matches by default
         if any(a.match for a in answers):
             return BankItem(kind="matching", source_type="matching", answers=answers, **extra)
         if "~" not in right_marks:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import posixpath
 import re
 import urllib.parse
@@ -152,8 +151,3 @@ def zip_resolver(package: SafeZip, base: str, aliases: dict[str, str] | None = N
             return None
 
     return resolve
-
-
-def local_name(path: str | os.PathLike[str]) -> str:
-    """The file name part of a path, for messages."""
-    return Path(path).name

@@ -121,6 +121,20 @@ class _Reader:
 
         return resolve
 
+    def _old_image(self, question: Element) -> str:
+        name = _value(question, "image")
+        data = "".join((_value(question, "image_base64") or "").split())
+        if not name:
+            return ""
+        try:
+            path = self.ctx.media.add(name, base64.b64decode(data)) if data else ""
+        except (binascii.Error, ValueError):
+            path = ""
+        if not path:
+            self.ctx.note(f"image {name!r} not found in the bank")
+            return ""
+        return f"![]({path})"
+
     def _answers(self, question: Element) -> tuple[BankAnswer, ...]:
         found = []
         for answer in question.findall("answer"):
@@ -160,6 +174,9 @@ class _Reader:
             ),
             "shuffle": _value(question, "shuffleanswers", "0").lower() in ("1", "true"),
         }
+        old_image = self._old_image(question)  # Moodle 1.9's <image>, still in old exports
+        if old_image:
+            common["prompt"] = f"{common['prompt']}\n\n{old_image}".strip()
         kind, extra = self._kind(question, qtype)
         notes = self.ctx.take_notes()
         return BankItem(kind=kind, notes=notes, **common, **extra)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 
 from .bank import BankAnswer, BankItem, Where
 from .htmltext import TextContext, html_to_markdown, html_to_text, plain_to_markdown
-from .qti import children, find, findall, local, text_of
+from .qti_xml import children, find, findall, local, text_of
 
 __all__ = ["read_items"]
 

@@ -15,7 +15,7 @@ from xml.etree.ElementTree import Element
 
 from .bank import BankAnswer, BankItem, Where
 from .htmltext import TextContext, html_to_markdown, html_to_text
-from .qti import children, find, findall, inner_html, local, text_of
+from .qti_xml import children, find, findall, inner_html, local, text_of
 
 __all__ = ["read_item"]
 

@@ -174,7 +174,8 @@ MOODLE = f"""<?xml version="1.0" encoding="UTF-8"?>
 <quiz>
   <question type="shortanswer">
     <name><text>Pie</text></name>
-    <questiontext format="html"><text><![CDATA[<p>What is this? <img src="@@PLUGINFILE@@/pie%20chart.png" alt="a chart"></p>]]></text>
+    <questiontext format="html"><text><![CDATA[<p>What is this?
+      <img src="@@PLUGINFILE@@/pie%20chart.png" alt="a chart"></p>]]></text>
       <file name="pie chart.png" path="/" encoding="base64">{base64.b64encode(PNG).decode()}</file>
     </questiontext>
     <penalty>0.3333333</penalty>
@@ -200,7 +201,7 @@ def test_media_are_carried_both_ways_and_the_report_names_lines(tmp_path: Path) 
     report = json.loads(done.stdout)
     assert [(f["line"], f["status"]) for f in report["findings"]] == [
         (3, "imported"),
-        (13, "skipped"),
+        (14, "skipped"),
     ]
     assert report["files"][str(bank)] == {"imported": 1, "approximated": 0, "skipped": 1}
     assert (tmp_path / "out" / "media" / "pie-chart.png").read_bytes() == PNG
