@@ -11,7 +11,7 @@ any answer, ``correct_fb`` and ``general_incorrect_fb`` on right and wrong answe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element
 
 from .bank import BankAnswer, BankItem, Where
@@ -305,7 +305,17 @@ def read_items(
     root: Element, where: Callable[[Element, str], Where], ctx: TextContext
 ) -> list[BankItem]:
     """Every ``item`` of a ``questestinterop`` document (question groups included)."""
+    groups: dict[int, str] = {}
+    for section in findall(root, "section"):  # Canvas question groups: pick N of the items
+        number = text_of(find(find(section, "selection_ordering"), "selection_number"))
+        inside = children(section, "item")
+        if number and inside:
+            note = f"from a question group that asks {number} of {len(inside)}; the lesson asks all"
+            groups.update({id(i): note for i in inside})
     items = []
     for item in findall(root, "item"):
-        items.append(_Item(item, where(item, item.get("ident", "")), ctx).read())
+        found = _Item(item, where(item, item.get("ident", "")), ctx).read()
+        if id(item) in groups:
+            found = replace(found, notes=(*found.notes, groups[id(item)]))
+        items.append(found)
     return items

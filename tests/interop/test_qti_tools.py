@@ -137,3 +137,25 @@ def test_qti_package_maker_packages_import_validate_and_play(engine: str, tmp_pa
         else:
             script[steps[0]] = right
     play_right(out, script)
+
+
+def test_a_text2qti_question_group_is_imported_and_reported(sdist: Any, tmp_path: Path) -> None:
+    readme = (sdist("text2qti") / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Question groups") :]
+    (group,) = re.findall(r"^```\n(GROUP\n.*?)^```", section, re.S | re.M)[:1]
+    (tmp_path / "group.md").write_text(group, encoding="utf-8")
+    made = subprocess.run(
+        [str(Path(sys.executable).with_name("text2qti")), "group.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "group.lesson.yaml"
+    done = import_cli(tmp_path / "group.zip", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("from a question group that asks 1 of 2") == 2
+    valid(out)
+    play_right(out, {"question": ["true"], "question-2": ["true"]})
