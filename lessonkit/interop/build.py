@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..lesson.competency import Competency
 from ..lesson.model import Branch, Content, End, Lesson, Practice, Question, Step
@@ -146,8 +146,6 @@ def _used(steps: list[Step], competencies: dict[str, Competency]) -> tuple[Compe
 
 def _chain(steps: list[Step]) -> list[Step]:
     """Each step leads to the next; the last to the end step."""
-    from dataclasses import replace
-
     out: list[Step] = []
     for i, step in enumerate(steps):
         following = steps[i + 1].id if i + 1 < len(steps) else "done"
@@ -186,8 +184,6 @@ def _practice(
         steps.extend(s for s in group if isinstance(s, Content))
         if not questions:
             continue
-        from dataclasses import replace
-
         items = tuple(
             q if cid in q.competencies else replace(q, competencies=(cid, *q.competencies))
             for q in questions

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..lesson.model import Choice as ChoiceStep
@@ -126,8 +126,6 @@ def lesson_items(lesson: Lesson, source: str) -> tuple[list[ExportItem], list[Fi
             )
         if step.max_attempts is not None:
             losses.append(f"the limit of {step.max_attempts} attempts is the quiz's to set")
-        from dataclasses import replace
-
         item = replace(
             item,
             name=step.id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..lesson.model import Content, Feedback, Question, Step, WrongAnswer
 from ..lesson.specs import FreeResponse, Numeric, Option, Ordering, Text
@@ -131,8 +131,6 @@ def _check(item: BankItem, feedback: Feedback, losses: list[str]) -> tuple[objec
 
 
 def _truefalse(item: BankItem) -> BankItem:
-    from dataclasses import replace
-
     answers = []
     for answer in item.answers:
         word = answer.text.strip().lower()
@@ -204,8 +202,6 @@ def _short(item: BankItem, feedback: Feedback, losses: list[str]) -> tuple[Text,
 
 
 def _as_catch_all(answer: BankAnswer) -> BankAnswer:
-    from dataclasses import replace
-
     return replace(answer, catch_all=True)
 
 
