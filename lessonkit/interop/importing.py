@@ -81,7 +81,7 @@ def import_banks(
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
     result = ImportResult()
-    media = MediaStore()
+    media = MediaStore(Path(out).parent)
     items: list[BankItem] = []
     for path in paths:
         source = os.fspath(path)

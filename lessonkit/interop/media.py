@@ -42,9 +42,23 @@ Resolver = Callable[[str], tuple[str, bytes] | None]
 class MediaStore:
     """Carried files by their lesson-relative path (``media/name.png``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        """The lesson's folder: a file already there under a name is never overwritten with
+        other content (an earlier import's lesson still needs it)."""
         self.files: dict[str, bytes] = {}
         self._by_digest: dict[str, str] = {}
+
+    def _taken(self, path: str, data: bytes) -> bool:
+        if path in self.files:
+            return True
+        if self.folder is None:
+            return False
+        existing = self.folder / path
+        try:
+            return existing.exists() and existing.read_bytes() != data
+        except OSError:
+            return True
 
     def add(self, name: str, data: bytes) -> str:
         """Keep ``data`` under a safe version of ``name``; returns the lesson-relative path."""
@@ -56,8 +70,8 @@ class MediaStore:
         ext = ext.lower() if stem and ext.lower() in _KNOWN else "bin"
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem or name).strip("-")[:60] or "file"
         path = f"{MEDIA_DIR}/{stem}.{ext}"
-        if path in self.files:
-            path = f"{MEDIA_DIR}/{stem}-{digest[:8]}.{ext}"
+        if self._taken(path, data):
+            path = f"{MEDIA_DIR}/{stem}-{digest[:12]}.{ext}"
         self.files[path] = data
         self._by_digest[digest] = path
         return path

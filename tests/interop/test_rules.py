@@ -233,3 +233,25 @@ def test_usage_errors_and_unreadable_files(tmp_path: Path) -> None:
     done = import_cli(odd, "-o", tmp_path / "y.lesson.yaml")
     assert done.returncode == 1 and "cannot tell the format; give --format" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_a_second_import_never_overwrites_the_first_ones_media(tmp_path: Path) -> None:
+    for n, colour in enumerate((b"red", b"blue")):
+        bank = tmp_path / f"bank{n}.xml"
+        bank.write_text(
+            MOODLE.replace(base64.b64encode(PNG).decode(), base64.b64encode(PNG + colour).decode()),
+            encoding="utf-8",
+        )
+        assert (
+            import_cli(
+                bank, "-o", tmp_path / "out" / f"l{n}.lesson.yaml", "--allow-partial"
+            ).returncode
+            == 0
+        )
+    first, second = (
+        load_lesson(tmp_path / "out" / f"l{n}.lesson.yaml").questions()[0] for n in (0, 1)
+    )
+    paths = [re.search(r"\(media/([^)]+)\)", q.prompt).group(1) for q in (first, second)]  # type: ignore[union-attr]
+    assert paths[0] != paths[1]
+    assert (tmp_path / "out" / "media" / paths[0]).read_bytes() == PNG + b"red"
+    assert (tmp_path / "out" / "media" / paths[1]).read_bytes() == PNG + b"blue"
