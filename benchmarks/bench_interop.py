@@ -86,7 +86,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     result = import_banks([bank], out)
     assert not result.problems and result.count("skipped") == 0, result.problems[:3]
     ours, base = interleaved(
-        [lambda: import_banks([bank], out), lambda: load_lesson(out)],
+        [lambda: import_banks([bank], out, replace=True), lambda: load_lesson(out)],
         repeat=3 if quick else 7,
         collect=True,
     )

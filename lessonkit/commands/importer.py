@@ -50,6 +50,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="exit 0 even when some questions were skipped",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing lesson file of the same name"
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="list imported items too")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.set_defaults(func=run)
@@ -76,9 +79,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         result = import_banks(
-            args.files, output, fmt=args.format, layout=args.layout, title=args.title
+            args.files,
+            output,
+            fmt=args.format,
+            layout=args.layout,
+            title=args.title,
+            replace=args.force,
         )
-    except BankFileError as exc:
+    except (BankFileError, FileExistsError) as exc:
         print(f"lessonkit: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -76,8 +76,13 @@ def import_banks(
     fmt: str | None = None,
     layout: str = "steps",
     title: str = "",
+    replace: bool = False,
 ) -> ImportResult:
-    """Import ``paths`` into the lesson file ``out`` (see the module docstring)."""
+    """Import ``paths`` into the lesson file ``out`` (see the module docstring).
+
+    An existing lesson file is never replaced (it may hold the author's edits of an earlier
+    import) unless ``replace``: :class:`FileExistsError` says so before anything is written.
+    """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
     result = ImportResult()
@@ -106,6 +111,12 @@ def import_banks(
     result.findings.extend(built.findings)
     if not built.lessons:
         return result
+    existing = [p for p in (lesson_name(target, s) for s in built.lessons) if p.exists()]
+    if existing and not replace:
+        raise FileExistsError(
+            f"{existing[0]} exists (edits made to it would be lost); "
+            "choose another -o or give --force to replace it"
+        )
     _write(built.lessons, media, target, result)
     return result
 

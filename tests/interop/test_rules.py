@@ -213,7 +213,9 @@ def test_media_are_carried_both_ways_and_the_report_names_lines(tmp_path: Path) 
         0.333333,
         0.0,
     )  # type: ignore[attr-defined]
-    assert import_cli(bank, "-o", out, "--allow-partial").returncode == 0
+    again = import_cli(bank, "-o", out, "--allow-partial")
+    assert again.returncode == 1 and "exists (edits made to it would be lost)" in again.stderr
+    assert import_cli(bank, "-o", out, "--allow-partial", "--force").returncode == 0
     for fmt, name in (("moodle-xml", "back.xml"), ("qti", "back.zip")):
         assert run_cli("export", out, "--format", fmt, "-o", tmp_path / name).returncode == 0
         again = tmp_path / fmt / "again.lesson.yaml"
