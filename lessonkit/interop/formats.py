@@ -29,7 +29,7 @@ def detect(path: Path, data: bytes) -> str | None:
         if any(m in head for m in (b"questestinterop", b"assessmentItem", b"manifest")):
             return "qti"
         return None
-    if name.endswith(".json") or (
+    if name.endswith((".json", ".ipynb")) or (
         head[:1] in (b"[", b"{") and not name.endswith((".gift", ".txt"))
     ):
         return "jupyterquiz"

@@ -96,7 +96,13 @@ def import_banks(
             result.findings.append(Finding(Where(source), "skipped", f"file refused: {exc}"))
             continue
         if not found:
-            result.findings.append(Finding(Where(source), "skipped", "no questions found"))
+            why = "no questions found"
+            if source.lower().endswith(".ipynb"):
+                why = (
+                    "no JupyterQuiz questions in hidden elements or shown JSON files "
+                    "(questions built by a code cell are not read: a notebook's code never runs)"
+                )
+            result.findings.append(Finding(Where(source), "skipped", why))
         items.extend(found)
         if len(items) > MAX_ITEMS:
             raise BankFileError(f"more than {MAX_ITEMS} questions; import the bank in parts")

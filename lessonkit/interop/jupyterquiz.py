@@ -17,7 +17,7 @@ from .bank import BankAnswer, BankItem, Where
 from .htmltext import TextContext, html_to_markdown
 from .untrusted import BankFileError
 
-__all__ = ["read_jupyterquiz"]
+__all__ = ["questions_of", "read_jupyterquiz", "reader_for"]
 
 
 def _elements(text: str) -> list[tuple[int, Any]]:
@@ -54,8 +54,8 @@ class _Reader:
     def _md(self, text: Any) -> str:
         return html_to_markdown(str(text), self.ctx) if text else ""
 
-    def item(self, index: int, line: int, data: Any) -> BankItem:
-        where = Where(self.source, line=line, item=None)
+    def item(self, where: Where, data: Any) -> BankItem:
+        """The bank item for one JupyterQuiz question object."""
         if not isinstance(data, dict):
             return BankItem(
                 where=where,
@@ -179,12 +179,28 @@ def _fields(item: BankItem) -> dict[str, Any]:
     return {f.name: getattr(item, f.name) for f in fields(item)}
 
 
+def questions_of(text: str) -> list[tuple[int, Any]]:
+    """(line, question) of each question of JupyterQuiz JSON text (a list or one object)."""
+    try:
+        return _elements(text)
+    except (ValueError, RecursionError) as exc:
+        raise BankFileError(f"not JupyterQuiz JSON: {exc}") from exc
+
+
 def read_jupyterquiz(data: bytes, source: str, ctx: TextContext) -> list[BankItem]:
-    """The questions of a JupyterQuiz JSON file, in file order."""
+    """The questions of a JupyterQuiz JSON file, in file order (or of a notebook)."""
     try:
         text = data.decode("utf-8-sig")
-        elements = _elements(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except UnicodeDecodeError as exc:
         raise BankFileError(f"not a JupyterQuiz JSON file: {exc}") from exc
+    if source.lower().endswith(".ipynb"):
+        from .jupyterquiz_notebook import read_notebook
+
+        return read_notebook(text, source, ctx)
     reader = _Reader(source, ctx)
-    return [reader.item(i, line, value) for i, (line, value) in enumerate(elements)]
+    return [reader.item(Where(source, line=line), value) for line, value in questions_of(text)]
+
+
+def reader_for(source: str, ctx: TextContext) -> _Reader:
+    """A reader of questions that come from ``source``."""
+    return _Reader(source, ctx)

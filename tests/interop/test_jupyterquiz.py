@@ -60,3 +60,33 @@ def test_jupyterquiz_examples_import_validate_and_play(sdist: Any, tmp_path: Pat
                 assert message in feedback_for(out, step, shown)
                 checked += 1
     assert checked >= 10
+
+
+def test_questions_hidden_in_jupyterquiz_notebooks(sdist: Any, tmp_path: Path) -> None:
+    import base64
+    import shutil
+
+    root = sdist("jupyterquiz")
+    notebook = tmp_path / "HideQuiz.ipynb"
+    shutil.copy(root / "HideQuiz.ipynb", notebook)
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    hidden = []
+    for cell in cells:
+        for content in re.findall(r"display:none[^>]*>(.*?)</span>", "".join(cell["source"]), re.S):
+            try:
+                hidden.append(json.loads(content))
+            except ValueError:
+                hidden.append(json.loads(base64.b64decode(content)))
+    assert len(hidden) == 2  # one as JSON, one base64-encoded
+    out = tmp_path / "hidden.lesson.yaml"
+    done = import_cli(notebook, "-o", out, "--json")
+    assert done.returncode == 0, done.stderr + done.stdout
+    valid(out)
+    findings = imported(done.stdout)
+    assert [f["item"] for f in findings] == ["cell 9 #question1", "cell 16 #question2"]
+    script = {steps_of(f)[0]: [_right(q[0])] for f, q in zip(findings, hidden, strict=True)}
+    play_right(out, script)
+    # a notebook that builds its questions in code: reported, nothing run
+    shutil.copy(root / "mve.ipynb", tmp_path / "mve.ipynb")
+    done = import_cli(tmp_path / "mve.ipynb", "-o", tmp_path / "mve.lesson.yaml")
+    assert done.returncode == 1 and "a notebook's code never runs" in done.stdout
