@@ -45,6 +45,7 @@ system_packages() {
   have node || missing+=(nodejs)                              # axe-core (accessibility)
   have npm || missing+=(npm)
   have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
+  have pandoc || missing+=(pandoc)                            # qti2latex reads exported QTI
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
