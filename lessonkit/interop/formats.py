@@ -53,7 +53,7 @@ def reader(fmt: str) -> Reader:
 
         return read_qti
     if fmt == "jupyterquiz":
-        from .jupyterquiz import read_jupyterquiz
+        from .jupyterquiz_notebook import read_quiz_file
 
-        return read_jupyterquiz
+        return read_quiz_file
     raise ValueError(f"unknown bank format {fmt!r} (one of {', '.join(FORMATS)})")

@@ -17,7 +17,7 @@ from .bank import BankAnswer, BankItem, Where
 from .htmltext import TextContext, html_to_markdown
 from .untrusted import BankFileError
 
-__all__ = ["questions_of", "read_jupyterquiz", "reader_for"]
+__all__ = ["decode", "questions_of", "read_jupyterquiz", "reader_for"]
 
 
 def _elements(text: str) -> list[tuple[int, Any]]:
@@ -187,16 +187,21 @@ def questions_of(text: str) -> list[tuple[int, Any]]:
         raise BankFileError(f"not JupyterQuiz JSON: {exc}") from exc
 
 
-def read_jupyterquiz(data: bytes, source: str, ctx: TextContext) -> list[BankItem]:
-    """The questions of a JupyterQuiz JSON file, in file order (or of a notebook)."""
+def decode(data: bytes) -> str:
+    """A JupyterQuiz file's text (JSON or a notebook: UTF-8, a BOM allowed)."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BankFileError(f"not a JupyterQuiz JSON file: {exc}") from exc
-    if source.lower().endswith(".ipynb"):
-        from .jupyterquiz_notebook import read_notebook
 
-        return read_notebook(text, source, ctx)
+
+def read_jupyterquiz(data: bytes, source: str, ctx: TextContext) -> list[BankItem]:
+    """The questions of a JupyterQuiz JSON file, in file order.
+
+    Notebooks are read by :func:`lessonkit.interop.jupyterquiz_notebook.read_quiz_file`, which
+    dispatches on the file name and calls this for plain JSON.
+    """
+    text = decode(data)
     reader = _Reader(source, ctx)
     return [reader.item(Where(source, line=line), value) for line, value in questions_of(text)]
 

@@ -19,10 +19,10 @@ from typing import Any
 
 from .bank import BankItem, Where
 from .htmltext import TextContext
-from .jupyterquiz import questions_of, reader_for
+from .jupyterquiz import decode, questions_of, read_jupyterquiz, reader_for
 from .untrusted import BankFileError
 
-__all__ = ["read_notebook"]
+__all__ = ["read_notebook", "read_quiz_file"]
 
 _HIDDEN = re.compile(r"<(span|div)\b([^>]*)>(.*?)</\1\s*>", re.S | re.I)
 _SHOWN = re.compile(r"""display_quiz\(\s*(?:ref\s*=\s*)?["']([^"'#][^"']*\.json)["']""")
@@ -45,6 +45,13 @@ def _hidden_questions(content: str) -> list[Any] | None:
         if isinstance(data, list) and all(isinstance(q, dict) and "type" in q for q in data):
             return data
     return None
+
+
+def read_quiz_file(data: bytes, source: str, ctx: TextContext) -> list[BankItem]:
+    """The questions of a JupyterQuiz file: a notebook's (``.ipynb``) or plain JSON's."""
+    if source.lower().endswith(".ipynb"):
+        return read_notebook(decode(data), source, ctx)
+    return read_jupyterquiz(data, source, ctx)
 
 
 def read_notebook(text: str, source: str, ctx: TextContext) -> list[BankItem]:

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,36 +39,31 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lesson
 
 
 def _fetch(name: str) -> Path:
+    """The unpacked sdist, downloaded once; every step lands by a rename, so test runs that
+    share the cache (several checkouts on one machine) never see a half-written copy."""
     version, digest = SDISTS[name]
     folder = CACHE / f"{name}-{version}"
-    done = folder / ".verified"
-    if done.exists():
+    if (folder / ".verified").exists():
         return folder
-    download = CACHE / "downloads"
-    download.mkdir(parents=True, exist_ok=True)
-    found = [
-        p
-        for p in download.iterdir()
-        if p.name.lower().replace("_", "-").startswith(f"{name}-{version}")
-    ]
-    if not found:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE, prefix=".partial-") as scratch:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-        cmd += ["-q", "-d", str(download), f"{name}=={version}"]
+        cmd += ["-q", "-d", scratch, f"{name}=={version}"]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         if run.returncode:
             unavailable(f"cannot download {name}=={version} from PyPI: {run.stderr[-300:]}")
-        found = [
-            p
-            for p in download.iterdir()
-            if p.name.lower().replace("_", "-").startswith(f"{name}-{version}")
-        ]
-    archive = found[0]
-    actual = hashlib.sha256(archive.read_bytes()).hexdigest()
-    assert actual == digest, f"{archive.name}: sha256 {actual}, pinned {digest}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(folder, filter="data")
-    done.touch()
+        archive = next(p for p in Path(scratch).iterdir() if p.is_file())
+        actual = hashlib.sha256(archive.read_bytes()).hexdigest()
+        assert actual == digest, f"{archive.name}: sha256 {actual}, pinned {digest}"
+        unpacked = Path(scratch) / "unpacked"
+        with tarfile.open(archive) as tar:
+            tar.extractall(unpacked, filter="data")
+        (unpacked / ".verified").touch()
+        try:
+            unpacked.rename(folder)
+        except OSError:  # another run got there first: its copy is as good
+            if not (folder / ".verified").exists():
+                raise
     return folder
 
 
