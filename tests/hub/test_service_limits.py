@@ -78,7 +78,7 @@ def test_a_body_over_the_limit_gets_a_json_413(service: ThreadedService) -> None
     """Tornado alone drops the connection; the service reads the body, drops it, and says why,
     with or without a Content-Length; a declared length too large to read is answered at once.
     Nothing of it is stored, and the service goes on serving."""
-    limit = service.config.limits.body_bytes
+    limit = 8 * MiB  # the default
     over = b"[" + b" " * limit + b"]"
     status, body = post_raw(service, "api/statements", over, {})
     assert status == 413 and body["limit_bytes"] == limit and "larger than" in body["error"]
@@ -127,15 +127,19 @@ def test_forty_large_statements_all_arrive(
     service: ThreadedService, hub_config: Path, tmp_path: Path
 ) -> None:
     """40 statements of 240 KiB (each within the 256 KiB a statement may take) made one
-    9.6 MB batch: over the body limit, refused, resent forever, and nothing behind it went."""
+    9.6 MB batch: over the body limit, refused, resent forever, and nothing behind it went.
+    A statement too large to send at all (9 MiB) is kept aside; those behind it arrive."""
     batch = padded("alice", 40, "6c0b9e52-3c57-4a0e-9f57-6b0a6b8e0b02", 240 * 1024)
+    huge = padded("alice", 41, "6c0b9e52-3c57-4a0e-9f57-6b0a6b8e0b02", 9 * MiB)[40]
     later = statements("alice", 3, "6c0b9e52-3c57-4a0e-9f57-6b0a6b8e0b03")
     store = ServiceStore("hub+" + service.base, token="tok-alice", spool_dir=tmp_path / "spool")
     try:
         store.append(batch)
+        store.append([huge])
         store.append(later)
-        assert store.flush(60)
-        assert store.sent == 43 and store.rejected == []
+        with pytest.warns(StoreWarning, match="refused 1 statement"):
+            assert store.flush(60)
+        assert store.sent == 43 and [r["id"] for r in store.rejected] == [huge["id"]]
     finally:
         store.close()
     assert sorted(stored_ids(hub_config)) == sorted(s["id"] for s in batch + later)
@@ -278,7 +282,7 @@ def test_a_learner_told_to_slow_down_gets_feedback_not_a_crash(
     attempt, and the next tries are answered so without asking the service."""
     monkeypatch.setenv("LESSONKIT_SERVICE_URL", limited.base)
     monkeypatch.setenv("LESSONKIT_HUB_TOKEN", "tok-alice")
-    monkeypatch.setattr(remote_check, "_blocked_until", {})
+    monkeypatch.setattr(remote_check, "_blocked_until", {}, raising=False)
     session = LessonSession(service_copy(KEY), learner="alice")
     session.start()
     session.advance()
