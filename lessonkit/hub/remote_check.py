@@ -143,6 +143,6 @@ def fetch_lesson(lesson_id: str, *, env: Mapping[str, str] = os.environ) -> Any:
         status, text = request_json("GET", f"{base}api/lessons/{lesson_id}", hub_token(env))
     except OSError as exc:
         raise StorageError(f"cannot reach the course service at {base}: {exc}") from exc
-    if status != 200 or not isinstance(text, dict) or "yaml" not in text:
+    if status != 200 or not isinstance(text, dict) or not isinstance(text.get("yaml"), str):
         raise StorageError(f"the course service has no lesson {lesson_id!r} for you ({status})")
     return loads_lesson(text["yaml"], f"{base}api/lessons/{lesson_id}")

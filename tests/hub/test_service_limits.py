@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from lessonkit.engine.session import LessonSession
+from lessonkit.errors import StorageError
 from lessonkit.evidence.statements import EXT
 from lessonkit.evidence.stores import StoreWarning
 from lessonkit.evidence.stores.service import ServiceStore, request_json
@@ -346,6 +347,9 @@ class _Answers(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(self.body)
 
+    def do_GET(self) -> None:
+        self.do_POST()
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -374,7 +378,11 @@ def test_a_broken_answer_from_the_service_is_feedback_not_a_crash(
         store.append(statements("alice", 2, "6c0b9e52-3c57-4a0e-9f57-6b0a6b8e0b08"))
         assert not store.flush(1.5)  # not taken: kept, to be sent again
         assert store.pending() == 2 and store.rejected == []
+        with pytest.raises(StorageError, match="cannot read evidence"):
+            list(store.read(lesson=KEY.id))  # not taken for "no evidence on the service"
         store.close()
+        with pytest.raises(StorageError, match="has no lesson"):
+            remote_check.fetch_lesson(KEY.id)
         assert len(Spool(tmp_path / "sp").pending_lines()) == 2
     finally:
         server.shutdown()

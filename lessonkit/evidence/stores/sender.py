@@ -4,8 +4,8 @@
 handful of large code answers must not make a body the service refuses). What the service
 answers decides what happens to a batch:
 
-- ``200`` with the service's receipt: taken. Statements it lists as ``rejected`` (retrying cannot help) are kept aside
-  in the spool's ``refused/`` file with the reason, and reported.
+- ``200`` with the service's receipt: taken. Statements it lists as ``rejected`` (retrying
+  cannot help) are kept aside in the spool's ``refused/`` file with the reason, and reported.
 - ``413`` (too large), or ``400`` with the service's JSON error (e.g. nested too deeply): the
   batch is split in halves and each half sent; a single statement refused this way is kept
   aside and reported. One statement never holds back the ones behind it.

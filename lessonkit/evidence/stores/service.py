@@ -320,9 +320,11 @@ class ServiceStore(BaseStore):
                 stacklevel=2,
             )
             status, answer = 200, {"statements": []}
-        if status != 200 or not isinstance(answer, dict):
-            raise StorageError(f"cannot read evidence from {self.base}: HTTP {status} {answer}")
-        found: list[Statement] = list(answer.get("statements") or [])
+        listed = answer.get("statements") if isinstance(answer, dict) else None
+        if status != 200 or not isinstance(listed, list):
+            said = str(answer)[:300]
+            raise StorageError(f"cannot read evidence from {self.base}: HTTP {status} {said}")
+        found: list[Statement] = [s for s in listed if isinstance(s, dict)]
         ids = {s.get("id") for s in found}
         wanted = Filter(name, lesson, registration, since)
         with self._lock:
