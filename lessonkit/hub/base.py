@@ -122,8 +122,7 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         limit = self.body_limit
         return ApiError(
             413,
-            f"the request body is larger than the service accepts ({limit} bytes): "
-            "send fewer statements per request",
+            f"the request body is larger than the service accepts ({limit} bytes)",
             fields={"limit_bytes": limit},
         )
 
