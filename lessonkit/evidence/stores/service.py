@@ -28,6 +28,7 @@ kernel is killed outright (``SIGKILL``) are lost: at most the last fraction of a
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -132,6 +133,7 @@ class ServiceStore(BaseStore):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._dirty = True  # look for spooled lines (ours or orphaned) before sending
+        self._trouble: str | None = None  # an unexpected error of the sender, to report
         _OPEN.add(self)
 
     @property
@@ -163,13 +165,22 @@ class ServiceStore(BaseStore):
         self._start()
 
     def _report(self) -> None:
-        """Warn, in the caller's thread, about statements refused since the last call."""
+        """Warn, in the caller's thread, about statements refused (or a failure of the
+        sending thread) since the last call."""
         with self.sender.lock:
             refused, self.sender.unreported = self.sender.unreported, []
         if refused:
             warnings.warn(
                 f"lessonkit: the course service refused {len(refused)} statement(s) for good "
                 f"({refused[0]['reason']}); they are kept in {self.spool.folder / 'refused'}",
+                StoreWarning,
+                stacklevel=3,
+            )
+        trouble, self._trouble = self._trouble, None
+        if trouble:
+            warnings.warn(
+                f"lessonkit: sending evidence to the course service failed ({trouble}); it "
+                "is kept and sent again",
                 StoreWarning,
                 stacklevel=3,
             )
@@ -204,16 +215,24 @@ class ServiceStore(BaseStore):
         while True:
             try:
                 self._round()
-            except Exception as exc:  # never let the sender die: spool, back off, go on
-                with self._lock:
-                    stranded, self._inflight = self._inflight, []
-                self.spool.add(stranded)
+            except Exception as exc:  # never let the sender die: keep the lines, back off
+                self._trouble = f"{type(exc).__name__}: {exc}"
                 self._dirty = True
                 self.sender.retry_at = time.monotonic() + 5.0
-                with self.sender.lock:
-                    self.sender.unreported.append({"id": "?", "reason": f"sending failed: {exc}"})
+                self._keep(self._inflight)
             if self._stop.is_set() and self._queue.empty():
                 return
+
+    def _keep(self, lines: list[str]) -> None:
+        """Lines a failed round was sending: to the spool, else back into the queue."""
+        with self._lock:
+            self._inflight = []
+        try:
+            self.spool.add(lines)
+        except OSError:  # e.g. a full disk: keep them in memory, for the next round
+            for line in lines:
+                with contextlib.suppress(queue.Full):
+                    self._queue.put_nowait(line)
 
     def _round(self) -> None:
         """Send spooled lines if any (when the back-off allows), then the next batch."""
