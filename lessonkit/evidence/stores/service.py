@@ -273,7 +273,7 @@ class ServiceStore(BaseStore):
         """Statements not yet taken by the service (queued, being sent, or spooled)."""
         with self._lock:
             busy = len(self._inflight)
-        return self._queue.qsize() + busy + len(self.spool.own_lines())
+        return self._queue.qsize() + busy + self.spool.own_count()
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything is delivered (``True``) or ``timeout`` passes (``False``).

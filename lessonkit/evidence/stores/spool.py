@@ -63,6 +63,7 @@ class Spool:
         self._lock = threading.Lock()
         self._handle: IO[bytes] | None = None
         self.path: Path | None = None
+        self._count = 0  # lines in this process's file (only this process writes it)
         self.refused_path: Path | None = None
         """This process's file of statements kept aside (created on first use)."""
 
@@ -89,6 +90,12 @@ class Spool:
             handle.write("".join(line + "\n" for line in lines).encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
+            self._count += len(lines)
+
+    def own_count(self) -> int:
+        """How many lines this process's file holds (without reading it)."""
+        with self._lock:
+            return self._count
 
     def set_aside(self, refused: list[tuple[str, str]]) -> None:
         """Keep ``(line, reason)`` pairs in this process's file under ``refused/`` (fsync)."""
@@ -125,6 +132,7 @@ class Spool:
                 return
             self._handle.seek(0)
             rest = _lines(self._handle.read())[count:]
+            self._count = len(rest)
             self._handle.seek(0)
             self._handle.truncate()
             self._handle.write("".join(line + "\n" for line in rest).encode("utf-8"))
