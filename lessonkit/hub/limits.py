@@ -201,6 +201,10 @@ class Limiter:
             )
         self._running[learner] = running + 1
 
+    def running(self, learner: str) -> int:
+        """How many of ``learner``'s checks are running now."""
+        return self._running.get(learner, 0)
+
     def end_check(self, learner: str) -> None:
         """Give back a slot taken by :meth:`start_check`."""
         left = self._running.get(learner, 1) - 1
