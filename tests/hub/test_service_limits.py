@@ -299,6 +299,30 @@ def test_a_learner_told_to_slow_down_gets_feedback_not_a_crash(
     assert session.record("q-even").attempts == 1  # only "3" was an attempt
 
 
+def test_a_short_wait_is_waited_out_by_the_check_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One check per second: a second check right after the first is told to wait 1 s; the
+    learner's checker waits that second and asks again, and gets the verdict."""
+    limits = {"checks": {"rate": 1, "burst": 1}}
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'c.db'}", limits=limits)
+    running = ThreadedService.from_file(config).start()
+    monkeypatch.setenv("LESSONKIT_SERVICE_URL", running.base)
+    monkeypatch.setenv("LESSONKIT_HUB_TOKEN", "tok-alice")
+    monkeypatch.setattr(remote_check, "_blocked_until", {}, raising=False)
+    question = {"lesson": KEY.id, "question": "q-even"}
+    try:
+        assert remote_check.check_service("3", question).understood
+        began = time.monotonic()
+        second = remote_check.check_service("4", question)
+        assert second.understood and second.correct  # the verdict, not a refusal
+        assert time.monotonic() - began >= 0.9  # it waited as the service asked
+        status, _ = request_json("POST", running.base + "api/check", "tok-alice", question)
+        assert status == 429  # the service did refuse checks that came this fast
+    finally:
+        running.stop()
+
+
 def test_one_learner_cannot_occupy_the_code_checkers(tmp_path: Path, sandbox: Any) -> None:
     """Code checks take seconds (this one runs into its 2 s time limit): with the default of 2
     checks of one learner at a time, a third is refused at once (429, Retry-After 1) while
