@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from .app import make_app
 from .base import Service
 from .config import HubConfig
+from .limits import DRAIN_BYTES
 from .lrs import forwarder
 
 __all__ = ["hub_service", "serve"]
@@ -42,7 +43,10 @@ def hub_service(config: HubConfig) -> Service:
 async def run_service(service: Service, host: str, port: int, stop: asyncio.Event) -> None:
     """Serve until ``stop`` is set; forward to the LRS meanwhile."""
     app = make_app(service)
-    server = app.listen(port, host, xheaders=True, max_body_size=8 * 1024 * 1024)
+    # Bodies over the service's own limit are still read (and dropped) up to DRAIN_BYTES more,
+    # so the handler can answer 413 in JSON rather than tornado dropping the connection.
+    ceiling = service.config.limits.body_bytes + DRAIN_BYTES
+    server = app.listen(port, host, xheaders=True, max_body_size=ceiling)
     task = asyncio.create_task(forwarder(service))
     log.info("lessonkit service listening on http://%s:%s", host, port)
     try:

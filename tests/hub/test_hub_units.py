@@ -220,3 +220,39 @@ def test_a_lesson_without_restarts_refuses_a_second_session(tmp_path: Path) -> N
         assert again.as_json()["duplicates"] == 2
     finally:
         ledger.close()
+
+
+def test_a_learner_s_bucket_refills_and_idle_buckets_are_forgotten() -> None:
+    from lessonkit.hub.limits import Limiter, LimitExceededError, Limits, Rate
+
+    now = [0.0]
+    limiter = Limiter(Limits(checks=Rate(rate=0.5, burst=3)), clock=lambda: now[0])
+    for _ in range(3):
+        limiter.take("checks", "ann")
+    with pytest.raises(LimitExceededError) as refused:
+        limiter.take("checks", "ann")
+    assert refused.value.retry_after == pytest.approx(2.0)  # one token at 0.5 per second
+    limiter.take("checks", "ben")  # another learner's bucket is full
+    now[0] = 1.0
+    with pytest.raises(LimitExceededError) as refused:
+        limiter.take("checks", "ann")  # the refusal took nothing: half a token now
+    assert refused.value.retry_after == pytest.approx(1.0)
+    now[0] = 2.0
+    limiter.take("checks", "ann")
+    limiter.take("statements", "ann", 1000)  # two full requests: the whole bucket of 2000
+    limiter.take("statements", "ann", 1000)
+    with pytest.raises(LimitExceededError, match="too many statements: try again in 10 s"):
+        limiter.take("statements", "ann", 200)  # refilled at 20 per second
+    for i in range(2000):  # a class passes by; once their buckets have refilled they go
+        limiter.take("checks", f"learner-{i}")
+    now[0] = 1000.0
+    for _ in range(1024):
+        limiter.take("checks", "ann")
+        now[0] += 2.0
+    assert len(limiter._buckets) < 10
+    limiter.start_check("ann")
+    limiter.start_check("ann")
+    with pytest.raises(LimitExceededError):
+        limiter.start_check("ann")  # 2 at a time by default
+    limiter.end_check("ann")
+    limiter.start_check("ann")
