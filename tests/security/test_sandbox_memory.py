@@ -1,0 +1,105 @@
+"""Learner code trying to take host memory around its memory limit; the host is measured.
+
+``RLIMIT_AS`` (``memory_mb``) bounds what a sandbox process maps. Each attack here
+(:mod:`._memory`) tries another way to hold memory outside it — SysV shared memory, memfd
+files, files in ``/dev``, ``/dev/shm`` and ``/tmp``, a million empty files, a tmpfs in a user
+namespace of its own, socket buffers, POSIX timers, and all of them at once in every process
+it may start — while this process samples the host's ``/proc/meminfo`` from outside the
+sandbox. Each must stay within what ``docs/security.md`` promises (plus a little noise from
+the rest of the machine), and the check must still return within the time limit + 1 s.
+
+Every attack runs twice: with the server as root (the sandbox drops to ``nobody``) and as an
+unprivileged user (bubblewrap in a user namespace, as a JupyterHub user's server runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from lessonkit.isolation import run_learner_code
+
+from . import _nobody
+from ._memory import ATTACKS, MEMORY_MB, HostMemory
+from .conftest import LIMIT, RETURN_WITHIN
+
+pytestmark = pytest.mark.usefixtures("sandbox")
+
+
+@pytest.fixture(scope="module")
+def meter() -> Iterator[HostMemory]:
+    """The host's memory, sampled for the whole module."""
+    with HostMemory() as sampling:
+        yield sampling
+
+
+def _verdict(meter: HostMemory, name: str, start: float, end: float, what: Any) -> None:
+    attack = ATTACKS[name]
+    added = meter.added(attack.meter, start, end)
+    assert added <= attack.bound, (
+        f"{name}: the host's {attack.meter} grew by {added:.0f} MiB during the check "
+        f"(allowed {attack.bound:.0f}); the attack reported {what}"
+    )
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_memory_stays_bounded_on_a_root_server(
+    name: str, meter: HostMemory, timed: Callable[..., Any]
+) -> None:
+    time.sleep(0.25)  # the previous check's sandbox is freed; the meter's baseline
+    start = time.monotonic()
+    run = timed(
+        run_learner_code,
+        ATTACKS[name].source,
+        name="observe",
+        calls=[((), {})],
+        timeout=LIMIT,
+        memory_mb=MEMORY_MB,
+    )
+    end = time.monotonic()
+    assert run.isolation == "bubblewrap", (run.status, run.error)  # it really ran, confined
+    _verdict(meter, name, start, end, run.calls[0] if run.calls else (run.status, run.error))
+
+
+DRIVER = """
+attacks = json.loads(sys.argv[2])
+status = isolation.isolation_status()
+assert status.isolated and not status.layout.privileged, status.reason
+for name, source in attacks.items():
+    time.sleep(0.25)  # the meter's baseline
+    start = time.monotonic()
+    run = isolation.run_learner_code(
+        source, name="observe", calls=[((), {})], timeout=float(sys.argv[3]),
+        memory_mb=int(sys.argv[4]),
+    )
+    end = time.monotonic()
+    assert run.isolation == "bubblewrap", (run.status, run.error)
+    what = [run.status, run.calls[0].status, run.calls[0].value] if run.calls else run.status
+    print(json.dumps({"name": name, "start": start, "end": end, "what": what}), flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def unprivileged(meter: HostMemory) -> dict[str, dict[str, Any]]:
+    """Every attack, run as ``nobody`` one after another while ``meter`` samples."""
+    why = _nobody.unavailable()
+    if why:
+        pytest.skip(why)
+    sources = {name: attack.source for name, attack in ATTACKS.items()}
+    with _nobody.copied() as folder:
+        out = _nobody.run(folder, DRIVER, json.dumps(sources), str(LIMIT), str(MEMORY_MB))
+    return {record["name"]: record for record in map(json.loads, out.splitlines())}
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_memory_stays_bounded_on_an_unprivileged_server(
+    name: str, meter: HostMemory, unprivileged: dict[str, dict[str, Any]]
+) -> None:
+    record = unprivileged[name]
+    elapsed = record["end"] - record["start"]
+    assert elapsed < RETURN_WITHIN, f"the checker took {elapsed:.2f} s"
+    _verdict(meter, name, record["start"], record["end"], record["what"])
