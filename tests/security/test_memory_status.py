@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import struct
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,3 +129,23 @@ def test_no_pid_namespace_is_caught_by_the_probe(
 ) -> None:
     _standin(tmp_path, monkeypatch, flags=("--unshare-pid",))
     _assert_refused(tmp_path, "it sees processes outside the sandbox")
+
+
+def test_an_old_bwrap_without_the_options_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "bwrap"  # bwrap 0.3 had neither --seccomp nor --cap-add
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --version) echo "bubblewrap 0.3.0"; exit 0;;\n'
+        '  --help) echo "--unshare-user --dev-bind --remount-ro --tmpfs"; exit 0;; esac\n'
+        "exit 1\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("LESSONKIT_BWRAP", str(script))
+    _assert_refused(tmp_path, "bubblewrap 0.3.0 is too old: it lacks --cap-add, --seccomp")
+
+
+def test_no_libseccomp_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)  # what an import without it raises
+    _assert_refused(tmp_path, "the sandbox cannot bound memory here: libseccomp cannot be loaded")

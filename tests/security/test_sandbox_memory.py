@@ -103,3 +103,61 @@ def test_memory_stays_bounded_on_an_unprivileged_server(
     elapsed = record["end"] - record["start"]
     assert elapsed < RETURN_WITHIN, f"the checker took {elapsed:.2f} s"
     _verdict(meter, name, record["start"], record["end"], record["what"])
+
+
+HONEST = """
+import asyncio, multiprocessing, socket, sqlite3, subprocess, tempfile
+from multiprocessing import shared_memory
+import numpy, pandas
+import matplotlib.pyplot as plt
+
+async def later(x):
+    await asyncio.sleep(0)
+    return x
+
+def observe():
+    seen = {"asyncio": asyncio.run(later(1))}  # its event loop wakes itself with a socketpair
+    queue = multiprocessing.Queue()  # a pipe and a POSIX semaphore in /dev/shm
+    worker = multiprocessing.Process(target=queue.put, args=(2,))
+    worker.start()
+    worker.join()
+    seen["multiprocessing"] = queue.get(timeout=5)
+    block = shared_memory.SharedMemory(create=True, size=4096)
+    seen["shared_memory"] = block.size
+    block.close()
+    block.unlink()
+    left, right = socket.socketpair()
+    left.send(b"3")
+    seen["socketpair"] = int(right.recv(1))
+    seen["subprocess"] = subprocess.run(["echo", "4"], capture_output=True, text=True).stdout
+    with tempfile.NamedTemporaryFile() as scratch:
+        seen["tempfile"] = scratch.write(b"12345")
+    database = sqlite3.connect("/tmp/answers.db")
+    database.execute("create table t (x)")
+    seen["sqlite"] = database.execute("select count(*) from t").fetchone()[0]
+    seen["numpy"] = int(numpy.arange(4).sum())
+    seen["pandas"] = int(pandas.Series([1, 2]).sum())
+    figure, axes = plt.subplots()
+    axes.plot([1, 2])
+    figure.savefig("/tmp/plot.png")
+    seen["matplotlib"] = True
+    return seen
+"""
+
+
+def test_honest_code_using_processes_sockets_and_scratch_files_still_runs() -> None:
+    run = run_learner_code(HONEST, name="observe", calls=[((), {})], timeout=20, memory_mb=512)
+    assert run.status == "ran", (run.status, run.error, run.extra)
+    assert run.calls[0].status == "returned", run.calls[0].error
+    assert run.calls[0].value == {
+        "asyncio": 1,
+        "multiprocessing": 2,
+        "shared_memory": 4096,
+        "socketpair": 3,
+        "subprocess": "4\n",
+        "tempfile": 5,
+        "sqlite": 0,
+        "numpy": 6,
+        "pandas": 3,
+        "matplotlib": True,
+    }
