@@ -248,13 +248,18 @@ class Attack:
     """MiB it may add to the host's ``meter`` at most (what the sandbox allows, plus noise)."""
 
 
-NOISE = 12.0
-"""MiB other processes on the machine may add to a meter during one check."""
-REFUSED_TOTAL = 64.0
-"""MiB the ``total`` meter may grow by for an attack that is refused: the sandbox's processes
-themselves and noise (the kernel's per-CPU page lists alone move by up to 40 MiB here)."""
-KERNEL_BUFFERS = 8 * 64 * 0.32 + 64 * 0.32
-"""MiB of socket buffers at most: 8 processes × 64 files, plus 64 in flight, 320 KiB each."""
+NOISE = 16.0
+"""MiB other processes on the machine may add to ``Shmem`` during one check (a database's
+shared buffers, a browser's ``/dev/shm``...)."""
+SLAB_NOISE = 12.0
+"""The same for ``Slab``."""
+REFUSED_KERNEL = 64.0
+"""MiB the ``kernel`` meter may grow by for an attack that is refused: noise (the kernel's
+per-CPU lists of free pages move by up to 40 MiB here)."""
+KERNEL_BUFFERS = (8 * 64 + 64) * 0.22
+"""MiB of socket buffers at most: 8 processes × 64 files, plus 64 in flight, each 220 KiB
+(``net.core.wmem_default`` and the kernel's overhead: ``ss -xm`` in the sandbox showed at most
+217 KiB)."""
 PROCESSES = 8 * (MEMORY_MB + 16)
 """MiB the processes map at most: 8 × (``memory_mb`` + the interpreter's 16 MiB)."""
 
@@ -270,11 +275,11 @@ ATTACKS = {
     "files in /tmp": Attack(
         PRELUDE + "def observe():\n    return spread(fill('/tmp'))\n", "Shmem", 16 + NOISE
     ),
-    "a million empty files": Attack(PRELUDE + _FILES, "Slab", NOISE),
+    "a million empty files": Attack(PRELUDE + _FILES, "Slab", SLAB_NOISE),
     "a tmpfs of its own": Attack(PRELUDE + _USERNS, "Shmem", NOISE),
-    "loopback TCP buffers": Attack(PRELUDE + _TCP, "total", REFUSED_TOTAL),
-    "unix socket buffers": Attack(PRELUDE + _UNIX, "total", KERNEL_BUFFERS + REFUSED_TOTAL),
-    "POSIX timers": Attack(PRELUDE + _TIMERS, "Slab", NOISE),
+    "loopback TCP buffers": Attack(PRELUDE + _TCP, "kernel", REFUSED_KERNEL),
+    "unix socket buffers": Attack(PRELUDE + _UNIX, "kernel", KERNEL_BUFFERS + REFUSED_KERNEL),
+    "POSIX timers": Attack(PRELUDE + _TIMERS, "Slab", SLAB_NOISE),
     "everything at once": Attack(
         PRELUDE
         + "".join(
@@ -282,8 +287,8 @@ ATTACKS = {
             for name, source in (("_SYSV", _SYSV), ("_MEMFD", _MEMFD), ("_UNIX", _UNIX))
         )
         + _EVERYTHING,
-        "total",
-        PROCESSES + 16 + KERNEL_BUFFERS + REFUSED_TOTAL,
+        "sandbox",
+        PROCESSES + 16 + 2 + NOISE,
     ),
 }
 """Every attack, by what it tries."""
@@ -293,9 +298,10 @@ class HostMemory:
     """The host's memory, sampled every few ms in a thread from outside the sandbox.
 
     Meters, in MiB: ``Shmem`` (shared memory, tmpfs, memfd: ``/proc/meminfo``), ``Slab``
-    (kernel objects), ``kernel`` (what the kernel allocates beyond those: socket buffers...)
-    and ``total``: those three plus the anonymous memory of this process's descendants (the
-    sandboxes; all the machine's anonymous memory would count other processes too).
+    (kernel objects), ``kernel`` (what the kernel allocates beyond those and page cache:
+    socket buffers... — noisy, as the kernel's per-CPU lists of free pages count here), and
+    ``sandbox``: ``Shmem`` and ``Slab`` plus the anonymous memory of this process's
+    descendants (the sandboxes; all the machine's would count other processes too).
     """
 
     def __init__(self) -> None:
@@ -316,7 +322,7 @@ class HostMemory:
             for name in ("MemFree", "Buffers", "Cached", "AnonPages", "Slab", "PageTables")
         )
         meters = {"Shmem": fields["Shmem"], "Slab": fields["Slab"], "kernel": kernel}
-        meters["total"] = sum(meters.values()) + _descendants_anonymous()
+        meters["sandbox"] = fields["Shmem"] + fields["Slab"] + _descendants_anonymous()
         return meters
 
     def _sample(self) -> None:
