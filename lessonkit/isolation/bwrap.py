@@ -76,7 +76,7 @@ _DEV_LINKS = (
     ("stderr", "/proc/self/fd/2"),
 )
 REQUIRED_OPTIONS = frozenset({"--seccomp", "--cap-add", "--dev-bind", "--remount-ro"})
-"""bwrap options the sandbox cannot be built without (bwrap 0.4 and newer have them)."""
+"""bwrap options the sandbox cannot be built without."""
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
 ENVIRONMENT = {

@@ -65,8 +65,15 @@ def _confinement(layout: Layout | None) -> dict[str, Any] | None:
         "drop_to": [SANDBOX_UID, SANDBOX_GID] if layout.privileged else None,
         # The child remounts only inside a mount namespace other than the server's: a
         # stand-in bwrap that runs it unconfined must not touch the host's /tmp.
-        "host_mounts": os.readlink("/proc/self/ns/mnt"),
+        "host_mounts": _mount_namespace(),
     }
+
+
+def _mount_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/mnt")
+    except OSError:  # no /proc here: bwrap could not run either
+        return ""
 
 
 def execute(

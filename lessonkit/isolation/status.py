@@ -58,7 +58,7 @@ def memory(scratch):
     seen = {
         "SysV shared memory": refused(lambda: libc.shmget(0, 4096, 0o600)),
         "memfd files": refused(lambda: os.memfd_create("probe")),
-        "io_uring": refused(lambda: libc.syscall(425, 1, ring)),
+        "io_uring rings": refused(lambda: libc.syscall(425, 1, ring)),
         "network sockets": refused(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)),
         "a user namespace": refused(lambda: libc.unshare(0x10000000)),
         "files in /dev": refused(lambda: open("/dev/lessonkit-probe", "w")),
@@ -107,7 +107,7 @@ _ALLOWED_ENV = {*ENVIRONMENT, "PWD", "LC_CTYPE"}
 _REFUSED = (
     "SysV shared memory",
     "memfd files",
-    "io_uring",
+    "io_uring rings",
     "network sockets",
     "a user namespace",
     "files in /dev",

@@ -134,7 +134,7 @@ def test_no_pid_namespace_is_caught_by_the_probe(
 def test_an_old_bwrap_without_the_options_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    script = tmp_path / "bwrap"  # bwrap 0.3 had neither --seccomp nor --cap-add
+    script = tmp_path / "bwrap"  # a bwrap whose --help lists neither --seccomp nor --cap-add
     script.write_text(
         "#!/bin/sh\n"
         'case "$1" in --version) echo "bubblewrap 0.3.0"; exit 0;;\n'
