@@ -15,6 +15,7 @@ unprivileged user (bubblewrap in a user namespace, as a JupyterHub user's server
 from __future__ import annotations
 
 import json
+import platform
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -160,4 +161,37 @@ def test_honest_code_using_processes_sockets_and_scratch_files_still_runs() -> N
         "numpy": 6,
         "pandas": 3,
         "matplotlib": True,
+    }
+
+
+NAMESPACES = """
+import ctypes, os, signal
+
+def observe():
+    libc = ctypes.CDLL(None, use_errno=True)
+    tried = {}
+    flags = 0x10000000 | signal.SIGCHLD  # CLONE_NEWUSER
+    pid = libc.syscall(56, flags, 0, 0, 0, 0)  # clone
+    if pid == 0:
+        os._exit(0)
+    tried["clone"] = os.strerror(ctypes.get_errno()) if pid < 0 else "created"
+    request = (ctypes.c_uint64 * 11)(0x10000000, 0, 0, 0, signal.SIGCHLD)  # struct clone_args
+    pid = libc.syscall(435, request, 88)  # clone3
+    if pid == 0:
+        os._exit(0)
+    tried["clone3"] = os.strerror(ctypes.get_errno()) if pid < 0 else "created"
+    tried["unshare"] = "created" if libc.unshare(0x10000000) == 0 else "refused"
+    return tried
+"""
+
+
+def test_no_user_namespace_by_any_system_call() -> None:
+    if platform.machine() != "x86_64":
+        pytest.skip("the attack uses x86-64 system call numbers")
+    run = run_learner_code(NAMESPACES, name="observe", calls=[((), {})], timeout=LIMIT)
+    assert run.calls and run.calls[0].status == "returned", (run.status, run.error)
+    assert run.calls[0].value == {
+        "clone": "Operation not permitted",
+        "clone3": "Function not implemented",  # so that the C library falls back to clone
+        "unshare": "refused",
     }
