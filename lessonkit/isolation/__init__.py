@@ -62,7 +62,7 @@ def run_learner_code(
 
     ``name`` may also be a variable: its value is then the outcome of every call. Returns
     within about ``timeout`` + 0.7 s whatever the code does (the first call in a process also
-    runs the start-up probe, about 50 ms: call :func:`isolation_status` at start-up). Arguments
+    runs the start-up probe, about 0.1 s: call :func:`isolation_status` at start-up). Arguments
     must be plain data (``TypeError`` otherwise). Nothing runs when :func:`isolation_status`
     says isolation is unavailable: the result then has status ``unavailable`` and the reason
     in ``error``. Safe to call from several threads at once.

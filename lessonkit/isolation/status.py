@@ -100,7 +100,7 @@ def probe(port, secret, attempts, scratch):
     seen["memory"] = memory(scratch)
     return seen
 """
-_PROBE_SECONDS = 3.0  # it takes about 50 ms; only an overloaded machine needs more
+_PROBE_SECONDS = 3.0  # it takes about 0.1 s; only an overloaded machine needs more
 _BUSY = "the sandbox probe did not finish in time (is the server overloaded?); trying again later"
 # Python may add these two itself (the working directory, C locale coercion).
 _ALLOWED_ENV = {*ENVIRONMENT, "PWD", "LC_CTYPE"}
