@@ -174,9 +174,10 @@ def observe():
 """
 
 _UNIX = """
-def grab(until):
+def grab(until, pairs=10**6):
     got = 0
-    while time.monotonic() < until:
+    while time.monotonic() < until and pairs > 0:
+        pairs -= 1
         try:
             pair = socket.socketpair()
         except OSError:
@@ -278,6 +279,13 @@ ATTACKS = {
     "a million empty files": Attack(PRELUDE + _FILES, "Slab", SLAB_NOISE),
     "a tmpfs of its own": Attack(PRELUDE + _USERNS, "Shmem", NOISE),
     "loopback TCP buffers": Attack(PRELUDE + _TCP, "kernel", REFUSED_KERNEL),
+    # A few sockets with the largest buffers they may ask for (twice net.core.wmem_max, 4 MiB
+    # on the machines CI runs on), then as many sockets as the file limit allows:
+    "big unix socket buffers": Attack(
+        PRELUDE + _UNIX.replace("return spread(grab)", "return spread(lambda t: grab(t, 6))"),
+        "kernel",
+        REFUSED_KERNEL,
+    ),
     "unix socket buffers": Attack(PRELUDE + _UNIX, "kernel", KERNEL_BUFFERS + REFUSED_KERNEL),
     "POSIX timers": Attack(PRELUDE + _TIMERS, "Slab", SLAB_NOISE),
     "everything at once": Attack(
