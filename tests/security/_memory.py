@@ -2,9 +2,9 @@
 
 Each attack is source text defining ``observe()``: it grabs what it can of one kind of memory
 in as many processes as the sandbox allows (:data:`PRELUDE`'s ``spread``), each for at most
-:data:`GRAB` seconds, holds it all a moment so that the meter sees it, and returns how much it
-got (diagnostics only: the tests judge by the host's ``/proc/meminfo``, sampled from outside
-the sandbox by :class:`HostMemory`).
+0.6 s, holds it all a moment so that the meter sees it, and returns how much it got
+(diagnostics only: the tests judge by the host's memory, sampled from outside the sandbox by
+:class:`HostMemory`).
 """
 
 from __future__ import annotations
