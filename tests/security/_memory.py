@@ -309,8 +309,8 @@ class HostMemory:
     Meters, in MiB: ``Shmem`` (shared memory, tmpfs, memfd: ``/proc/meminfo``), ``Slab``
     (kernel objects), ``kernel`` (what the kernel allocates beyond those and page cache:
     socket buffers... — noisy, as the kernel's per-CPU lists of free pages count here), and
-    ``sandbox``: ``Shmem`` and ``Slab`` plus the anonymous memory of this process's
-    descendants (the sandboxes; all the machine's would count other processes too).
+    ``sandbox``: ``Shmem`` and ``Slab`` plus the anonymous memory of the sandboxes this
+    process started (all the machine's would count other processes too).
     """
 
     def __init__(self) -> None:
@@ -365,9 +365,11 @@ class HostMemory:
 
 
 def _descendants_anonymous() -> float:
-    """MiB of anonymous memory of this process's descendants (their proportional share:
-    pages a fork still shares with its parent count once)."""
+    """MiB of anonymous memory of this process's descendants in other PID namespaces — the
+    sandboxes, not the test's own servers — as their proportional share (pages a fork still
+    shares with its parent count once)."""
     total = 0.0
+    ours = os.readlink("/proc/self/ns/pid")
     pending = [os.getpid()]
     while pending:
         pid = pending.pop()
@@ -375,11 +377,12 @@ def _descendants_anonymous() -> float:
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as children:
                     pending += [int(child) for child in children.read().split()]
-            if pid != os.getpid():
-                with open(f"/proc/{pid}/smaps_rollup") as rollup:  # shared pages count once
-                    for line in rollup:
-                        if line.startswith("Pss_Anon:"):
-                            total += int(line.split()[1]) / 1024
+            if os.readlink(f"/proc/{pid}/ns/pid") == ours:
+                continue
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss_Anon:"):
+                        total += int(line.split()[1]) / 1024
         except (OSError, ValueError):  # it ended meanwhile
             continue
     return total
