@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import LessonkitError
 from ..lesson.model import Lesson
+from ..lti.config import LtiConfig, LtiConfigError, parse_lti
 
 __all__ = ["ClassViewConfig", "CourseConfig", "HubConfig", "HubConfigError", "LrsConfig"]
 
@@ -99,6 +100,8 @@ class HubConfig:
     """Class view settings."""
     secret: bytes = field(default=b"", repr=False)
     """Pseudonym salt (default: derived from the service's JupyterHub API token)."""
+    lti: LtiConfig | None = None
+    """The LMS connection (LTI 1.3), if any: see :mod:`lessonkit.lti.config`."""
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """The instructor's lesson with this id, from any course."""
@@ -213,6 +216,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HubConfig:
         raise HubConfigError(f"{file}: a course lesson does not load:\n{exc}") from exc
     view = data.get("class_view") or {}
     secret = _read_secret(data.get("secret"), data.get("secret_file"), "LESSONKIT_HUB_SECRET", "")
+    try:
+        lti = parse_lti(data.get("lti"), base, {n: list(c.lessons) for n, c in courses.items()})
+    except LtiConfigError as exc:
+        raise HubConfigError(f"{file}: {exc}") from exc
     return HubConfig(
         database=_database(data, base),
         courses=courses,
@@ -225,4 +232,5 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HubConfig:
             stuck_wrong=int(view.get("stuck_wrong", 3)),
         ),
         secret=secret.encode(),
+        lti=lti,
     )
