@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -232,7 +233,7 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
         from ..lti import store
 
         settings, now = self.lti(), time.time()
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
         base = urlsplit(settings.hub_url).path.rstrip("/")  # a path: the hub's own host
         service = base + settings.service_prefix
         if launch.message_type == DEEP_LINKING:

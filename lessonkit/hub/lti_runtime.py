@@ -142,23 +142,35 @@ def sync_roster(rt: LtiRuntime, context: Any) -> int:
 
 
 class RosterDirectory:
-    """The hub's groups, plus the LMS roster's learners in each course's learner group."""
+    """The hub's groups, plus the LMS roster's learners in each course's learner group.
 
-    ttl = 30.0
+    A launch changes the hub's groups and writes a member row: when the member rows change
+    (checked at most every :attr:`check` seconds), both readings are renewed, so a learner
+    or instructor who just came from the LMS is known to the service at once.
+    """
+
+    check = 2.0
 
     def __init__(self, inner: Any, rt: LtiRuntime) -> None:
         self.inner = inner
         self.rt = rt
-        self._cached: tuple[float, dict[str, frozenset[str]]] | None = None
+        self._extra: dict[str, frozenset[str]] = {}
+        self._seen: Any = None
+        self._checked = 0.0
 
     async def membership(self) -> Membership:
         """The hub's membership with roster learners added."""
+        if time.monotonic() - self._checked > self.check:
+            self._checked = time.monotonic()
+            seen = await self.rt.service.run(store.members_version, self.rt.engine)
+            if seen != self._seen:
+                self._extra = await self.rt.service.run(self._read)
+                if self._seen is not None and hasattr(self.inner, "invalidate"):
+                    self.inner.invalidate()
+                self._seen = seen
         base = await self.inner.membership()
-        if self._cached is None or time.monotonic() - self._cached[0] > self.ttl:
-            extra = await self.rt.service.run(self._read)
-            self._cached = (time.monotonic(), extra)
         groups = dict(base.groups)
-        for group, names in self._cached[1].items():
+        for group, names in self._extra.items():
             groups[group] = groups.get(group, frozenset()) | names
         return Membership(groups, base.prefix)
 

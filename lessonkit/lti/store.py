@@ -252,6 +252,14 @@ def roster(engine: sa.Engine, course: str, role: str | None = None) -> list[Any]
         return list(conn.execute(query.order_by(members.c.username)))
 
 
+def members_version(engine: sa.Engine) -> tuple[int, str]:
+    """Changes whenever a member row is added or updated (count, latest update)."""
+    query = sa.select(sa.func.count(), sa.func.max(members.c.updated))
+    with engine.connect() as conn:
+        count, latest = conn.execute(query).one()
+    return int(count), str(latest or "")
+
+
 def replace_roster(
     engine: sa.Engine, place: Mapping[str, str], course: str, rows: Sequence[Mapping[str, Any]]
 ) -> int:

@@ -101,8 +101,11 @@ class TestHub:
 
     __test__ = False  # not a test class
 
-    def __init__(self, folder: Path, service_config: Path, *, learners: int = 0) -> None:
+    def __init__(
+        self, folder: Path, service_config: Path, *, learners: int = 0, extra_config: str = ""
+    ) -> None:
         self.folder = folder
+        self.extra_config = extra_config  # appended to the hub's config (e.g. another login)
         self.learners = learners
         names = ("public", "hub", "proxy_api", "service", "external")
         self.ports = {k: free_port() for k in names}
@@ -113,7 +116,7 @@ class TestHub:
 
     def start(self, chp: str) -> TestHub:
         config = self.folder / "jupyterhub_config.py"
-        config.write_text(HUB_CONFIG, encoding="utf-8")
+        config.write_text(HUB_CONFIG + self.extra_config, encoding="utf-8")
         venv_bin = Path(sys.executable).parent
         env = {
             **os.environ,
