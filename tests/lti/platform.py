@@ -287,7 +287,9 @@ def make_app(lms: Lms) -> FastAPI:  # noqa: PLR0915 - one route per platform end
     app = FastAPI()
 
     def conf() -> Conf:
-        return Conf(lms=lms)
+        c = Conf(lms=lms)
+        c.get_registration()
+        return c
 
     @app.get("/jwks")
     def jwks() -> Any:

@@ -1,0 +1,131 @@
+"""A real JupyterHub logging users in from a real LTI 1.3 platform, for tests/lti.
+
+The hub is :class:`tests.hub.hubrun.TestHub` (configurable-http-proxy, local spawner, the
+course service from the shipped snippet) with the LMS login snippet loaded on top
+(``extensions/jupyterhub/lti_jupyterhub_config.py``); the LMS is
+:class:`tests.lti.platform.PlatformServer` (``lti1p3platform``). :class:`Browser` follows the
+launch as a browser without JavaScript would: redirects, then the auto-submitted form.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.hub.harness import LESSON, NOTES, write_config
+from tests.hub.hubrun import TestHub
+
+from .platform import INSTRUCTOR, LEARNER, Lms, PlatformServer
+
+EXTRA_CONFIG = """
+# LMS login: groups come from launches, so none are loaded.
+c.JupyterHub.load_groups = {}
+load_subconfig(os.path.join(os.path.dirname(env["LESSONKIT_TEST_SNIPPET"]),  # noqa: F821
+                            "lti_jupyterhub_config.py"))
+"""
+
+USERS = {
+    "u-ada": {"name": "Ada Learner", "email": "ada@example.org"},
+    "u-bob": {"name": "Bob Learner", "email": "bob@example.org"},
+    "u-carol": {"name": "Carol Absent", "email": "carol@example.org"},
+    "u-teacher": {"name": "Tess Teacher", "email": "tess@example.org"},
+    "u-mallory": {"name": "Mallory", "email": "mallory@example.org"},
+}
+
+
+def make_lms(base: str, hub: str, service: str) -> Lms:
+    lms = Lms(
+        base=base,
+        tool_login=hub + "/hub/lti13/oauth_login",
+        tool_redirect=hub + "/hub/lti13/oauth_callback",
+        tool_jwks=service + "lti/jwks",
+    )
+    lms.users.update(USERS)
+    lms.contexts["course-101"] = {
+        "title": "Algebra 101",
+        "members": {
+            "u-ada": [LEARNER],
+            "u-bob": [LEARNER],
+            "u-carol": [LEARNER],
+            "u-mallory": [LEARNER],
+            "u-teacher": [INSTRUCTOR],
+        },
+    }
+    # Mallory teaches elsewhere: a course connected to `geometry`, and her own sandbox.
+    lms.contexts["course-202"] = {"title": "Geometry", "members": {"u-mallory": [INSTRUCTOR]}}
+    lms.contexts["sandbox-999"] = {"title": "Sandbox", "members": {"u-mallory": [INSTRUCTOR]}}
+    return lms
+
+
+class LmsHub:
+    """The hub, the platform and the service configuration of one test module."""
+
+    def __init__(self, folder: Path, database: str) -> None:
+        self.folder = folder
+        config = folder / "lessonkit-hub.yaml"
+        self.hub = TestHub(folder, config, extra_config=EXTRA_CONFIG)
+        self.service = self.hub.public + "/services/lessonkit/"
+        self.platform = PlatformServer(lambda base: make_lms(base, self.hub.public, self.service))
+        self.lms = self.platform.lms
+        base = self.platform.base
+        lti = {
+            "hub_url": self.hub.public + "/",
+            "keys": str(folder / "lti-keys"),
+            "interval": 1,
+            "roster_minutes": 0.02,
+            "platforms": [
+                {
+                    "issuer": base,
+                    "client_id": self.lms.client_id,
+                    "deployment_ids": [self.lms.deployment_id],
+                    "login_url": base + "/authorize",
+                    "token_url": base + "/token",
+                    "jwks_url": base + "/jwks",
+                    "contexts": {"course-101": "algebra", "course-202": "geometry"},
+                }
+            ],
+        }
+        courses = {
+            "algebra": {"lessons": [str(LESSON), str(NOTES)]},
+            "geometry": {"lessons": [str(NOTES)]},
+        }
+        write_config(folder, database, lti=lti, courses=courses)
+        self.config = config
+
+    def start(self, chp: str) -> LmsHub:
+        self.platform.start()
+        self.hub.start(chp)
+        return self
+
+    def stop(self) -> None:
+        self.hub.stop()
+        self.platform.stop()
+
+
+class Browser:
+    """A cookie jar following redirects and auto-submitted forms."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+
+    def launch(self, url: str) -> requests.Response:
+        """Start at the LMS; the tool's answer to the platform's form post (not followed)."""
+        page = self.session.get(url, timeout=60)
+        assert page.status_code == 200, (page.status_code, page.text[:300])
+        action, fields = form_of(page.text)
+        return self.session.post(action, data=fields, allow_redirects=False, timeout=60)
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(url, timeout=60, **kwargs)
+
+
+def form_of(text: str) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of the first form in a page."""
+    action = re.search(r'<form[^>]*action="([^"]+)"', text)
+    assert action, text[:500]
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', text)
+    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields}

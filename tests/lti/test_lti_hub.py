@@ -1,0 +1,170 @@
+"""LMS integration end to end: a real LTI 1.3 platform, a real JupyterHub, the service.
+
+One hub and one platform for the module. Learners and an instructor launch from the
+platform (OIDC login, a signed id_token checked against the platform's JWKS), do a lesson in
+their own servers, and their scores arrive at the platform's AGS endpoint; an instructor
+deep-links a lesson; the platform goes down during a grade push and the score arrives once
+when it is back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.hub.conftest import unavailable
+from tests.hub.hubrun import find_chp
+from tests.hub.test_hub_integration import CLOSE, KEY, last_json, lesson_cell, sum_answer
+
+from .lms_hub import Browser, LmsHub, form_of
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def all_correct(user: str) -> list[Any]:
+    return [
+        ["advance"],
+        ["submit", "4"],
+        ["advance"],
+        ["submit", "42"],
+        ["advance"],
+        ["submit", str(sum_answer(user))],
+        ["advance"],
+    ]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, pg_server: Any) -> Iterator[LmsHub]:
+    chp = find_chp()
+    if chp is None:
+        unavailable("configurable-http-proxy is not installed (npm; ./dev.sh installs it)")
+    folder = tmp_path_factory.mktemp("lti")
+    running = LmsHub(folder, pg_server.url("lessonkit_lti"))
+    try:
+        yield running.start(chp)
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def lesson_link(env: LmsHub) -> str:
+    """A graded link to the lesson in the LMS course, opening in Voilà."""
+    custom = {"lessonkit_item": f"lesson:{KEY.id}", "lessonkit_view": "voila"}
+    return env.lms.add_link("course-101", "Fractions", custom, points=4)
+
+
+def wait(what: str, ready: Any, timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = ready()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} after {timeout}s")
+
+
+def launch(env: LmsHub, link: str, user: str) -> tuple[Browser, str]:
+    browser = Browser()
+    answer = browser.launch(f"{env.platform.base}/launch/{link}?user={user}")
+    assert answer.status_code == 302, (answer.status_code, answer.text[:400])
+    return browser, answer.headers["Location"]
+
+
+def groups_of(env: LmsHub, user: str) -> set[str]:
+    status, model = env.hub.api("GET", f"/hub/api/users/{user}")
+    return set(model["groups"]) if status == 200 else set()
+
+
+def do_lesson(env: LmsHub, user: str) -> None:
+    env.hub.spawn(user)
+    kernel = env.hub.kernel(user, env.hub.token(user))
+    out = last_json(kernel.run(lesson_cell(KEY.id, all_correct(user))))
+    assert out["finished"] and out["learner"] == user, out
+    assert last_json(kernel.run(CLOSE))["flushed"]
+    kernel.shutdown()
+
+
+def test_a_learner_launches_works_and_the_score_arrives(env: LmsHub, lesson_link: str) -> None:
+    browser, target = launch(env, lesson_link, "u-ada")
+    assert target == f"/hub/user-redirect/voila/render/algebra/{KEY.id}.ipynb"
+    assert groups_of(env, "u-ada") == {"lessonkit-algebra"}
+    do_lesson(env, "u-ada")
+    lineitem = env.lms.links[lesson_link]["lineitem"]
+    scores = wait("the score at the platform", lambda: env.lms.scores_for(lineitem, "u-ada"))
+    score = scores[-1]
+    assert score["scoreGiven"] == pytest.approx(4) and score["scoreMaximum"] == pytest.approx(4)
+    assert score["activityProgress"] == "Completed" and score["gradingProgress"] == "FullyGraded"
+    assert "4 of 4 points" in score["comment"] and "mastered:" in score["comment"]
+    assert score["timestamp"].endswith("Z") and env.lms.tokens_issued >= 1
+    time.sleep(3)  # more rounds of the worker: the same grade is not sent again
+    assert len(env.lms.scores_for(lineitem, "u-ada")) == 1
+
+
+def test_the_instructor_sees_the_roster_including_who_has_not_started(
+    env: LmsHub, lesson_link: str
+) -> None:
+    _, target = launch(env, lesson_link, "u-teacher")
+    assert target == f"/services/lessonkit/class/algebra/?lesson={KEY.id}"
+    assert groups_of(env, "u-teacher") == {"lessonkit-algebra-instructors"}
+    token = env.hub.token("u-teacher")
+
+    def roster() -> Any:
+        status, body = env.hub.api("GET", "/services/lessonkit/api/lti/roster/algebra", token)
+        names = {m["username"] for m in body["members"]} if status == 200 else set()
+        return body if "u-carol" in names else None
+
+    members = {m["username"]: m for m in wait("the NRPS roster", roster)["members"]}
+    assert members["u-carol"]["lessons_started"] == [] and members["u-carol"]["source"] == "nrps"
+    assert members["u-teacher"]["role"] == "instructor"
+    page = env.hub.api("GET", f"/services/lessonkit/class/algebra/?lesson={KEY.id}", token)
+    assert page[0] == 200 and "u-carol" in page[1]  # the class view lists her, not started
+
+
+def test_the_platform_down_during_a_push_then_up_the_score_arrives_once(
+    env: LmsHub, lesson_link: str
+) -> None:
+    launch(env, lesson_link, "u-bob")
+    lineitem = env.lms.links[lesson_link]["lineitem"]
+    env.platform.stop()
+    try:
+        do_lesson(env, "u-bob")
+        time.sleep(4)  # rounds of the worker meet the outage
+    finally:
+        env.platform.start()
+    assert env.lms.scores_for(lineitem, "u-bob") == []
+    wait("the score after the outage", lambda: env.lms.scores_for(lineitem, "u-bob"), 120)
+    teacher = env.hub.token("u-teacher")
+    status, pushed = env.hub.api(
+        "POST", "/services/lessonkit/api/lti/grades/algebra", teacher, {"lesson": KEY.id}
+    )
+    assert status == 200 and pushed["queued"] == 0, pushed  # the same grades: nothing new
+    time.sleep(3)
+    assert len(env.lms.scores_for(lineitem, "u-bob")) == 1
+
+
+def test_an_instructor_deep_links_a_lesson(env: LmsHub) -> None:
+    browser = Browser()
+    answer = browser.launch(f"{env.platform.base}/deep_link/course-101?user=u-teacher")
+    assert answer.status_code == 302, answer.text[:300]
+    picker = browser.get(env.hub.public + answer.headers["Location"])
+    assert picker.status_code == 200 and "Add lessonkit content" in picker.text, picker.text[:300]
+    assert KEY.title in picker.text
+    done = browser.get(picker.url.rstrip("/") + f"/done?item=lesson:{KEY.id}&view=lab")
+    assert done.status_code == 200, done.text[:300]
+    action, fields = form_of(done.text)
+    assert action == env.platform.base + "/deep_link_return"
+    added = browser.session.post(action, data=fields, timeout=60)
+    assert added.status_code == 200 and "Added 1" in added.text, added.text[:300]
+    link = added.text.split("Added 1: ")[1].split("<")[0]
+    made = env.lms.links[link]
+    assert made["custom"] == {"lessonkit_item": f"lesson:{KEY.id}", "lessonkit_view": "lab"}
+    item = env.lms.lineitems[made["lineitem"]]
+    assert item["label"] == KEY.title and item["scoreMaximum"] == pytest.approx(4)
+    assert item["resourceId"] == f"lessonkit:algebra:lesson:{KEY.id}"
+    again = browser.get(picker.url.rstrip("/") + f"/done?item=lesson:{KEY.id}&view=lab")
+    assert again.status_code == 410  # a deep-linking request answers once
+    _, target = launch(env, link, "u-ada")  # the new link launches into the lesson
+    assert target == f"/hub/user-redirect/lab/tree/algebra/{KEY.id}.ipynb"
