@@ -12,7 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import jwt
 import pytest
 
 from tests.hub.conftest import unavailable
@@ -20,6 +22,7 @@ from tests.hub.hubrun import find_chp
 from tests.hub.test_hub_integration import CLOSE, KEY, last_json, lesson_cell, sum_answer
 
 from .lms_hub import Browser, LmsHub, form_of
+from .platform import INSTRUCTOR, LEARNER, new_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -88,7 +91,7 @@ def do_lesson(env: LmsHub, user: str) -> None:
 
 
 def test_a_learner_launches_works_and_the_score_arrives(env: LmsHub, lesson_link: str) -> None:
-    browser, target = launch(env, lesson_link, "u-ada")
+    _, target = launch(env, lesson_link, "u-ada")
     assert target == f"/hub/user-redirect/voila/render/algebra/{KEY.id}.ipynb"
     assert groups_of(env, "u-ada") == {"lessonkit-algebra"}
     do_lesson(env, "u-ada")
@@ -168,3 +171,122 @@ def test_an_instructor_deep_links_a_lesson(env: LmsHub) -> None:
     assert again.status_code == 410  # a deep-linking request answers once
     _, target = launch(env, link, "u-ada")  # the new link launches into the lesson
     assert target == f"/hub/user-redirect/lab/tree/algebra/{KEY.id}.ipynb"
+
+
+def forged(env: LmsHub, nonce: str, **changes: Any) -> str:
+    """An id_token for Mallory as Instructor of course-101, as the platform would sign it,
+    with ``changes`` (``key=`` another private key)."""
+    lms = env.lms
+    key = changes.pop("key", lms.private_key)
+    now = int(time.time())
+    claims = {
+        "iss": lms.base,
+        "aud": lms.client_id,
+        "sub": "u-mallory",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+        "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id": lms.deployment_id,
+        "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": env.hub.public + "/hub/",
+        "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "forged"},
+        "https://purl.imsglobal.org/spec/lti/claim/context": {"id": "course-101", "label": "A"},
+        "https://purl.imsglobal.org/spec/lti/claim/roles": [INSTRUCTOR],
+        "https://purl.imsglobal.org/spec/lti/claim/custom": {"lessonkit_item": "plan"},
+        **changes,
+    }
+    kid = lms.registration().get_kid()
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def login_started(env: LmsHub) -> tuple[Browser, str, str]:
+    """A browser that started an OIDC login at the hub: its state and nonce."""
+    browser = Browser()
+    query = (
+        f"iss={env.lms.base}&login_hint=u-mallory&target_link_uri={env.hub.public}/hub/"
+        f"&client_id={env.lms.client_id}"
+    )
+    answer = browser.get(f"{env.hub.public}/hub/lti13/oauth_login?{query}", allow_redirects=False)
+    assert answer.status_code == 302, answer.text[:300]
+    params = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
+    return browser, params["state"], params["nonce"]
+
+
+def post_token(env: LmsHub, browser: Browser, state: str, token: str) -> int:
+    url = env.hub.public + "/hub/lti13/oauth_callback"
+    answer = browser.session.post(
+        url, data={"id_token": token, "state": state}, allow_redirects=False, timeout=60
+    )
+    return answer.status_code
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"key": new_key()[0]}, id="wrong-key"),
+        pytest.param({"aud": "another-tool"}, id="wrong-audience"),
+        pytest.param(
+            {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000}, id="expired"
+        ),
+        pytest.param(
+            {"iat": int(time.time()) + 3600, "exp": int(time.time()) + 4000},
+            id="issued-in-the-future",
+        ),
+        pytest.param(
+            {"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "other"},
+            id="unknown-deployment",
+        ),
+    ],
+)
+def test_forged_id_tokens_are_refused(env: LmsHub, change: dict[str, Any]) -> None:
+    before = groups_of(env, "u-mallory")
+    browser, state, nonce = login_started(env)
+    assert post_token(env, browser, state, forged(env, nonce, **change)) in (400, 401, 403)
+    assert groups_of(env, "u-mallory") == before  # nothing changed
+    assert "lessonkit-algebra-instructors" not in before
+
+
+def test_a_replayed_launch_is_refused(env: LmsHub) -> None:
+    """A captured id_token with the victim's cookies: accepted once, never twice."""
+    browser, state, nonce = login_started(env)
+    cookies = browser.session.cookies.copy()
+    token = forged(
+        env,
+        nonce,
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/roles": [LEARNER],
+        },
+    )
+    assert post_token(env, browser, state, token) == 302
+    browser.session.cookies = cookies  # the attacker replays both
+    assert post_token(env, browser, state, token) == 400
+
+
+def test_a_learner_gets_no_instructor_role_from_another_context(
+    env: LmsHub, lesson_link: str
+) -> None:
+    launch(env, lesson_link, "u-mallory")  # a learner of algebra (course-101)
+    assert groups_of(env, "u-mallory") == {"lessonkit-algebra"}
+    sandbox = env.lms.add_link("sandbox-999", "mine", {"lessonkit_item": "plan"}, None)
+    browser = Browser()
+    refused = browser.launch(f"{env.platform.base}/launch/{sandbox}?user=u-mallory")
+    assert refused.status_code == 403 and "not connected" in refused.text
+    geometry = env.lms.add_link("course-202", "geo", {"lessonkit_item": "plan"}, None)
+    _, target = launch(env, geometry, "u-mallory")  # Instructor there: of geometry only
+    assert target == "/services/lessonkit/class/geometry/"
+    assert groups_of(env, "u-mallory") == {"lessonkit-algebra", "lessonkit-geometry-instructors"}
+    token = env.hub.token("u-mallory")
+    assert env.hub.api("GET", "/services/lessonkit/class/algebra/", token)[0] == 403
+    status, _ = env.hub.api("POST", "/services/lessonkit/api/lti/grades/algebra", token, {})
+    assert status == 403
+
+
+def test_no_score_for_a_learner_outside_the_lms_course(env: LmsHub) -> None:
+    teacher = env.hub.token("u-teacher")
+    sent = len(env.lms.scores)
+    status, body = env.hub.api(
+        "POST", "/services/lessonkit/api/lti/grades/algebra", teacher, {"learner": "u-stranger"}
+    )
+    assert status == 409 and "not a learner" in body["error"], body
+    assert len(env.lms.scores) == sent

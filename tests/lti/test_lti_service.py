@@ -76,7 +76,8 @@ def signed_launch(lms: Lms, user: str, link: str) -> dict[str, Any]:
     from tests.lti.platform import Launch
 
     class Req:
-        query_params = {"nonce": "n", "state": "s", "redirect_uri": "x", "client_id": lms.client_id}
+        def __init__(self) -> None:
+            self.query_params = {"nonce": "n", "state": "s", "client_id": lms.client_id}
 
     message = Launch(Req(), __import__("tests.lti.platform", fromlist=["Conf"]).Conf(lms=lms))
     message._registration = lms.registration()
