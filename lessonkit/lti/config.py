@@ -95,7 +95,8 @@ class Platform:
             value = claims.get(key)
         if not isinstance(value, str) or not value:
             raise LtiConfigError(f"the LMS did not send the claim {key!r} the hub names users by")
-        return self.username_prefix + str(escape(value, safe=_SAFE, escape_char="_"))
+        # lower case as JupyterHub stores names; only escapes' hex digits change case
+        return self.username_prefix + str(escape(value, safe=_SAFE, escape_char="_")).lower()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
