@@ -342,7 +342,7 @@ def make_app(lms: Lms) -> FastAPI:  # noqa: PLR0915 - one route per platform end
             lid = link["lineitem"]
             message.set_ags(base, f"{base}/{lid}" if lid else None)
         else:
-            message.set_dl(f"{lms.base}/deep_link_return", data=f"dl-{context}")
+            message.set_dl(f"{lms.base}/deep_link_return", extra_data=f"dl-{context}")  # type: ignore[arg-type]
             message.set_ags(base)
         message.set_nrps(f"{lms.base}/nrps/{context}/memberships")
         return message.lti_launch()

@@ -284,7 +284,8 @@ def test_a_learner_gets_no_instructor_role_from_another_context(
     assert status == 403
 
 
-def test_no_score_for_a_learner_outside_the_lms_course(env: LmsHub) -> None:
+def test_no_score_for_a_learner_outside_the_lms_course(env: LmsHub, lesson_link: str) -> None:
+    launch(env, lesson_link, "u-teacher")
     teacher = env.hub.token("u-teacher")
     sent = len(env.lms.scores)
     status, body = env.hub.api(
