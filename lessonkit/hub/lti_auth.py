@@ -13,6 +13,8 @@ subclass:
   and cookie cannot be replayed);
 - maps the LMS course (context) to a lessonkit course **by configuration**: a launch from a
   context that is not listed is refused;
+- accepts service URLs (AGS, NRPS, the deep-linking return) only on the platform's
+  ``service_hosts``, so a launch cannot make the service send its tokens elsewhere;
 - makes the hub user name from a configured claim (default ``sub``), escaped so that two LMS
   users never share one name; sets the course groups from the **context** role
   (``Instructor``/``TeachingAssistant`` → ``lessonkit-<course>-instructors``, ``Learner`` →
@@ -34,6 +36,8 @@ from urllib.parse import quote, urlsplit
 
 import jwt
 from ltiauthenticator.lti13.auth import LTI13Authenticator
+from ltiauthenticator.lti13.constants import LTI13_GENERAL_REQUIRED_CLAIMS
+from ltiauthenticator.lti13.error import MissingRequiredArgumentError
 from ltiauthenticator.lti13.handlers import LTI13CallbackHandler, LTI13LoginInitHandler
 from ltiauthenticator.lti13.validator import LTI13LaunchValidator
 from ltiauthenticator.utils import convert_request_to_dict
@@ -41,7 +45,15 @@ from tornado import web
 from tornado.httputil import url_concat
 from traitlets import Unicode, default
 
-from ..lti.claims import DEEP_LINKING, INSTRUCTOR, Launch, LaunchError, read_launch
+from ..lti.claims import (
+    DEEP_LINKING,
+    DL_SETTINGS,
+    INSTRUCTOR,
+    MESSAGE_TYPE,
+    Launch,
+    LaunchError,
+    read_launch,
+)
 from ..lti.config import LtiConfig, LtiConfigError, Platform
 from .config import HubConfig, load_config
 
@@ -79,6 +91,30 @@ class LoginInit(LTI13LoginInitHandler):  # type: ignore[misc]
         self.redirect(url_concat(platform.login_url, args))
 
 
+class Validator(LTI13LaunchValidator):  # type: ignore[misc]
+    """ltiauthenticator's checks, with deep-linking requests checked as Deep Linking 2.0 says.
+
+    ltiauthenticator 1.6 requires every claim it lists as *optional* (``tool_platform``,
+    ``launch_presentation``, ``azp``) in a deep-linking request, and refuses platforms that
+    leave them out (lti1p3platform, for one). A deep-linking request gets the general checks
+    (required claims, version, context label, age) and the deep-linking settings with a
+    return URL that the spec requires; resource-link launches are checked unchanged.
+    """
+
+    def validate_id_token(self, id_token: dict[str, Any]) -> None:
+        """Raise ltiauthenticator's ``ValidationError`` subclasses for a bad id_token."""
+        if id_token.get(MESSAGE_TYPE) != DEEP_LINKING:
+            super().validate_id_token(id_token)
+            return
+        self._check_arg_not_missing(id_token, LTI13_GENERAL_REQUIRED_CLAIMS.keys())
+        self._check_lti_version(id_token)
+        self._check_context_label(id_token)
+        self._check_if_iat_is_too_old(id_token)
+        settings = id_token.get(DL_SETTINGS)
+        if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+            raise MissingRequiredArgumentError("deep_linking_settings.deep_link_return_url")
+
+
 class Callback(LTI13CallbackHandler):  # type: ignore[misc]
     """Step 3 (the id_token): checked against the platform it names, then the user logs in."""
 
@@ -87,7 +123,7 @@ class Callback(LTI13CallbackHandler):  # type: ignore[misc]
     def decode_and_validate_launch_request(self) -> dict[str, Any]:
         auth: LessonkitLTIAuthenticator = self.authenticator
         settings = auth.lti()
-        validator = LTI13LaunchValidator(parent=self.app, time_leeway=settings.leeway)
+        validator = Validator(parent=self.app, time_leeway=settings.leeway)
         args = convert_request_to_dict(self.request.arguments)
         validator.validate_auth_response(args)
         self.check_state()
@@ -204,6 +240,13 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
             )
         if launch.role is None:
             raise web.HTTPError(403, "your role in this LMS course gives no access to lessonkit")
+        for url in (launch.lineitem, launch.lineitems, launch.memberships_url, launch.return_url):
+            if url and not platform.allows(url):
+                raise web.HTTPError(
+                    403,
+                    f"the LMS named a service URL on another host ({url!r}): add its host to "
+                    "this platform's `service_hosts:` if it is the LMS's own",
+                )
         try:
             name = platform.username(launch.claims)
         except LtiConfigError as exc:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import LessonkitError
 
@@ -70,6 +71,19 @@ class Platform:
     token_audience: str = ""
     """``aud`` of client assertions (default: ``token_url``; Moodle and Brightspace document
     their own)."""
+    service_hosts: frozenset[str] = frozenset()
+    """Hosts (``host`` or ``host:port``) the platform's AGS and NRPS URLs may be on; a launch
+    naming another is refused, and the service never sends this platform's tokens elsewhere.
+    Default: the hosts of ``issuer`` and ``token_url``."""
+
+    def allows(self, url: str) -> bool:
+        """Whether ``url`` may receive this platform's access tokens: on a host of
+        :attr:`service_hosts`, over HTTPS (HTTP only when the issuer itself is HTTP, as in a
+        test platform), with no user name or password in it."""
+        secure = ("https",) if self.issuer.startswith("https:") else ("https", "http")
+        if urlsplit(url).scheme not in secure or "@" in urlsplit(url).netloc:
+            return False
+        return bool(_host_names(url) & self.service_hosts)
 
     def course_of(self, context_id: str) -> str | None:
         """The lessonkit course of an LMS context (``None``: not connected)."""
@@ -192,7 +206,42 @@ def _platform(data: Any, index: int, courses: Collection[str]) -> Platform:
         username_claim=str(data.get("username_claim", "sub")),
         username_prefix=str(data.get("username_prefix", "")),
         token_audience=str(data.get("token_audience", "")),
+        service_hosts=_hosts(data, where),
     )
+
+
+def _host_names(url: str) -> frozenset[str]:
+    """The names a URL's host matches: ``host:port``, and ``host`` on the scheme's default
+    port (empty for a URL without a host, or with a bad port)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return frozenset()
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    if not parts.hostname or default is None:
+        return frozenset()
+    host = parts.hostname.lower()
+    names = {f"{host}:{port or default}"}
+    if port in (None, default):
+        names.add(host)
+    return frozenset(names)
+
+
+def _hosts(data: Mapping[str, Any], where: str) -> frozenset[str]:
+    """``service_hosts`` as lower-case ``host`` and ``host:port`` names (see
+    :attr:`Platform.service_hosts`)."""
+    given = data.get("service_hosts")
+    if given is None:
+        return _host_names(str(data["issuer"])) | _host_names(str(data["token_url"]))
+    names = _strings(given, where + ".service_hosts")
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", name):
+            raise LtiConfigError(
+                f"{where}.service_hosts: {name!r} is not a host name (write `lms.example.org` "
+                "or `lms.example.org:8443`, no scheme or path)"
+            )
+    return frozenset(n.lower() for n in names)
 
 
 def _moment(value: Any, where: str) -> datetime:

@@ -3,7 +3,8 @@
 Blocking (``urllib``), for the service's worker threads and the CLI. A network failure is
 status 0, never an exception, so the spool can tell "try again later" (0, 5xx, 401, 429) from
 "refused for good" (other 4xx). Every URL the client calls comes from a launch the hub checked
-or from the configuration, never from a request body.
+or from the configuration, never from a request body, and must be on one of the platform's
+``service_hosts``: its access tokens go nowhere else.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 MEMBERS_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_BODY = 8 * 1024 * 1024
 MAX_PAGES = 200
+MISDIRECTED = 421
+"""The status of a call refused here: the URL is not on the platform's ``service_hosts``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,12 @@ class LmsClient:
     def call(
         self, method: str, url: str, accept: str, body: Any = None, content_type: str = ""
     ) -> HttpResult:
-        """An authorised call; a 401 renews the token once (it may have been revoked)."""
+        """An authorised call; a 401 renews the token once (it may have been revoked). A URL
+        off the platform's ``service_hosts`` is not called (status :data:`MISDIRECTED`)."""
+        if not self.platform.allows(url):  # never send this platform's token elsewhere
+            return HttpResult(
+                MISDIRECTED, f"{url!r} is not on the platform's service_hosts: not called", {}
+            )
         data = None if body is None else json.dumps(body).encode()
         for attempt in (0, 1):
             token, failure = self.token(renew=attempt == 1)

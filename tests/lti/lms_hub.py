@@ -94,6 +94,7 @@ class LmsHub:
             "geometry": {"lessons": [str(NOTES)]},
         }
         write_config(folder, database, lti=lti, courses=courses)
+        self.database = database
         self.config = config
 
     def start(self, chp: str) -> LmsHub:
@@ -111,6 +112,8 @@ class Browser:
 
     def __init__(self) -> None:
         self.session = requests.Session()
+        # as a browser navigating: the service sends it through the hub's OAuth login
+        self.session.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
 
     def launch(self, url: str) -> requests.Response:
         """Start at the LMS; the tool's answer to the platform's form post (not followed)."""

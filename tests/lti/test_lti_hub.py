@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import pytest
+import sqlalchemy as sa
 
 from tests.hub.conftest import unavailable
 from tests.hub.hubrun import find_chp
@@ -25,6 +26,10 @@ from .lms_hub import Browser, LmsHub, form_of
 from .platform import INSTRUCTOR, LEARNER, new_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+ELSEWHERE = "http://127.0.0.2:9"  # not the platform's host: its tokens must never go there
 
 
 def all_correct(user: str) -> list[Any]:
@@ -143,9 +148,12 @@ def test_the_platform_down_during_a_push_then_up_the_score_arrives_once(
     wait("the score after the outage", lambda: env.lms.scores_for(lineitem, "u-bob"), 120)
     teacher = env.hub.token("u-teacher")
     status, pushed = env.hub.api(
-        "POST", "/services/lessonkit/api/lti/grades/algebra", teacher, {"lesson": KEY.id}
+        "POST",
+        "/services/lessonkit/api/lti/grades/algebra",
+        teacher,
+        {"lesson": KEY.id, "learner": "u-bob"},
     )
-    assert status == 200 and pushed["queued"] == 0, pushed  # the same grades: nothing new
+    assert status == 200 and pushed["queued"] == 0, pushed  # the same grade: nothing new
     time.sleep(3)
     assert len(env.lms.scores_for(lineitem, "u-bob")) == 1
 
@@ -239,6 +247,14 @@ def post_token(env: LmsHub, browser: Browser, state: str, token: str) -> int:
             {"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "other"},
             id="unknown-deployment",
         ),
+        pytest.param(
+            {AGS: {"scope": [], "lineitems": ELSEWHERE + "/lineitems"}},
+            id="grades-service-on-another-host",
+        ),
+        pytest.param(
+            {NRPS: {"context_memberships_url": ELSEWHERE + "/members", "service_versions": []}},
+            id="roster-service-on-another-host",
+        ),
     ],
 )
 def test_forged_id_tokens_are_refused(env: LmsHub, change: dict[str, Any]) -> None:
@@ -247,6 +263,10 @@ def test_forged_id_tokens_are_refused(env: LmsHub, change: dict[str, Any]) -> No
     assert post_token(env, browser, state, forged(env, nonce, **change)) in (400, 401, 403)
     assert groups_of(env, "u-mallory") == before  # nothing changed
     assert "lessonkit-algebra-instructors" not in before
+    with sa.create_engine(env.database).connect() as conn:  # no URL from it was kept
+        query = "SELECT lineitems_url, memberships_url FROM lessonkit_lti_contexts"
+        urls = conn.execute(sa.text(query))
+        assert not any(ELSEWHERE in u for row in urls for u in row)
 
 
 def test_a_replayed_launch_is_refused(env: LmsHub) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from lessonkit.lti.claims import INSTRUCTOR, LEARNER, course_role
 from lessonkit.lti.config import LtiConfigError, parse_lti
 from lessonkit.lti.keys import ToolKeyError, ToolKeys
 from lessonkit.lti.scores import Grade, comment, fingerprint, score_body, stamp
+from lessonkit.lti.services import MISDIRECTED, LmsClient
 
 M = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 
@@ -120,3 +122,61 @@ def test_user_names_are_escaped_so_that_two_lms_users_never_share_one(tmp_path: 
     names = {p.username({"sub": s}) for s in ("Ada", "ada", "a/da", "a_2fda", "ada ")}
     assert len(names) == 5 and p.username({"sub": "ada"}) == "ada"
     assert all(n == n.lower() and "/" not in n for n in names)
+
+
+def test_service_urls_must_be_on_the_platforms_hosts(tmp_path: Path) -> None:
+    courses = {"algebra": ["fractions"]}
+    config = parse_lti({"hub_url": "https://hub/", "platforms": [platform()]}, tmp_path, courses)
+    assert config is not None
+    p = config.platforms[0]  # default: the hosts of the issuer and of the token URL
+    assert p.allows("https://lms.example.org/api/lti/courses/7/line_items")
+    assert p.allows("https://LMS.example.org:443/nrps")
+    for url in (
+        "http://lms.example.org/line_items",  # not HTTPS
+        "https://lms.example.org:8443/line_items",  # another port
+        "https://lms.example.org.evil.org/line_items",
+        "https://user@lms.example.org/line_items",
+        "https://169.254.169.254/latest/meta-data",
+        "https://lms.example.org:99999/x",
+        "file:///etc/passwd",
+        "",
+    ):
+        assert not p.allows(url), url
+    school = platform(service_hosts=["school.instructure.com", "files.example.org:8443"])
+    config = parse_lti({"hub_url": "https://hub/", "platforms": [school]}, tmp_path, courses)
+    assert config is not None
+    p = config.platforms[0]
+    assert p.allows("https://school.instructure.com/api/lti/courses/1/line_items")
+    assert p.allows("https://files.example.org:8443/x")
+    assert not p.allows("https://lms.example.org/x")  # given hosts replace the default
+    with pytest.raises(LtiConfigError, match="service_hosts: 'https://x/' is not a host name"):
+        parse_lti(
+            {"hub_url": "https://h/", "platforms": [platform(service_hosts=["https://x/"])]},
+            tmp_path,
+            courses,
+        )
+
+
+def test_the_client_never_sends_a_token_off_the_platforms_hosts(tmp_path: Path) -> None:
+    """Neither the token endpoint nor the foreign host hears from the client."""
+    listeners = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+    token_port, foreign_port = (s.getsockname()[1] for s in listeners)
+    courses = {"algebra": ["fractions"]}
+    data = platform(
+        issuer=f"http://127.0.0.1:{token_port}",
+        token_url=f"http://127.0.0.1:{token_port}/token",
+    )
+    config = parse_lti({"hub_url": "https://hub/", "platforms": [data]}, tmp_path, courses)
+    assert config is not None
+    client = LmsClient(config.platforms[0], ToolKeys(tmp_path / "keys"))
+    foreign = f"http://127.0.0.2:{foreign_port}/lineitems/1"
+    answer = client.post_score(foreign, {"userId": "u", "scoreGiven": 1})
+    assert answer.status == MISDIRECTED and "service_hosts" in answer.text
+    assert not answer.retry  # refused for good: the spool keeps it with the reason
+    with pytest.raises(ConnectionError, match="421"):
+        list(client.members(f"http://127.0.0.2:{foreign_port}/members"))
+    for listener in listeners:
+        listener.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody connected
+        listener.close()
