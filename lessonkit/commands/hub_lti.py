@@ -36,7 +36,9 @@ def register_lti(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -
     platforms.set_defaults(func=run_platforms)
     push = lti.add_parser("push-grades", help="send a course's grades to the LMS now")
     push.add_argument("--course", required=True, help="the lessonkit course")
-    push.add_argument("--lesson", help="only this lesson (default: every linked lesson)")
+    only = push.add_mutually_exclusive_group()
+    only.add_argument("--lesson", help="only this lesson (default: every linked item)")
+    only.add_argument("--milestone", help="only this milestone of the course file")
     push.add_argument("--learner", metavar="NAME", help="only this learner (hub user name)")
     push.set_defaults(func=run_push)
     status = lti.add_parser("status", help="grades pending, delivered, refused (and why)")
@@ -115,6 +117,7 @@ def run_platforms(args: argparse.Namespace) -> int:
                     "deployment_ids": sorted(p.deployment_ids),
                     "contexts": dict(p.contexts),
                     "username_claim": p.username_claim,
+                    "service_hosts": sorted(p.service_hosts),
                 }
                 for p in lti.platforms
             ],
@@ -126,6 +129,7 @@ def run_platforms(args: argparse.Namespace) -> int:
 def run_push(args: argparse.Namespace) -> int:
     """Queue the course's grades and deliver what the LMS takes now."""
     from ..hub.lti_grades import NotInContextError, push
+    from ..hub.lti_items import find_item
     from ..lti import spool, store
 
     rt = _runtime(args)
@@ -133,12 +137,15 @@ def run_push(args: argparse.Namespace) -> int:
     if args.course not in config.courses:
         print(f"lessonkit: error: no course {args.course!r}", file=sys.stderr)
         return 1
-    if args.lesson and args.lesson not in config.courses[args.course].lessons:
-        print(f"lessonkit: error: no lesson {args.lesson!r} in {args.course}", file=sys.stderr)
+    item = f"lesson:{args.lesson}" if args.lesson else None
+    item = f"milestone:{args.milestone}" if args.milestone else item
+    if item and find_item(config.courses[args.course], item) is None:
+        what = item.replace(":", " ", 1)
+        print(f"lessonkit: error: no {what!r} in {args.course}", file=sys.stderr)
         return 1
     try:
         rt.find_lineitems()
-        queued = push(rt.service.ledger, config, args.course, args.lesson, args.learner)
+        queued = push(rt.service.ledger, config, args.course, item, args.learner)
         done = spool.deliver(rt.engine, rt.post, interval=rt.config.interval, course=args.course)
     except NotInContextError as exc:
         print(f"lessonkit: error: {exc}", file=sys.stderr)

@@ -22,8 +22,9 @@ subclass:
 - writes what the launch says (context, link, line item URLs, NRPS URL, the member) into the
   service's database before the learner is redirected: the service never takes these from a
   request body (see docs/lms.md, "Why the hub writes launches to the database");
-- sends a resource-link launch to its lesson (JupyterLab or Voilà, as the link says) or an
-  instructor to the class view, and a deep-linking request to the service's picker.
+- sends a resource-link launch to its lesson, or to the learning plan for a milestone or the
+  plan (JupyterLab or Voilà, as the link says), an instructor to the class view, and a
+  deep-linking request to the service's picker.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from ..lti.claims import (
 )
 from ..lti.config import LtiConfig, LtiConfigError, Platform
 from .config import HubConfig, load_config
+from .lti_items import PLAN, find_item
 
 __all__ = ["LessonkitLTIAuthenticator"]
 
@@ -287,18 +289,19 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
             )
             key = store.new_deeplink(self.engine(), launch, course=course, username=name, now=now)
             return f"{service}lti/pick/{key}"
-        item = launch.custom.get("lessonkit_item", "plan")
-        lessons = self.settings().courses[course].lessons
-        lesson = item.removeprefix("lesson:")
-        if item != "plan" and (not item.startswith("lesson:") or lesson not in lessons):
-            raise web.HTTPError(404, f"this link names {item!r}, which course {course} lacks")
+        key = launch.custom.get("lessonkit_item", PLAN)
+        item = find_item(self.settings().courses[course], key)
+        if item is None:
+            raise web.HTTPError(404, f"this link names {key!r}, which course {course} lacks")
         store.record_launch(
-            self.engine(), launch, course=course, username=name, item=item, now=stamp
+            self.engine(), launch, course=course, username=name, item=item.key, now=stamp
         )
-        if launch.role == INSTRUCTOR:
-            query = f"?lesson={quote(lesson)}" if item != "plan" else ""
+        lesson = item.lessons[0] if item.kind == "lesson" else ""
+        if launch.role == INSTRUCTOR:  # the class view (of the lesson)
+            query = f"?lesson={quote(lesson)}" if lesson else ""
             return f"{service}class/{course}/{query}"
-        template = settings.plan_notebook if item == "plan" else settings.notebook
+        # a lesson opens its notebook; a milestone or the plan opens the learning plan
+        template = settings.notebook if lesson else settings.plan_notebook
         path = quote(template.format(course=course, lesson=lesson))
         view = "voila/render" if launch.custom.get("lessonkit_view") == "voila" else "lab/tree"
         return f"{base}/hub/user-redirect/{view}/{path}"

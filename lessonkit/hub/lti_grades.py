@@ -3,15 +3,16 @@
 A learner's grade for a lesson is what ``GET api/grades/<course>/<lesson>`` and ``lessonkit
 nbgrader grade`` compute: :func:`lessonkit.grading.regrade` of the instructor's lesson over the
 statements the service stored (answers the service checked; anything it did not check earns
-nothing), ``question_points()`` as the score. The comment names the lesson's competencies
-mastered and not yet mastered.
+nothing), ``question_points()`` as the score; a milestone's is the sum over its lessons (see
+:mod:`.lti_items`). The comment names the competencies mastered and not yet mastered.
 
 :func:`scan` runs in the service's worker: it reads which learners sent evidence since the
 last round (the receipts' server sequence numbers), and queues the new grades of those who
-are members of an LMS course with a link to the lesson, as the course's policy says
-(``completion``: once the lesson is finished; ``due``: everyone's grade at the due time, and
-changes after it; ``command``: only ``lessonkit hub lti push-grades``). :func:`push` queues a
-course's grades now (the command, and ``POST api/lti/grades/<course>``).
+are members of an LMS course with a link to an item of that evidence, as the course's policy
+says (``completion``: once the lesson, or every lesson of the milestone, is finished;
+``due``: everyone's grade at the due time, and changes after it; ``command``: only ``lessonkit
+hub lti push-grades``). :func:`push` queues a course's grades now (the command, and ``POST
+api/lti/grades/<course>``).
 """
 
 from __future__ import annotations
@@ -23,39 +24,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..lesson.model import Lesson
 from ..lti import spool, store
 from ..lti.claims import LEARNER
-from ..lti.scores import Grade, score_body
+from ..lti.scores import score_body
 from . import db
 from .config import HubConfig
 from .ledger import Ledger
+from .lti_items import course_items, evidence_time, grade_of
 
-__all__ = ["NotInContextError", "grade_of", "push", "scan"]
+__all__ = ["NotInContextError", "push", "scan"]
 
 
 class NotInContextError(LookupError):
     """A learner who is not a member of the course's LMS course(s)."""
-
-
-def grade_of(ledger: Ledger, key: Lesson, learner: str, evidence_time: str) -> Grade:
-    """The learner's grade for ``key`` from the service's evidence."""
-    from ..grading import regrade
-
-    report = regrade(key, ledger.read(learner=learner, lesson=key.id))
-    earned, available = report.question_points()
-    titles = {c.id: c.title or c.id for c in key.competencies}
-    mastered = [titles.get(c.id, c.id) for c in report.competencies.values() if c.mastered]
-    missing = [titles.get(c.id, c.id) for c in report.competencies.values() if not c.mastered]
-    return Grade(
-        given=earned,
-        maximum=available,
-        completed=report.completed,
-        started=report.sessions > 0,
-        mastered=mastered,
-        missing=missing,
-        evidence_time=evidence_time,
-    )
 
 
 def _members(engine: sa.Engine, course: str) -> dict[tuple[str, str, str], dict[str, str]]:
@@ -72,32 +53,35 @@ def _queue_course(
     config: HubConfig,
     course: str,
     learners: Iterable[str] | None,
-    lesson: str | None,
+    keys: Iterable[str] | None,
     *,
     final: bool,
     completed_only: bool,
 ) -> int:
-    """Queue the grades of ``learners`` (``None``: every member) on every link of the course."""
+    """Queue the grades of ``learners`` (``None``: every member) on every link of the course
+    to one of the items ``keys`` (``None``: any graded item)."""
     engine = ledger.engine
+    settings = config.courses[course]
+    items = {i.key: i for i in course_items(settings) if i.points is not None}
+    wanted_items = set(items) if keys is None else set(keys) & set(items)
     members = _members(engine, course)
     wanted = None if learners is None else set(learners)
+    times: dict[str, dict[str, str]] = {}
     queued = 0
     now = ledger.now()
     for link in store.course_links(engine, course):
-        item = str(link.item)
-        if not item.startswith("lesson:") or not link.lineitem_url:
+        item = items.get(str(link.item))
+        if item is None or item.key not in wanted_items or not link.lineitem_url:
             continue
-        lesson_id = item.removeprefix("lesson:")
-        key = config.courses[course].lessons.get(lesson_id)
-        if key is None or (lesson and lesson != lesson_id):
-            continue
-        times = ledger.last_activity(lesson_id)
+        for lesson_id in item.lessons:
+            if lesson_id not in times:
+                times[lesson_id] = ledger.last_activity(lesson_id)
         for name, sub in members.get(
             (link.issuer, link.deployment_id, link.context_id), {}
         ).items():
             if wanted is not None and name not in wanted:
                 continue
-            grade = grade_of(ledger, key, name, times.get(name, ""))
+            grade = grade_of(ledger, settings, item, name, evidence_time(times, item, name))
             if completed_only and not grade.completed:
                 continue
             queued += spool.queue(
@@ -106,7 +90,7 @@ def _queue_course(
                 lineitem_url=link.lineitem_url,
                 sub=sub,
                 course=course,
-                item=item,
+                item=item.key,
                 username=name,
                 body=score_body(sub, grade, final=final),
                 evidence_time=grade.evidence_time,
@@ -116,9 +100,10 @@ def _queue_course(
 
 
 def push(
-    ledger: Ledger, config: HubConfig, course: str, lesson: str | None, learner: str | None
+    ledger: Ledger, config: HubConfig, course: str, item: str | None, learner: str | None
 ) -> int:
-    """Queue ``course``'s grades now, as final (the instructor's command).
+    """Queue ``course``'s grades now, as final (the instructor's command): of one item
+    (``lesson:<id>``, ``milestone:<id>``) or all, of one learner or all.
 
     Raises
     ------
@@ -134,7 +119,8 @@ def push(
                 "no grade was sent"
             )
     learners = None if learner is None else [learner]
-    return _queue_course(ledger, config, course, learners, lesson, final=True, completed_only=False)
+    keys = None if item is None else [item]
+    return _queue_course(ledger, config, course, learners, keys, final=True, completed_only=False)
 
 
 def _touched(ledger: Ledger, since: int) -> tuple[dict[str, set[str]], int]:
@@ -168,26 +154,28 @@ def scan(ledger: Ledger, config: HubConfig) -> int:
         policy = lti.policy(course)
         if policy.push == "command":
             continue
-        for lesson_id in settings.lessons:
-            due = policy.due.get(lesson_id)
+        for item in course_items(settings):
+            if item.points is None:
+                continue
             if policy.push == "due":
+                due = policy.due.get(item.due_key) or item.due
                 if due is None or now < due:
                     continue
-                flag = f"due:{course}:{lesson_id}:{due.isoformat()}"
+                flag = f"due:{course}:{item.due_key}:{due.isoformat()}"
                 if not store.get_state(engine, flag):  # the due time passed: everyone
                     queued += _queue_course(
-                        ledger, config, course, None, lesson_id, final=True, completed_only=False
+                        ledger, config, course, None, [item.key], final=True, completed_only=False
                     )
                     store.set_state(engine, flag, str(time.time()))
                     continue
-            learners = touched.get(lesson_id)
+            learners = set().union(*(touched.get(i, set()) for i in item.lessons))
             if learners:
                 queued += _queue_course(
                     ledger,
                     config,
                     course,
                     learners,
-                    lesson_id,
+                    [item.key],
                     final=policy.push == "due",
                     completed_only=policy.push == "completion",
                 )

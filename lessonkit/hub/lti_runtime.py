@@ -28,6 +28,7 @@ from ..lti.config import LtiConfig, LtiConfigError, Platform
 from ..lti.keys import ToolKeys
 from ..lti.services import HttpResult, LmsClient
 from .lti_grades import scan
+from .lti_items import course_items, resource_id
 from .roles import Membership
 
 __all__ = ["LtiRuntime", "RosterDirectory", "one_round", "runtime", "sync_roster", "worker"]
@@ -65,26 +66,26 @@ class LtiRuntime:
         return client.post_score(lineitem_url, score)
 
     def find_lineitems(self) -> None:
-        """Give every link without a line item one: found by resource id, else created."""
+        """Give every link to a graded item without a line item one: found by resource id,
+        else created."""
         config = self.service.config
         for course in config.courses:
+            items = {i.key: i for i in course_items(config.courses[course])}
             for link in store.course_links(self.engine, course):
-                if link.lineitem_url or not link.lineitems_url or link.item == "plan":
+                item = items.get(str(link.item))
+                if link.lineitem_url or not link.lineitems_url or item is None:
                     continue
-                lesson = config.courses[course].lessons.get(str(link.item).removeprefix("lesson:"))
-                if lesson is None:
+                if item.points is None:
                     continue
                 client = self.client(link.issuer, link.client_id)
-                resource = f"lessonkit:{course}:{link.item}"
+                resource = resource_id(course, item.key)
                 url = client.find_lineitem(link.lineitems_url, resource)
                 if url is None:
-                    from ..grading import regrade
-
                     made = client.create_lineitem(
                         link.lineitems_url,
                         {
-                            "label": lesson.title or lesson.id,
-                            "scoreMaximum": regrade(lesson, []).question_points()[1],
+                            "label": item.title,
+                            "scoreMaximum": item.points,
                             "resourceId": resource,
                             "resourceLinkId": link.resource_link_id,
                             "tag": "lessonkit",
@@ -92,7 +93,7 @@ class LtiRuntime:
                     )
                     body = made.json() if made.ok else None
                     url = str(body.get("id") or "") if isinstance(body, dict) else ""
-                if url:
+                if url and client.platform.allows(url):
                     store.set_lineitem(self.engine, link, url)
 
     def read_rosters(self, *, force: bool = False) -> int:

@@ -6,7 +6,8 @@
                                            launched it)
 ``GET  lti/pick/<id>/done?item=&view=``    the signed answer, posted back to the LMS
 ``GET  api/lti/roster/<course>``           the LMS roster, who started (instructor)
-``POST api/lti/grades/<course>``           send grades now: ``{"lesson", "learner"}``
+``POST api/lti/grades/<course>``           send grades now: ``{"lesson"|"milestone",
+                                           "learner"}``
                                            (instructor; token only)
 =========================================  ==============================================
 
@@ -26,7 +27,9 @@ from tornado import web
 from ..lti import store
 from ..lti.tokens import deep_link_response
 from .base import Base
+from .config import CourseConfig
 from .lti_grades import NotInContextError, push
+from .lti_items import Item, course_items, find_item, resource_id
 from .lti_runtime import LtiRuntime, runtime
 from .roles import INSTRUCTOR
 
@@ -37,7 +40,9 @@ MAX_AGE = 3600.0
 _CSS = (
     "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;"
     "color:#1a1a1a;background:#fff}li{margin:.6rem 0}a{color:#0b57d0}"
-    "fieldset{border:1px solid #767676;margin:1rem 0}.meta{color:#4a4a4a}"
+    "fieldset{border:1px solid #767676;margin:1rem 0;padding:.5rem 1rem}legend{font-weight:600}"
+    ".choice{margin:.5rem 0}.meta{color:#4a4a4a}button{font:inherit;padding:.4rem 1rem}"
+    ":focus-visible{outline:3px solid #0b57d0;outline-offset:2px}"
 )
 
 
@@ -84,16 +89,52 @@ class _Request(_Lti):
             raise web.HTTPError(410, "this deep-linking request expired: start again in the LMS")
         return row
 
-    def items(self, course: str) -> list[tuple[str, str, float | None]]:
-        """(item, title, points) a course offers."""
-        from ..grading import regrade
 
-        lessons = self.service.config.courses[course].lessons
-        out: list[tuple[str, str, float | None]] = [
-            (f"lesson:{k}", v.title or k, regrade(v, []).question_points()[1])
-            for k, v in lessons.items()
-        ]
-        return [*out, ("plan", "Learning plan (what to do next, not graded)", None)]
+_GROUPS = (("lesson", "Lessons"), ("milestone", "Milestones"), ("plan", "Learning plan"))
+_VIEWS = (("lab", "JupyterLab"), ("voila", "Voilà (the lesson alone, no code)"))
+
+
+def _choice(index: int, item: Item, course: CourseConfig) -> str:
+    if item.kind == "plan":
+        meta = "what to do next, for each learner; no grade"
+    elif item.points is None:
+        meta = "no grade: nothing in it is scored"
+    else:
+        meta = f"{item.points:g} points"
+    if item.kind == "milestone":
+        titles = [course.lessons[i].title or i for i in item.lessons]
+        meta += "; the lessons " + ", ".join(titles) if titles else "; no lessons yet"
+    return (
+        f'<div class="choice"><input type="radio" name="item" id="item-{index}" '
+        f'value="{html.escape(item.key)}" required>'
+        f' <label for="item-{index}">{html.escape(item.title)}'
+        f' <span class="meta">({html.escape(meta)})</span></label></div>'
+    )
+
+
+def picker_page(key: str, course: CourseConfig, title: str) -> str:
+    """The picker: one radio group of items (lessons, milestones, the plan), one of views."""
+    items = course_items(course)
+    groups = []
+    for kind, legend in _GROUPS:
+        choices = [_choice(n, i, course) for n, i in enumerate(items) if i.kind == kind]
+        if choices:
+            groups.append(f"<fieldset><legend>{legend}</legend>{''.join(choices)}</fieldset>")
+    views = "".join(
+        f'<div class="choice"><input type="radio" name="view" id="view-{v}" value="{v}"'
+        f'{" checked" if v == "lab" else ""}> <label for="view-{v}">{html.escape(n)}</label></div>'
+        for v, n in _VIEWS
+    )
+    where = f" (LMS course “{html.escape(title)}”)" if title else ""
+    return _page(
+        "Add lessonkit content",
+        f"<p>lessonkit course <strong>{html.escape(course.name)}</strong>{where}. Pick what "
+        "your LMS course links to; a graded item gets a gradebook column with its maximum "
+        "score, and each learner's score arrives there when they finish.</p>"
+        f'<form method="get" action="{html.escape(key)}/done">{"".join(groups)}'
+        f"<fieldset><legend>Opens in</legend>{views}</fieldset>"
+        '<button type="submit">Add to the LMS course</button></form>',
+    )
 
 
 class Pick(_Request):
@@ -101,24 +142,9 @@ class Pick(_Request):
 
     async def get(self, key: str) -> None:
         row = await self.request_of(key)
-        choices = []
-        for item, title, points in self.items(row.course):
-            label = html.escape(title)
-            meta = f"{points:g} points" if points is not None else "no grade"
-            links = " · ".join(
-                f'<a href="{html.escape(key)}/done?item={html.escape(item)}&amp;view={view}" '
-                f'aria-label="Add {label}, opens in {name}">Add, opens in {name}</a>'
-                for view, name in (("lab", "JupyterLab"), ("voila", "Voilà"))
-            )
-            choices.append(
-                f'<li><strong>{label}</strong> <span class="meta">({meta})</span><br>{links}</li>'
-            )
-        body = (
-            f"<p>Course <strong>{html.escape(row.course)}</strong>. Pick what your LMS course "
-            "links to; graded lessons get a gradebook column.</p>"
-            f'<ul aria-label="lessonkit content">{"".join(choices)}</ul>'
-        )
-        self.html(_page("Add lessonkit content", body))
+        course = self.service.config.courses[row.course]
+        title = await self.service.run(store.context_title, self.rt().engine, row)
+        self.html(picker_page(key, course, title))
 
 
 class Picked(_Request):
@@ -126,25 +152,26 @@ class Picked(_Request):
 
     async def get(self, key: str) -> None:
         row = await self.request_of(key)
-        item, view = self.get_argument("item"), self.get_argument("view", "lab")
-        offered = {i: (t, p) for i, t, p in self.items(row.course)}
-        if item not in offered or view not in ("lab", "voila"):
-            raise web.HTTPError(400, f"pick one of: {', '.join(offered)}")
+        course = self.service.config.courses[row.course]
+        key_of, view = self.get_argument("item", ""), self.get_argument("view", "lab")
+        item = find_item(course, key_of)
+        if item is None or view not in dict(_VIEWS):
+            offered = ", ".join(i.key for i in course_items(course))
+            raise web.HTTPError(400, f"pick one of: {offered}; view lab or voila")
         rt = self.rt()
         if not await self.service.run(store.use_deeplink, rt.engine, key, time.time()):
             raise web.HTTPError(410, "this deep-linking request was answered already")
-        title, points = offered[item]
         content: dict[str, Any] = {
             "type": "ltiResourceLink",
-            "title": title,
+            "title": item.title,
             "url": rt.config.hub_url + "hub/",
-            "custom": {"lessonkit_item": item, "lessonkit_view": view},
+            "custom": {"lessonkit_item": item.key, "lessonkit_view": view},
         }
-        if points is not None:
+        if item.points is not None:
             content["lineItem"] = {
-                "label": title,
-                "scoreMaximum": points,
-                "resourceId": f"lessonkit:{row.course}:{item}",
+                "label": item.title,
+                "scoreMaximum": item.points,
+                "resourceId": resource_id(row.course, item.key),
                 "tag": "lessonkit",
             }
         platform = rt.client(row.issuer, row.client_id).platform
@@ -155,7 +182,7 @@ class Picked(_Request):
         body = (
             f'<form method="post" action="{html.escape(row.return_url)}" id="lti-return">'
             f'<input type="hidden" name="JWT" value="{html.escape(token)}">'
-            f"<p>Adding <strong>{html.escape(title)}</strong> to your LMS course.</p>"
+            f"<p>Adding <strong>{html.escape(item.title)}</strong> to your LMS course.</p>"
             '<button type="submit">Return to the LMS</button></form>'
             "<script>document.getElementById('lti-return').submit()</script>"
         )
@@ -194,16 +221,18 @@ class PushGrades(_Lti):
         self.require(course, INSTRUCTOR)
         body = self.json_body() or {}
         if not isinstance(body, dict):
-            raise web.HTTPError(400, 'send {"lesson": id or null, "learner": name or null}')
+            raise web.HTTPError(400, 'send {"lesson" or "milestone": id or null, "learner"}')
         rt = self.rt()
-        lesson, learner = body.get("lesson"), body.get("learner")
-        if lesson is not None and lesson not in self.service.config.courses[course].lessons:
-            raise web.HTTPError(404, f"no lesson {lesson!r} in {course}")
+        learner = body.get("learner")
+        item = f"lesson:{body['lesson']}" if body.get("lesson") else None
+        item = f"milestone:{body['milestone']}" if body.get("milestone") else item
+        if item is not None and find_item(self.service.config.courses[course], item) is None:
+            raise web.HTTPError(404, f"no {item.replace(':', ' ')!r} in {course}")
 
         def run() -> dict[str, Any]:
             from ..lti import spool
 
-            queued = push(self.service.ledger, self.service.config, course, lesson, learner)
+            queued = push(self.service.ledger, self.service.config, course, item, learner)
             done = spool.deliver(rt.engine, rt.post, interval=rt.config.interval, course=course)
             return {"queued": queued, "delivered": done.delivered, "refused": done.refused}
 

@@ -40,13 +40,21 @@ class Grade:
     """Competencies not mastered yet (titles)."""
     evidence_time: str = ""
     """Server time of the latest evidence (ISO 8601), empty when there is none."""
+    unit: str = "lesson"
+    """What is graded: ``lesson``, or ``milestone`` (the lessons developing its
+    competencies)."""
+
+
+_UNFINISHED = {"lesson": "lesson not finished", "milestone": "not every lesson finished"}
 
 
 def comment(grade: Grade) -> str:
     """The comment shown in the gradebook."""
     parts = [f"lessonkit: {grade.given:g} of {grade.maximum:g} points"]
-    if not grade.completed:
-        parts.append("lesson not finished" if grade.started else "not started")
+    if not grade.completed and not grade.started:
+        parts.append("not started")
+    elif not grade.completed:
+        parts.append(_UNFINISHED.get(grade.unit, "not finished"))
     if grade.mastered:
         parts.append("mastered: " + ", ".join(grade.mastered))
     if grade.missing:

@@ -232,6 +232,18 @@ def deeplink(engine: sa.Engine, key: str) -> Any:
         return conn.execute(sa.select(deeplinks).where(deeplinks.c.id == key)).first()
 
 
+def context_title(engine: sa.Engine, request: Any) -> str:
+    """The title of the LMS course a deep-linking request came from (``""``: unknown)."""
+    c = contexts.c
+    query = sa.select(c.title).where(
+        c.issuer == request.issuer,
+        c.deployment_id == request.deployment_id,
+        c.context_id == request.context_id,
+    )
+    with engine.connect() as conn:
+        return str(conn.execute(query).scalar() or "")
+
+
 def use_deeplink(engine: sa.Engine, key: str, now: float) -> bool:
     """Mark a request answered; ``False`` when it already was (each answers once)."""
     with engine.begin() as conn:

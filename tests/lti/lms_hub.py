@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from tests.hub.harness import LESSON, NOTES, write_config
+from tests.hub.harness import NOTES, write_config
 from tests.hub.hubrun import TestHub
 
 from .platform import INSTRUCTOR, LEARNER, Lms, PlatformServer
@@ -61,20 +61,46 @@ def make_lms(base: str, hub: str, service: str) -> Lms:
     return lms
 
 
+COURSE_FILE = Path(__file__).with_name("data") / "arithmetic.course.yaml"
+"""The course file of `algebra`: its two lessons and the milestone `warm-up`."""
+
+
 class LmsHub:
-    """The hub, the platform and the service configuration of one test module."""
+    """The hub, the platform and the service configuration of one test module.
+
+    Ports are picked free, then bound by the hub, the proxy and the service a moment later: on
+    a busy machine another process may take one meanwhile (an outgoing connection's port).
+    :meth:`start` then starts the hub again on other ports, up to three times.
+    """
 
     def __init__(self, folder: Path, database: str) -> None:
         self.folder = folder
-        config = folder / "lessonkit-hub.yaml"
-        self.hub = TestHub(folder, config, extra_config=EXTRA_CONFIG)
-        self.service = self.hub.public + "/services/lessonkit/"
+        self.database = database
+        self.config = folder / "lessonkit-hub.yaml"
+        self.attempt = 0
+        self.hub = self._new_hub()
         self.platform = PlatformServer(lambda base: make_lms(base, self.hub.public, self.service))
         self.lms = self.platform.lms
+
+    @property
+    def service(self) -> str:
+        return self.hub.public + "/services/lessonkit/"
+
+    def _new_hub(self) -> TestHub:
+        self.attempt += 1
+        folder = self.folder / f"hub{self.attempt}"
+        folder.mkdir()
+        return TestHub(folder, self.config, extra_config=EXTRA_CONFIG)
+
+    def _write_config(self) -> None:
+        """The service configuration, and the tool's URLs at the platform, for this hub."""
+        self.lms.tool_login = self.hub.public + "/hub/lti13/oauth_login"
+        self.lms.tool_redirect = self.hub.public + "/hub/lti13/oauth_callback"
+        self.lms.tool_jwks = self.service + "lti/jwks"
         base = self.platform.base
         lti = {
             "hub_url": self.hub.public + "/",
-            "keys": str(folder / "lti-keys"),
+            "keys": str(self.folder / "lti-keys"),
             "interval": 1,
             "roster_minutes": 0.02,
             "platforms": [
@@ -90,16 +116,24 @@ class LmsHub:
             ],
         }
         courses = {
-            "algebra": {"lessons": [str(LESSON), str(NOTES)]},
+            "algebra": {"course_file": str(COURSE_FILE)},
             "geometry": {"lessons": [str(NOTES)]},
         }
-        write_config(folder, database, lti=lti, courses=courses)
-        self.database = database
-        self.config = config
+        write_config(self.folder, self.database, lti=lti, courses=courses)
 
     def start(self, chp: str) -> LmsHub:
         self.platform.start()
-        self.hub.start(chp)
+        for attempt in range(3):
+            self._write_config()
+            try:
+                self.hub.start(chp)
+                return self
+            except (RuntimeError, TimeoutError):
+                self.hub.stop()
+                taken = "Address already in use" in self.hub.log.read_text(errors="replace")
+                if not taken or attempt == 2:
+                    raise
+                self.hub = self._new_hub()
         return self
 
     def stop(self) -> None:

@@ -64,6 +64,13 @@ def lesson_link(env: LmsHub) -> str:
     return env.lms.add_link("course-101", "Fractions", custom, points=4)
 
 
+@pytest.fixture(scope="module")
+def milestone_link(env: LmsHub) -> str:
+    """A graded link to the course file's milestone (its one graded lesson: 4 points)."""
+    custom = {"lessonkit_item": "milestone:warm-up"}
+    return env.lms.add_link("course-101", "Warm-up", custom, points=4)
+
+
 def wait(what: str, ready: Any, timeout: float = 90) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,7 +103,11 @@ def do_lesson(env: LmsHub, user: str) -> None:
     kernel.shutdown()
 
 
-def test_a_learner_launches_works_and_the_score_arrives(env: LmsHub, lesson_link: str) -> None:
+def test_a_learner_launches_works_and_the_score_arrives(
+    env: LmsHub, lesson_link: str, milestone_link: str
+) -> None:
+    _, target = launch(env, milestone_link, "u-ada")  # a milestone opens the learning plan
+    assert target == "/hub/user-redirect/lab/tree/algebra/plan.ipynb"
     _, target = launch(env, lesson_link, "u-ada")
     assert target == f"/hub/user-redirect/voila/render/algebra/{KEY.id}.ipynb"
     assert groups_of(env, "u-ada") == {"lessonkit-algebra"}
@@ -108,8 +119,13 @@ def test_a_learner_launches_works_and_the_score_arrives(env: LmsHub, lesson_link
     assert score["activityProgress"] == "Completed" and score["gradingProgress"] == "FullyGraded"
     assert "4 of 4 points" in score["comment"] and "mastered:" in score["comment"]
     assert score["timestamp"].endswith("Z") and env.lms.tokens_issued >= 1
-    time.sleep(3)  # more rounds of the worker: the same grade is not sent again
+    milestone = env.lms.links[milestone_link]["lineitem"]
+    scores = wait("the milestone's score", lambda: env.lms.scores_for(milestone, "u-ada"))
+    assert scores[-1]["scoreGiven"] == pytest.approx(4) and scores[-1]["scoreMaximum"] == 4
+    assert "mastered: Multiplies and adds small numbers" in scores[-1]["comment"], scores
+    time.sleep(3)  # more rounds of the worker: the same grades are not sent again
     assert len(env.lms.scores_for(lineitem, "u-ada")) == 1
+    assert len(env.lms.scores_for(milestone, "u-ada")) == 1
 
 
 def test_the_instructor_sees_the_roster_including_who_has_not_started(
@@ -263,10 +279,14 @@ def test_forged_id_tokens_are_refused(env: LmsHub, change: dict[str, Any]) -> No
     assert post_token(env, browser, state, forged(env, nonce, **change)) in (400, 401, 403)
     assert groups_of(env, "u-mallory") == before  # nothing changed
     assert "lessonkit-algebra-instructors" not in before
-    with sa.create_engine(env.database).connect() as conn:  # no URL from it was kept
-        query = "SELECT lineitems_url, memberships_url FROM lessonkit_lti_contexts"
-        urls = conn.execute(sa.text(query))
-        assert not any(ELSEWHERE in u for row in urls for u in row)
+    engine = sa.create_engine(env.database)
+    try:  # no URL from it was kept
+        with engine.connect() as conn:
+            query = "SELECT lineitems_url, memberships_url FROM lessonkit_lti_contexts"
+            urls = list(conn.execute(sa.text(query)))
+    finally:
+        engine.dispose()
+    assert not any(ELSEWHERE in u for row in urls for u in row)
 
 
 def test_a_replayed_launch_is_refused(env: LmsHub) -> None:
