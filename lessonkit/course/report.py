@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..evidence.events import LearnerRef
 from .export import plain
 from .model import Course
 from .recommend import Plan
@@ -83,8 +84,14 @@ def plan_text(course: Course, record: LearnerRecord, plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def class_text(course: Course, rows: Sequence[CompetencyRow], found: Sequence[Flag]) -> str:
-    """The class by competency, and the learners falling behind."""
+def class_text(
+    course: Course,
+    rows: Sequence[CompetencyRow],
+    found: Sequence[Flag],
+    waiting: Sequence[LearnerRef] = (),
+) -> str:
+    """The class by competency, the learners falling behind, and those not started
+    (``waiting``)."""
     learners = rows[0].learners if rows else 0
     lines = [f"Class view: {course.title} - {learners} learner(s)", ""]
     lines.append(f"  {'competency':<32} {'mastered':>8} {'started':>8} {'not yet':>8} {'mean':>6}")
@@ -100,6 +107,9 @@ def class_text(course: Course, rows: Sequence[CompetencyRow], found: Sequence[Fl
         missing = ", ".join(course.competency(c).label for c in f.missing)
         nxt = f"; next: {f.next_lesson}" if f.next_lesson else ""
         lines.append(f"  {f.learner.id:<16} {f.status:<8} {f.title} (due {due}): {missing}{nxt}")
+    if waiting:
+        lines += ["", f"Not started yet ({len(waiting)}):"]
+        lines += [f"  {r.id}" + (f" ({r.name})" if r.name else "") for r in waiting]
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ USERS = {
     "u-ada": {"name": "Ada Learner", "email": "ada@example.org"},
     "u-bob": {"name": "Bob Learner", "email": "bob@example.org"},
     "u-carol": {"name": "Carol Absent", "email": "carol@example.org"},
+    "u-dora": {"name": "Dora Browser", "email": "dora@example.org"},
     "u-teacher": {"name": "Tess Teacher", "email": "tess@example.org"},
     "u-mallory": {"name": "Mallory", "email": "mallory@example.org"},
 }
@@ -51,6 +52,7 @@ def make_lms(base: str, hub: str, service: str) -> Lms:
             "u-ada": [LEARNER],
             "u-bob": [LEARNER],
             "u-carol": [LEARNER],
+            "u-dora": [LEARNER],
             "u-mallory": [LEARNER],
             "u-teacher": [INSTRUCTOR],
         },
@@ -79,7 +81,10 @@ class LmsHub:
         self.config = folder / "lessonkit-hub.yaml"
         self.attempt = 0
         self.hub = self._new_hub()
-        self.platform = PlatformServer(lambda base: make_lms(base, self.hub.public, self.service))
+        # The LMS on another site than the hub (localhost vs 127.0.0.1), as in real life.
+        self.platform = PlatformServer(
+            lambda base: make_lms(base, self.hub.public, self.service), host="localhost"
+        )
         self.lms = self.platform.lms
 
     @property

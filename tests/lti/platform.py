@@ -409,9 +409,9 @@ def make_app(lms: Lms) -> FastAPI:  # noqa: PLR0915 - one route per platform end
 class PlatformServer:
     """The platform on a fixed free port, in a thread; stop() and start() at will."""
 
-    def __init__(self, lms_factory: Any) -> None:
+    def __init__(self, lms_factory: Any, host: str = "127.0.0.1") -> None:
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"  # served on 127.0.0.1; `host` names it
         self.lms: Lms = lms_factory(self.base)
         self.app = make_app(self.lms)
         self._server: Any = None

@@ -10,7 +10,6 @@ when it is back.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,8 +17,6 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
-from tests.hub.conftest import unavailable
-from tests.hub.hubrun import find_chp
 from tests.hub.test_hub_integration import CLOSE, KEY, last_json, lesson_cell, sum_answer
 
 from .lms_hub import Browser, LmsHub, form_of
@@ -42,19 +39,6 @@ def all_correct(user: str) -> list[Any]:
         ["submit", str(sum_answer(user))],
         ["advance"],
     ]
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, pg_server: Any) -> Iterator[LmsHub]:
-    chp = find_chp()
-    if chp is None:
-        unavailable("configurable-http-proxy is not installed (npm; ./dev.sh installs it)")
-    folder = tmp_path_factory.mktemp("lti")
-    running = LmsHub(folder, pg_server.url("lessonkit_lti"))
-    try:
-        yield running.start(chp)
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
