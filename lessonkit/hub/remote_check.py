@@ -122,7 +122,9 @@ def fetch_roster(course: str, *, env: Mapping[str, str] = os.environ) -> list[An
         raise StorageError(f"cannot reach the course service at {base}: {exc}") from exc
     if status != 200 or not isinstance(body, dict) or not isinstance(body.get("members"), list):
         why = body.get("error") if isinstance(body, dict) else body
-        raise StorageError(f"the course service has no LMS roster of {course} for you: {why}")
+        raise StorageError(
+            f"the course service has no LMS roster of {course} for you (HTTP {status}: {why})"
+        )
     return [
         LearnerRef(id=str(m["username"]), name=str(m.get("name") or ""))
         for m in body["members"]

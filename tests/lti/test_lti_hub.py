@@ -17,9 +17,14 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
+from lessonkit.errors import StorageError
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.stores import open_store
+from lessonkit.hub.remote_check import fetch_roster
+from lessonkit.widgets.class_plan import ClassPlan
 from tests.hub.test_hub_integration import CLOSE, KEY, last_json, lesson_cell, sum_answer
 
-from .lms_hub import Browser, LmsHub, form_of
+from .lms_hub import COURSE_FILE, Browser, LmsHub, form_of
 from .platform import INSTRUCTOR, LEARNER, new_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -130,6 +135,18 @@ def test_the_instructor_sees_the_roster_including_who_has_not_started(
     assert members["u-teacher"]["role"] == "instructor"
     page = env.hub.api("GET", f"/services/lessonkit/class/algebra/?lesson={KEY.id}", token)
     assert page[0] == 200 and "u-carol" in page[1]  # the class view lists her, not started
+    # The teacher's view of the course (a notebook with the instructor's token) too.
+    service = {"LESSONKIT_SERVICE_URL": env.service}
+    roster = fetch_roster("algebra", env={**service, "LESSONKIT_HUB_TOKEN": token})
+    assert LearnerRef(id="u-carol", name="Carol Absent") in roster
+    assert all(r.id != "u-teacher" for r in roster)  # instructors are not learners
+    with open_store("memory://") as store:
+        view = ClassPlan(COURSE_FILE, store=store, teacher="u-teacher", roster=roster)
+    assert "<li data-learner='u-carol'>Carol Absent (u-carol)</li>" in view.overview.value
+    launch(env, lesson_link, "u-ada")
+    learner = {**service, "LESSONKIT_HUB_TOKEN": env.hub.token("u-ada")}
+    with pytest.raises(StorageError, match="HTTP 403"):  # a learner's token reads no roster
+        fetch_roster("algebra", env=learner)
 
 
 def test_the_platform_down_during_a_push_then_up_the_score_arrives_once(
