@@ -31,7 +31,8 @@ def register_lti(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -
     keys.add_argument("--jwks", action="store_true", help="print the public JWKS")
     keys.set_defaults(func=run_keys)
     platforms = lti.add_parser(
-        "platforms", help="the configured LMSs and the values to enter in each"
+        "platforms",
+        help="the values to enter in each LMS, and the items (custom parameters) of each course",
     )
     platforms.set_defaults(func=run_platforms)
     push = lti.add_parser("push-grades", help="send a course's grades to the LMS now")
@@ -93,10 +94,12 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 def run_platforms(args: argparse.Namespace) -> int:
-    """Each platform, and what to enter in it."""
+    """Each platform, what to enter in it, and what each course's links can open."""
     from ..hub.config import load_config
+    from ..hub.lti_items import course_items
 
-    lti = load_config(args.config).lti
+    config = load_config(args.config)
+    lti = config.lti
     if lti is None:
         print("lessonkit: error: no `lti:` section in the configuration", file=sys.stderr)
         return 1
@@ -121,6 +124,13 @@ def run_platforms(args: argparse.Namespace) -> int:
                 }
                 for p in lti.platforms
             ],
+            "items": {
+                name: [
+                    {"custom": f"lessonkit_item={i.key}", "title": i.title, "points": i.points}
+                    for i in course_items(course)
+                ]
+                for name, course in config.courses.items()
+            },
         }
     )
     return 0
