@@ -242,9 +242,9 @@ def _who(args: argparse.Namespace) -> Any:
 
 def _plan(args: argparse.Namespace) -> int:
     from ..course.recommend import recommend
-    from ..course.report import class_text, plan_data, plan_text
+    from ..course.report import class_report, plan_data, plan_text
     from ..course.storage import read_record, read_records
-    from ..course.teacher import class_by_competency, flags, not_started, with_roster
+    from ..course.teacher import with_roster
 
     if args.roster and not args.whole_class:
         print("lessonkit: error: --roster goes with --class", file=sys.stderr)
@@ -258,18 +258,7 @@ def _plan(args: argparse.Namespace) -> int:
             records = read_records(course, store, as_of=as_of)
             if args.roster:
                 records = with_roster(course, records, _lines(args.roster), as_of=as_of)
-            rows, found = (
-                class_by_competency(course, records),
-                flags(course, records, today=args.today),
-            )
-            waiting = not_started(records)
-            if args.json:
-                from ..course.export import plain
-
-                data = {"competencies": plain(rows), "flags": plain(found)}
-                print(json.dumps({**data, "not_started": [r.id for r in waiting]}, indent=2))
-            else:
-                print(class_text(course, rows, found, waiting))
+            print(class_report(course, records, today=args.today, as_json=args.json))
             return 0
         record = read_record(course, store, _who(args), as_of=as_of)
     plan = recommend(course, record, today=args.today)

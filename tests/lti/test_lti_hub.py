@@ -10,6 +10,7 @@ when it is back.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -21,6 +22,7 @@ from lessonkit.errors import StorageError
 from lessonkit.evidence.events import LearnerRef
 from lessonkit.evidence.stores import open_store
 from lessonkit.hub.remote_check import fetch_roster
+from lessonkit.lti.store import DELIVERED, contexts, deeplinks, scores
 from lessonkit.widgets.class_plan import ClassPlan
 from tests.hub.test_hub_integration import CLOSE, KEY, last_json, lesson_cell, sum_answer
 
@@ -29,8 +31,11 @@ from .platform import INSTRUCTOR, LEARNER, new_key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+MESSAGE_TYPE, ROLES = LTI + "message_type", LTI + "roles"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 ELSEWHERE = "http://127.0.0.2:9"  # not the platform's host: its tokens must never go there
 
 
@@ -58,6 +63,25 @@ def milestone_link(env: LmsHub) -> str:
     """A graded link to the course file's milestone (its one graded lesson: 4 points)."""
     custom = {"lessonkit_item": "milestone:warm-up"}
     return env.lms.add_link("course-101", "Warm-up", custom, points=4)
+
+
+@pytest.fixture(scope="module")
+def database(env: LmsHub) -> Iterator[sa.Engine]:
+    """The service's database, to look at the grade spool."""
+    engine = sa.create_engine(env.database)
+    yield engine
+    engine.dispose()
+
+
+def spool(database: sa.Engine, user: str, lineitem_url: str, state: int) -> Any:
+    """The learner's spooled score for a line item, if it is in ``state``."""
+    query = sa.select(scores).where(
+        scores.c.username == user,
+        scores.c.lineitem_url == lineitem_url,
+        scores.c.state == state,
+    )
+    with database.connect() as conn:
+        return conn.execute(query).first()
 
 
 def wait(what: str, ready: Any, timeout: float = 90) -> Any:
@@ -150,19 +174,25 @@ def test_the_instructor_sees_the_roster_including_who_has_not_started(
 
 
 def test_the_platform_down_during_a_push_then_up_the_score_arrives_once(
-    env: LmsHub, lesson_link: str
+    env: LmsHub, lesson_link: str, database: sa.Engine
 ) -> None:
     launch(env, lesson_link, "u-bob")
     env.hub.spawn("u-bob")
     lineitem = env.lms.links[lesson_link]["lineitem"]
+    url = env.lms.lineitems[lineitem]["id"]
     env.platform.stop()
     try:
         do_lesson(env, "u-bob")
-        time.sleep(4)  # rounds of the worker meet the outage
+        # the worker queued her grade and tried to post it: it waits in the spool
+        row = wait("a delivery tried in the outage", lambda: spool(database, "u-bob", url, 1))
+        assert row.attempts >= 1 and row.error.startswith("HTTP 0"), row
+        assert env.lms.scores_for(lineitem, "u-bob") == []
     finally:
         env.platform.start()
-    assert env.lms.scores_for(lineitem, "u-bob") == []
-    wait("the score after the outage", lambda: env.lms.scores_for(lineitem, "u-bob"), 120)
+    scores = wait("the score after the outage", lambda: env.lms.scores_for(lineitem, "u-bob"))
+    assert scores[0]["scoreGiven"] == 4 and scores[0]["activityProgress"] == "Completed"
+    row = wait("the delivery recorded", lambda: spool(database, "u-bob", url, DELIVERED))
+    assert row.deliveries == 1
     teacher = env.hub.token("u-teacher")
     status, pushed = env.hub.api(
         "POST",
@@ -173,6 +203,7 @@ def test_the_platform_down_during_a_push_then_up_the_score_arrives_once(
     assert status == 200 and pushed["queued"] == 0, pushed  # the same grade: nothing new
     time.sleep(3)
     assert len(env.lms.scores_for(lineitem, "u-bob")) == 1
+    assert spool(database, "u-bob", url, DELIVERED).deliveries == 1
 
 
 def test_an_instructor_deep_links_a_lesson(env: LmsHub) -> None:
@@ -205,6 +236,8 @@ def forged(env: LmsHub, nonce: str, **changes: Any) -> str:
     with ``changes`` (``key=`` another private key)."""
     lms = env.lms
     key = changes.pop("key", lms.private_key)
+    if changes.get(DL_SETTINGS) == "platform":  # the platform's own return URL
+        changes[DL_SETTINGS] = {"deep_link_return_url": lms.base + "/deep_link_return"}
     now = int(time.time())
     claims = {
         "iss": lms.base,
@@ -272,22 +305,35 @@ def post_token(env: LmsHub, browser: Browser, state: str, token: str) -> int:
             {NRPS: {"context_memberships_url": ELSEWHERE + "/members", "service_versions": []}},
             id="roster-service-on-another-host",
         ),
+        pytest.param(
+            {MESSAGE_TYPE: "LtiDeepLinkingRequest", DL_SETTINGS: {}},
+            id="deep-linking-without-a-return-url",
+        ),
+        pytest.param(
+            {
+                MESSAGE_TYPE: "LtiDeepLinkingRequest",
+                DL_SETTINGS: {"deep_link_return_url": ELSEWHERE},
+            },
+            id="deep-linking-return-to-another-host",
+        ),
+        pytest.param(
+            {MESSAGE_TYPE: "LtiDeepLinkingRequest", ROLES: [LEARNER], DL_SETTINGS: "platform"},
+            id="deep-linking-by-a-learner",
+        ),
     ],
 )
-def test_forged_id_tokens_are_refused(env: LmsHub, change: dict[str, Any]) -> None:
+def test_forged_id_tokens_are_refused(
+    env: LmsHub, database: sa.Engine, change: dict[str, Any]
+) -> None:
     before = groups_of(env, "u-mallory")
     browser, state, nonce = login_started(env)
     assert post_token(env, browser, state, forged(env, nonce, **change)) in (400, 401, 403)
     assert groups_of(env, "u-mallory") == before  # nothing changed
     assert "lessonkit-algebra-instructors" not in before
-    engine = sa.create_engine(env.database)
-    try:  # no URL from it was kept
-        with engine.connect() as conn:
-            query = "SELECT lineitems_url, memberships_url FROM lessonkit_lti_contexts"
-            urls = list(conn.execute(sa.text(query)))
-    finally:
-        engine.dispose()
-    assert not any(ELSEWHERE in u for row in urls for u in row)
+    with database.connect() as conn:  # no URL from it was kept
+        urls = list(conn.execute(sa.select(contexts.c.lineitems_url, contexts.c.memberships_url)))
+        picks = list(conn.execute(sa.select(deeplinks.c.return_url)))
+    assert not any(ELSEWHERE in u for row in [*urls, *picks] for u in row)
 
 
 def test_a_replayed_launch_is_refused(env: LmsHub) -> None:
@@ -325,12 +371,16 @@ def test_a_learner_gets_no_instructor_role_from_another_context(
     assert status == 403
 
 
-def test_no_score_for_a_learner_outside_the_lms_course(env: LmsHub, lesson_link: str) -> None:
+def test_no_score_for_a_learner_outside_the_lms_course(
+    env: LmsHub, lesson_link: str, database: sa.Engine
+) -> None:
     launch(env, lesson_link, "u-teacher")
     teacher = env.hub.token("u-teacher")
-    sent = len(env.lms.scores)
     status, body = env.hub.api(
         "POST", "/services/lessonkit/api/lti/grades/algebra", teacher, {"learner": "u-stranger"}
     )
     assert status == 409 and "not a learner" in body["error"], body
-    assert len(env.lms.scores) == sent
+    assert all(score.get("userId") != "u-stranger" for _, score in env.lms.scores)
+    with database.connect() as conn:  # nothing queued for her either
+        queued = conn.execute(sa.select(scores).where(scores.c.username == "u-stranger"))
+        assert queued.first() is None
