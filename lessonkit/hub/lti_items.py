@@ -24,14 +24,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
 
 from ..lesson.model import Lesson
 from ..lti.scores import Grade
 from .config import CourseConfig
 from .ledger import Ledger
 
-__all__ = ["PLAN", "Item", "course_items", "find_item", "grade_of", "resource_id"]
+__all__ = [
+    "PLAN",
+    "Item",
+    "course_items",
+    "evidence_time",
+    "find_item",
+    "grade_of",
+    "resource_id",
+]
 
 PLAN = "plan"
 
@@ -171,8 +178,3 @@ def evidence_time(times: dict[str, dict[str, str]], item: Item, learner: str) ->
     lesson -> learner -> time, from :meth:`Ledger.last_activity`)."""
     found = [times.get(i, {}).get(learner, "") for i in item.lessons]
     return max(found, default="")
-
-
-def describe(item: Item) -> dict[str, Any]:
-    """The item as JSON (the CLI's status)."""
-    return {"item": item.key, "title": item.title, "points": item.points}

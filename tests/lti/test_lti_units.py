@@ -11,6 +11,8 @@ from pathlib import Path
 import jwt
 import pytest
 
+from lessonkit.hub.config import load_config
+from lessonkit.hub.lti_items import course_items, find_item
 from lessonkit.lti.claims import INSTRUCTOR, LEARNER, course_role
 from lessonkit.lti.config import LtiConfigError, parse_lti
 from lessonkit.lti.keys import ToolKeyError, ToolKeys
@@ -18,6 +20,7 @@ from lessonkit.lti.scores import Grade, comment, fingerprint, score_body, stamp
 from lessonkit.lti.services import MISDIRECTED, LmsClient
 
 M = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_key_pair_is_made_once_private_and_rotates_with_a_grace_period(tmp_path: Path) -> None:
@@ -180,3 +183,25 @@ def test_the_client_never_sends_a_token_off_the_platforms_hosts(tmp_path: Path) 
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody connected
         listener.close()
+
+
+def test_a_course_file_offers_its_lessons_milestones_and_plan(tmp_path: Path) -> None:
+    course = ROOT / "lessons" / "python-basics" / "python-basics.course.yaml"
+    path = tmp_path / "hub.yaml"
+    path.write_text(
+        f"database: sqlite:///x.db\ncourses: {{python: {{course_file: {course}}}}}\n",
+        encoding="utf-8",
+    )
+    settings = load_config(path).courses["python"]
+    items = {i.key: i for i in course_items(settings)}
+    assert items["lesson:python-lists"].points == 4 and items["lesson:python-loops"].points == 7
+    assert items["lesson:loops-practice"].points is None  # nothing in it is scored
+    loops = items["milestone:loops"]  # lists and loops, and the practice; not the placement
+    assert loops.lessons == ("python-lists", "python-loops", "loops-practice")
+    assert (
+        loops.points == 11
+        and loops.due is not None
+        and loops.due.isoformat().startswith("2027-02-12T23:59:59")
+    )
+    assert items["plan"].points is None and list(items)[-1] == "plan"
+    assert find_item(settings, "milestone:nope") is None
