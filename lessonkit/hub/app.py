@@ -19,6 +19,7 @@ Routes below the service prefix (``/services/lessonkit/``):
 ``DELETE api/learners/<name>``           delete a learner's data in a course (instructor)
 ``GET  class/<course>/``                 the live class view (instructor, observer)
 ``GET  class/<course>/export``           CSV or xAPI export (instructor, observer)
+``…    lti/…``, ``api/lti/…``            the LMS connection (:mod:`.lti_views`)
 =======================================  ==========================================
 """
 
@@ -57,6 +58,12 @@ def make_app(service: Service, prefix: str | None = None) -> web.Application:
             ("", views.Index),
         )
     ]
+    if service.config.lti is not None:  # the LMS connection (docs/lms.md)
+        from .lti_runtime import runtime
+        from .lti_views import lti_routes
+
+        runtime(service)
+        routes += [(route, cls, {"service": service}) for route, cls in lti_routes()]
     full: list[Any] = [(prefix + route + "$", cls, kw) for route, cls, kw in routes]
     from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 
