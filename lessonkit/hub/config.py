@@ -33,8 +33,8 @@ from typing import Any
 from ..course.model import Course
 from ..errors import LessonkitError
 from ..lesson.model import Lesson
-from .limits import Limits, parse_limits
 from ..lti.config import LtiConfig, LtiConfigError, parse_lti
+from .limits import Limits, parse_limits
 
 __all__ = ["ClassViewConfig", "CourseConfig", "HubConfig", "HubConfigError", "LrsConfig"]
 
