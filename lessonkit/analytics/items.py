@@ -226,10 +226,14 @@ def item_analysis(
     items["title"] = _titles(lessons, items.index)
     items["flags"], items["note"] = _flags(items, wrong, rules)
     items = items.reset_index()
+    order = {(lid, q.id): i for lid, lesson in lessons.items() for i, q in enumerate(lesson.questions())}
+    rank = [order.get((r.lesson, r.step), len(order)) for r in items.itertuples(index=False)]
+    items = items.assign(_rank=rank).sort_values(["lesson", "_rank"], kind="stable")
     columns = ["lesson", "step", "title", "competencies", "n", "first_try", "p_low", "p_high"]
     columns += ["attempts", "hint_share", "median_time_s", "r", "r_low", "r_high", "n_rest"]
     columns += ["basis", "strong_right", "weak_right", "strong_wrong", "flags", "note"]
-    return ItemAnalysis(items=items.reindex(columns=columns), wrong=wrong, rules=rules)
+    items = items.reindex(columns=columns).reset_index(drop=True)
+    return ItemAnalysis(items=items, wrong=wrong, rules=rules)
 
 
 def _merge_competencies(frame: Any, from_lessons: Any) -> Any:
