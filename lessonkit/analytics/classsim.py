@@ -56,8 +56,11 @@ def _scattered(question: Question, rng: random.Random) -> Any:
     """A wrong response that few other learners give."""
     check = question.check
     if isinstance(check, specs.Numeric) and check.range is None:
-        target = float(str(check.answer)) if check.answer is not None else 0.0
-        return str(int(round(target)) + rng.choice([-1, 1]) * rng.randint(20, 400))
+        try:
+            target = float(str(check.answer))
+        except ValueError:  # a range or a text answer: any far-off number is wrong
+            target = 0.0
+        return str(round(target) + rng.choice([-1, 1]) * rng.randint(20, 400))
     if isinstance(check, specs.Text):
         return f"guess-{rng.randint(0, 10**6)}"
     if isinstance(check, specs.Expression):
@@ -87,6 +90,7 @@ def _run(
     lesson: Lesson,
     learner: str,
     theta: float,
+    *,
     behaviour: Mapping[str, ItemBehaviour],
     rng: random.Random,
     start: datetime,
@@ -97,7 +101,9 @@ def _run(
     def tick(seconds: float) -> None:
         clock[0] += timedelta(seconds=max(1.0, seconds))
 
-    session = LessonSession(lesson, learner=learner, seed=rng.getrandbits(32), clock=lambda: clock[0])
+    session = LessonSession(
+        lesson, learner=learner, seed=rng.getrandbits(32), clock=lambda: clock[0]
+    )
     session.start()
     default = ItemBehaviour()
     for _ in range(400):  # a step budget: a lesson that loops forever still ends
@@ -154,4 +160,12 @@ def class_statements(
         theta = rng.gauss(0.0, 1.0)
         mine = random.Random(rng.getrandbits(64))
         when = start + timedelta(minutes=7 * i)
-        yield from _run(lesson, f"{prefix}-{i}", theta, behaviour or {}, mine, when, hint_rate)
+        yield from _run(
+            lesson,
+            f"{prefix}-{i}",
+            theta,
+            behaviour=behaviour or {},
+            rng=mine,
+            start=when,
+            hint_rate=hint_rate,
+        )

@@ -52,9 +52,7 @@ def coverage(question: Question, text: str, seed: int | None = None) -> str:
         return "n/a"  # the learner's variant cannot be rebuilt without its seed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CheckerWarning)
-        result = grade(
-            question, response_value(question, text), attempt=1, hints_used=0, seed=seed
-        )
+        result = grade(question, response_value(question, text), attempt=1, hints_used=0, seed=seed)
     if not result.understood:
         return "unreadable"
     if result.correct:

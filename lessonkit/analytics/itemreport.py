@@ -124,7 +124,8 @@ def _wrong(wrong: Any, esc: Any, caption: str) -> list[str]:
             f"<td><code>{esc(shown)}</code></td>",
             f'<td class="num">{int(row.learners)} of {int(row.of)}</td>',
             f'<td class="num">{_pct(row.share)}</td>',
-            f'<td><abbr title="{esc(COVERAGE_KINDS.get(kind, kind))}">{esc(kind)}</abbr>{flag}</td>',
+            f'<td><abbr title="{esc(COVERAGE_KINDS.get(kind, kind))}">{esc(kind)}</abbr>'
+            f"{flag}</td>",
             f"<td>{command}</td>",
         ]
         out.append("<tr>" + "".join(cells) + "</tr>")

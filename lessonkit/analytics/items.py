@@ -89,8 +89,9 @@ def wrong_answer_table(
 ) -> Any:
     """The ``top`` most common wrong answers per question: ``learners`` who gave it,
     ``answers``, ``first_try`` (learners whose first answer it was), ``of`` (the question's
-    learners), ``share`` (``learners / of``), ``feedback`` (see :data:`.coverage.COVERAGE_KINDS`; ``unknown``
-    without the lesson), ``common`` (common and without feedback: flagged) and ``command``."""
+    learners), ``share`` (``learners / of``), ``feedback`` (see
+    :data:`.coverage.COVERAGE_KINDS`; ``unknown`` without the lesson), ``common`` (common and
+    without feedback: flagged) and ``command``."""
     rules = rules or ItemRules()
     lessons, sources = lessons or {}, sources or {}
     ans = judged_answers(frame)
@@ -113,7 +114,7 @@ def wrong_answer_table(
     seeds = (
         wrong.merge(table[group], on=group)
         .groupby(group)["variant_seed"]
-        .agg(lambda s: sorted({None if pd.isna(v) else int(v) for v in s})[:MAX_SEEDS])
+        .agg(lambda s: sorted({-1 if pd.isna(v) else int(v) for v in s})[:MAX_SEEDS])
     )
     kinds, commands = [], []
     for row in table.itertuples(index=False):
@@ -122,7 +123,8 @@ def wrong_answer_table(
             kinds.append("unknown")
             commands.append("")
             continue
-        kind = coverage_of_seeds(question, str(row.response), seeds.get(tuple(row[:3]), [None]))
+        drawn = seeds.get(tuple(row[:3]), [-1])
+        kind = coverage_of_seeds(question, str(row.response), [None if v < 0 else v for v in drawn])
         kinds.append(kind)
         path = sources.get(str(row.lesson))
         fixed = not (question.params or question.derived)  # a literal answer fits every variant
@@ -175,7 +177,8 @@ def _flags(items: Any, wrong: Any, rules: ItemRules) -> tuple[list[str], list[st
             listed = ", ".join(repr(r) for r in common[key])
             notes_here.append(f"common wrong answers with no message of their own: {listed}")
         if not enough:
-            notes_here.append(f"only {int(row['n'])} learners: too few to flag")
+            count = int(row["n"])
+            notes_here.append(f"only {count} learner{'' if count == 1 else 's'}: too few to flag")
         flags_out.append("; ".join(flags))
         notes.append("; ".join(notes_here))
     return flags_out, notes
@@ -226,7 +229,9 @@ def item_analysis(
     items["title"] = _titles(lessons, items.index)
     items["flags"], items["note"] = _flags(items, wrong, rules)
     items = items.reset_index()
-    order = {(lid, q.id): i for lid, lesson in lessons.items() for i, q in enumerate(lesson.questions())}
+    order = {
+        (lid, q.id): i for lid, lesson in lessons.items() for i, q in enumerate(lesson.questions())
+    }
     rank = [order.get((r.lesson, r.step), len(order)) for r in items.itertuples(index=False)]
     items = items.assign(_rank=rank).sort_values(["lesson", "_rank"], kind="stable")
     columns = ["lesson", "step", "title", "competencies", "n", "first_try", "p_low", "p_high"]

@@ -49,7 +49,9 @@ def judged_answers(frame: Any) -> Any:
 def first_tries(frame: Any, *, judged: Any = None) -> Any:
     """One row per (lesson, step, learner): the first answer, with ``right`` as 0/1
     (``judged``: the frame's judged answers, when already selected)."""
-    first = (judged_answers(frame) if judged is None else judged).drop_duplicates(KEYS, keep="first")
+    first = (judged_answers(frame) if judged is None else judged).drop_duplicates(
+        KEYS, keep="first"
+    )
     return first.assign(right=first["success"].astype("float64"))
 
 
@@ -61,7 +63,7 @@ def wilson(right: Any, n: Any, z: float = _Z95) -> tuple[Any, Any]:
         p = right / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def _fisher(r: float, n: int, z: float = _Z95) -> tuple[float, float]:
@@ -173,7 +175,14 @@ def item_stats(frame: Any, *, competencies: Any = None) -> Any:
             if not peers or (~np.isnan(rest[answered])).sum() < answered.sum() / 2:
                 basis = "lesson"  # too few learners met another question of its competency
                 rest = rest_scores(matrix, step, [s for s in steps if s != step]).to_numpy()
-            stats.append({"lesson": lesson, "step": step, "basis": basis, **_discrimination(x, rest, said[step].to_numpy())})
+            stats.append(
+                {
+                    "lesson": lesson,
+                    "step": step,
+                    "basis": basis,
+                    **_discrimination(x, rest, said[step].to_numpy()),
+                }
+            )
     disc = pd.DataFrame(stats).set_index(["lesson", "step"]) if stats else None
     if disc is not None:
         table = table.join(disc)

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(
             f"question {question.id!r} has randomized variants: a wrong answer depends on the "
             "variant. Give --seed N to judge it in one learner's variant, or write a "
-            "`feedback.wrong` entry with placeholders (e.g. answer: \"{{a}} + {{b}}\") by hand"
+            '`feedback.wrong` entry with placeholders (e.g. answer: "{{a}} + {{b}}") by hand'
         )
     before = coverage(question, answer, args.seed)
     if before == "n/a":
@@ -127,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{path}: {exc}")
     changed, problems = check_source(edited, str(path))
     if changed is None:
-        return _fail("the edit would leave the lesson invalid (nothing written):\n" + _lines(problems))
+        return _fail(
+            "the edit would leave the lesson invalid (nothing written):\n" + _lines(problems)
+        )
     now = next(q for q in changed.questions() if q.id == question.id)
     if coverage(now, answer, args.seed) != "targeted":  # pragma: no cover - a defect guard
         return _fail(f"the new entry does not match {answer!r}; nothing written")

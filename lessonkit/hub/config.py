@@ -52,6 +52,8 @@ class CourseConfig:
     """Lesson id -> the instructor's lesson."""
     code_checks: str = "service"
     """Where learners' code for graded exercises runs: ``service`` or ``learner``."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Lesson id -> the lesson file as the configuration names it (for authors' commands)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,15 +158,17 @@ def _course(name: str, data: Any, base: Path) -> CourseConfig:
     if not isinstance(data, Mapping) or not isinstance(data.get("lessons"), list):
         raise HubConfigError(f"course {name!r}: give `lessons:` as a list of lesson files")
     lessons: dict[str, Lesson] = {}
+    sources: dict[str, str] = {}
     for entry in data["lessons"]:
         lesson = load_lesson(base / str(entry))
         if lesson.id in lessons:
             raise HubConfigError(f"course {name!r}: lesson id {lesson.id!r} appears twice")
         lessons[lesson.id] = lesson
+        sources[lesson.id] = str(entry)
     mode = str(data.get("code_checks", "service"))
     if mode not in ("service", "learner"):
         raise HubConfigError(f"course {name!r}: code_checks must be 'service' or 'learner'")
-    return CourseConfig(name=name, lessons=lessons, code_checks=mode)
+    return CourseConfig(name=name, lessons=lessons, code_checks=mode, sources=sources)
 
 
 def _lrs(data: Any) -> LrsConfig | None:
