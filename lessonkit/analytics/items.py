@@ -66,10 +66,14 @@ class ItemAnalysis:
 
 
 def feedback_command(path: str, question: str, answer: str) -> str:
-    """The shell command that adds targeted feedback for ``answer`` (it asks for the message)."""
-    return shlex.join(
-        ["lessonkit", "feedback", "add", path, "--question", question, "--answer", answer]
-    )
+    """The shell command that adds targeted feedback for ``answer`` (it asks for the message),
+    quoted for a POSIX shell; ``""`` for an answer with control characters, which a learner
+    could have typed to act on the teacher's terminal when the line is printed or pasted."""
+    if not (answer.isprintable() and path.isprintable()):
+        return ""
+    # `--answer=...` keeps an answer such as `-m` from being read as an option
+    words = ["lessonkit", "feedback", "add", path, f"--question={question}", f"--answer={answer}"]
+    return shlex.join(words)
 
 
 def _question(lessons: Mapping[str, Lesson], lesson: str, step: str) -> Question | None:

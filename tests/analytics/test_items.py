@@ -93,10 +93,8 @@ def test_the_planted_common_wrong_answer_without_feedback_is_found(
         "feedback",
         "add",
         str(planted[0]),
-        "--question",
-        "q-range",
-        "--answer",
-        "12",
+        "--question=q-range",
+        "--answer=12",
     ]
     assert _flagged(analysis, "wrong answer without feedback") == {"q-range"}
 

@@ -38,12 +38,12 @@ def test_the_items_tab(
     text = html.unescape(page)
     # "3" has no message of its own: the command to add one, quoted for the shell
     command = shlex.join(
-        ["lessonkit", "feedback", "add", str(LESSON), "--question", "q-even", "--answer", "3"]
+        ["lessonkit", "feedback", "add", str(LESSON), "--question=q-even", "--answer=3"]
     )
     assert command in text
     # "13" is answered by the instructor's lesson (the learners' copy has no key to judge it)
     assert ">13</code>" in page and ">targeted</abbr>" in page
-    assert "--answer 13" not in text
+    assert "--answer=13" not in text
     assert "too few to flag" in page and "⚑" not in page.split("Common wrong answers")[0]
     status, observer = api("GET", f"class/algebra/items?lesson={KEY.id}", "tok-ta")
     assert status == 200 and "alice" not in observer and "bob" not in observer

@@ -153,3 +153,25 @@ def test_the_message_can_be_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("sys.stdin", io.StringIO("Count the values: 2, 4, 6, 8.\n"))
     assert main(["feedback", "add", str(lesson_file), "-q", "q-range", "-a", "3"]) == 0
     assert "Count the values: 2, 4, 6, 8." in play_q_range(lesson_file, "3")
+
+
+def test_the_printed_command_runs_as_printed_whatever_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer that looks like an option, or holds quotes and spaces, survives the shell;
+    one with control characters (terminal escapes) gets no command at all."""
+    import shlex
+
+    from lessonkit.analytics.items import feedback_command
+
+    lesson_file = copy(tmp_path)
+    for answer in ("-m", "it's `break`; rm -rf ~", "--question=q-range"):
+        line = feedback_command(str(lesson_file), "q-break", answer)
+        words = shlex.split(line)
+        assert words[:3] == ["lessonkit", "feedback", "add"]
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"Not {answer}.\n"))
+        assert main(words[1:]) == 0, line
+        wrong = load_lesson(lesson_file).step("q-break").feedback.wrong  # type: ignore[attr-defined]
+        assert (wrong[-1].answer, wrong[-1].message) == (answer, f"Not {answer}.")
+    assert feedback_command(str(lesson_file), "q-break", "\x1b[2Jhi") == ""
+    assert feedback_command(str(lesson_file), "q-break", "two\nlines") == ""
