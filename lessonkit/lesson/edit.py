@@ -121,7 +121,9 @@ def add_wrong_answer(text: str, question_id: str, answer: Any, message: str) -> 
     feedback = _key(question, "feedback")
     if feedback is None:
         indent = question.value[0][0].start_mark.column
-        at = next((k.start_mark.line for k, _ in question.value if k.value in _BEFORE), None)
+        # in front of a later key only: a first key shares its line with the item's "- "
+        later = question.value[1:]
+        at = next((k.start_mark.line for k, _ in later if k.value in _BEFORE), None)
         at = _line_after(question) if at is None else _comments_above(lines, at, indent)
         pad = " " * indent
         new = [f"{pad}feedback:", f"{pad}  wrong:", f"{pad}    - {entry}"]

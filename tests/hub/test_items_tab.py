@@ -49,6 +49,8 @@ def test_the_items_tab(
     assert status == 200 and "alice" not in observer and "bob" not in observer
     assert api("GET", f"class/algebra/items?lesson={KEY.id}", "tok-alice")[0] == 403
     assert api("GET", "class/algebra/items?lesson=nope", "tok-teacher")[0] == 404
+    status, empty = api("GET", "class/algebra/items?lesson=hub-notes", "tok-teacher")
+    assert status == 200 and "No answers yet." in empty
     status, view = api("GET", "class/algebra/", "tok-teacher")
     assert status == 200 and f'href="items?lesson={KEY.id}"' in view
 

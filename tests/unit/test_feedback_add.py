@@ -175,3 +175,16 @@ def test_the_printed_command_runs_as_printed_whatever_the_answer(
         assert (wrong[-1].answer, wrong[-1].message) == (answer, f"Not {answer}.")
     assert feedback_command(str(lesson_file), "q-break", "\x1b[2Jhi") == ""
     assert feedback_command(str(lesson_file), "q-break", "two\nlines") == ""
+
+
+def test_a_question_whose_first_key_is_next_gets_feedback_at_its_end() -> None:
+    text = (
+        "lessonkit: 1\nid: t\ntitle: T\nsteps:\n"
+        "  - next: done\n    id: q\n    kind: question\n    prompt: Two\n"
+        "    check: {type: numeric, answer: 2}\n"
+        "  # the end step\n  - id: done\n    kind: end\n"
+    )
+    edited = add_wrong_answer(text, "q", 3, "Count again.")
+    assert "    check: {type: numeric, answer: 2}\n    feedback:\n" in edited
+    assert '        - {answer: 3, message: "Count again."}\n  # the end step\n' in edited
+    assert loads_lesson(edited).step("q").feedback.wrong[0].answer == 3  # type: ignore[attr-defined]
