@@ -155,8 +155,12 @@ def items_fragment(analysis: ItemAnalysis, *, heading: int = 2) -> str:
         "lesson still validates.</p>"
     )
     wrong = analysis.wrong
-    flagged = wrong[wrong["common"]] if len(wrong) else wrong
-    parts += _wrong(flagged, esc, "Common wrong answers without feedback")
+    uncovered = wrong
+    if len(wrong):
+        uncovered = wrong[wrong["feedback"] == "none"].sort_values(
+            ["common", "learners"], ascending=False, kind="stable"
+        )
+    parts += _wrong(uncovered, esc, "Wrong answers without feedback, most common first")
     parts.append("<details><summary>All listed wrong answers</summary>")
     parts += _wrong(wrong, esc, "Most common wrong answers per question")
     parts.append("</details>")
