@@ -55,6 +55,8 @@ class CourseConfig:
     """Lesson id -> the instructor's lesson."""
     code_checks: str = "service"
     """Where learners' code for graded exercises runs: ``service`` or ``learner``."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Lesson id -> the lesson file as the configuration names it (for authors' commands)."""
     plan: Course | None = field(default=None, compare=False, repr=False)
     """The course file (``course_file:``), if named: competencies, milestones, the learning
     plan; its lessons are the course's lessons too."""
@@ -177,22 +179,26 @@ def _course(name: str, data: Any, base: Path) -> CourseConfig:
     plan = load_course(base / str(data["course_file"])) if data.get("course_file") else None
     files: dict[str, Path] = {}
     lessons: dict[str, Lesson] = {}
+    sources: dict[str, str] = {}  # as the configuration names them (for authors' commands)
     if plan is not None:  # the course file's lessons, then any listed beside them
         folder = Path(plan.source).resolve().parent
+        named = Path(str(data["course_file"])).parent
         for entry in plan.lessons:
             assert entry.lesson is not None  # a loaded course holds its lessons
             files[entry.id] = (folder / entry.file).resolve()
             lessons[entry.id] = entry.lesson
+            sources[entry.id] = str(named / entry.file)
     for entry in listed:
         path = (base / str(entry)).resolve()
         lesson = load_lesson(path)
         if lesson.id in lessons and files.get(lesson.id) != path:
             raise HubConfigError(f"course {name!r}: lesson id {lesson.id!r} appears twice")
         files[lesson.id], lessons[lesson.id] = path, lesson
+        sources[lesson.id] = str(entry)
     mode = str(data.get("code_checks", "service"))
     if mode not in ("service", "learner"):
         raise HubConfigError(f"course {name!r}: code_checks must be 'service' or 'learner'")
-    return CourseConfig(name=name, lessons=lessons, code_checks=mode, plan=plan)
+    return CourseConfig(name=name, lessons=lessons, code_checks=mode, plan=plan, sources=sources)
 
 
 def _lrs(data: Any) -> LrsConfig | None:
