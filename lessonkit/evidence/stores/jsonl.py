@@ -18,9 +18,10 @@ A session's file is locked with ``flock(LOCK_EX | LOCK_NB)`` when this store fir
 it, and stays locked until :meth:`JsonlStore.close` (or until the file is closed to keep at
 most ``max_open`` files open). A store dropped without ``close()`` releases its files when it
 is garbage-collected (a :func:`weakref.finalize`), so the same process can open the session
-again; nothing is lost by that, since every ``append`` was complete in the file on return. Taking the lock never blocks: a second writer — another process
-or another ``JsonlStore`` — gets a :class:`~lessonkit.errors.StorageError` at once (``… is being
-written by another process …``). The lock dies with its process; to take a session over,
+again; nothing is lost by that, since every ``append`` was complete in the file on return.
+Taking the lock never blocks: a second writer — another process or another ``JsonlStore`` —
+gets a :class:`~lessonkit.errors.StorageError` at once (``… is being written by another
+process …``). The lock dies with its process; to take a session over,
 close the store holding it (or let its process end) and write again. Readers take no lock.
 (On Windows, without ``flock``, one writer per file is a convention.)
 
