@@ -44,6 +44,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -288,18 +289,24 @@ def render_timeout(env: Mapping[str, str] = os.environ) -> float:
 
 def write_voila_config(folder: str | os.PathLike[str], *, timeout: float = RENDER_TIMEOUT) -> Path:
     """Write a ``voila.py`` config into ``folder``: :func:`prelaunch_hook`, kernels on Unix
-    sockets, and a limit on how long Voilà waits for one cell of a page (longer than
+    sockets (on Linux), and a limit on how long Voilà waits for one cell of a page (longer than
     ``timeout``: the page itself gives up first and offers a retry, see the module docstring)."""
     path = Path(folder) / "voila.py"
     path.parent.mkdir(parents=True, exist_ok=True)
+    sockets = ""
+    if sys.platform.startswith("linux"):  # macOS's long temporary paths overflow a socket name
+        sockets = (
+            "# Kernels on Unix sockets: TCP ports picked at random can be taken by another\n"
+            "# process before the kernel binds them, and the page then waits for a kernel it\n"
+            "# cannot reach.\n"
+            'c.KernelManager.transport = "ipc"  # noqa: F821\n'
+        )
     path.write_text(
         "# Written by `lessonkit serve`.\n"
         "from lessonkit.integrations.voila import prelaunch_hook\n\n"
         "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n"
-        "# Kernels on Unix sockets: TCP ports picked at random can be taken by another process\n"
-        "# before the kernel binds them, and the page then waits for a kernel it cannot reach.\n"
-        'c.KernelManager.transport = "ipc"  # noqa: F821\n'
-        "# A cell that never finishes ends the page's rendering instead of holding it forever.\n"
+        + sockets
+        + "# A cell that never finishes ends the page's rendering instead of holding it forever.\n"
         f"c.VoilaExecutor.timeout = {_server_limit(timeout)}  # noqa: F821\n",
         encoding="utf-8",
     )
