@@ -174,7 +174,9 @@ class FastEngine:
             self.question = step
         elif isinstance(step, Practice):
             item_id = self.state.practice[step_id].item_id
-            assert item_id is not None
+            if item_id is None:  # as a session does: every competency mastered, no item
+                self.advance()
+                return
             self.question = self._items[item_id]
             self.record = self.state.records[item_id]
 
