@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -134,12 +135,29 @@ def _plan(args: argparse.Namespace) -> int:
                 print(class_text(course, rows, found))
             return 0
         record = read_record(course, store, _who(args), as_of=as_of)
+        if record.is_empty:
+            _no_evidence(record.learner.id, read_records(course, store, as_of=as_of))
     plan = recommend(course, record, today=args.today)
     if args.json:
         print(json.dumps(plan_data(course, record, plan), indent=2))
     else:
         print(plan_text(course, record, plan))
     return 0
+
+
+def _no_evidence(learner: str, records: Mapping[Any, Any]) -> None:
+    """Say that a plan is a newcomer's because the store knows nothing of ``learner``, and
+    name the learners it does know that are spelt alike."""
+    import difflib
+
+    known = sorted({ref.id for ref in records})
+    close = difflib.get_close_matches(learner, known, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    print(
+        f"lessonkit: warning: the store has no evidence of learner {learner!r} in this course"
+        f"{hint}; the plan below is a newcomer's ({len(known)} learner(s) have evidence)",
+        file=sys.stderr,
+    )
 
 
 def _target(args: argparse.Namespace) -> tuple[str, str]:
