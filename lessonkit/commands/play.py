@@ -16,10 +16,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "play",
         help="run a lesson headless with scripted responses",
-        description="Run a lesson with scripted responses (a YAML/JSON mapping from step id "
-        "to the answers, hints and choices given there; see 'Try it headless' in "
-        "docs/authoring.md) and report "
-        "the path taken, the score and the mastery reached. Deterministic for a given seed.",
+        description="Run a lesson with scripted responses (a YAML/JSON mapping from step id, "
+        "or practice item id, to the answers, hints and choices given there; {correct: true} "
+        "and {wrong: true} answer right or wrong without knowing the answer; see 'Try it "
+        "headless' in docs/authoring.md) and report the path taken, the score and the mastery "
+        "reached. Deterministic for a given seed.",
     )
     parser.add_argument("lesson", metavar="LESSON", help="lesson file (*.lesson.yaml)")
     parser.add_argument(
