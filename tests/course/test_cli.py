@@ -195,3 +195,37 @@ def test_a_plan_for_a_learner_the_store_does_not_know_says_so(
     captured = capsys.readouterr()
     assert json.loads(captured.out)["learner"]["id"] == "zed"
     assert "no evidence of learner 'zed' in this course;" in captured.err
+
+
+def test_play_records_sessions_and_starts_from_the_course_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = COURSE_FILE.parents[2] / "tests" / "data" / "probability"
+    course = str(folder / "probability.course.yaml")
+    store = ["--store", str(tmp_path / "evidence"), "--learner", "ada"]
+    first = tmp_path / "first.yaml"
+    first.write_text("q-die: [6]\n", encoding="utf-8")
+    second = tmp_path / "second.yaml"
+    second.write_text("warmup: 2\npool: {correct: true}\n", encoding="utf-8")
+    assert main(["play", str(folder / "sample-space.lesson.yaml"), "-r", str(first), *store]) == 0
+    assert "mastery sample-space: 0.60" in capsys.readouterr().out
+    argv = ["play", str(folder / "conditional.lesson.yaml"), "-r", str(second), *store]
+    assert main([*argv, "--course", course, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # sample-space went on from 0.6 (the first lesson's evidence), not from its prior 0.2:
+    # a right answer (guess 0.2, slip 0.1) then learning 0.15
+    post = 0.6 * 0.9 / (0.6 * 0.9 + 0.4 * 0.2)
+    assert out["mastery"]["sample-space"] == pytest.approx(post + (1 - post) * 0.15, abs=1e-6)
+    assert main(["course", "plan", course, *store, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["competencies"]["sample-space"]["opportunities"] == 2
+    assert plan["competencies"]["sample-space"]["probability"] == pytest.approx(
+        out["mastery"]["sample-space"], abs=1e-6
+    )
+    # --course needs a store to read the record from
+    assert (
+        main(
+            ["play", str(folder / "conditional.lesson.yaml"), "-r", str(second), "--course", course]
+        )
+        == 2
+    )
