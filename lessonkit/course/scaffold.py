@@ -52,6 +52,8 @@ def new_course(title: str, folder: Path = Path("."), lessons: Sequence[Path] = (
         lesson_folder = new_lesson(f"{ident}-first-lesson", folder)
         files = [lesson_folder / f"{lesson_folder.name}{LESSON_SUFFIXES[0]}"]
     loaded = [(path, _load(path)) for path in files]
+    if not lessons:
+        loaded = _teaching_order(loaded)
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(_text(ident, shown, folder, loaded), encoding="utf-8")
     return target
@@ -68,9 +70,27 @@ def _load(path: Path) -> Lesson:
         ) from exc
 
 
+def _teaching_order(lessons: list[tuple[Path, Lesson]]) -> list[tuple[Path, Lesson]]:
+    """Lessons found (not named) in a likely teaching order: one whose competencies are all
+    another's comes before it (a lesson that also asks about what an earlier one taught),
+    else by file name."""
+    sets = [frozenset(c.id for c in lesson.competencies) for _, lesson in lessons]
+
+    def below(i: int) -> int:
+        return sum(other < sets[i] for other in sets)
+
+    order = sorted(range(len(lessons)), key=lambda i: (below(i), str(lessons[i][0])))
+    return [lessons[i] for i in order]
+
+
+_SAFE = re.compile(r"[A-Za-z][A-Za-z0-9 _./()'-]*")
+
+
 def _q(text: str) -> str:
-    """A YAML scalar for any text (JSON strings are YAML)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML scalar for any text: plain where YAML reads it back as the same text, else
+    quoted (JSON strings are YAML)."""
+    plain = _SAFE.fullmatch(text) and text == text.strip() and text.lower() not in _WORDS
+    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
 def _text(ident: str, title: str, folder: Path, lessons: list[tuple[Path, Lesson]]) -> str:

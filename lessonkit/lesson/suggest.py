@@ -39,6 +39,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "derived": ("computed", "formulas"),
     "max_items": ("items_max", "num_items", "n_items"),
     "message": ("msg", "text"),
+    "text": ("label", "display", "caption"),  # a check's option shows its text
+    "label": ("text", "display", "caption"),  # a choice step's option shows its label
     # course files
     "file": ("path", "filename", "lesson", "src", "source"),
     "due": ("date", "deadline", "due_date", "by"),

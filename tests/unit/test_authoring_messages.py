@@ -122,6 +122,24 @@ def test_lesson_keys_authors_reach_for(right: str, wrong: str, meant: str) -> No
     assert len(found) == 1, found
 
 
+def test_option_text_and_label_point_at_each_other(tmp_path: Path) -> None:
+    # a check's options show their 'text', a choice step's options their 'label'
+    text = _once(
+        SAMPLE_SPACE,
+        "check: {type: numeric, answer: 6}",
+        "check: {type: choice, options: [{value: '6', label: six}, '5'], answer: '6'}",
+    )
+    assert _lesson(text) == [
+        "x.lesson.yaml:16:50: step 'q-die': check: options: unknown key 'label' "
+        "(did you mean 'text'?)"
+    ]
+    scaffold = _once(_choice_lesson(tmp_path), 'label: "Not yet"', 'text: "Not yet"')
+    assert [p for p in _lesson(scaffold) if "unknown key" in p] == [
+        "x.lesson.yaml:28:22: step 'confidence': options: unknown key 'text' "
+        "(did you mean 'label'?)"
+    ]
+
+
 def test_a_step_kind_written_as_type() -> None:
     found = _lesson(_once(SAMPLE_SPACE, "    kind: question", "    type: question"))
     assert found == [
