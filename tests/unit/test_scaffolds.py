@@ -76,6 +76,13 @@ def test_course_new_over_existing_lessons(
     # never overwritten
     assert main(argv) == 1
     assert "probability.course.yaml already exists" in capsys.readouterr().err
+    # found rather than named: a lesson whose competencies another lesson also asks about
+    # comes first, whatever the file names ('conditional' sorts before 'sample-space')
+    assert main(["course", "new", "Found"]) == 0
+    found, _ = check_course("found.course.yaml")
+    assert found is not None
+    assert [e.id for e in found.lessons] == ["sample-space", "conditional"]
+    assert "title: Found\n" in Path("found.course.yaml").read_text(encoding="utf-8")
 
 
 def test_course_new_alone_scaffolds_a_first_lesson_and_refuses_a_broken_one(
