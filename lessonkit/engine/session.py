@@ -333,8 +333,8 @@ class LessonSession(RunStateView):
         known = None if ask else known_choice(step, self.profile)
         if known is not None:  # chosen before (a course carries the profile): not asked again
             return self.choose(known).finished
-        if isinstance(step, Practice) and self.practice[step_id].item_id is None:
-            return self._pass_mastered(step)
+        if isinstance(step, Practice) and self.practice[step_id].item_id is None and not ask:
+            return self._pass_mastered(step)  # going back, it shows (nothing left to ask)
         if isinstance(step, End):
             self._finish()
             return True

@@ -104,7 +104,7 @@ def _check_source(
         lost_way = lost_way or _breaks_navigation(data, path, at_key)
         problems.append(_at(located, path, message, source, at_key=at_key))
     later: list[Problem] = []
-    inside = {path[:n] for path in schema_paths for n in range(2, len(path) + 1)}
+    inside = {path[:n] for path in schema_paths for n in range(3, len(path) + 1)}
     for finding in lint_outline(outline_from_data(data)):
         if finding.path in inside:
             # the schema already said it in its words, or found what it follows from inside

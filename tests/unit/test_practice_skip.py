@@ -14,8 +14,7 @@ from lessonkit.simulation.engines import FastEngine
 ROOT = Path(__file__).resolve().parents[2]
 CONDITIONAL = lk.load_lesson(ROOT / "tests" / "data" / "probability" / "conditional.lesson.yaml")
 
-EARLIER = lk.loads_lesson(
-    """\
+EARLIER_TEXT = """\
 lessonkit: 1
 id: earlier
 title: Mastered earlier in the lesson
@@ -40,7 +39,7 @@ steps:
   - id: done
     kind: end
 """
-)
+EARLIER = lk.loads_lesson(EARLIER_TEXT)
 
 
 def _navigated_from(session: lk.LessonSession, step: str) -> list[dict[str, object]]:
@@ -100,3 +99,24 @@ def test_resume_and_the_fast_engine_agree() -> None:
     engine.advance()
     engine.advance()
     assert engine.path == ["warmup", "intro", "pool", "done"] and engine.finished
+
+
+def test_going_back_to_a_mastered_pool_shows_it_without_an_item() -> None:
+    text = EARLIER_TEXT.replace(
+        "    next: done\n  - id: done",
+        "    next: after\n  - id: after\n"
+        "    kind: content\n    body: After the pool.\n    next: done\n  - id: done",
+    )
+    lesson = lk.loads_lesson(text)
+    session = lk.LessonSession(lesson, learner="ada", seed=1)
+    session.start()
+    session.submit(1)
+    session.advance()  # q -> pool (passed) -> after
+    assert session.current_id == "after"
+    session.back()  # the pool shows, with nothing left to ask, rather than passing again
+    assert session.current_id == "pool"
+    assert session.current.question is None and session.current.can_advance
+    session.advance()
+    assert session.current_id == "after"
+    resumed = lk.LessonSession.resume(lesson, session.events)
+    assert resumed.path == session.path and resumed.current_id == "after"
