@@ -15,7 +15,8 @@ sound: it never warns about a rule some learner can take. It is not complete (a 
 needs ``mastery('x') > 1`` is not found) and stays cheap: only the names a condition reads are
 enumerated, integer ranges are cut where the condition's own numbers stop mattering, and a
 condition needing more than :data:`MAX_CASES` combinations, or doing arithmetic on an
-unbounded name, is left alone.
+unbounded name, is left alone, and a lesson stops being judged after :data:`BUDGET`
+combinations in all.
 """
 
 from __future__ import annotations
@@ -45,10 +46,13 @@ from .conditions.nodes import (
 from .model import Choice, Lesson, Practice, Question, Step
 from .validate import Finding
 
-__all__ = ["MAX_CASES", "rule_warnings"]
+__all__ = ["BUDGET", "MAX_CASES", "rule_warnings"]
 
 MAX_CASES = 20_000
 """Most combinations of values enumerated for one rule; beyond it the rule is not judged."""
+BUDGET = 200_000
+"""Most combinations enumerated for one lesson (a few seconds at worst): the first rules are
+judged, and a file written to keep the check busy costs no more than this."""
 
 
 class _Unknown:
@@ -72,14 +76,17 @@ class _Domain:
 def rule_warnings(lesson: Lesson) -> list[Finding]:
     """A warning for each rule of ``lesson`` that no learner can ever take."""
     found: list[Finding] = []
+    budget = [BUDGET]
     for i, step in enumerate(lesson.steps):
         if step.next is None or not step.next.rules:
             continue
-        found.extend(_step_warnings(step, ("steps", i, "next", "rules")))
+        found.extend(_step_warnings(step, ("steps", i, "next", "rules"), budget))
     return found
 
 
-def _step_warnings(step: Step, where: tuple[str | int, ...]) -> Iterator[Finding]:
+def _step_warnings(
+    step: Step, where: tuple[str | int, ...], budget: list[int]
+) -> Iterator[Finding]:
     rules: list[tuple[int, str, Node | None]] = []
     for j, rule in enumerate(step.next.rules if step.next else ()):
         if not isinstance(rule.when, str):  # a Python callable: nothing to read
@@ -91,21 +98,26 @@ def _step_warnings(step: Step, where: tuple[str | int, ...]) -> Iterator[Finding
             rules.append((j, rule.when, None))
     for k, (j, _, root) in enumerate(rules):
         if root is not None:
-            verdict = _judge(step, root, [(text, r) for _, text, r in rules[:k]])
+            verdict = _judge(step, root, [(text, r) for _, text, r in rules[:k]], budget)
             if verdict is not None:
                 yield Finding((*where, j, "when"), verdict)
 
 
-def _judge(step: Step, root: Node, earlier: list[tuple[str, Node | None]]) -> str | None:
-    """Why the rule ``root`` can never fire after ``step``, or ``None`` if it may."""
+def _judge(
+    step: Step, root: Node, earlier: list[tuple[str, Node | None]], budget: list[int]
+) -> str | None:
+    """Why the rule ``root`` can never fire after ``step``, or ``None`` if it may (or if
+    judging it would take more than the ``budget`` left, which it spends)."""
     known = [r for _, r in earlier if r is not None]
     names = sorted(_names(root).union(*(_names(r) for r in known)))
     domain = _domain(step, _numbers([root, *known]))
     if any(_unbounded_arith(r, domain) for r in (root, *known)):
         return None
     axes = [domain.values[n] for n in names]
-    if math.prod(len(a) for a in axes) > MAX_CASES:
+    cases = math.prod(len(a) for a in axes)
+    if cases > min(MAX_CASES, budget[0]):
         return None
+    budget[0] -= cases
     blockers: set[int] = set()
     for combo in itertools.product(*axes):
         env = dict(zip(names, combo, strict=True))

@@ -6,6 +6,7 @@ import itertools
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -175,3 +176,36 @@ def test_what_is_warned_about() -> None:
     with_hint = _lesson(["hints > 0"], max_attempts=3, hints=1, kind="question")
     assert _warned(with_hint) == set()
     assert _taken(with_hint, max_attempts=3, hints=1, kind="question") == {0}
+
+
+def test_a_lesson_written_to_keep_the_check_busy_is_judged_within_a_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lessonkit.lesson import rulecheck
+
+    monkeypatch.setattr(rulecheck, "BUDGET", 60_000)  # the mechanism, at a tenth of the cost
+
+    # each rule never fires, and takes close to MAX_CASES combinations to show it
+    when = "attempts == 170 and score > 0.1 and score < 0.2 and correct and recorded and hints > 3"
+    steps = [
+        {
+            "id": f"q{i}",
+            "kind": "question",
+            "prompt": "1 + 1?",
+            "check": {"type": "numeric", "answer": 2},
+            "hints": ["a", "b", "c"],
+            "next": {"rules": [{"when": when, "goto": "done"}], "default": f"q{i + 1}"},
+        }
+        for i in range(200)
+    ]
+    steps[-1]["next"]["default"] = "done"
+    data = {
+        "lessonkit": 1,
+        "id": "t",
+        "title": "T",
+        "steps": [*steps, {"id": "done", "kind": "end"}],
+    }
+    warned = rule_warnings(lk.loads_lesson(json.dumps(data)))
+    per_rule = 173 * 7 * 2 * 2 * 4  # attempts 0..172, score samples, correct, recorded, hints
+    assert per_rule <= rulecheck.MAX_CASES
+    assert len(warned) == 60_000 // per_rule == 3
