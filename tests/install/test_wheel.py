@@ -108,49 +108,6 @@ def test_the_installed_package_is_not_the_source_tree(venv: Path, tmp_path: Path
     assert version.strip() == f"lessonkit {lessonkit.__version__}"
 
 
-def test_the_installed_package_serves_a_lesson_to_a_browser(
-    venv: Path, tmp_path: Path, chromium: str
-) -> None:
-    lesson_dir = tmp_path / "loops"
-    shutil.copytree(ROOT / "lessons" / "loops", lesson_dir)
-    env = _env(venv, tmp_path)
-    port = free_port()
-    lesson = lesson_dir / "loops.lesson.yaml"
-    cmd = [str(venv / "bin" / "lessonkit"), "serve", str(lesson), "--no-browser", f"--port={port}"]
-    with Served(cmd, env=env, cwd=tmp_path, log=tmp_path / "serve.log") as served:
-        assert served.url == f"http://localhost:{port}/"
-        assert served.evidence == str(tmp_path / "home" / "evidence")
-        status, html = http_get(served.url)
-        assert status == 200
-        assert "lk-page" in html and "static/lessonkit.css" in html  # the lessonkit template
-
-        shown = _run(sys.executable, Path(__file__).with_name("open_in_chromium.py"),
-                     served.url, ".lk-player", env=clean_env(), cwd=tmp_path)  # fmt: skip
-        assert "Step 1 of about" in shown and "Why loops?" in shown
-        family = served.family()
-        assert kernels(family)
-        assert served.terminate() == 0
-        wait_for(lambda: not alive(family), 10, "Voilà and its kernels to end")
-
-
-def test_the_installed_package_serves_the_dashboard(venv: Path, tmp_path: Path) -> None:
-    store = tmp_path / "evidence"
-    store.mkdir()
-    env = _env(venv, tmp_path)
-    port = free_port()
-    cmd = [str(venv / "bin" / "lessonkit"), "serve", "--dashboard", f"--store={store}",
-           "--no-browser", f"--port={port}"]  # fmt: skip
-    with Served(cmd, env=env, cwd=tmp_path, log=tmp_path / "serve.log") as served:
-        assert served.notebook.name == "lessonkit-dashboard.ipynb"
-        assert served.notebook.is_relative_to(venv / SHARED)
-        assert served.evidence.startswith(str(store))
-        status, html = http_get(served.url)
-        assert status == 200
-        assert "lessonkit class dashboard" in html
-        assert "Traceback" not in html and "jp-OutputArea-output error" not in html
-        assert served.terminate() == 0
-
-
 def test_the_authoring_walkthrough_runs_on_the_installed_package(
     venv: Path, tmp_path: Path
 ) -> None:
@@ -197,3 +154,46 @@ def test_the_authoring_walkthrough_runs_on_the_installed_package(
         "https://raw.githubusercontent.com/lessonkit/lessonkit/main/"
     )
     assert published.read_bytes() == Path(installed.strip()).read_bytes()
+
+
+def test_the_installed_package_serves_a_lesson_to_a_browser(
+    venv: Path, tmp_path: Path, chromium: str
+) -> None:
+    lesson_dir = tmp_path / "loops"
+    shutil.copytree(ROOT / "lessons" / "loops", lesson_dir)
+    env = _env(venv, tmp_path)
+    port = free_port()
+    lesson = lesson_dir / "loops.lesson.yaml"
+    cmd = [str(venv / "bin" / "lessonkit"), "serve", str(lesson), "--no-browser", f"--port={port}"]
+    with Served(cmd, env=env, cwd=tmp_path, log=tmp_path / "serve.log") as served:
+        assert served.url == f"http://localhost:{port}/"
+        assert served.evidence == str(tmp_path / "home" / "evidence")
+        status, html = http_get(served.url)
+        assert status == 200
+        assert "lk-page" in html and "static/lessonkit.css" in html  # the lessonkit template
+
+        shown = _run(sys.executable, Path(__file__).with_name("open_in_chromium.py"),
+                     served.url, ".lk-player", env=clean_env(), cwd=tmp_path)  # fmt: skip
+        assert "Step 1 of about" in shown and "Why loops?" in shown
+        family = served.family()
+        assert kernels(family)
+        assert served.terminate() == 0
+        wait_for(lambda: not alive(family), 10, "Voilà and its kernels to end")
+
+
+def test_the_installed_package_serves_the_dashboard(venv: Path, tmp_path: Path) -> None:
+    store = tmp_path / "evidence"
+    store.mkdir()
+    env = _env(venv, tmp_path)
+    port = free_port()
+    cmd = [str(venv / "bin" / "lessonkit"), "serve", "--dashboard", f"--store={store}",
+           "--no-browser", f"--port={port}"]  # fmt: skip
+    with Served(cmd, env=env, cwd=tmp_path, log=tmp_path / "serve.log") as served:
+        assert served.notebook.name == "lessonkit-dashboard.ipynb"
+        assert served.notebook.is_relative_to(venv / SHARED)
+        assert served.evidence.startswith(str(store))
+        status, html = http_get(served.url)
+        assert status == 200
+        assert "lessonkit class dashboard" in html
+        assert "Traceback" not in html and "jp-OutputArea-output error" not in html
+        assert served.terminate() == 0
