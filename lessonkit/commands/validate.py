@@ -1,7 +1,7 @@
 """``lessonkit validate PATH...``: check lesson and course files and folders (recursively).
 
-A file is a course by its name (``*.course.yaml``) or, named explicitly with another name, by
-its content (a ``lessonkit-course:`` key); anything else is a lesson. A course is checked with
+A file is a course by its name (``*.course.yaml``) or its content (a ``lessonkit-course:``
+key); anything else is a lesson. A course is checked with
 the lessons it names. Everything is printed to standard output: each problem as
 ``FILE:LINE:COL: message`` (warnings as ``FILE:LINE:COL: warning: message``), ``FILE: ok`` for
 each valid file, then ``N of M file(s) valid``. Exit 0 when every file is valid (warnings

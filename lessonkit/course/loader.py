@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..lesson.competency import MasteryParams
-from ..lesson.loader import LESSON_SUFFIXES, check_file, describe_path
+from ..lesson.loader import check_file, describe_path
 from ..lesson.model import Lesson
 from ..lesson.source import MAX_BYTES, Located, decode_source, parse_yaml
 from .model import Course, CourseCompetency, CourseDefinitionError, CourseLesson, Milestone
@@ -37,13 +37,11 @@ _JSON_KEY = re.compile(r'"lessonkit-course"\s*:')
 
 
 def file_kind(path: str | os.PathLike[str]) -> str:
-    """``"course"`` or ``"lesson"``: by the file's suffix, else by its content (a
-    ``lessonkit-course:`` key makes a course); anything unreadable counts as a lesson."""
+    """``"course"`` or ``"lesson"``: a ``*.course.yaml`` name or a ``lessonkit-course:`` key
+    makes a course; anything else (anything unreadable too) counts as a lesson."""
     name = os.fspath(path)
     if name.endswith(COURSE_SUFFIXES):
         return "course"
-    if name.endswith(LESSON_SUFFIXES):
-        return "lesson"
     try:
         with open(name, "rb") as fh:
             text = fh.read(MAX_BYTES).decode("utf-8", errors="replace")

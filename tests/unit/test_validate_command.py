@@ -69,6 +69,9 @@ def test_a_course_by_its_content_and_each_command_names_its_files(
     shutil.copy(folder / "probability.course.yaml", folder / "course.yaml")
     code, out, _ = _run(capsys, "validate", "probability/course.yaml")
     assert (code, out[0]) == (0, "probability/course.yaml: ok")
+    shutil.copy(folder / "probability.course.yaml", folder / "misnamed.lesson.yaml")
+    code, out, _ = _run(capsys, "validate", "probability/misnamed.lesson.yaml")
+    assert (code, out[0]) == (0, "probability/misnamed.lesson.yaml: ok")
     # the course command refuses a lesson and says which command checks it
     code, out, err = _run(capsys, "course", "validate", "probability/sample-space.lesson.yaml")
     assert code == 2
