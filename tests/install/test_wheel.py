@@ -113,11 +113,12 @@ def test_the_authoring_walkthrough_runs_on_the_installed_package(
 ) -> None:
     """A new instructor with only the wheel: the authoring guide from its editors section to a
     validated course, run as shown in an empty folder (no lessons, no source tree)."""
+    from ..docs.test_authoring_walkthrough import walkthrough_text
     from ..docs.test_doc_commands import _blocks, _output_matches
 
-    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
     page = tmp_path / "authoring.md"
-    page.write_text(text[text.index("## 9. Editors") :], encoding="utf-8")
+    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    page.write_text(walkthrough_text(text), encoding="utf-8")
     blocks, reasons = _blocks(page)
     assert reasons == []  # nothing in the walkthrough is left out
     work = tmp_path / "work"
