@@ -23,6 +23,7 @@ export NO_MKDOCS_2_WARNING=1 # mkdocs-material prints a banner about its success
 DEV_EXTRAS="[test,docs,dev]" # what a development environment has
 AXE_CORE=axe-core@4.14.1 # npm; the browser tests inject it to check accessibility
 CHP=configurable-http-proxy@5.3.0 # npm; the proxy a real JupyterHub runs behind (hub tests)
+HUB55=jupyterhub==5.5.0 # the hub Zero to JupyterHub 4.4 ships: tests/hub also run against it
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -44,6 +45,7 @@ system_packages() {
   have node || missing+=(nodejs)                              # axe-core (accessibility)
   have npm || missing+=(npm)
   have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
+  have pandoc || missing+=(pandoc)                            # qti2latex reads exported QTI
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
@@ -100,6 +102,25 @@ ralph_env() {
   fi
 }
 
+hub55_env() {
+  # lessonkit with the pinned versions except JupyterHub, which is the one Zero to JupyterHub
+  # 4.4 ships, in .venv-hub55: tests/hub run their real hub (and its service, single-user
+  # servers and kernels) from it as well as from the main environment.
+  local venv=.venv-hub55 hub55_lock=build/constraints-hub55.txt
+  local want
+  want="$HUB55 $(cat "$LOCK" pyproject.toml | sha256sum | cut -c1-16)"
+  if [ -f "$venv/.lessonkit-setup" ] && [ "$(cat "$venv/.lessonkit-setup")" = "$want" ] \
+    && "$venv/bin/python" -c "import lessonkit" 2>/dev/null; then
+    return
+  fi
+  log "installing lessonkit[hub] with $HUB55 in $venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  mkdir -p build
+  grep -v '^jupyterhub==' "$LOCK" >"$hub55_lock" # every other pin holds
+  PY="$venv/bin/python" quiet_pip install -q -c "$hub55_lock" -e ".[hub]" "$HUB55"
+  echo "$want" >"$venv/.lessonkit-setup"
+}
+
 cmd_demo() {
   python_env ""
   "$VENV/bin/lessonkit" validate -q lessons/
@@ -123,6 +144,7 @@ cmd_test() {
   python_env "$DEV_EXTRAS"
   node_tools
   ralph_env
+  hub55_env
   log "lint: ruff"
   "$VENV/bin/ruff" check lessonkit tests benchmarks
   "$VENV/bin/ruff" format --check lessonkit tests benchmarks

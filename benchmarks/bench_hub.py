@@ -9,6 +9,10 @@ events lost or duplicated in the database (both must be 0). Baseline in the same
 authenticated ``GET api/whoami`` through the same proxy (no database), so the ratio is the
 price of checking, stamping and storing an event.
 
+A third phase posts batches of 200 events (what a learner's store sends when it drains its
+spool after an outage) from 30 learners at once: the price of parsing and checking a large
+body (its size, its nesting depth, the learner's statement rate) shows there first.
+
 The load generator runs on the same 2-core machine as the hub, proxy, service and database,
 so the numbers are an upper bound of what one service instance costs.
 """
@@ -35,6 +39,10 @@ from lessonkit.evidence.statements import event_to_statement  # noqa: E402
 
 LEARNERS = 300
 LESSON = "hub-notes"
+BATCH = 200
+"""Events per request in the batch phase (the learner's store sends at most 200)."""
+BATCHERS = 30
+"""Learners posting batches at once in the batch phase."""
 PACE = 2.0
 """Seconds between two events of one learner in the paced phase (a learner acting every 2 s
 is a brisk class: 150 events/s in all)."""
@@ -69,7 +77,9 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-async def _load(public: str, tokens: dict[str, str], paced: int, burst: int) -> dict[str, Any]:
+async def _load(
+    public: str, tokens: dict[str, str], paced: int, burst: int, batches: int
+) -> dict[str, Any]:
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
     AsyncHTTPClient.configure(None, max_clients=LEARNERS + 10)
@@ -93,29 +103,36 @@ async def _load(public: str, tokens: dict[str, str], paced: int, burst: int) -> 
     whoami = await asyncio.gather(*(call("GET", "api/whoami", t) for t in tokens.values()))
     sent: dict[str, list[str]] = {}
 
-    async def learner(name: str, token: str, count: int, pace: float) -> list[tuple[int, float]]:
-        statements = _statements(name, count)
+    async def learner(
+        name: str, token: str, count: int, pace: float, size: int = 1
+    ) -> list[tuple[int, float]]:
+        statements = _statements(name, count * size)
         sent.setdefault(name, []).extend(s["id"] for s in statements)
         out = []
         if pace:
             await asyncio.sleep(random.uniform(0, pace))  # learners do not act in lockstep
-        for statement in statements:
+        for start in range(0, len(statements), size):
             began = time.perf_counter()
-            out.append(await call("POST", "api/statements", token, [statement]))
+            out.append(
+                await call("POST", "api/statements", token, statements[start : start + size])
+            )
             if pace:
                 await asyncio.sleep(max(0.0, pace - (time.perf_counter() - began)))
         return out
 
     phases = {}
-    for phase, (count, pace) in {"paced": (paced, PACE), "burst": (burst, 0.0)}.items():
+    plan = {"paced": (paced, PACE, 1, LEARNERS), "burst": (burst, 0.0, 1, LEARNERS)}
+    plan["batch"] = (batches, 0.0, BATCH, BATCHERS)
+    for phase, (count, pace, size, many) in plan.items():
         started = time.perf_counter()
-        results = await asyncio.gather(*(learner(n, t, count, pace) for n, t in tokens.items()))
+        who = list(tokens.items())[:many]
+        results = await asyncio.gather(*(learner(n, t, count, pace, size) for n, t in who))
         posts = [r for per in results for r in per]
         phases[phase] = {
             "latency": [s for _, s in posts],
             "failed": sum(1 for c, _ in posts if c != 200),
             "elapsed": time.perf_counter() - started,
-            "events": len(posts),
+            "events": len(posts) * size,
         }
     client.close()
     return {
@@ -167,7 +184,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     chp = find_chp()
     if chp is None:
         return _skip("not run: configurable-http-proxy missing (./dev.sh installs it)")
-    paced, burst = (3, 3) if quick else (10, 20)
+    paced, burst, batches = (3, 3, 1) if quick else (10, 20, 3)
     folder = Path(tempfile.mkdtemp(prefix="lessonkit-bench-hub-"))
     try:
         pg = PgServer().start()
@@ -179,7 +196,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         hub = TestHub(folder, write_config(folder, database), learners=LEARNERS)
         hub.start(chp)
         tokens = {f"learner-{i:03d}": hub.token(f"learner-{i:03d}") for i in range(LEARNERS)}
-        measured = asyncio.run(_load(hub.public, tokens, paced, burst))
+        measured = asyncio.run(_load(hub.public, tokens, paced, burst, batches))
         expected = sum(len(ids) for ids in measured["sent"].values())
         deadline = time.monotonic() + 30
         stored, distinct = _stored(database)
@@ -206,12 +223,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
     for phase, title, target in (
         ("paced", f"{LEARNERS} learners, 1 event each {PACE:g} s", 1.0),
         ("burst", f"{LEARNERS} learners back to back", 10.0),
+        ("batch", f"{BATCHERS} learners, batches back to back", 20.0),
     ):
         found = measured["phases"][phase]
         p50, p99 = statistics.median(found["latency"]), _percentile(found["latency"], 0.99)
+        size = BATCH if phase == "batch" else 1
         rows.append(
             {
-                "name": f"hub: POST 1 event, {title}",
+                "name": f"hub: POST {size} event{'s' if size > 1 else ''}, {title}",
                 "median_s": p50,
                 "p99_s": p99,
                 "target": f"p99 < {target:g} s, none failed",

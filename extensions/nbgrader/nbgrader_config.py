@@ -6,10 +6,12 @@
 # then run `nbgrader generate_assignment ps1` as usual.
 #
 # Learners' answers are recorded in `lessonkit-evidence/` inside their assignment folder;
-# submit and collect carry it with the notebook. Autograde copies every file of
-# source/<assignment>/ over the submission (except names in Autograde.exclude_overwriting),
-# and generate_assignment releases them to every student: `lessonkit nbgrader generate`
-# therefore refuses to write into a folder that holds a `lessonkit-evidence/` try-out.
+# submit and collect carry it with the notebook. A `lessonkit-evidence/` folder in
+# source/<assignment>/ (the instructor trying the lesson there) is never released by
+# generate_assignment nor copied over submissions by autograde (CourseDirectory.ignore below).
+
+import glob
+import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
@@ -30,6 +32,26 @@ from nbgrader.preprocessors import (
 from lessonkit.integrations.nbgrader_grader import GradeLessonCells, SnapshotLessonEvidence
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+# An instructor's try-out in source/<assignment>/lessonkit-evidence/ must not reach students
+# (generate_assignment copies source/ into release/) nor replace their evidence (autograde
+# copies source/ over each submission). nbgrader joins each CourseDirectory.ignore glob to the
+# folder it copies from and globs the result, so an absolute glob names one place: the
+# evidence folders under the course's source/ only. The exchange (release, fetch, submit,
+# collect) matches ignore globs against bare file names, which an absolute glob never matches,
+# so students' evidence still travels with their submissions. The course root is the folder
+# of this file, or where nbgrader runs, or CourseDirectory.root if it is set above this line.
+_roots = {os.path.dirname(os.path.abspath(__file__)), os.getcwd()}
+if "root" in c.CourseDirectory:
+    _roots.add(os.path.abspath(c.CourseDirectory.root))
+_source = c.CourseDirectory.get("source_directory", "source")
+c.CourseDirectory.ignore.extend(
+    sorted(
+        os.path.join(glob.escape(root), _source, *middle, "*", "lessonkit-evidence")
+        for root in _roots
+        for middle in ((), (".",))  # nbgrader names a source folder <root>/source/./<assignment>
+    )
+)
 
 # Tamper-resistant grading. nbgrader's defaults, plus lessonkit's two steps: the submission's
 # evidence is read before any of its code runs, and every lessonkit grade cell is computed in

@@ -1,4 +1,5 @@
-"""``lessonkit hub serve|copy|status|delete-learner|purge``: the JupyterHub course service."""
+"""``lessonkit hub serve|copy|status|upgrade-db|delete-learner|purge``: the JupyterHub course
+service and the administration of its database."""
 
 from __future__ import annotations
 
@@ -43,12 +44,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status.add_argument("--config", metavar="FILE", help="default $LESSONKIT_HUB_CONFIG")
     status.set_defaults(func=run_status)
 
+    upgrade = actions.add_parser(
+        "upgrade-db",
+        help="upgrade the service database's schema (the service also does at start)",
+        description="Bring the service database to the schema this lessonkit needs, in one "
+        "transaction. --dry-run lists the pending changes, --sql prints their SQL; neither "
+        "changes anything.",
+    )
+    upgrade.add_argument("--config", metavar="FILE", help="default $LESSONKIT_HUB_CONFIG")
+    show = upgrade.add_mutually_exclusive_group()
+    show.add_argument("--dry-run", action="store_true", help="list what would change")
+    show.add_argument("--sql", action="store_true", help="print the SQL that would run")
+    upgrade.set_defaults(func=run_upgrade)
+
     delete = actions.add_parser(
         "delete-learner", help="delete everything stored about a learner (all or one course)"
     )
     delete.add_argument("learner", metavar="NAME", help="the learner's JupyterHub user name")
     delete.add_argument("--config", metavar="FILE", help="default $LESSONKIT_HUB_CONFIG")
     delete.add_argument("--course", help="only this course's lessons (default: everything)")
+    delete.add_argument(
+        "--include-shared",
+        action="store_true",
+        help="with --course: also the lessons the course shares with other courses",
+    )
     delete.set_defaults(func=run_delete)
 
     purge = actions.add_parser("purge", help="delete everything stored before a date (retention)")
@@ -89,7 +108,8 @@ def _ledger(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from ..hub.config import load_config
     from ..hub.ledger import Ledger
 
-    return Ledger(load_config(args.config))
+    # An administrator's command never changes the schema behind their back: upgrade-db does.
+    return Ledger(load_config(args.config), migrate=False)
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -100,7 +120,8 @@ def run_status(args: argparse.Namespace) -> int:
     try:
         info = {
             "courses": {n: sorted(c.lessons) for n, c in ledger.config.courses.items()},
-            "home_page": ledger.home_page,
+            "home_page": ledger.config.home_page or None,
+            "home_pages_stored": ledger.home_pages(),
             **ledger.counts(),
             "lrs": pending(ledger) if ledger.config.lrs else None,
         }
@@ -111,21 +132,53 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_upgrade(args: argparse.Namespace) -> int:
+    """Upgrade the database's schema, or show what an upgrade would do."""
+    from ..evidence.stores.sql import prepare_database_file
+    from ..hub import db, schema
+    from ..hub.config import load_config
+
+    config = load_config(args.config)
+    prepare_database_file(config.database)
+    engine = db.make_engine(config.database)
+    try:
+        if args.sql:
+            sys.stdout.write(schema.upgrade_sql(engine))
+            return 0
+        before = schema.state(engine)
+        if args.dry_run:
+            print(json.dumps(before.as_json(), indent=2))
+            return 0
+        applied = schema.upgrade(engine)
+        print(json.dumps({"from": before.current, "to": schema.HEAD, "applied": applied}))
+        return 0
+    finally:
+        engine.dispose()
+
+
 def run_delete(args: argparse.Namespace) -> int:
-    """Delete a learner's data; prints what was removed."""
+    """Delete a learner's data; prints what was removed and what is left (exit 1 if any)."""
+    from ..hub.erasure import ErasureRefusedError, erase, scope_for
+
     ledger = _ledger(args)
     try:
-        lessons = None
-        if args.course:
-            if args.course not in ledger.config.courses:
-                print(f"lessonkit: error: no course {args.course!r}", file=sys.stderr)
-                return 1
-            lessons = list(ledger.config.courses[args.course].lessons)
-        done = ledger.delete_learner(args.learner, lessons)
+        config = ledger.config
+        if args.course and args.course not in config.courses:
+            print(f"lessonkit: error: no course {args.course!r}", file=sys.stderr)
+            return 1
+        scope = scope_for(config, args.learner, args.course, include_shared=args.include_shared)
+        try:
+            done = erase(ledger, scope)
+        except ErasureRefusedError as exc:
+            print(json.dumps({"learner": args.learner, "refused": exc.shared}))
+            print(f"lessonkit: error: {exc} (or add --include-shared)", file=sys.stderr)
+            return 1
     finally:
         ledger.close()
-    print(json.dumps({"learner": args.learner, "deleted": done}))
-    return 0
+    print(json.dumps(done.as_json()))
+    for note in done.notes(config.lrs.url if config.lrs else None):
+        print(f"lessonkit: {note}", file=sys.stderr)
+    return 0 if done.complete else 1
 
 
 def run_purge(args: argparse.Namespace) -> int:

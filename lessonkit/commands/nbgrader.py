@@ -57,9 +57,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     grade.add_argument(
         "--student",
-        help="the submitting student's id (default: <student> of a "
-        ".../submitted/<student>/<assignment>/lessonkit-evidence path); evidence recorded "
-        "by anyone else is flagged",
+        help="the student to grade: their nbgrader student id or JupyterHub user name "
+        "(default: <student> of a .../submitted/<student>/<assignment>/lessonkit-evidence "
+        "path, else the one learner in EVIDENCE); only their evidence counts, anyone else's "
+        "is named and not counted",
     )
     grade.add_argument("--json", action="store_true", help="print the report as JSON")
     grade.set_defaults(func=run_grade)
@@ -118,10 +119,17 @@ def run_grade(args: argparse.Namespace) -> int:
     except LessonDefinitionError as exc:
         print(f"lessonkit: error: {exc}", file=sys.stderr)
         return 1
+    if report.student is None and report.learners:
+        print(
+            f"lessonkit: error: {args.evidence} holds the evidence of several learners "
+            f"({', '.join(report.learners)}): pass --student NAME to say whose to grade",
+            file=sys.stderr,
+        )
+        return 2
     earned, available = report.question_points()
     data = {
         "lesson": report.lesson_id,
-        "student": student,
+        "student": report.student or student,
         "learners": report.learners,
         "sessions": report.sessions,
         "completed": report.completed,
@@ -130,6 +138,7 @@ def run_grade(args: argparse.Namespace) -> int:
         "questions": {q.id: q.points for q in report.questions.values()},
         "mastery": {c.id: c.mastery for c in report.competencies.values()},
         "identity": report.identity,
+        "impossible": report.impossible,
         "discrepancies": report.discrepancies,
         "gaps": report.gaps,
         "problems": report.problems,
@@ -138,7 +147,7 @@ def run_grade(args: argparse.Namespace) -> int:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    who = f" for {student}" if student else ""
+    who = f" for {report.student}" if report.student else ""
     print(
         f"{report.lesson_id}{who}: {earned:g} / {available:g} points, {report.sessions} session(s)"
     )

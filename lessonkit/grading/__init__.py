@@ -1,8 +1,10 @@
 """Grading: answer keys for student copies, live checking without keys, re-grading evidence.
 
 Layer: above ``engine`` (events, attempt counting across sessions) and ``checks``; used by
-``integrations.nbgrader`` and the CLI. ``keys`` hides or hashes answers, ``live`` checks a
-student copy's answers without the key, ``regrade`` re-checks every recorded answer.
+``integrations.nbgrader``, the course service and the CLI. ``keys`` hides or hashes answers,
+``live`` checks a student copy's answers without the key, ``regrade`` re-checks every
+recorded answer of one learner (``learners`` picks whose, ``consistency`` checks the evidence
+against what the engine allows), ``report`` holds what it concluded.
 """
 
 from .keys import (
@@ -16,7 +18,8 @@ from .keys import (
     live_mode,
     student_copy,
 )
-from .regrade import AttemptGrade, CompetencyGrade, GradeReport, QuestionGrade, regrade
+from .regrade import regrade
+from .report import AttemptGrade, CompetencyGrade, GradeReport, QuestionGrade
 
 __all__ = [
     "HASHED",

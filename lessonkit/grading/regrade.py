@@ -1,26 +1,31 @@
 """Re-grading recorded evidence against an answer key: what a grader may trust.
 
-A learner's evidence file is in the learner's hands, so nothing in it is taken on faith: every
-recorded raw response is checked again against the instructor's lesson (the *key*), attempt
-numbers and hints are recounted from the event stream itself — per learner and question,
-across all of the learner's sessions (:mod:`lessonkit.engine.history`) — attempts beyond a
-question's limit are ignored, and mastery is recomputed from the re-checked answers.
+A learner's evidence file is in the learner's hands, so nothing in it is taken on faith:
+
+* only the graded learner's statements count (:mod:`.learners`): other learners' evidence in
+  the same folder is named in the report, never pooled;
+* every recorded raw response is checked again against the instructor's lesson (the *key*);
+* attempt numbers and hints are recounted from the event stream itself — per question,
+  across all of the learner's sessions (:mod:`lessonkit.engine.history`) — and checked
+  against what the engine allows (:mod:`.consistency`): a question whose evidence the engine
+  could not have recorded (more answers than it allows, an event recorded twice with
+  different contents, ...) earns nothing, whatever order the sessions' recorded times give;
+* mastery is recomputed from the re-checked answers.
 
 Reported to the instructor, each on its own list of :class:`GradeReport`:
 
-* ``discrepancies`` — an answer the evidence claims was correct but is not (edited evidence),
-  and attempts past a question's limit;
+* ``discrepancies`` — evidence the engine could not have recorded: an answer claimed correct
+  that is not, more answers than a question allows, ...;
 * ``gaps`` — events missing from a session (deleted lines): each missing event is counted as a
   failed attempt at the next question answered in that session, so deleting a wrong attempt
   never raises a grade;
-* ``identity`` — sessions recorded by someone other than the submitting student (copied
-  evidence);
+* ``identity`` — other learners' evidence (not counted), recorded identities that disagree;
 * ``problems`` — evidence that could not be used (damaged lines, unknown questions).
 
->>> report = regrade(key_lesson, store.read(lesson=key_lesson.id))    # doctest: +SKIP
+>>> report = regrade(key_lesson, store.read(lesson=key_lesson.id), student="kim")  # doctest: +SKIP
 >>> report.question_points(), report.competencies["loops"].mastery    # doctest: +SKIP
 
-This module is pure Python: the nbgrader integration, analytics and tests all use it.
+This module is pure Python: the nbgrader integration, the course service and tests use it.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..engine.history import CountedAnswer, Tally, lesson_events
-from ..evidence.events import Event
+from ..engine.history import CountedAnswer, Tally
 from ..lesson.model import Lesson, Question
+from .consistency import Checked, Review, review
 from .keys import hidden_questions, live_mode
+from .learners import Student, account, read_events, select_learner
+from .report import AttemptGrade, CompetencyGrade, GradeReport, QuestionGrade
 
 __all__ = [
     "AttemptGrade",
@@ -47,108 +53,6 @@ __all__ = [
 AttemptPolicy = Literal["best", "first", "last"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AttemptGrade:
-    """One recorded answer, checked again."""
-
-    question_id: str
-    """The question (or practice item) answered."""
-    registration: str
-    """The session it was given in."""
-    attempt: int
-    """Attempt number, recounted across the learner's sessions (1 = first)."""
-    hints_used: int
-    """Hints shown before this answer, recounted from the events."""
-    correct: bool
-    """Correct according to the key."""
-    score: float
-    """Score in [0, 1] according to the key, after the attempt schedule."""
-    claimed_correct: bool | None
-    """What the evidence file said (``None`` if it said nothing)."""
-
-
-@dataclass(slots=True, kw_only=True)
-class QuestionGrade:
-    """A graded question: its counted score over all sessions."""
-
-    id: str
-    max_points: float
-    attempts: list[AttemptGrade] = field(default_factory=list)
-    score: float = 0.0
-    """Counted score in [0, 1] (attempt policy and hint penalty applied)."""
-    recorded: bool = False
-    """Recorded for grading in the student copy: its last answer counts, as a first attempt."""
-
-    @property
-    def points(self) -> float:
-        """Points earned on this question."""
-        return self.score * self.max_points
-
-
-@dataclass(slots=True, kw_only=True)
-class CompetencyGrade:
-    """Mastery of one competency recomputed from re-checked evidence."""
-
-    id: str
-    prior: float
-    threshold: float
-    mastery: float
-    observations: int = 0
-    """Answers that counted as evidence (first attempts only, by default)."""
-    correct: int = 0
-    """How many of those were correct."""
-
-    @property
-    def mastered(self) -> bool:
-        """Whether the recomputed mastery reached the threshold."""
-        return self.mastery >= self.threshold
-
-    def fraction(self, scale: Literal["linear", "threshold"] = "linear") -> float:
-        """Mastery mapped to [0, 1]: linearly from the prior to the threshold, or all or nothing."""
-        if scale == "threshold":
-            return 1.0 if self.mastered else 0.0
-        span = self.threshold - self.prior
-        if span <= 0:
-            return 1.0 if self.mastered else 0.0
-        return min(1.0, max(0.0, (self.mastery - self.prior) / span))
-
-
-@dataclass(slots=True, kw_only=True)
-class GradeReport:
-    """Everything a grader concluded from one learner's evidence for one lesson."""
-
-    lesson_id: str
-    questions: dict[str, QuestionGrade]
-    competencies: dict[str, CompetencyGrade]
-    completed: bool = False
-    """Some session reached an end step."""
-    sessions: int = 0
-    """Sessions (registrations) found."""
-    answers: int = 0
-    """Recorded answers re-checked."""
-    learners: list[str] = field(default_factory=list)
-    """Every learner id (and recorded nbgrader/JupyterHub identity) found in the evidence."""
-    discrepancies: list[str] = field(default_factory=list)
-    """Recorded claims the re-check contradicts, and attempts past a limit (edited evidence)."""
-    gaps: list[str] = field(default_factory=list)
-    """Sessions with missing events, and how they were counted."""
-    identity: list[str] = field(default_factory=list)
-    """Sessions recorded by someone other than the submitting student."""
-    problems: list[str] = field(default_factory=list)
-    """Evidence that could not be used, and why (damaged lines, unknown questions)."""
-
-    def question_points(self, ids: Iterable[str] | None = None) -> tuple[float, float]:
-        """(earned, available) over the given graded questions (default: all of them)."""
-        chosen = self.questions if ids is None else {i: self.questions[i] for i in ids}
-        earned = sum(q.points for q in chosen.values())
-        return earned, sum(q.max_points for q in chosen.values())
-
-    @property
-    def flagged(self) -> list[str]:
-        """Everything an instructor should look at, in one list."""
-        return [*self.identity, *self.discrepancies, *self.gaps]
-
-
 def regrade(
     key: Lesson,
     statements: Iterable[Mapping[str, Any]],
@@ -157,16 +61,16 @@ def regrade(
     hint_penalty: float = 0.0,
     namespace: Mapping[str, Any] | None = None,
     practice: bool = True,
-    student: str | None = None,
+    student: Student | None = None,
 ) -> GradeReport:
-    """Grade a learner's recorded statements for ``key.id`` against the lesson ``key``.
+    """Grade one learner's recorded statements for ``key.id`` against the lesson ``key``.
 
     Parameters
     ----------
     key
         The instructor's lesson, with every answer.
     statements
-        The learner's statements (any store's ``read()``); other lessons' are ignored.
+        Statements (any store's ``read()``); other lessons' are ignored.
     attempts
         Which attempt of a question counts: the best (default), the first or the last.
     hint_penalty
@@ -177,8 +81,10 @@ def regrade(
         Whether practice-pool answers count as mastery evidence (their keys are in a student
         copy: leave them out of a summative grade).
     student
-        The submitting student's id: sessions recorded by anyone else are reported in
-        ``identity``.
+        The learner to grade: an account name (the nbgrader student id, a JupyterHub user)
+        or a :class:`~lessonkit.evidence.events.LearnerRef`. Only their statements count;
+        other learners' are reported in ``identity``. ``None`` grades the one learner found,
+        and nobody when the statements hold several.
     """
     graded = hidden_questions(key)
     recorded = {q.id for q in graded if live_mode(q) == "recorded"}
@@ -190,58 +96,58 @@ def regrade(
         },
         competencies={},
     )
-    events = _read_events(key.id, statements, report.problems)
+    events, conflicts = _read_events(key.id, statements, report.problems)
+    chosen = select_learner(events, student, report)
+    events = [e for e in events if account(e.learner) in chosen]
+    conflicts = [v for v in conflicts if account(v[0].learner) in chosen]
     report.sessions = len({e.registration for e in events})
     report.completed = any(e.kind == "completed" for e in events)
-    _check_identity(events, student, report)
     tally = Tally(key, recorded=recorded.__contains__).add_all(events)
     _report_gaps(tally, report)
     questions = {q.id: q for q in key.questions()}
-    counted = _counted_answers(tally.answers, recorded)
-    checked = [g for a in counted if (g := _recheck(a, questions, namespace, report))]
-    report.answers = len(checked)
+    checked = [
+        c
+        for a, last_recorded in _counted_answers(tally.answers, recorded)
+        if (c := _recheck(a, last_recorded, questions, namespace, report))
+    ]
+    found = review(
+        checked, key, conflicts=conflicts, sessions=report.sessions, answers=tally.answers
+    )
+    report.impossible = dict(found.impossible)
+    for qid, why in found.impossible.items():
+        report.discrepancies.append(f"{qid}: {why}: edited evidence? It earns nothing")
+    report.discrepancies.extend(found.notes)
+    grades = _attempt_grades(checked, found, report)
+    report.answers = len(grades)
     by_question: dict[str, list[AttemptGrade]] = defaultdict(list)
-    for g in checked:
+    for g in grades:
         by_question[g.question_id].append(g)
-    for qid, grades in by_question.items():
+    for qid, question_grades in by_question.items():
         if qid in report.questions:
-            report.questions[qid].attempts = grades
-            report.questions[qid].score = _score(grades, attempts, hint_penalty)
+            grade = report.questions[qid]
+            grade.attempts = question_grades
+            grade.impossible = found.impossible.get(qid, "")
+            if not grade.impossible:
+                grade.score = _score(question_grades, attempts, hint_penalty)
+    for qid, why in found.impossible.items():  # also when no answer of it was understood
+        if qid in report.questions:
+            report.questions[qid].impossible = why
+            report.questions[qid].score = 0.0
     top = {s.id for s in key.steps}
-    evidence = [g for g in checked if practice or g.question_id in top]
-    report.competencies = _mastery(key, questions, evidence)
+    evidence = [g for g in grades if practice or g.question_id in top]
+    report.competencies = _mastery(key, questions, evidence, set(found.impossible))
     return report
 
 
 def _read_events(
     lesson_id: str, statements: Iterable[Mapping[str, Any]], problems: list[str]
-) -> list[Event]:
+) -> tuple[list[Any], list[list[Any]]]:
     with warnings.catch_warnings(record=True) as caught:
         # Damaged lines raise StoreWarnings while the store is read; collect them as problems.
         warnings.simplefilter("always")
-        events = lesson_events(lesson_id, statements, problems=problems)
+        found = read_events(lesson_id, statements, problems)
     problems.extend(str(w.message) for w in caught)
-    return events
-
-
-def _check_identity(events: Sequence[Event], student: str | None, report: GradeReport) -> None:
-    """Note who recorded the evidence; flag sessions of someone other than ``student``."""
-    names: dict[str, set[str]] = defaultdict(set)
-    for e in events:
-        names[e.registration].add(e.learner.id)
-        if e.kind == "started":
-            recorded = e.data.get("identity")
-            if isinstance(recorded, Mapping):
-                names[e.registration].update(str(v) for v in recorded.values() if v)
-    report.learners = sorted(set().union(*names.values())) if names else []
-    if not student:
-        return
-    for registration, who in names.items():
-        if student not in who:
-            report.identity.append(
-                f"session {registration[:8]} was recorded by {', '.join(sorted(who))}, "
-                f"not by {student} (the submitting student): copied evidence?"
-            )
+    return found
 
 
 def _report_gaps(tally: Tally, report: GradeReport) -> None:
@@ -252,9 +158,12 @@ def _report_gaps(tally: Tally, report: GradeReport) -> None:
         )
 
 
-def _counted_answers(answers: Sequence[CountedAnswer], recorded: set[str]) -> list[CountedAnswer]:
-    """Every answer, except that a recorded-only question keeps only its last answer (which
-    counts as a first attempt: the learner never learnt whether an earlier one was right)."""
+def _counted_answers(
+    answers: Sequence[CountedAnswer], recorded: set[str]
+) -> list[tuple[CountedAnswer, bool]]:
+    """Every answer (with whether it is a recorded-only one), except that a recorded-only
+    question keeps only its last recorded answer, which counts as a first attempt: the
+    learner never learnt whether an earlier one was right."""
     last: dict[str, int] = {}
 
     def recorded_only(answer: CountedAnswer) -> bool:
@@ -268,18 +177,20 @@ def _counted_answers(answers: Sequence[CountedAnswer], recorded: set[str]) -> li
     out = []
     for index, answer in enumerate(answers):
         if not recorded_only(answer):
-            out.append(answer)
+            out.append((answer, False))
         elif index in keep:
-            out.append(CountedAnswer(answer.event, 1, answer.hints_used))
+            out.append((CountedAnswer(answer.event, 1, answer.hints_used), True))
     return out
 
 
 def _recheck(
     answer: CountedAnswer,
+    last_recorded: bool,
     questions: Mapping[str, Question],
     namespace: Mapping[str, Any] | None,
     report: GradeReport,
-) -> AttemptGrade | None:
+) -> Checked | None:
+    """The key's verdict on one answer (``None`` for an answer to an unknown question)."""
     from ..checks import grade
 
     event = answer.event
@@ -287,43 +198,71 @@ def _recheck(
     if question is None:
         report.problems.append(f"an answer to unknown question {event.step_id!r} was ignored")
         return None
-    if question.max_attempts is not None and answer.attempt > question.max_attempts:
-        report.discrepancies.append(
-            f"{question.id}: attempt {answer.attempt} exceeds the limit of "
-            f"{question.max_attempts} and was ignored"
-        )
-        return None
     data = event.data
     raw = data.get("raw")
-    response = raw if raw is not None else data.get("response")
     seed = data.get("variant_seed")
     result = grade(
         question,
-        response,
-        attempt=answer.attempt,
+        raw if raw is not None else data.get("response"),
+        attempt=1,  # the schedule is applied once the answer is numbered
         hints_used=answer.hints_used,
         seed=seed if isinstance(seed, int) else None,
         namespace=namespace,
     )
-    if not result.understood:
-        if result.details.get("mode") == "unavailable":  # recorded code could not be re-run
-            report.problems.append(f"{question.id}: {result.feedback}")
-        return None
-    claimed = data.get("correct")
-    claimed_correct = claimed if isinstance(claimed, bool) else None
-    if claimed_correct and not result.correct:
-        report.discrepancies.append(
-            f"{question.id}: attempt {answer.attempt} was recorded as correct but is incorrect"
-        )
-    return AttemptGrade(
-        question_id=question.id,
-        registration=event.registration,
-        attempt=answer.attempt,
-        hints_used=answer.hints_used,
-        correct=bool(result.correct),
-        score=min(1.0, max(0.0, float(result.score))),
-        claimed_correct=claimed_correct,
+    if not result.understood and result.details.get("mode") == "unavailable":
+        report.problems.append(f"{question.id}: {result.feedback}")  # code could not be re-run
+    unscaled = result.details.get("unscaled_score", result.score)
+    return Checked(
+        answer=answer,
+        question=question,
+        understood=result.understood,
+        correct=bool(result.understood and result.correct),
+        unscaled=min(1.0, max(0.0, float(unscaled))) if result.understood else 0.0,
+        recorded=last_recorded,
     )
+
+
+def _attempt_grades(
+    checked: Sequence[Checked], found: Review, report: GradeReport
+) -> list[AttemptGrade]:
+    """Each understood answer scored at its attempt number (attempts past a limit, which
+    missing events counted as failed attempts may cause, are ignored)."""
+    from ..checks.scoring import _multiplier
+
+    out = []
+    for index, item in enumerate(checked):
+        question, attempt = item.question, found.attempts[index]
+        if not item.understood:
+            continue
+        claimed = item.answer.event.data.get("correct")
+        claimed_correct = claimed if isinstance(claimed, bool) else None
+        if claimed_correct and not item.correct:
+            report.discrepancies.append(
+                f"{question.id}: attempt {attempt} was recorded as correct but is incorrect"
+            )
+        limit = question.max_attempts
+        if limit is not None and attempt > limit and question.id not in found.impossible:
+            report.discrepancies.append(
+                f"{question.id}: attempt {attempt} (counting missing events as failed attempts) "
+                f"exceeds the limit of {limit} and was ignored"
+            )
+            continue
+        correct = found.correct[index]
+        # Of several right answers only the last counts as right: the others were judged
+        # wrong when given (the engine takes no answer after a right one).
+        demoted = item.correct and not correct
+        out.append(
+            AttemptGrade(
+                question_id=question.id,
+                registration=item.answer.event.registration,
+                attempt=attempt,
+                hints_used=found.hints[index],
+                correct=correct,
+                score=0.0 if demoted else item.unscaled * _multiplier(question, attempt),
+                claimed_correct=claimed_correct,
+            )
+        )
+    return out
 
 
 def _score(grades: Sequence[AttemptGrade], policy: AttemptPolicy, hint_penalty: float) -> float:
@@ -339,8 +278,14 @@ def _score(grades: Sequence[AttemptGrade], policy: AttemptPolicy, hint_penalty: 
 
 
 def _mastery(
-    key: Lesson, questions: Mapping[str, Question], graded: Sequence[AttemptGrade]
+    key: Lesson,
+    questions: Mapping[str, Question],
+    graded: Sequence[AttemptGrade],
+    impossible: set[str],
 ) -> dict[str, CompetencyGrade]:
+    """Mastery from the answers in order; a question whose evidence is impossible counts as
+    wrong, taken in after everything else (a wrong answer taken in later never leaves
+    mastery higher), and its competencies earn no points."""
     from ..policies.mastery import MasteryTracker
 
     tracker = MasteryTracker.for_lesson(key)
@@ -353,12 +298,19 @@ def _mastery(
         )
         for c in key.competencies
     }
-    for g in graded:  # already in order
+    trusted = [g for g in graded if g.question_id not in impossible]
+    late = [g for g in graded if g.question_id in impossible]
+    for g in [*trusted, *late]:
+        correct = g.correct and g.question_id not in impossible
         for cid in questions[g.question_id].competencies:
-            change = tracker.observe(cid, g.correct, attempt=g.attempt, hinted=g.hints_used > 0)
-            if change is not None and cid in result:
+            change = tracker.observe(cid, correct, attempt=g.attempt, hinted=g.hints_used > 0)
+            if cid not in result:
+                continue
+            if g.question_id in impossible and g.question_id not in result[cid].untrusted:
+                result[cid].untrusted.append(g.question_id)
+            if change is not None:
                 result[cid].observations += 1
-                result[cid].correct += int(g.correct)
+                result[cid].correct += int(correct)
     for cid, comp in result.items():
         comp.mastery = float(tracker.probability(cid))
     return result

@@ -5,21 +5,55 @@ Every request but ``api/health`` is authenticated by JupyterHub (``HubOAuth``: a
 ``access:services!service=<name>``. The user is whoever the hub says the token or cookie
 belongs to. State-changing requests are accepted with a token only (never on a cookie alone),
 so a page elsewhere cannot make a browser post on the learner's behalf.
+
+Request bodies are streamed (tornado's ``stream_request_body``): authentication runs before a
+byte of the body is read, only :attr:`Limits.body_bytes <lessonkit.hub.limits.Limits>` of it is
+kept, and a larger body is read to its end and answered ``413`` with a JSON error — tornado
+itself would drop the connection, which a client behind configurable-http-proxy sees as a
+``503`` HTML page and cannot tell from an outage. Bodies are parsed as bounded JSON
+(:func:`~lessonkit.evidence.stores.wire.loads_bounded`): too deep a nesting is a ``400``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tornado import web
 
+from ..evidence.stores.wire import loads_bounded
 from .config import HubConfig
 from .ledger import Ledger
+from .limits import DRAIN_BYTES, Limiter, LimitExceededError
 
-__all__ = ["Base", "Service"]
+__all__ = ["ApiError", "Base", "Service"]
+
+
+class ApiError(web.HTTPError):
+    """An error answer with extra JSON fields and headers (``Retry-After`` on a 429)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, "%s", message)
+        self.fields = fields or {}
+        self.headers = headers or {}
+
+
+def too_many(exc: LimitExceededError) -> ApiError:
+    """The 429 for a request over a per-learner limit."""
+    wait = max(1, math.ceil(exc.retry_after))
+    return ApiError(429, str(exc), fields={"retry_after": wait}, headers={"Retry-After": str(wait)})
 
 
 class Service:
@@ -32,6 +66,7 @@ class Service:
         self.ledger = Ledger(config)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lessonkit-db")
         self.wake_forwarder = asyncio.Event()
+        self.limiter = Limiter(config.limits)
         self.view_cache: dict[Any, tuple[float, str]] = {}
 
     async def run(self, fn: Any, *args: Any) -> Any:
@@ -52,8 +87,9 @@ def _mixin() -> Any:
     return HubOAuthenticated
 
 
+@web.stream_request_body
 class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
-    """Authentication, roles and JSON errors for every handler."""
+    """Authentication, roles, bounded bodies, per-learner limits and JSON errors."""
 
     public = False
     """No authentication needed (health checks)."""
@@ -62,6 +98,8 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         self.service = service
         self.user: str | None = None
         self.membership: Any = None
+        self._chunks: list[bytes] = []
+        self._received = 0
 
     @property
     def hub_auth(self) -> Any:
@@ -75,7 +113,44 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         """A browser navigating (not an API client)."""
         return "text/html" in self.request.headers.get("Accept", "")
 
+    @property
+    def body_limit(self) -> int:
+        """Largest request body in bytes."""
+        return int(self.service.config.limits.body_bytes)
+
+    def _too_large(self) -> ApiError:
+        limit = self.body_limit
+        return ApiError(
+            413,
+            f"the request body is larger than the service accepts ({limit} bytes)",
+            fields={"limit_bytes": limit},
+        )
+
+    def _check_length(self) -> None:
+        """Before the body: refuse a declared length too large even to read and drop."""
+        setter = getattr(self.request.connection, "set_max_body_size", None)
+        if setter is not None:  # bodies up to this are read to the end, then answered 413
+            setter(self.body_limit + DRAIN_BYTES)
+        declared = self.request.headers.get("Content-Length")
+        if declared is None:
+            return
+        try:
+            length = int(declared)
+        except ValueError:
+            raise web.HTTPError(400, "Content-Length is not a number") from None
+        if length > self.body_limit + DRAIN_BYTES:
+            raise self._too_large()  # answered now; the connection is closed after it
+
+    def data_received(self, chunk: bytes) -> None:
+        """Keep the body up to the limit; past it, count and drop (the handler answers 413)."""
+        self._received += len(chunk)
+        if self._received <= self.body_limit:
+            self._chunks.append(chunk)
+        else:
+            self._chunks.clear()
+
     async def prepare(self) -> None:
+        self._check_length()
         if self.public:
             return
         model = await self.hub_auth.get_user(self, sync=False)
@@ -111,15 +186,45 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, web.HTTPError) and exc.log_message:
             message = exc.log_message % exc.args if exc.args else exc.log_message
+        body: dict[str, Any] = {"error": message, "status": status_code}
+        if isinstance(exc, ApiError):
+            body.update(exc.fields)
+            for name, value in exc.headers.items():
+                self.set_header(name, value)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps({"error": message, "status": status_code}))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(body))
 
     def json_body(self) -> Any:
-        """The request body as JSON (400 when it is not)."""
+        """The request body as JSON: 413 when it was too large, 400 when it is not JSON or
+        nests too deeply."""
+        if self._received > self.body_limit:
+            raise self._too_large()
+        data = b"".join(self._chunks)
         try:
-            return json.loads(self.request.body or b"null")
+            return loads_bounded(data or b"null")
         except ValueError as exc:
             raise web.HTTPError(400, f"the body is not JSON: {exc}") from exc
+
+    def limit(self, kind: str, cost: float = 1.0) -> None:
+        """429 (with ``Retry-After``) unless the user's ``kind`` bucket pays ``cost``."""
+        try:
+            self.service.limiter.take(kind, str(self.user), cost)
+        except LimitExceededError as exc:
+            raise too_many(exc) from exc
+
+    @contextlib.contextmanager
+    def check_slot(self) -> Iterator[None]:
+        """One of the user's concurrent-check slots, held while checking (429 if none)."""
+        limiter, user = self.service.limiter, str(self.user)
+        try:
+            limiter.start_check(user)
+        except LimitExceededError as exc:
+            raise too_many(exc) from exc
+        try:
+            yield
+        finally:
+            limiter.end_check(user)
 
     def require(self, course: str, role: str) -> None:
         """403 unless the user holds ``role`` (or more) in ``course``."""

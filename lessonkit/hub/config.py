@@ -3,6 +3,7 @@
 A YAML file (``lessonkit hub serve --config FILE`` or ``$LESSONKIT_HUB_CONFIG``)::
 
     database: postgresql://lessonkit@db/lessonkit   # or $LESSONKIT_HUB_DB / $LESSONKIT_HUB_DB_FILE
+    home_page: https://hub.example.org/             # learners' xAPI account home page
     courses:
       intro-python:
         lessons: [lessons/loops/loops.lesson.yaml]  # the instructor's lessons, keys included
@@ -12,6 +13,7 @@ A YAML file (``lessonkit hub serve --config FILE`` or ``$LESSONKIT_HUB_CONFIG``)
       username: lessonkit
       password_file: /etc/lessonkit/lrs-password    # or $LESSONKIT_LRS_PASSWORD
     class_view: {refresh_seconds: 15, stuck_minutes: 10}
+    limits: {body_bytes: 8388608, checks: {rate: 1, burst: 30}}  # per learner (see .limits)
 
 Who belongs to a course is decided by JupyterHub groups: ``lessonkit-<course>`` (learners),
 ``lessonkit-<course>-instructors`` and ``lessonkit-<course>-observers`` (see :mod:`.roles`).
@@ -29,6 +31,7 @@ from typing import Any
 
 from ..errors import LessonkitError
 from ..lesson.model import Lesson
+from .limits import Limits, parse_limits
 
 __all__ = ["ClassViewConfig", "CourseConfig", "HubConfig", "HubConfigError", "LrsConfig"]
 
@@ -92,13 +95,16 @@ class HubConfig:
     group_prefix: str = "lessonkit-"
     """Prefix of the course groups in JupyterHub."""
     home_page: str = ""
-    """Account home page of learners (default: the hub's URL from the environment)."""
+    """Account home page of learners: the hub's public URL (default: derived from the
+    service's environment, which differs between processes; see docs/jupyterhub.md)."""
     lrs: LrsConfig | None = None
     """Where statements are forwarded, if anywhere."""
     class_view: ClassViewConfig = field(default_factory=ClassViewConfig)
     """Class view settings."""
     secret: bytes = field(default=b"", repr=False)
     """Pseudonym salt (default: derived from the service's JupyterHub API token)."""
+    limits: Limits = field(default_factory=Limits)
+    """Request body size and per-learner rates."""
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """The instructor's lesson with this id, from any course."""
@@ -213,6 +219,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HubConfig:
         raise HubConfigError(f"{file}: a course lesson does not load:\n{exc}") from exc
     view = data.get("class_view") or {}
     secret = _read_secret(data.get("secret"), data.get("secret_file"), "LESSONKIT_HUB_SECRET", "")
+    try:
+        limits = parse_limits(data.get("limits"))
+    except ValueError as exc:
+        raise HubConfigError(f"{file}: {exc}") from exc
     return HubConfig(
         database=_database(data, base),
         courses=courses,
@@ -225,4 +235,5 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HubConfig:
             stuck_wrong=int(view.get("stuck_wrong", 3)),
         ),
         secret=secret.encode(),
+        limits=limits,
     )

@@ -12,6 +12,10 @@
     both count attempt 2), the response, the verdict, and the statement that later reported
     it (``statement_id``).
 
+The tables are created and changed by the migrations (:mod:`.schema`), never by
+``create_all``: ``metadata`` here is what the code expects, and a test checks that the
+migrations produce exactly that.
+
 SQLite gets the same write discipline as the evidence store (WAL, ``BEGIN IMMEDIATE``, a busy
 timeout); PostgreSQL needs nothing special.
 """
@@ -74,7 +78,7 @@ checks = sa.Table(
 
 
 def make_engine(url: str, *, busy_timeout: float = 30.0, flush: bool = True) -> sa.Engine:
-    """An engine for the service's tables; creates them if missing.
+    """An engine for the service's database (its tables are made by :mod:`.schema`).
 
     ``flush=False`` (PostgreSQL): commits do not wait for their own log flush. Only for
     writes that a flushed commit always follows before anyone is answered (receipts, then
@@ -109,10 +113,6 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, flush: bool = True) -> 
         def _on_begin(connection: sa.Connection) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":  # one replica creates, the others wait
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x1E550_4B18)))
-        metadata.create_all(conn, checkfirst=True)
     return engine
 
 

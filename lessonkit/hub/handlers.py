@@ -13,12 +13,10 @@ from ..evidence.statements import parse_timestamp
 from .base import Base
 from .checking import CheckRefusedError, check_answer
 from .ingest import ingest
+from .limits import MAX_BATCH
 from .roles import INSTRUCTOR, LEARNER
 
 __all__ = ["Check", "Grades", "Health", "Learner", "LessonCopy", "Statements", "WhoAmI"]
-
-MAX_BATCH = 1000
-"""Statements accepted in one POST."""
 
 
 class Health(Base):
@@ -49,6 +47,7 @@ class Statements(Base):
             raise web.HTTPError(400, "send a JSON array of xAPI statements")
         if len(statements) > MAX_BATCH:
             raise web.HTTPError(413, f"at most {MAX_BATCH} statements per request")
+        self.limit("statements", len(statements))
         result = await self.service.run(
             ingest, self.service.ledger, self.user, statements, self.membership
         )
@@ -97,23 +96,27 @@ class Check(Base):
     """``POST api/check`` ``{"lesson", "question", "response"}``: the service's verdict."""
 
     async def post(self) -> None:
-        body = self.json_body()
-        if not isinstance(body, dict) or not body.get("lesson") or not body.get("question"):
-            raise web.HTTPError(400, 'send {"lesson": id, "question": id, "response": ...}')
-        try:
-            verdict = await self.service.run(
-                functools.partial(
-                    check_answer,
-                    self.service.ledger,
-                    str(self.user),
-                    lesson_id=str(body["lesson"]),
-                    question_id=str(body["question"]),
-                    response=body.get("response"),
-                    membership=self.membership,
+        # Every request counts, even a malformed one; a learner's checks run a few at a time
+        # so that one learner cannot hold all the worker threads (code checks take seconds).
+        with self.check_slot():
+            self.limit("checks")
+            body = self.json_body()
+            if not isinstance(body, dict) or not body.get("lesson") or not body.get("question"):
+                raise web.HTTPError(400, 'send {"lesson": id, "question": id, "response": ...}')
+            try:
+                verdict = await self.service.run(
+                    functools.partial(
+                        check_answer,
+                        self.service.ledger,
+                        str(self.user),
+                        lesson_id=str(body["lesson"]),
+                        question_id=str(body["question"]),
+                        response=body.get("response"),
+                        membership=self.membership,
+                    )
                 )
-            )
-        except CheckRefusedError as exc:
-            raise web.HTTPError(exc.status, str(exc)) from exc
+            except CheckRefusedError as exc:
+                raise web.HTTPError(exc.status, str(exc)) from exc
         self.send(verdict)
 
 
@@ -171,12 +174,30 @@ class Grades(Base):
 
 
 class Learner(Base):
-    """``DELETE api/learners/<name>?course=<course>``: remove a learner's data in a course."""
+    """``DELETE api/learners/<name>?course=<course>``: erase a learner's data in a course.
+
+    Only an instructor of the course, only a learner on its roster, only data attributable to
+    it (see :mod:`lessonkit.hub.erasure`): 403 otherwise, 409 when lessons shared with another
+    course of the learner hold data (nothing deleted) or when something is left afterwards.
+    """
 
     async def delete(self, learner: str) -> None:
+        from .erasure import ErasureRefusedError, erase, scope_for
+
         course = self.get_argument("course")
         self.require(course, INSTRUCTOR)
-        lessons = list(self.service.config.courses[course].lessons)
-        done = await self.service.run(self.service.ledger.delete_learner, learner, lessons)
-        self.service.view_cache.clear()
-        self.send({"learner": learner, "course": course, "deleted": done})
+        if learner not in self.membership.roster(course):
+            raise web.HTTPError(
+                403,
+                f"{learner} is not a learner of {course}: an instructor erases only their own "
+                "learners' data (an administrator: lessonkit hub delete-learner)",
+            )
+        scope = scope_for(self.service.config, learner, course, self.membership)
+        try:
+            done = await self.service.run(erase, self.service.ledger, scope)
+        except ErasureRefusedError as exc:
+            self.send({"error": str(exc), "status": 409, "shared": exc.shared}, 409)
+            return
+        finally:
+            self.service.view_cache.clear()
+        self.send(done.as_json(), 200 if done.complete else 409)

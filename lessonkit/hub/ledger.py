@@ -2,8 +2,9 @@
 
 :class:`Ledger` opens both on one URL (PostgreSQL, or SQLite for a small hub): statements go
 through the existing store layer (:class:`~lessonkit.evidence.stores.SqlStore`), receipts,
-checked answers and the LRS outbox into :mod:`lessonkit.hub.db`. Its methods are blocking;
-the web application runs them in a thread pool.
+checked answers and the LRS outbox into :mod:`lessonkit.hub.db`. Opening it brings the
+database to the schema this lessonkit needs (:mod:`lessonkit.hub.schema`), or refuses. Its
+methods are blocking; the web application runs them in a thread pool.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..errors import StorageError
 from ..evidence.identity import hub_home_page
 from ..evidence.statements import format_timestamp
-from ..evidence.stores.sql import SqlStore, statements_table
-from . import db
+from ..evidence.stores.sql import SqlStore, prepare_database_file, statements_table
+from . import db, schema
 from .config import HubConfig
 
 __all__ = ["Ledger"]
@@ -29,10 +31,21 @@ __all__ = ["Ledger"]
 class Ledger:
     """The evidence store and the service's tables on one database."""
 
-    def __init__(self, config: HubConfig) -> None:
+    def __init__(self, config: HubConfig, *, migrate: bool = True) -> None:
         self.config = config
-        self.store = SqlStore(config.database)
+        prepare_database_file(config.database)
         self.engine = db.make_engine(config.database)
+        try:
+            # the schema revisions this opening applied (usually none)
+            self.migrated = schema.ensure(self.engine, migrate=migrate)
+            self.store = SqlStore(config.database, create=False)
+        except sa.exc.SQLAlchemyError as exc:
+            self.engine.dispose()
+            url = self.engine.url.render_as_string(hide_password=True)
+            raise StorageError(f"cannot open the service database {url}: {exc}") from exc
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.receipts_engine = (
             db.make_engine(config.database, flush=False)
             if self.engine.dialect.name == "postgresql"
@@ -85,26 +98,13 @@ class Ledger:
             received = conn.execute(sa.select(sa.func.count()).select_from(db.receipts))
             return {"received": int(received.scalar_one()), "stored": self.store.count()}
 
-    def delete_learner(self, learner: str, lessons: list[str] | None = None) -> dict[str, int]:
-        """Delete a learner's statements, receipts and checked answers (of ``lessons``, or all).
-
-        Statements already forwarded to an LRS are not touched there: delete them in the LRS.
-        """
-        s, r, c = statements_table.c, db.receipts.c, db.checks.c
-        done: dict[str, int] = {}
-        with db.write(self.engine) as conn:
-            for name, table, who, what in (
-                ("statements", statements_table, s.learner, s.lesson),
-                ("receipts", db.receipts, r.learner, r.lesson),
-                ("checks", db.checks, c.learner, c.lesson),
-            ):
-                query = sa.delete(table).where(who == learner)
-                if name == "statements":
-                    query = query.where(s.learner_home == self.home_page)
-                if lessons is not None:
-                    query = query.where(what.in_(lessons))
-                done[name] = conn.execute(query).rowcount
-        return done
+    def home_pages(self) -> dict[str, int]:
+        """Account home pages of the stored statements, with how many carry each (an
+        administrator's check of ``home_page:``)."""
+        home = statements_table.c.learner_home
+        query = sa.select(home, sa.func.count()).group_by(home).order_by(home)
+        with self.engine.connect() as conn:
+            return {str(page): int(n) for page, n in conn.execute(query)}
 
     def purge_before(self, moment: datetime) -> dict[str, int]:
         """Delete everything stored before ``moment`` (a retention period's end)."""

@@ -47,7 +47,9 @@ def _post(lrs: LrsConfig, bodies: list[str]) -> tuple[int, str]:
     try:
         conn.request("POST", parts.path, body="[" + ",".join(bodies) + "]", headers=headers)
         response = conn.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")[:500]
+        # Only the start of the answer is kept (for the log): an LRS answering with a huge
+        # body must not fill the service's memory. The connection is closed after it.
+        return response.status, response.read(64 * 1024).decode("utf-8", "replace")[:500]
     except (OSError, http.client.HTTPException) as exc:
         return 0, str(exc)
     finally:

@@ -8,6 +8,10 @@ service URL is ``$LESSONKIT_SERVICE_URL``, else the ``hub+http(s)://`` URL in
 
 When the service cannot be reached the answer is "not understood" (not counted as an attempt)
 with a message asking to try again: the learner is told, never stuck, and no attempt is lost.
+The same holds when the service limits the learner's checks (``429``): a wait of a few
+seconds (another of the learner's checks still running) is waited out once; a longer one is
+told to the learner ("too many checks, try again in N s") and honoured — until it has passed,
+checks are answered so at once, without asking the service.
 
 This module is light (standard library only): kernels import it.
 """
@@ -15,19 +19,34 @@ This module is light (standard library only): kernels import it.
 from __future__ import annotations
 
 import inspect
+import math
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from ..checks.result import CheckResult, jsonable, not_understood
 from ..evidence.stores.service import hub_token, request_json, split_url
+from ..evidence.stores.wire import Reply, call
 
-__all__ = ["UNREACHABLE", "check_service", "fetch_lesson", "service_url"]
+__all__ = ["UNREACHABLE", "check_service", "fetch_lesson", "service_url", "too_many"]
 
 UNREACHABLE = (
     "Your answer could not be checked right now: the course service did not answer. "
     "It was not counted as an attempt; please try again in a moment."
 )
+SHORT_WAIT = 3.0
+"""A ``Retry-After`` up to this many seconds is waited out (once) before answering."""
+_blocked_until: dict[str, float] = {}  # service URL -> monotonic time its Retry-After ends
+
+
+def too_many(seconds: float) -> str:
+    """The learner's message when the service asks them to wait ``seconds``."""
+    wait = max(1, math.ceil(seconds))
+    return (
+        f"Too many checks in a short time: please try again in {wait} s. "
+        "This answer was not counted as an attempt."
+    )
 
 
 def service_url(env: Mapping[str, str] = os.environ) -> str:
@@ -65,18 +84,43 @@ def check_service(response: Any, answer: Any = None, **_: Any) -> CheckResult:
         )
     body = {"lesson": answer.get("lesson"), "question": answer.get("question"), "response": raw}
     try:
-        status, verdict = request_json("POST", base + "api/check", hub_token(), body, timeout=30)
+        reply = _ask(base, body)
     except OSError:
         return not_understood(raw, UNREACHABLE, service="unreachable")
-    if status != 200 or not isinstance(verdict, dict):
+    if reply.status == 429:
+        return not_understood(raw, too_many(reply.retry_after or 1.0), service="HTTP 429")
+    verdict = reply.body
+    if reply.status != 200 or not isinstance(verdict, dict):
         message = verdict.get("error") if isinstance(verdict, dict) else None
-        return not_understood(raw, message or UNREACHABLE, service=f"HTTP {status}")
+        return not_understood(raw, str(message or UNREACHABLE), service=f"HTTP {reply.status}")
+    try:
+        return _result(raw, text, verdict)
+    except (TypeError, ValueError):  # a verdict this client cannot read: not counted either
+        return not_understood(raw, UNREACHABLE, service="unreadable verdict")
+
+
+def _ask(base: str, body: dict[str, Any]) -> Reply:
+    """POST the check, honouring the service's ``Retry-After`` (see the module docstring)."""
+    url = base + "api/check"
+    left = _blocked_until.get(url, 0.0) - time.monotonic()
+    if left > 0:
+        return Reply(429, None, left)
+    reply = call("POST", url, hub_token(), body, timeout=30)
+    if reply.status == 429 and (reply.retry_after or 0.0) <= SHORT_WAIT:
+        time.sleep(reply.retry_after or 1.0)
+        reply = call("POST", url, hub_token(), body, timeout=30)
+    if reply.status == 429:
+        _blocked_until[url] = time.monotonic() + (reply.retry_after or 1.0)
+    return reply
+
+
+def _result(raw: Any, text: str, verdict: dict[str, Any]) -> CheckResult:
     details: dict[str, Any] = {
         "raw": raw,
         "service": {k: verdict.get(k) for k in ("attempt", "attempts_left", "recorded")},
     }
     if verdict.get("solution"):
-        details["solution"] = verdict["solution"]
+        details["solution"] = str(verdict["solution"])
     return CheckResult(
         correct=bool(verdict.get("correct")),
         score=float(verdict.get("score") or 0.0),
@@ -99,6 +143,6 @@ def fetch_lesson(lesson_id: str, *, env: Mapping[str, str] = os.environ) -> Any:
         status, text = request_json("GET", f"{base}api/lessons/{lesson_id}", hub_token(env))
     except OSError as exc:
         raise StorageError(f"cannot reach the course service at {base}: {exc}") from exc
-    if status != 200 or not isinstance(text, dict) or "yaml" not in text:
+    if status != 200 or not isinstance(text, dict) or not isinstance(text.get("yaml"), str):
         raise StorageError(f"the course service has no lesson {lesson_id!r} for you ({status})")
     return loads_lesson(text["yaml"], f"{base}api/lessons/{lesson_id}")

@@ -22,10 +22,11 @@ takes effect within that time.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from ..evidence.stores.wire import loads_bounded
 
 __all__ = ["INSTRUCTOR", "LEARNER", "OBSERVER", "GroupDirectory", "Membership", "StaticDirectory"]
 
@@ -119,7 +120,10 @@ class GroupDirectory:
                     f"cannot read the hub's groups ({response.code}): give the service a role "
                     "with the scopes list:groups and read:groups"
                 )
-            body = json.loads(response.body)
+            try:
+                body = loads_bounded(response.body)
+            except ValueError as exc:
+                raise ConnectionError(f"the hub's groups API did not answer JSON: {exc}") from exc
             items = body["items"] if isinstance(body, dict) else body
             for group in items:
                 if str(group.get("name", "")).startswith(self.prefix):

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from .app import make_app
 from .base import Service
 from .config import HubConfig
+from .limits import DRAIN_BYTES
 from .lrs import forwarder
 
 __all__ = ["hub_service", "serve"]
@@ -42,7 +43,10 @@ def hub_service(config: HubConfig) -> Service:
 async def run_service(service: Service, host: str, port: int, stop: asyncio.Event) -> None:
     """Serve until ``stop`` is set; forward to the LRS meanwhile."""
     app = make_app(service)
-    server = app.listen(port, host, xheaders=True, max_body_size=8 * 1024 * 1024)
+    # Bodies over the service's own limit are still read (and dropped) up to DRAIN_BYTES more,
+    # so the handler can answer 413 in JSON rather than tornado dropping the connection.
+    ceiling = service.config.limits.body_bytes + DRAIN_BYTES
+    server = app.listen(port, host, xheaders=True, max_body_size=ceiling)
     task = asyncio.create_task(forwarder(service))
     log.info("lessonkit service listening on http://%s:%s", host, port)
     try:
@@ -58,7 +62,15 @@ def serve(config: HubConfig, *, host: str | None = None, port: int | None = None
     """Run the service in the foreground until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
     bind = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
-    service = hub_service(config)
+    service = hub_service(config)  # opening the database upgrades its schema if needed
+    if config.home_page:
+        log.info("learners' account home page: %s", config.home_page)
+    else:  # replicas, an LRS and pseudonyms agree only on a configured one
+        log.warning(
+            "learners' account home page: %s, derived from this process's environment; set "
+            "home_page: to the hub's public URL in the configuration",
+            service.ledger.home_page,
+        )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -87,17 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m lessonkit.hub``: parse ``--config/--ip/--port`` and serve."""
     import argparse
 
-    from .config import HubConfigError, load_config
+    from ..errors import LessonkitError
+    from .config import load_config
 
     parser = argparse.ArgumentParser(prog="python -m lessonkit.hub", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
-    except HubConfigError as exc:
+        serve(config, host=args.ip, port=args.port)
+    except LessonkitError as exc:  # a bad configuration, a database it cannot use
         print(f"lessonkit hub: error: {exc}", file=sys.stderr)
         return 1
-    serve(config, host=args.ip, port=args.port)
     return 0
 
 

@@ -2,18 +2,20 @@
 
 In an nbgrader assignment the lesson notebook has a player cell (:func:`player`) that records
 the learner's evidence in ``lessonkit-evidence/`` inside the assignment folder — which
-``nbgrader submit``/``collect`` carry along and autograde does not overwrite, because no such
-folder exists in ``source/`` (``lessonkit nbgrader generate`` refuses to write one there).
+``nbgrader submit``/``collect`` carry along. An instructor's try-out in ``source/`` is neither
+released nor copied over submissions: ``lessonkit nbgrader generate`` refuses to write next to
+one, and the course configuration makes nbgrader's own commands leave it behind.
 
 Autograde re-executes the notebook with nobody clicking. Each grade cell calls :func:`points`,
-which re-checks every recorded raw response against the answer key restored from the
-hidden-tests region, recomputes mastery, prints a short summary (the learner's feedback, with
-anything the instructor should look at) and returns the points for nbgrader to read as partial
-credit. That computation runs in the student's kernel, after cells the student may have
-added: it is **not** tamper-resistant. With the course configuration in
-``extensions/nbgrader/nbgrader_config.py``, :mod:`lessonkit.integrations.nbgrader_grader`
-computes the same grade in the nbgrader process instead, from the evidence as submitted,
-before any student code runs, and writes it over the cell's output.
+which re-checks every recorded raw response of the graded student (nobody else's) against the
+answer key restored from the hidden-tests region, recomputes mastery, prints a short summary
+(the learner's feedback, with anything the instructor should look at) and returns the points
+for nbgrader to read as partial credit. That computation runs in the student's kernel,
+after cells the student may have added: it is **not** tamper-resistant. With the course
+configuration in ``extensions/nbgrader/nbgrader_config.py``,
+:mod:`lessonkit.integrations.nbgrader_grader` computes the same grade in the nbgrader process
+instead, from the evidence as submitted, before any student code runs, and writes it over the
+cell's output.
 
 ``points`` never writes to stderr (any stderr output makes nbgrader score a cell 0): warnings
 about damaged evidence are collected and shown in the printed summary instead.
@@ -109,7 +111,9 @@ def grade_report(
 ) -> GradeReport:
     """The full :class:`~lessonkit.grading.GradeReport` behind :func:`points`.
 
-    ``evidence`` is a folder, or statements already read from one.
+    ``evidence`` is a folder, or statements already read from one. Only ``student``'s
+    statements are graded (their nbgrader student id: the account name the player records);
+    with no ``student``, the one learner found, or nobody when the evidence holds several.
     """
     key = _key_lesson(lesson, answer_key)
     with warnings.catch_warnings(record=True) as caught:
@@ -173,8 +177,9 @@ def points(
     evidence
         The evidence folder (default ``lessonkit-evidence`` next to the notebook).
     student
-        The submitting student (default: read from autograde's working folder); evidence
-        recorded by anyone else is flagged in the output.
+        The student to grade (default: the submitting student, read from autograde's working
+        folder; outside nbgrader, the student running the notebook). Only their evidence
+        counts: evidence recorded by anyone else is named in the output, never counted.
     """
     out = io.StringIO()
     # Whatever happens below, nothing may reach stderr: nbgrader would score the cell 0.
@@ -183,7 +188,7 @@ def points(
             "attempts": attempts,
             "hint_penalty": hint_penalty,
             "count_practice": count_practice,
-            "student": student or submitting_student(),
+            "student": student or _default_student(),
         }
         # Each grade cell of a notebook asks about the same evidence: grade it once.
         slot = (
@@ -213,6 +218,16 @@ def points(
 
 
 _REPORTS: dict[tuple[str, ...], GradeReport] = {}
+
+
+def _default_student() -> str | None:
+    """Whom a grade cell grades when not told: the submitting student at autograde; in a
+    student's own kernel (a preview), the nbgrader id the player records them under."""
+    if grading():
+        return submitting_student()
+    from .nbgrader_player import student_id
+
+    return student_id()
 
 
 def _fingerprint(folder: str | os.PathLike[str]) -> str:
@@ -255,6 +270,8 @@ def _fraction(
             return 0.0, [f"Competency {competency!r} is not part of this lesson."]
         fraction = comp.fraction("threshold" if scale == "threshold" else "linear")
         state = "mastered" if comp.mastered else "not yet mastered"
+        if comp.untrusted:
+            state = "no points: it rests on evidence lessonkit could not have recorded"
         lines.append(
             f"Competency {comp.id}: mastery {comp.mastery:.2f} (threshold {comp.threshold:.2f}, "
             f"{state}) from {comp.observations} counted answers, {comp.correct} correct."
@@ -266,6 +283,8 @@ def _fraction(
     for qid in known:
         q = report.questions[qid]
         tries = "answer recorded" if q.recorded and q.attempts else f"{len(q.attempts)} tries"
+        if q.impossible:
+            tries += ", evidence lessonkit could not have recorded"
         lines.append(f"Question {qid}: {q.points:g} of {q.max_points:g} ({tries})")
     return (earned / available if available else 0.0), lines
 
@@ -278,11 +297,17 @@ def render(
     out = [f"{head}: {earned:g} / {maximum:g} points"]
     out += [f"  {line}" for line in lines]
     if report.sessions == 0:
-        out.append("  No lesson evidence was found for this lesson.")
+        whose = f" of {report.student}" if report.student else ""
+        out.append(f"  No lesson evidence{whose} was found for this lesson.")
     out += [f"  ! {line}" for line in report.identity]
-    if report.discrepancies:
+    out += [
+        f"  ! {qid}: {why}: edited evidence? It earns nothing."
+        for qid, why in report.impossible.items()
+    ]
+    others = len(report.discrepancies) - len(report.impossible)
+    if others > 0:
         out.append(
-            f"  ! {len(report.discrepancies)} recorded result(s) contradict the re-check "
+            f"  ! {others} recorded result(s) contradict the re-check "
             "(edited evidence?); they were not trusted."
         )
     out += [f"  ! {line}" for line in report.gaps]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,11 @@ from lessonkit.evidence.stores.service import request_json
 from .harness import ThreadedService, write_config
 
 Api = Callable[..., tuple[int, Any]]
+
+HUB_VERSIONS = ("6", "5.5")
+"""JupyterHub releases the real-hub tests run against: the pinned 6.x, and 5.5, which Zero to
+JupyterHub 4.4 ships (from ``.venv-hub55``, which ./dev.sh test makes)."""
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -68,3 +75,23 @@ def pg_server() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+def hub_venv(version: str) -> Path:
+    """The ``bin`` folder of an environment with JupyterHub ``version`` (a release prefix) and
+    this lessonkit: the test environment for the pinned release, ``.venv-hub55`` for 5.5."""
+    folder = Path(sys.executable).parent
+    if version == "5.5":
+        folder = Path(os.environ.get("LESSONKIT_HUB55_VENV", ROOT / ".venv-hub55")) / "bin"
+    probe = "import jupyterhub, lessonkit; print(jupyterhub.__version__, lessonkit.__file__)"
+    try:
+        found = subprocess.run(
+            [str(folder / "python"), "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        unavailable(f"no environment with JupyterHub {version} and lessonkit at {folder}: {exc}")
+    if not found[0].startswith(version + "."):
+        unavailable(f"{folder} has JupyterHub {found[0]}, not {version}.x")
+    if not Path(found[1]).is_relative_to(ROOT):
+        unavailable(f"{folder} imports another lessonkit ({found[1]}) than this checkout's")
+    return folder

@@ -71,7 +71,15 @@ c.JupyterHub.load_groups = {
     "lessonkit-algebra-instructors": {"users": ["teacher"]},
 }
 c.JupyterHub.services.append({"name": "test-admin", "api_token": env["HUB_TEST_ADMIN_TOKEN"]})
+c.JupyterHub.load_roles.append({
+    "name": "test-admin-role",
+    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "list:services"],
+    "services": ["test-admin"],
+})
+"""
+EXTERNAL_CONFIG = """
 # A second instance of the service, run outside the hub (as on Kubernetes), same database.
+# The hub waits about 30 s at start for an external service that is not up yet.
 c.JupyterHub.services.append({
     "name": "lessonkit-ext",
     "url": "http://127.0.0.1:" + env["HUB_TEST_EXT_PORT"],
@@ -88,11 +96,6 @@ c.JupyterHub.load_roles.append({
     "scopes": ["list:groups", "read:groups"],
     "services": ["lessonkit-ext"],
 })
-c.JupyterHub.load_roles.append({
-    "name": "test-admin-role",
-    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "list:services"],
-    "services": ["test-admin"],
-})
 """
 
 
@@ -101,9 +104,21 @@ class TestHub:
 
     __test__ = False  # not a test class
 
-    def __init__(self, folder: Path, service_config: Path, *, learners: int = 0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        service_config: Path,
+        *,
+        learners: int = 0,
+        venv_bin: Path | None = None,
+        extra_config: str = "",
+        external: bool = True,
+    ) -> None:
         self.folder = folder
         self.learners = learners
+        # the environment the hub, the service, the single-user servers and kernels run from
+        self.venv_bin = venv_bin or Path(sys.executable).parent
+        self.extra_config = (EXTERNAL_CONFIG if external else "") + extra_config
         names = ("public", "hub", "proxy_api", "service", "external")
         self.ports = {k: free_port() for k in names}
         self.public = f"http://127.0.0.1:{self.ports['public']}"
@@ -113,8 +128,8 @@ class TestHub:
 
     def start(self, chp: str) -> TestHub:
         config = self.folder / "jupyterhub_config.py"
-        config.write_text(HUB_CONFIG, encoding="utf-8")
-        venv_bin = Path(sys.executable).parent
+        config.write_text(HUB_CONFIG + self.extra_config, encoding="utf-8")
+        venv_bin = self.venv_bin
         env = {
             **os.environ,
             "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -145,6 +160,10 @@ class TestHub:
         self.wait_for(lambda: self.api("GET", "/hub/api/")[0] == 200, 60, "the hub")
         self.wait_for(self.service_up, 60, "the lessonkit service")
         return self
+
+    def version(self) -> str:
+        """The version of the running JupyterHub, as its API reports it."""
+        return str(self.api("GET", "/hub/api/")[1]["version"])
 
     def service_up(self) -> bool:
         return self.api("GET", "/services/lessonkit/api/health")[0] == 200

@@ -1,6 +1,7 @@
 """The course service under a real JupyterHub, with real PostgreSQL and real kernels.
 
-A real ``jupyterhub`` (DummyAuthenticator, SimpleLocalProcessSpawner), the npm
+A real ``jupyterhub`` (6.x, and 5.5 for the tests marked ``both``: what Zero to JupyterHub 4.4
+ships), DummyAuthenticator, SimpleLocalProcessSpawner, the npm
 configurable-http-proxy, the lessonkit service started by the hub from the shipped config
 snippet, PostgreSQL; two students and an instructor. Lessons run in the students' own
 single-user servers: the kernel fetches the lesson copy (no keys), checks answers with the
@@ -26,7 +27,7 @@ from lessonkit.evidence.statements import EXT
 from lessonkit.lesson.loader import load_lesson
 from lessonkit.lesson.variants import draw, variant_seed
 
-from .conftest import unavailable
+from .conftest import HUB_VERSIONS, hub_venv, unavailable
 from .harness import LESSON, write_config
 from .hubrun import TestHub, find_chp
 
@@ -88,18 +89,32 @@ def last_json(output: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, pg_server: Any) -> Iterator[TestHub]:
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_server: Any
+) -> Iterator[TestHub]:
+    """A hub of the release each test names (``both``: every release in HUB_VERSIONS)."""
+    version = request.param
     chp = find_chp()
     if chp is None:
         unavailable("configurable-http-proxy is not installed (npm; ./dev.sh installs it)")
-    folder = tmp_path_factory.mktemp("hub")
-    database = pg_server.url("lessonkit_hub")
-    running = TestHub(folder, write_config(folder, database))
+    venv = hub_venv(version)
+    folder = tmp_path_factory.mktemp("hub" + version)
+    database = pg_server.url("lessonkit_hub" + version.replace(".", ""))
+    # only the replica test (on the pinned hub) needs the external service registered
+    external = version == HUB_VERSIONS[0]
+    running = TestHub(folder, write_config(folder, database), venv_bin=venv, external=external)
     try:
         running.start(chp)
+        assert running.version().startswith(version + ".")
         yield running
     finally:
         running.stop()
+
+
+# What must work on every supported hub: login and spawn, the shipped role form granting
+# kernels' tokens the service, statements, service-side checks, cross-access refused.
+both = pytest.mark.parametrize("hub", HUB_VERSIONS, indirect=True)
+latest = pytest.mark.parametrize("hub", HUB_VERSIONS[:1], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +160,7 @@ def statements_of(hub: TestHub, learner: str, token: str, lesson: str = KEY.id) 
     return service(hub, "GET", f"api/statements?learner={learner}&lesson={lesson}", token)
 
 
+@both
 def test_lessons_in_real_servers_land_on_the_service(
     hub: TestHub, tokens: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -275,6 +291,7 @@ class Refuser:
         self.thread.join(5)
 
 
+@latest
 def test_the_service_killed_mid_lesson(hub: TestHub, tokens: dict[str, str]) -> None:
     """The learner keeps working while the service is down; nothing is lost or doubled."""
     token = tokens["student-b"]
@@ -337,6 +354,7 @@ def browser_login(hub: TestHub, user: str) -> Any:
     return session
 
 
+@both
 def test_the_class_view_in_a_browser_goes_through_hub_oauth(hub: TestHub) -> None:
     """No token: the service sends the browser through the hub's OAuth, then serves the view
     to an instructor, and refuses a student."""
@@ -366,6 +384,7 @@ def test_the_class_view_in_a_browser_goes_through_hub_oauth(hub: TestHub) -> Non
     assert refused.status_code == 403
 
 
+@latest
 def test_an_external_replica_shares_the_database(hub: TestHub, tokens: dict[str, str]) -> None:
     """``python -m lessonkit.hub`` run outside the hub (as a Kubernetes Deployment would) is
     another replica: what one instance stores, the other serves, with one sequence."""
@@ -389,3 +408,85 @@ def test_an_external_replica_shares_the_database(hub: TestHub, tokens: dict[str,
     finally:
         external.terminate()
         external.wait(30)
+
+
+# Run in a student's kernel: 40 statements of 240 KiB each (each within the 256 KiB a
+# statement may take; 9.6 MB together, over the service's 8 MiB body limit), then 3 small ones.
+LARGE = """
+import json
+from lessonkit.engine.session import LessonSession
+from lessonkit.evidence.statements import EXT, event_to_statement
+from lessonkit.evidence.stores import open_store
+from lessonkit.hub.remote_check import fetch_lesson
+
+s = LessonSession(fetch_lesson("hub-notes"), registration="7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6")
+s.start()
+while len(s.events) < 43:
+    s.advance() if s.current_id == "n1" else s.back()
+batch = [event_to_statement(e) for e in s.events[:43]]
+for statement in batch[:40]:
+    statement["context"]["extensions"][EXT + "event"]["data"]["note"] = "x" * (240 * 1024)
+store = open_store()
+store.append(batch[:40])
+store.append(batch[40:])
+done = store.flush(120)
+print(json.dumps({"flushed": done, "sent": store.sent, "rejected": store.rejected,
+                  "ids": [x["id"] for x in batch]}))
+store.close()
+"""
+
+
+def test_large_statements_reach_the_service_through_the_proxy(
+    hub: TestHub, tokens: dict[str, str]
+) -> None:
+    """Through configurable-http-proxy a body over the limit was a dropped connection, seen as
+    a 503 HTML page: the learner's store resent the same batch forever. Now the service says
+    413 in JSON (with or without a Content-Length), and the store's batches fit."""
+    import http.client
+
+    kernel = hub.kernel("student-a", tokens["student-a"])
+    try:
+        out = last_json(kernel.run(LARGE, timeout=240))
+    finally:
+        kernel.shutdown()
+    assert out["flushed"] and out["sent"] == 43 and out["rejected"] == []
+    stored = statements_of(hub, "student-a", tokens["teacher"], "hub-notes")[1]["statements"]
+    assert {s["id"] for s in stored} >= set(out["ids"])
+    path = "/services/lessonkit/api/statements"
+    over = b"[" + b" " * (8 * 1024 * 1024) + b"]"
+    for chunked in (False, True):
+        conn = http.client.HTTPConnection("127.0.0.1", hub.ports["public"], timeout=120)
+        body: Any = (over[i : i + 65536] for i in range(0, len(over), 65536)) if chunked else over
+        headers = {"Authorization": f"token {tokens['student-a']}"}
+        conn.request("POST", path, body=body, headers=headers, encode_chunked=chunked)
+        response = conn.getresponse()
+        assert response.status == 413, (chunked, response.read()[:300])
+        assert response.getheader("Content-Type", "").startswith("application/json")
+        assert json.loads(response.read())["limit_bytes"] == 8 * 1024 * 1024
+        conn.close()
+
+
+def test_a_learner_over_the_check_rate_gets_429_with_retry_after_through_the_proxy(
+    hub: TestHub, tokens: dict[str, str]
+) -> None:
+    """Checks come in faster than 30 at once and 1 per second: a JSON 429 whose Retry-After
+    reaches the client through the proxy."""
+    import http.client
+
+    body = json.dumps({"lesson": "hub-notes", "question": "no-such-question", "response": "1"})
+    headers = {"Authorization": f"token {tokens['teacher']}", "Content-Type": "application/json"}
+    statuses = []
+    conn = http.client.HTTPConnection("127.0.0.1", hub.ports["public"], timeout=60)
+    try:
+        for _ in range(100):
+            conn.request("POST", "/services/lessonkit/api/check", body=body, headers=headers)
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            statuses.append(response.status)
+            if response.status == 429:
+                break
+    finally:
+        conn.close()
+    assert statuses[:30] == [404] * 30 and statuses[-1] == 429
+    assert response.getheader("Retry-After") == "1" and answer["retry_after"] == 1
+    assert "too many checks" in answer["error"]

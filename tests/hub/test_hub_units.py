@@ -15,7 +15,7 @@ from lessonkit.hub.config import ClassViewConfig, HubConfigError, load_config
 from lessonkit.hub.remote_check import UNREACHABLE, check_service, service_url
 from lessonkit.hub.roles import INSTRUCTOR, LEARNER, OBSERVER, Membership
 
-from .harness import GROUPS, LESSON, free_port, write_config
+from .harness import GROUPS, LESSON, NOTES, free_port, write_config
 
 
 def test_roles_come_from_course_groups() -> None:
@@ -158,6 +158,41 @@ def test_cli_copy_status_delete_and_purge(
     assert main(["hub", "purge", "--config", str(config), "--before", "soon"]) == 2
 
 
+def test_an_administrator_deletes_a_course_shared_lesson_only_when_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command does not know the hub's groups: a lesson another course also holds is not
+    attributed to ``--course`` unless the administrator says so (``--include-shared``)."""
+    from lessonkit.hub.ingest import ingest
+    from lessonkit.hub.ledger import Ledger
+    from tests.hub.test_lrs_forwarding import MEMBERS, walk
+
+    courses = {
+        "algebra": {"lessons": [str(LESSON), str(NOTES)]},
+        "geometry": {"lessons": [str(NOTES)]},
+    }
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'c.db'}", courses=courses)
+    ledger = Ledger(load_config(config))
+    ingest(ledger, "alice", walk("alice", 2), MEMBERS)  # hub-notes, in both courses
+    ledger.close()
+    base = ["hub", "delete-learner", "alice", "--config", str(config), "--course", "algebra"]
+    capsys.readouterr()
+    assert main(base) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["refused"]["hub-notes"] == {
+        "courses": ["geometry"],
+        "statements": 6,
+        "receipts": 6,
+        "checks": 0,
+    }
+    assert "nothing was deleted" in err and "--include-shared" in err
+    assert main(["hub", "status", "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)["stored"] == 6
+    assert main([*base, "--include-shared"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["deleted"]["statements"] == 6 and done["complete"]
+
+
 def test_a_lesson_without_restarts_refuses_a_second_session(tmp_path: Path) -> None:
     from lessonkit.engine.session import LessonSession
     from lessonkit.evidence.statements import event_to_statement
@@ -185,3 +220,39 @@ def test_a_lesson_without_restarts_refuses_a_second_session(tmp_path: Path) -> N
         assert again.as_json()["duplicates"] == 2
     finally:
         ledger.close()
+
+
+def test_a_learner_s_bucket_refills_and_idle_buckets_are_forgotten() -> None:
+    from lessonkit.hub.limits import Limiter, LimitExceededError, Limits, Rate
+
+    now = [0.0]
+    limiter = Limiter(Limits(checks=Rate(rate=0.5, burst=3)), clock=lambda: now[0])
+    for _ in range(3):
+        limiter.take("checks", "ann")
+    with pytest.raises(LimitExceededError) as refused:
+        limiter.take("checks", "ann")
+    assert refused.value.retry_after == pytest.approx(2.0)  # one token at 0.5 per second
+    limiter.take("checks", "ben")  # another learner's bucket is full
+    now[0] = 1.0
+    with pytest.raises(LimitExceededError) as refused:
+        limiter.take("checks", "ann")  # the refusal took nothing: half a token now
+    assert refused.value.retry_after == pytest.approx(1.0)
+    now[0] = 2.0
+    limiter.take("checks", "ann")
+    limiter.take("statements", "ann", 1000)  # two full requests: the whole bucket of 2000
+    limiter.take("statements", "ann", 1000)
+    with pytest.raises(LimitExceededError, match="too many statements: try again in 10 s"):
+        limiter.take("statements", "ann", 200)  # refilled at 20 per second
+    for i in range(2000):  # a class passes by; once their buckets have refilled they go
+        limiter.take("checks", f"learner-{i}")
+    now[0] = 1000.0
+    for _ in range(1024):
+        limiter.take("checks", "ann")
+        now[0] += 2.0
+    assert len(limiter._buckets) < 10
+    limiter.start_check("ann")
+    limiter.start_check("ann")
+    with pytest.raises(LimitExceededError):
+        limiter.start_check("ann")  # 2 at a time by default
+    limiter.end_check("ann")
+    limiter.start_check("ann")

@@ -91,7 +91,7 @@ def test_a_crash_after_delivery_resends_and_the_lrs_keeps_one_copy(
 
 
 def test_an_lrs_outage_delays_and_a_refused_statement_does_not_block(
-    tmp_path: Path, ralph: Ralph
+    tmp_path: Path, ralph: Ralph, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'c.db'}", lrs=lrs_settings(ralph))
     ledger = Ledger(load_config(config))
@@ -118,6 +118,16 @@ def test_an_lrs_outage_delays_and_a_refused_statement_does_not_block(
         assert sorted(ralph.statement_ids()) == sorted(s["id"] for s in sent)
     finally:
         ledger.close()
+    # Erasing bob: the service forgets him, and says what the LRS still holds and where.
+    from lessonkit.cli import main
+
+    capsys.readouterr()
+    assert main(["hub", "delete-learner", "bob", "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["complete"] and report["forwarded_to_lrs"] == len(sent) - 1
+    assert f"{len(sent) - 1} of the deleted statements had been forwarded to the LRS" in err
+    assert ralph.url in err
 
 
 def test_the_service_forwards_what_learners_send(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 import lessonkit
 
@@ -198,3 +199,45 @@ def test_the_installed_package_serves_the_dashboard(venv: Path, tmp_path: Path) 
         assert "lessonkit class dashboard" in html
         assert "Traceback" not in html and "jp-OutputArea-output error" not in html
         assert served.terminate() == 0
+
+
+def test_the_installed_wheel_upgrades_a_service_database(
+    wheel: Path, venv: Path, tmp_path: Path
+) -> None:
+    """The service's start and ``lessonkit hub upgrade-db`` run Alembic scripts from the
+    installed package: all of them ship in the wheel, the ``hub`` extra requires Alembic, and
+    the installed command upgrades a database with them."""
+    source = ROOT / "lessonkit" / "hub" / "migrations"
+    scripts = {
+        f"lessonkit/hub/migrations/{p.relative_to(source)}"
+        for p in source.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert {"env.py", "script.py.mako"} <= {Path(s).name for s in scripts}
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(archive.read(meta_name).decode())
+    assert scripts - names == set()
+    hub_extra = [
+        req.name
+        for req in map(Requirement, meta.get_all("Requires-Dist"))
+        if req.marker is not None and req.marker.evaluate({"extra": "hub"})
+    ]
+    assert "alembic" in hub_extra
+
+    env = _env(venv, tmp_path)
+    _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile", "-c", LOCK,
+         "alembic", env=clean_env(), cwd=tmp_path)  # fmt: skip
+    lesson = ROOT / "tests" / "hub" / "data" / "notes.lesson.yaml"
+    config = tmp_path / "lessonkit-hub.yaml"
+    config.write_text(
+        f"database: sqlite:///{tmp_path / 'service.db'}\n"
+        f"courses:\n  notes:\n    lessons: [{lesson}]\n",
+        encoding="utf-8",
+    )
+    lessonkit_cli = venv / "bin" / "lessonkit"
+    out = _run(lessonkit_cli, "hub", "upgrade-db", "--config", config, env=env, cwd=tmp_path)
+    assert json.loads(out)["applied"] == ["0001", "0002"]
+    status = _run(lessonkit_cli, "hub", "status", "--config", config, env=env, cwd=tmp_path)
+    assert json.loads(status)["stored"] == 0

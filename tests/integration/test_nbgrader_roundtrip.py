@@ -1,10 +1,12 @@
 """A lessonkit lesson through a real nbgrader course, as an instructor and students do it.
 
 generate (the shipped course configuration: tamper-resistant grading, feedback without
-hidden tests), release, students work (one through the released notebook's player widget in
-a real kernel, the others headlessly through the released student copy), submissions land
-where ``collect`` puts them, autograde, gradebook, feedback HTML, ``lessonkit nbgrader grade``
-and CSV export. The lesson has every question type, a code exercise and a practice pool
+hidden tests, the instructor's try-out in source/ kept back), nbgrader's own
+``generate_assignment``, release, students work (one through the released notebook's player
+widget in a real kernel, one through nbgrader's own fetch/submit/collect, the others
+headlessly through the released student copy, their submissions placed where ``collect``
+puts them), autograde, gradebook, feedback HTML, ``lessonkit nbgrader grade`` and CSV export.
+The lesson has every question type, a code exercise and a practice pool
 (tests/data/valid/course.lesson.yaml).
 
 Every expected grade is written by hand from the lesson's rules.
@@ -13,12 +15,15 @@ Every expected grade is written by hand from the lesson's rules.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ from lessonkit.evidence.stores import JsonlStore
 from lessonkit.integrations.nbgrader import EVIDENCE_DIR
 from lessonkit.integrations.nbgrader_player import NBGRADER_HOME_PAGE, student_id
 from lessonkit.integrations.nbgrader_source import generate_source
+from lessonkit.integrations.voila import nbgrader_config
 
 pytestmark = pytest.mark.integration
 
@@ -77,23 +83,30 @@ WRONG: dict[str, list[Any]] = {
     "q-order": [ORDER[::-1]],
     "ex-code": ["def triple(x):\n    return 0\n"],
 }
+EXPECTED_PARTIAL = {
+    "q-choice": 1.0,
+    "q-multi": 0.0,
+    "q-number": 1.0,
+    "q-tolerance": 2.0,
+    "q-units": 0.0,
+    "q-text": 1.0,
+    "q-expr": 0.0,
+    "q-order": 0.5,
+    "ex-code": 1.0,
+}
 EXPECTED: dict[str, dict[str, float]] = {
     "perfect": dict(MAX),
-    "partial": {
-        "q-choice": 1.0,
-        "q-multi": 0.0,
-        "q-number": 1.0,
-        "q-tolerance": 2.0,
-        "q-units": 0.0,
-        "q-text": 1.0,
-        "q-expr": 0.0,
-        "q-order": 0.5,
-        "ex-code": 1.0,
-    },
+    "partial": EXPECTED_PARTIAL,
     # Two wrong answers to q-choice (its limit), then "Restart lesson": the limit holds.
     "restart": {**MAX, "q-choice": 0.0},
-    # The perfect student's evidence copied: full marks, but flagged.
-    "copied": dict(MAX),
+    # The perfect student's evidence copied: not the student's own, so not counted (flagged).
+    "copied": dict.fromkeys(QUESTIONS, 0.0),
+    # The partial student's own work, submitted with the instructor's try-out (right answers)
+    # and the perfect student's files: only the student's own evidence counts.
+    "pooled": EXPECTED_PARTIAL,
+    # Wrong answers, plus a hand-written session dated a day earlier answering q-choice
+    # right: three answers to a question that allows two can only be edited: nothing.
+    "forger": dict.fromkeys(QUESTIONS, 0.0),
     # q-choice wrong then right (1 of 2), the wrong line deleted: still 1, gap reported.
     "deleted": {**MAX, "q-choice": 1.0},
     # Wrong answers with every claim edited to "correct".
@@ -123,14 +136,21 @@ SECRETS = [
 ]
 
 
+# Kernels on Unix sockets: a TCP port picked at random can be taken by another process on a
+# busy machine before the kernel binds it, and the kernel then dies before it replies. An
+# absolute socket prefix, since the grader and the kernel run in different folders.
+KERNELS_ON_SOCKETS = "c.KernelManager.transport = 'ipc'\nc.KernelManager.ip = {prefix!r}\n"
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("course")
     (root / "exchange").mkdir()
     (root / "nbgrader_config.py").write_text(
-        (ROOT / "extensions" / "nbgrader" / "nbgrader_config.py").read_text()
+        nbgrader_config().read_text()  # the configuration lessonkit ships
         + f"\nc.CourseDirectory.root = {str(root)!r}\nc.CourseDirectory.course_id = 'lk101'\n"
         + f"c.Exchange.root = {str(root / 'exchange')!r}\n"
+        + KERNELS_ON_SOCKETS.format(prefix=str(root / "kernel"))
     )
     yield root
 
@@ -202,6 +222,62 @@ def _delete_first_wrong_answer(folder: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def _forge_an_earlier_session(folder: Path, template: Path, student: str) -> None:
+    """A session written by hand (with lessonkit's own functions, as a student could), dated
+    a day before the student's own, answering q-choice right at its "first attempt"."""
+    from lessonkit.evidence import event_to_statement
+    from lessonkit.evidence.statements import statement_to_event
+
+    with JsonlStore(template, create=False) as store:
+        events = [statement_to_event(st) for st in store.read()]
+    start = next(e for e in events if e.kind == "started")
+    right = next(e for e in events if e.kind == "answered" and e.step_id == "q-choice")
+    me = LearnerRef(id=student, home_page=NBGRADER_HOME_PAGE)
+    registration = str(uuid.uuid4())
+    forged = [
+        dataclasses.replace(
+            e, learner=me, registration=registration, seq=seq, timestamp=e.timestamp - timedelta(1)
+        )
+        for seq, e in enumerate([start, right])
+    ]
+    forged[0] = dataclasses.replace(forged[0], data={"identity": {"nbgrader_student": student}})
+    with JsonlStore(folder) as store:
+        store.append([event_to_statement(e) for e in forged])
+
+
+def _through_the_exchange(course: Path, api: Any) -> list[dict[str, Any]]:
+    """release; then, as the student running these tests (with the shipped configuration
+    too), fetch, work through the released notebook's player widget in a real kernel and
+    submit with nbgrader's own commands — nbgrader files the submission under its own idea of
+    the student's id, the player records the evidence under lessonkit's; then collect."""
+    result = api.release_assignment(ASSIGNMENT)
+    assert result["success"], result["log"]
+    home = course.parent / "home"
+    home.mkdir()
+    (home / "nbgrader_config.py").write_text(
+        nbgrader_config().read_text()
+        + f"\nc.Exchange.root = {str(course / 'exchange')!r}\n"
+        + f"c.Exchange.cache = {str(home / 'cache')!r}\n"
+    )
+
+    def nbgrader(*argv: str) -> None:
+        done = subprocess.run(
+            [str(BIN / "nbgrader"), *argv], cwd=home, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+
+    nbgrader("fetch_assignment", ASSIGNMENT, "--course=lk101")
+    fetched = home / ASSIGNMENT
+    assert not (fetched / EVIDENCE_DIR).exists()  # the instructor's try-out stayed behind
+    log = _work_in_the_widget(fetched)
+    nbgrader("submit", ASSIGNMENT, "--course=lk101")  # filed under nbgrader's own student id
+    result = api.collect(ASSIGNMENT)
+    assert result["success"], result["log"]
+    collected = course / "submitted" / student_id() / ASSIGNMENT / EVIDENCE_DIR
+    assert list(collected.rglob("*.jsonl")), "collect must carry the student's evidence"
+    return log
+
+
 def _add_patching_cell(folder: Path, perfect_evidence: Path) -> None:
     """The student adds a cell before the grade cells that cheats in the kernel."""
     path = folder / f"{NOTEBOOK}.ipynb"
@@ -233,7 +309,13 @@ def _work_in_the_widget(folder: Path) -> list[dict[str, Any]]:
     run = nbformat.v4.new_notebook(cells=[*player_cells, nbformat.v4.new_code_cell(driver)])
     run.metadata = nb.metadata
     env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER")}
-    client = NotebookClient(run, timeout=120, resources={"metadata": {"path": str(folder)}})
+    from traitlets.config import Config
+
+    prefix = str(folder.parent / "widget-kernel")  # as KERNELS_ON_SOCKETS
+    config = Config({"KernelManager": {"transport": "ipc", "ip": prefix}})
+    client = NotebookClient(
+        run, timeout=120, resources={"metadata": {"path": str(folder)}}, config=config
+    )
     old = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
@@ -283,20 +365,28 @@ def test_round_trip_with_real_nbgrader(course: Path, monkeypatch: pytest.MonkeyP
         "q-expr",
         "ex-code",
     }
+    # The instructor tries the lesson in the source folder, then runs nbgrader's own
+    # generate_assignment: the shipped configuration keeps the try-out out of the release.
+    source = course / "source" / ASSIGNMENT
+    _work(lk.load_lesson(source / f"{NOTEBOOK}.lesson.yaml"), source, "instructor", RIGHT)
     api = _api(course)
     result = api.generate_assignment(ASSIGNMENT)
     assert result["success"], result["log"]
     release = course / "release" / ASSIGNMENT
+    assert not (release / EVIDENCE_DIR).exists()
     _holds_no_key(release)
+    _rendered_inputs_match_the_instructors(_through_the_exchange(course, api))
 
     student_lesson = lk.load_lesson(release / f"{NOTEBOOK}.lesson.yaml")
-    folders = {s: _submission(course, s) for s in [*EXPECTED, student_id()]}
+    folders = {s: _submission(course, s) for s in EXPECTED}
     for student, answers in [
         ("perfect", RIGHT),
         ("partial", PARTIAL),
         ("deleted", {**RIGHT, "q-choice": ["pebble-zq", "keystone-zq"]}),
         ("tampered", WRONG),
         ("patcher", WRONG),
+        ("pooled", PARTIAL),
+        ("forger", WRONG),
     ]:
         _work(student_lesson, folders[student], student, answers)
     _work(student_lesson, folders["restart"], "restart", {"q-choice": WRONG["q-choice"]})
@@ -305,28 +395,40 @@ def test_round_trip_with_real_nbgrader(course: Path, monkeypatch: pytest.MonkeyP
     _delete_first_wrong_answer(folders["deleted"] / EVIDENCE_DIR)
     _claim_success(folders["tampered"] / EVIDENCE_DIR)
     _add_patching_cell(folders["patcher"], folders["perfect"] / EVIDENCE_DIR)
-    _rendered_inputs_match_the_instructors(_work_in_the_widget(folders[student_id()]))
+    for other in (source, folders["perfect"]):  # the try-out and a classmate's files
+        shutil.copytree(other / EVIDENCE_DIR, folders["pooled"] / EVIDENCE_DIR, dirs_exist_ok=True)
+    _forge_an_earlier_session(
+        folders["forger"] / EVIDENCE_DIR, folders["perfect"] / EVIDENCE_DIR, "forger"
+    )
     expected = {**EXPECTED, student_id(): dict(MAX)}
 
     for student in expected:
         result = api.autograde(ASSIGNMENT, student)
         assert result["success"], result["log"]
     scores = _gradebook(course, list(expected))
-    for student, want in expected.items():
-        got = {k.removeprefix("lessonkit-"): v for k, v in scores[student].items()}
-        assert got == want, student
+    got = {
+        student: {k.removeprefix("lessonkit-"): v for k, v in scores[student].items()}
+        for student in expected
+    }
+    assert {s: g for s, g in got.items() if g != expected[s]} == {}  # every student at once
 
     outputs = {s: _grade_cell_text(course, s) for s in expected}
     assert all("graded by lessonkit in the nbgrader process" in t for t in outputs.values())
-    assert "recorded by perfect, not by copied" in outputs["copied"]
+    assert "evidence of perfect (1 session(s)) was not counted" in outputs["copied"]
+    assert "evidence of instructor (1 session(s)) was not counted" in outputs["pooled"]
+    assert "evidence of perfect (1 session(s)) was not counted" in outputs["pooled"]
+    assert "q-choice: 3 answers were recorded but it allows 2" in outputs["forger"]
     assert "recorded event(s) are missing" in outputs["deleted"]
     assert "contradict the re-check" in outputs["tampered"]
     assert "No lesson evidence" in outputs["nothing"]
     for student in ("perfect", "partial", "restart", "patcher", student_id()):
         assert "!" not in outputs[student], student  # honest work is not flagged
+        # Autograde did not copy the instructor's try-out over the student's evidence.
+        autograded = course / "autograded" / student / ASSIGNMENT / EVIDENCE_DIR
+        assert not [p for p in autograded.rglob("*") if "instructor" in p.name], student
 
     _feedback_holds_no_key(api, course, list(expected))
-    _grade_command_flags_copied_evidence(course)
+    _grade_command_does_not_count_copied_evidence(course)
     _export_csv(course, expected)
 
 
@@ -376,7 +478,7 @@ def _feedback_holds_no_key(api: Any, course: Path, students: list[str]) -> None:
             assert item not in html, (student, item)
 
 
-def _grade_command_flags_copied_evidence(course: Path) -> None:
+def _grade_command_does_not_count_copied_evidence(course: Path) -> None:
     evidence = course / "submitted" / "copied" / ASSIGNMENT / EVIDENCE_DIR
     done = subprocess.run(
         [str(BIN / "lessonkit"), "nbgrader", "grade", str(LESSON), str(evidence), "--json"],
@@ -386,8 +488,9 @@ def _grade_command_flags_copied_evidence(course: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["student"] == "copied" and report["score"] == sum(MAX.values())
-    assert any("not by copied" in line for line in report["identity"])
+    assert report["student"] == "copied" and report["score"] == 0.0
+    assert report["sessions"] == 0 and report["learners"] == ["perfect"]
+    assert any("evidence of perfect" in line for line in report["identity"])
 
 
 def _export_csv(course: Path, expected: dict[str, dict[str, float]]) -> None:

@@ -71,7 +71,7 @@ def test_a_patched_kernel_output_is_replaced_by_the_recomputed_grade(tmp_path: P
     assert written["lessonkit-half"][-1]["data"]["text/plain"] == "0.0"
 
 
-def test_copied_evidence_is_flagged_in_the_grade_cell(tmp_path: Path) -> None:
+def test_copied_evidence_is_not_counted_in_the_grade_cell(tmp_path: Path) -> None:
     made = generate_source(LESSON, tmp_path / "source" / "ps1", name="nb")
     student = f"s{uuid.uuid4().hex[:8]}"
     submitted = tmp_path / "submitted" / student / "ps1"
@@ -85,7 +85,9 @@ def test_copied_evidence_is_flagged_in_the_grade_cell(tmp_path: Path) -> None:
     SnapshotLessonEvidence().preprocess(nb, resources)
     GradeLessonCells().preprocess(nb, resources)
     text = next(c.outputs[0]["text"] for c in nb.cells if parse_grade_cell(c.source))
-    assert f"recorded by classmate, not by {student}" in text
+    # The classmate's right answers are not the student's: not counted, and said so.
+    assert text.startswith("lessonkit: 0 / 2 points")
+    assert f"evidence of classmate (1 session(s)) was not counted: it is not {student}'s" in text
     assert all(o.get("name") != "stderr" for c in nb.cells for o in c.get("outputs", []))
 
 

@@ -206,7 +206,7 @@ def test_forged_evidence_rechecked_by_nbgrader_points_runs_nothing(
         for line in forged:  # huge integers written by hand: json.dumps refuses to
             text = json.dumps(line).replace('"__big4000__"', "9" * 4000)
             fh.write(text.replace('"__big5000__"', "9" * 5000) + "\n")
-    earned = points(lesson, lesson, max_points=4, evidence=folder)
+    earned = points(lesson, lesson, max_points=4, evidence=folder, student="mallory")
     captured = capsys.readouterr()
     assert earned == 0.0
     assert captured.err == ""

@@ -312,7 +312,7 @@ class JsonlStore(BaseStore):
         for line in data.splitlines():
             try:
                 item = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested beyond the parser
                 continue
             if isinstance(item, dict):
                 if "lessonkit" in item and item.get("schema") != SCHEMA_VERSION:

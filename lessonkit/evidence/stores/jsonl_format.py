@@ -106,7 +106,7 @@ def parse_lines(data: bytes, problems: list[str]) -> Iterator[Statement]:
     for number, line in enumerate(lines, 1):
         try:
             item = loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested beyond the parser
             if line.strip():
                 problems.append(f"line {number} is not JSON")
             continue

@@ -7,11 +7,16 @@ decides whose they are from the JupyterHub token (``$LESSONKIT_HUB_TOKEN``, else
 ``LESSONKIT_STORE`` to this URL for every learner (see ``docs/jupyterhub.md``).
 
 The learner is never kept waiting: :meth:`ServiceStore.append` validates the statements and
-puts them in a bounded queue; a background thread sends them in batches. When the service
-cannot be reached the batch goes to a local spool file (:mod:`.spool`) and is sent again with
-back-off, in order, until it is taken. Statement ids are deterministic and the service skips
-ids it already has, so retries never duplicate anything. :meth:`~ServiceStore.close` (also
-run at exit) waits briefly for the queue and spools what is left.
+puts them in a bounded queue; a background thread sends them in batches of at most
+``batch_size`` statements and ``batch_bytes`` bytes (:mod:`.sender`). When the service cannot
+be reached, or asks the learner to slow down (``429``), the batch goes to a local spool file
+(:mod:`.spool`) and is sent again later (back-off, or ``Retry-After``), in order, until it is
+taken. A batch the service refuses as too large is split; a statement it refuses for good is
+kept aside in the spool folder and reported (:attr:`ServiceStore.rejected`, and a
+:class:`StoreWarning` at the next call of the store), never retried, never in the way of the
+statements behind it. Statement ids are deterministic and the service skips ids it already
+has, so retries never duplicate anything. :meth:`~ServiceStore.close` (also run at exit)
+waits briefly for the queue and spools what is left.
 
 Durability: a statement is durable once sent or spooled. Those still in the queue when the
 kernel is killed outright (``SIGKILL``) are lost: at most the last fraction of a second.
@@ -23,8 +28,8 @@ kernel is killed outright (``SIGKILL``) are lost: at most the last fraction of a
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
-import http.client
 import json
 import os
 import queue
@@ -42,7 +47,9 @@ from ...errors import StorageError
 from ..index import index_statement
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
+from .sender import Sender
 from .spool import Spool
+from .wire import call
 
 __all__ = ["SCHEMES", "ServiceStore", "hub_token", "open_service_store", "request_json"]
 
@@ -71,25 +78,8 @@ def request_json(
     method: str, url: str, token: str, body: Any = None, *, timeout: float = 10.0
 ) -> tuple[int, Any]:
     """One JSON request; ``(status, parsed body or text)``. Network errors raise ``OSError``."""
-    parts = urlsplit(url)
-    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = cls(parts.netloc, timeout=timeout)
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
-    try:
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        conn.request(method, target, body=data, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-    except (http.client.HTTPException, ValueError) as exc:
-        raise OSError(f"{method} {url}: {exc}") from exc
-    finally:
-        conn.close()
-    text = raw.decode("utf-8", "replace")
-    try:
-        return response.status, json.loads(text) if text else None
-    except ValueError:
-        return response.status, text
+    reply = call(method, url, token, body, timeout=timeout)
+    return reply.status, reply.body
 
 
 def open_service_store(url: str) -> ServiceStore:
@@ -107,6 +97,7 @@ class ServiceStore(BaseStore):
         token: str | None = None,
         spool_dir: str | os.PathLike[str] | None = None,
         batch_size: int = 200,
+        batch_bytes: int = 1024 * 1024,
         batch_wait: float = 0.05,
         queue_size: int = 10_000,
         timeout: float = 10.0,
@@ -127,28 +118,42 @@ class ServiceStore(BaseStore):
             key = hashlib.sha256(self.base.encode()).hexdigest()[:16]
             spool_dir = user_data_dir() / "spool" / key
         self.spool = Spool(Path(spool_dir))
-        self.batch_size = batch_size
+        self.sender = Sender(
+            self.base,
+            self.token,
+            self.spool,
+            batch_size=batch_size,
+            batch_bytes=batch_bytes,
+            timeout=timeout,
+        )
         self.batch_wait = batch_wait
-        self.timeout = timeout
         self._queue: queue.Queue[str] = queue.Queue(maxsize=queue_size)
         self._inflight: list[str] = []  # taken from the queue, not yet sent or spooled
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._retry_at = 0.0
-        self._backoff = 0.5
         self._dirty = True  # look for spooled lines (ours or orphaned) before sending
-        self.sent = 0
-        """Statements the service has taken (accepted or already had)."""
-        self.rejected: list[dict[str, str]] = []
-        """Statements the service refused for good, with its reasons."""
+        self._trouble: str | None = None  # an unexpected error of the sender, to report
         _OPEN.add(self)
+
+    @property
+    def sent(self) -> int:
+        """Statements the service has taken (accepted or already had)."""
+        return self.sender.sent
+
+    @property
+    def rejected(self) -> list[dict[str, str]]:
+        """Statements refused for good (``{"id", "reason"}``), kept aside in the spool
+        folder's ``refused/`` file."""
+        with self.sender.lock:
+            return list(self.sender.rejected)
 
     # ------------------------------------------------------------------ writing
 
     def append(self, statements: Iterable[Mapping[str, Any]]) -> None:
         """Queue statements for sending; returns at once (see the module docstring)."""
         self._check_open()
+        self._report()
         lines = [text for _, text in prepare(statements)]
         overflow = []
         for line in lines:
@@ -158,6 +163,27 @@ class ServiceStore(BaseStore):
                 overflow.append(line)
         self.spool.add(overflow)  # a long outage filled the queue: straight to disk
         self._start()
+
+    def _report(self) -> None:
+        """Warn, in the caller's thread, about statements refused (or a failure of the
+        sending thread) since the last call."""
+        with self.sender.lock:
+            refused, self.sender.unreported = self.sender.unreported, []
+        if refused:
+            warnings.warn(
+                f"lessonkit: the course service refused {len(refused)} statement(s) for good "
+                f"({refused[0]['reason']}); they are kept in {self.spool.folder / 'refused'}",
+                StoreWarning,
+                stacklevel=3,
+            )
+        trouble, self._trouble = self._trouble, None
+        if trouble:
+            warnings.warn(
+                f"lessonkit: sending evidence to the course service failed ({trouble}); it "
+                "is kept and sent again",
+                StoreWarning,
+                stacklevel=3,
+            )
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -172,12 +198,14 @@ class ServiceStore(BaseStore):
             return []
         with self._lock:
             self._inflight = [first]
+        size = len(first)
         deadline = time.monotonic() + self.batch_wait
-        while len(self._inflight) < self.batch_size:
+        while len(self._inflight) < self.sender.batch_size and size < self.sender.batch_bytes:
             try:
                 line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
+            size += len(line)
             with self._lock:
                 self._inflight.append(line)
         with self._lock:
@@ -185,82 +213,82 @@ class ServiceStore(BaseStore):
 
     def _run(self) -> None:
         while True:
-            if self._dirty and time.monotonic() >= self._retry_at:
-                self._dirty = not self._drain_spool()
-            batch = self._take()
-            if batch:
-                # While older lines wait in the spool, newer ones queue up behind them.
-                if self._dirty or not self._send(batch):
-                    self.spool.add(batch)
-                    if not self._dirty:
-                        self._failed()
-                    self._dirty = True
-                with self._lock:
-                    self._inflight = []
+            try:
+                self._round()
+            except Exception as exc:  # never let the sender die: keep the lines, back off
+                self._trouble = f"{type(exc).__name__}: {exc}"
+                self._dirty = True
+                self.sender.retry_at = time.monotonic() + 5.0
+                self._keep(self._inflight)
             if self._stop.is_set() and self._queue.empty():
                 return
 
-    def _failed(self) -> None:
-        self._retry_at = time.monotonic() + self._backoff
-        self._backoff = min(self._backoff * 2, 30.0)
-
-    def _send(self, lines: list[str]) -> bool:
-        """Post ``lines``; ``True`` when the service has taken them (or refused them for good)."""
-        body = ("[" + ",".join(lines) + "]").encode("utf-8")
+    def _keep(self, lines: list[str]) -> None:
+        """Lines a failed round was sending: to the spool, else back into the queue."""
+        with self._lock:
+            self._inflight = []
         try:
-            status, answer = request_json(
-                "POST", self.base + "api/statements", self.token, body, timeout=self.timeout
-            )
-        except OSError:
-            return False
-        if status != 200 or not isinstance(answer, dict):
-            return False
-        refused = answer.get("rejected") or []
-        if refused:
-            self.rejected.extend(refused)
-            warnings.warn(
-                f"lessonkit: the course service refused {len(refused)} statement(s): "
-                f"{refused[0].get('reason')}",
-                StoreWarning,
-                stacklevel=2,
-            )
-        self.sent += len(lines) - len(refused)
-        self._backoff = 0.5
-        return True
+            self.spool.add(lines)
+        except OSError:  # e.g. a full disk: keep them in memory, for the next round
+            for line in lines:
+                with contextlib.suppress(queue.Full):
+                    self._queue.put_nowait(line)
+
+    def _round(self) -> None:
+        """Send spooled lines if any (when the back-off allows), then the next batch."""
+        if self._dirty and self.sender.ready():
+            self._dirty = not self._drain_spool()
+        batch = self._take()
+        if not batch:
+            return
+        # While older lines wait in the spool, newer ones queue up behind them.
+        done = 0 if self._dirty else self.sender.deliver(batch)
+        if done < len(batch):
+            self.spool.add(batch[done:])
+            self._dirty = True
+        with self._lock:
+            self._inflight = []
 
     def _drain_spool(self) -> bool:
-        """Send this process's spooled lines, then orphaned files; ``True`` if all went."""
+        """Send this process's spooled lines, then orphaned files; ``True`` if all went.
+
+        When sending has to stop half way through an orphan (an outage, a ``429``), what is
+        left of it moves into this process's file: progress through a long spool is kept."""
         own = self.spool.own_lines()
-        for start in range(0, len(own), self.batch_size):
-            if not self._send(own[start : start + self.batch_size]):
-                self.spool.drop_own(start)
-                self._failed()
-                return False
         if own:
-            self.spool.drop_own(len(own))
+            done = self.sender.deliver(own)
+            self.spool.drop_own(done)
+            if done < len(own):
+                return False
         for path, lines in self.spool.orphans():
-            for start in range(0, len(lines), self.batch_size):
-                if not self._send(lines[start : start + self.batch_size]):
-                    self._failed()
-                    return False
+            done = self.sender.deliver(lines)
+            if done < len(lines):
+                self.spool.add(lines[done:])
             self.spool.remove(path)
+            if done < len(lines):
+                return False
         return True
 
     def pending(self) -> int:
         """Statements not yet taken by the service (queued, being sent, or spooled)."""
         with self._lock:
             busy = len(self._inflight)
-        return self._queue.qsize() + busy + len(self.spool.own_lines())
+        return self._queue.qsize() + busy + self.spool.own_count()
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything is delivered (``True``) or ``timeout`` passes (``False``)."""
-        self._retry_at = 0.0
+        """Wait until everything is delivered (``True``) or ``timeout`` passes (``False``).
+
+        A back-off after a failure is cut short; a wait the service asked for is not."""
+        self._report()
+        self.sender.retry_at = 0.0
         self._start()
         deadline = time.monotonic() + timeout
         while self.pending():
             if time.monotonic() > deadline:
+                self._report()
                 return False
             time.sleep(0.02)
+        self._report()
         return True
 
     def close(self, timeout: float = 3.0) -> None:
@@ -311,19 +339,21 @@ class ServiceStore(BaseStore):
                 stacklevel=2,
             )
             status, answer = 200, {"statements": []}
-        if status != 200 or not isinstance(answer, dict):
-            raise StorageError(f"cannot read evidence from {self.base}: HTTP {status} {answer}")
-        found: list[Statement] = list(answer.get("statements") or [])
+        listed = answer.get("statements") if isinstance(answer, dict) else None
+        if status != 200 or not isinstance(listed, list):
+            said = str(answer)[:300]
+            raise StorageError(f"cannot read evidence from {self.base}: HTTP {status} {said}")
+        found: list[Statement] = [s for s in listed if isinstance(s, dict)]
         ids = {s.get("id") for s in found}
         wanted = Filter(name, lesson, registration, since)
         with self._lock:
             local = [*self._inflight, *list(self._queue.queue)]
         local += self.spool.pending_lines()
         for line in local:
-            statement = json.loads(line)
             try:
+                statement = json.loads(line)
                 index = index_statement(statement)
-            except ValueError:
+            except (ValueError, TypeError, RecursionError):
                 continue
             if index.id not in ids and wanted.matches(index):
                 ids.add(index.id)

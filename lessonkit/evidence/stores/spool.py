@@ -3,8 +3,13 @@
 Each process writes its own append-only JSON-lines file (one statement per line, flushed and
 ``fsync``-ed per batch) in a spool folder in the learner's home, and holds an exclusive
 ``flock`` on it while it lives. A file whose lock can be taken belongs to a process that has
-gone (a killed kernel): any process may adopt it, send its lines and delete it. Sending twice
-is harmless: statement ids are deterministic and the service skips ids it already has.
+gone (a killed kernel): any process may adopt it (move its lines into its own file) and
+delete it. Sending twice is harmless: statement ids are deterministic and the service skips ids
+it already has.
+
+Statements the service refuses for good (invalid, or too large for it) are kept aside in
+``refused/`` below the spool folder, one JSON object per line with the service's reason, and
+never sent again: nothing is thrown away, and nothing blocks the statements behind them.
 """
 
 from __future__ import annotations
@@ -37,13 +42,14 @@ def _lock(handle: IO[bytes], *, wait: bool) -> bool:
 
 
 def _lines(data: bytes) -> list[str]:
-    """Complete JSON lines (a torn last line of a killed writer is dropped)."""
+    """Complete JSON lines (a torn last line of a killed writer is dropped, and so is a line
+    no parser can read, e.g. nested a hundred thousand deep in an edited file)."""
     out = []
     for line in data.split(b"\n"):
         try:
             text = line.decode("utf-8")
             json.loads(text)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             continue
         out.append(text)
     return out
@@ -57,6 +63,9 @@ class Spool:
         self._lock = threading.Lock()
         self._handle: IO[bytes] | None = None
         self.path: Path | None = None
+        self._count = 0  # lines in this process's file (only this process writes it)
+        self.refused_path: Path | None = None
+        """This process's file of statements kept aside (created on first use)."""
 
     def _own(self) -> IO[bytes]:
         if self._handle is None:
@@ -81,6 +90,32 @@ class Spool:
             handle.write("".join(line + "\n" for line in lines).encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
+            self._count += len(lines)
+
+    def own_count(self) -> int:
+        """How many lines this process's file holds (without reading it)."""
+        with self._lock:
+            return self._count
+
+    def set_aside(self, refused: list[tuple[str, str]]) -> None:
+        """Keep ``(line, reason)`` pairs in this process's file under ``refused/`` (fsync)."""
+        if not refused:
+            return
+        stamp = json.dumps(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        text = "".join(
+            f'{{"refused":{stamp},"reason":{json.dumps(reason)},"statement":{line}}}\n'
+            for line, reason in refused
+        )
+        with self._lock:
+            if self.refused_path is None:
+                folder = self.folder / "refused"
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                name = f"{int(time.time())}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+                self.refused_path = folder / name
+            with open(self.refused_path, "ab") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
 
     def own_lines(self) -> list[str]:
         """The lines in this process's file."""
@@ -97,6 +132,7 @@ class Spool:
                 return
             self._handle.seek(0)
             rest = _lines(self._handle.read())[count:]
+            self._count = len(rest)
             self._handle.seek(0)
             self._handle.truncate()
             self._handle.write("".join(line + "\n" for line in rest).encode("utf-8"))

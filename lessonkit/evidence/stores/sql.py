@@ -3,7 +3,8 @@
 Table ``lessonkit_statements``: ``id`` (primary key), ``learner``, ``learner_home``,
 ``lesson``, ``registration``, ``seq``, ``verb``, ``timestamp`` (ISO 8601 UTC text, sortable),
 ``stored`` and ``statement`` (the statement's JSON text), indexed for the usual questions
-(a learner's sessions of a lesson, a registration in order, a time range, a verb). Table
+(a learner's sessions of a lesson, a learner's data, a registration in order, a time range, a
+verb). Table
 ``lessonkit_meta`` holds the schema version.
 
 Appending the same statement twice is a no-op on both dialects
@@ -38,7 +39,7 @@ from ..safefs import PRIVATE_FILE, current_uid, is_link
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
 
-__all__ = ["SCHEMA_VERSION", "SqlStore", "metadata", "statements_table"]
+__all__ = ["SCHEMA_VERSION", "SqlStore", "metadata", "prepare_database_file", "statements_table"]
 
 SCHEMA_VERSION = "1"
 """Version of the table layout written by this lessonkit."""
@@ -61,6 +62,8 @@ statements_table = sa.Table(
     sa.Index("ix_lessonkit_statements_registration_seq", "registration", "seq"),
     sa.Index("ix_lessonkit_statements_timestamp", "timestamp"),
     sa.Index("ix_lessonkit_statements_verb", "verb"),
+    # a learner's own data and its erasure select by account name alone
+    sa.Index("ix_lessonkit_statements_learner", "learner"),
 )
 meta_table = sa.Table(
     "lessonkit_meta",
@@ -116,6 +119,16 @@ def _private_database_file(path: Path) -> None:
             os.fchmod(fd, PRIVATE_FILE)  # exactly 0600, whatever the umask
     finally:
         os.close(fd)
+
+
+def prepare_database_file(url: str) -> None:
+    """Before another engine opens a SQLite file URL: refuse links at its names and create it
+    ``0600`` (as :class:`SqlStore` does itself). Other URLs: nothing to do."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database or "")
+        _refuse_links(path)
+        _private_database_file(path)
 
 
 class SqlStore(BaseStore):

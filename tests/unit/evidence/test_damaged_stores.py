@@ -58,6 +58,7 @@ def test_garbage_lines_are_skipped_with_one_warning(tmp_path: Path) -> None:
         lines[2],
         b"\n",
         b"{half a json\n",
+        b"[" * 100_000 + b"\n",  # an edited line nested beyond the parser's recursion limit
         lines[3],
         lines[3],  # a duplicate
         lines[4],
@@ -70,6 +71,10 @@ def test_garbage_lines_are_skipped_with_one_warning(tmp_path: Path) -> None:
     message = str(record[0].message)
     for expected in ("line 3 is not JSON", "not a JSON object", "not a statement", "line 8"):
         assert expected in message
+    assert "line 9" in message
+    with JsonlStore(tmp_path) as store:  # appending reads the ids already there
+        store.append(statements[:1])
+    assert path.read_bytes().endswith(lines[4])  # a known id: nothing written
 
 
 def test_unknown_schema_versions_are_skipped(tmp_path: Path) -> None:
