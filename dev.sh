@@ -46,6 +46,8 @@ system_packages() {
   have npm || missing+=(npm)
   have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
   have pandoc || missing+=(pandoc)                            # qti2latex reads exported QTI
+  /sbin/ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' \
+    || missing+=(libseccomp2)                                 # its seccomp filter (pyseccomp)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq

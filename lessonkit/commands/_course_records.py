@@ -49,6 +49,12 @@ def register_store_actions(actions: Any) -> None:
     p.add_argument(
         "--today", type=_date, help="judge milestones and forgetting as of this date (noon UTC)"
     )
+    p.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="with --class: the class list, one learner id a line (those without evidence "
+        "are listed as not started)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_plan)
 
@@ -112,10 +118,13 @@ def _who(args: argparse.Namespace) -> Any:
 
 def _plan(args: argparse.Namespace) -> int:
     from ..course.recommend import recommend
-    from ..course.report import class_text, plan_data, plan_text
+    from ..course.report import class_report, plan_data, plan_text
     from ..course.storage import read_record, read_records
-    from ..course.teacher import class_by_competency, flags
+    from ..course.teacher import with_roster
 
+    if args.roster and not args.whole_class:
+        print("lessonkit: error: --roster goes with --class", file=sys.stderr)
+        return 2
     course = load_or_say(args.course)
     if course is None:
         return 1
@@ -123,16 +132,9 @@ def _plan(args: argparse.Namespace) -> int:
     with _store(args) as store:
         if args.whole_class:
             records = read_records(course, store, as_of=as_of)
-            rows, found = (
-                class_by_competency(course, records),
-                flags(course, records, today=args.today),
-            )
-            if args.json:
-                from ..course.export import plain
-
-                print(json.dumps({"competencies": plain(rows), "flags": plain(found)}, indent=2))
-            else:
-                print(class_text(course, rows, found))
+            if args.roster:
+                records = with_roster(course, records, _lines(args.roster), as_of=as_of)
+            print(class_report(course, records, today=args.today, as_json=args.json))
             return 0
         record = read_record(course, store, _who(args), as_of=as_of)
         if record.is_empty:
@@ -143,6 +145,17 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(plan_text(course, record, plan))
     return 0
+
+
+def _lines(path: str) -> list[str]:
+    """The learner ids of a class-list file, one a line (blank lines skipped)."""
+    from ..errors import StorageError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StorageError(f"{path}: cannot read the list of learners: {exc}") from exc
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _no_evidence(learner: str, records: Mapping[Any, Any]) -> None:
@@ -183,8 +196,7 @@ def _assign(args: argparse.Namespace) -> int:
         return 1
     ids = list(args.learner)
     if args.learners_file:
-        text = Path(args.learners_file).read_text(encoding="utf-8")
-        ids += [line.strip() for line in text.splitlines() if line.strip()]
+        ids += _lines(args.learners_file)
     if not ids:
         print("lessonkit: error: name learners with --learner or --learners-file", file=sys.stderr)
         return 2

@@ -88,6 +88,10 @@ class GroupDirectory:
         self._at = 0.0
         self._lock: asyncio.Lock | None = None
 
+    def invalidate(self) -> None:
+        """Read the groups again at the next request (a login just changed them)."""
+        self._cached = None
+
     async def membership(self) -> Membership:
         """The current membership of every ``<prefix>*`` group."""
         if self._cached is not None and time.monotonic() - self._at < self.ttl:

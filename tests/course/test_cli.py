@@ -118,6 +118,19 @@ def test_plan_goal_assign_export(
     text = capsys.readouterr().out
     assert "Class view: Python basics for data - 2 learner(s)" in text
     assert re.search(r"bob +overdue +an assignment: the lesson 'Python loops for beginners'", text)
+    assert "Not started yet (1):\n  bob" in text  # an assignment, but no lesson begun
+    # with the class list (e.g. the LMS roster), those without any evidence count too
+    roster = tmp_path / "roster.txt"
+    roster.write_text("ada\nbob\n\ncarol\n", encoding="utf-8")
+    plan_class = ["course", "plan", C, *s, "--class", "--today", "2026-09-06"]
+    assert main([*plan_class, "--roster", str(roster)]) == 0
+    text = capsys.readouterr().out
+    assert "- 3 learner(s)" in text and "Not started yet (2):\n  bob\n  carol" in text
+    assert main([*plan_class, "--roster", str(roster), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["not_started"] == ["bob", "carol"]
+    assert main([*plan_class, "--roster", str(tmp_path / "missing.txt")]) == 1
+    assert "cannot read the list of learners" in capsys.readouterr().err
+    assert main(["course", "plan", C, *s, "--learner", "ada", "--roster", str(roster)]) == 2
     bob_goal = re.search(r"to bob \(id (\w+)\)", out).group(1)  # type: ignore[union-attr]
     assert (
         main(
