@@ -333,10 +333,27 @@ class LessonSession(RunStateView):
         known = None if ask else known_choice(step, self.profile)
         if known is not None:  # chosen before (a course carries the profile): not asked again
             return self.choose(known).finished
+        if isinstance(step, Practice) and self.practice[step_id].item_id is None and not ask:
+            return self._pass_mastered(step)  # going back, it shows (nothing left to ask)
         if isinstance(step, End):
             self._finish()
             return True
         return False
+
+    def _pass_mastered(self, step: Practice) -> bool:
+        """Leave a practice pool whose competencies are all mastered on arrival: no item is
+        given; the ``navigated`` event says so (``skipped: "mastered"``, with the
+        competencies) and the pool's branch picks where to go, as after its last item."""
+        if step.next is None:  # pragma: no cover - the schema requires a pool's next
+            raise SessionStateError(f"step {step.id!r} has nowhere to go")
+        self.state.leave(step.id)
+        target, reason = choose_branch(step.next, self.context())
+        decision = Decision(from_step=step.id, to_step=target, reason=reason)
+        competencies = list(self.practice[step.id].competencies())
+        outcome = self._move(
+            step, decision, "advance", skipped="mastered", competencies=competencies
+        )
+        return outcome.finished
 
     def _finish(self) -> None:
         earned, available = self.score()
