@@ -169,6 +169,9 @@ def check_spec(spec: Expression, response: Any, **_: Any) -> CheckResult:
         return text
     variables = answer_variables(spec.answer, spec.variables)
     expected = _answer(spec.answer, variables)  # the question's own problem: raises
+    # SymPy's first import takes about a second, several on a busy server: it is lessonkit's
+    # cost, not the learner's, so it is paid before the learner's time limit starts.
+    _sympy_functions()
     try:
         with time_limit(_SECONDS):
             given = parse_math(text, variables)
