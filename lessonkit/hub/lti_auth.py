@@ -216,12 +216,12 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
         "Upgrading lessonkit"). Migrating here as well would change the layout whenever the hub
         restarts, from the hub's own install (on Kubernetes, possibly another lessonkit than the
         service's image) and inside a learner's login request. So a launch that finds the
-        database behind waits up to :attr:`schema_wait` seconds (the service is usually starting,
-        and upgrades in well under a second), then is refused with a 503 page asking to try
-        again, and the hub's log says why; a database a newer lessonkit upgraded is refused at
-        once, as the service refuses it. Once the database was seen at the schema, this process
-        does not check again (a running hub keeps working through a later upgrade, as a running
-        service replica does: revisions only add).
+        database behind waits up to :attr:`schema_wait` seconds (in an executor thread: the
+        service is usually starting and about to finish), then is refused with a 503 page asking
+        to try again, nothing recorded, and the hub's log says why; a database a newer
+        lessonkit upgraded is refused at once, as the service refuses it. Once the database was
+        seen at the schema, this process does not check again (a running hub keeps working
+        through a later upgrade, as a running service replica does: revisions only add).
         """
         if self._engine is None:
             from .db import make_engine

@@ -83,6 +83,9 @@ def test_lti_tables_made_by_create_all_are_adopted_with_their_rows(
         plan = json.loads(out)
         assert code == 0 and plan["current"] == start and plan["pending"][-1]["revision"] == "0003"
         assert plan["unversioned_tables"] == sorted(lti_create_all.TABLES)  # adopted, not made
+        code, _, err = cli(capsys, "lti", "status", "--config", str(config))  # no upgrade by it
+        assert code == 1 and "lessonkit hub upgrade-db --config FILE" in err
+        assert "Traceback" not in err and schema.state(engine).current == start
 
         ledger = Ledger(load_config(config))  # the service's start-up upgrade
         try:

@@ -1,4 +1,4 @@
-"""The LMS (LTI 1.3) tables: create them, or adopt those an earlier build made without a revision.
+"""The LMS (LTI 1.3) tables: create them, or adopt those made before they had a revision.
 
 ``lessonkit_lti_contexts``, ``_links``, ``_members``, ``_deeplinks``, ``_scores`` and
 ``_state`` (see :mod:`lessonkit.lti.store`). Builds before this revision created them with
