@@ -115,7 +115,12 @@ def create_tables(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x1E550_4C71)))
-        metadata.create_all(conn, checkfirst=True)
+        create_tables_unlocked(conn)
+
+
+def create_tables_unlocked(conn: sa.Connection) -> None:
+    """Its ``create_all``, on a connection that holds the lock already."""
+    metadata.create_all(conn, checkfirst=True)
 
 
 PLACE = {"issuer": "https://lms.example", "deployment_id": "d1", "context_id": "c-101"}

@@ -219,3 +219,32 @@ def test_the_hub_login_refuses_a_newer_database_at_once(
     assert refused.value.status_code == 503 and time.monotonic() - started < 10
     assert isinstance(refused.value.__cause__, schema.SchemaError)
     assert "newer lessonkit upgraded it" in str(refused.value.__cause__)
+
+
+def test_the_upgrade_waits_for_an_earlier_create_all_in_progress(pg_server: Any) -> None:
+    """During a rolling upgrade a replica of an earlier build may be creating the LMS tables
+    under its advisory lock: revision 0003 waits for it instead of racing its CREATEs."""
+    url = pg_server.url("lk_lock_" + str(time.monotonic_ns()))
+    engine = at_revision(url, "0002")
+    holder = engine.connect()
+    try:
+        holder.execute(sa.select(sa.func.pg_advisory_lock(0x1E550_4C71)))  # the old lock
+        done: list[list[str]] = []
+        thread = threading.Thread(target=lambda: done.append(schema.upgrade(engine)))
+        thread.start()
+        thread.join(2.0)
+        assert thread.is_alive() and not done
+        lti_create_all.create_tables_unlocked(holder)  # the earlier build's create_all
+        holder.commit()  # committed before the lock goes, as under its transaction lock
+        holder.execute(sa.select(sa.func.pg_advisory_unlock(0x1E550_4C71)))
+        holder.commit()
+        thread.join(60)
+        assert done == [["0003"]] and differences(url) == []
+    finally:
+        holder.close()
+        engine.dispose()
+
+
+def test_the_tables_revision_0003_adopts_are_the_lms_tables() -> None:
+    assert schema.LTI_TABLES == set(store.metadata.tables) == set(lti_create_all.TABLES)
+    assert schema.ADOPTS["0003"] == schema.LTI_TABLES
