@@ -72,6 +72,11 @@ class LessonSession(RunStateView):
         ``allow_restart: false``, :meth:`start` refuses a second session.
     identity
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
+    language
+        The learner's language, a BCP 47 tag (``es``, ``de``, ``ar``); ``None`` is the
+        lesson's own. The learner sees the lesson's translation into it where one exists
+        (:attr:`lesson` is the lesson as shown), numbers in answers are read as its learners
+        write them (``3,5`` in German), and every event records the language shown.
     """
 
     def __init__(
@@ -89,8 +94,14 @@ class LessonSession(RunStateView):
         history: Iterable[Event | Mapping[str, Any]] | None = None,
         identity: Mapping[str, str] | None = None,
         secret: bytes | str | None = None,
+        language: str | None = None,
     ) -> None:
-        self.lesson = lesson
+        from ..lesson.units import localize
+
+        self.lesson = localize(lesson, language)
+        """The lesson as the learner sees it: in their language where it is translated."""
+        self.language = language
+        """The language asked for (``None``: the lesson's own); numbers are read its way."""
         self.learner = learner_ref(learner)
         self.store = store
         self.seed = seed
@@ -100,7 +111,7 @@ class LessonSession(RunStateView):
         keys = session_keys(lesson.id, self.learner.id, seed=seed, secret=secret, variants=variants)
         self.registration = registration or keys.registration
         self.state = RunState(
-            lesson,
+            self.lesson,
             learner_id=self.learner.id,
             seed=seed,
             profile=profile,
@@ -110,7 +121,7 @@ class LessonSession(RunStateView):
         self.identity = dict(identity or {})
         self.events: list[Event] = []
         self._journal = Journal()
-        self._hash = content_hash(lesson)
+        self._hash = content_hash(lesson)  # the source's: the same evidence in any language
         self.earlier_sessions: tuple[str, ...] = carry_over(
             self.state, history, store=store, learner=self.learner, registration=self.registration
         )
@@ -118,7 +129,7 @@ class LessonSession(RunStateView):
         self.state.start_from(mastery_start)  # a course record's mastery wins over the history
         from ..checks.warmup import warm_up
 
-        warm_up(q.check for q in lesson.questions())  # SymPy or pandas, before the first Check
+        warm_up(q.check for q in self.lesson.questions())  # SymPy or pandas, before the first Check
 
     # ------------------------------------------------------------------ events
 
@@ -149,6 +160,7 @@ class LessonSession(RunStateView):
             timestamp=self.clock(),
             step_id=step_id,
             data=data,
+            language=self.lesson.language if self.language else None,
         )
         self.events.append(event)
         # Written with the rest of the action's events when the action ends (one sync).
@@ -218,6 +230,7 @@ class LessonSession(RunStateView):
             hints_used=rec.hints_used,
             seed=rec.variant_seed,
             namespace=self.namespace,
+            language=self.language or self.lesson.language,
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood and result.details.get("recorded") is True:  # judged at grading

@@ -98,6 +98,9 @@ class Event:
     """The step concerned, if any."""
     data: Mapping[str, Any] = field(default_factory=dict)
     """Kind-specific details (see the module docstring); JSON-serializable values only."""
+    language: str | None = None
+    """The language the learner saw the lesson in (a BCP 47 tag), when the session was given
+    one; recorded as the statement's ``context.language``."""
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
