@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if same_language(lesson.language, args.lang):
         print(f"lessonkit: error: {source} is itself in {args.lang!r}", file=sys.stderr)
         return 2
-    old = None
+    old = checked = None
     if args.action == "init" and target.exists():
         print(
             f"lessonkit: error: {target} exists: `lessonkit translate update {source} "
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         old = checked.translation
     written = translation_text(lesson, args.lang, old, source.name)
+    written.dropped += checked.dangling if checked is not None else 0
     tmp = target.with_name(target.name + ".tmp")
     try:
         tmp.write_text(written.text, encoding="utf-8")

@@ -105,11 +105,16 @@ def regrade(
     tally = Tally(key, recorded=recorded.__contains__).add_all(events)
     _report_gaps(tally, report)
     questions = {q.id: q for q in key.questions()}
-    checked = [
-        c
-        for a, last_recorded in _counted_answers(tally.answers, recorded)
-        if (c := _recheck(a, last_recorded, questions, namespace, report))
-    ]
+    shown: dict[str | None, dict[str, Question]] = {}
+    checked = []
+    for a, last_recorded in _counted_answers(tally.answers, recorded):
+        language = a.event.language
+        if language not in shown:
+            shown[language] = _questions_in(key, language)
+        # numbers are read as the learner's language writes them (the lesson's, if not given)
+        read_as = language or key.language
+        if c := _recheck(a, last_recorded, shown[language], namespace, report, language=read_as):
+            checked.append(c)
     found = review(
         checked, key, conflicts=conflicts, sessions=report.sessions, answers=tally.answers
     )
@@ -183,12 +188,22 @@ def _counted_answers(
     return out
 
 
+def _questions_in(key: Lesson, language: str | None) -> dict[str, Question]:
+    """The questions of ``key`` as a learner of ``language`` answered them (its translation's
+    extra accepted answers included), by id."""
+    from ..lesson.units import localize
+
+    return {q.id: q for q in localize(key, language).questions()}
+
+
 def _recheck(
     answer: CountedAnswer,
     last_recorded: bool,
     questions: Mapping[str, Question],
     namespace: Mapping[str, Any] | None,
     report: GradeReport,
+    *,
+    language: str | None = None,
 ) -> Checked | None:
     """The key's verdict on one answer (``None`` for an answer to an unknown question)."""
     from ..checks import grade
@@ -208,6 +223,7 @@ def _recheck(
         hints_used=answer.hints_used,
         seed=seed if isinstance(seed, int) else None,
         namespace=namespace,
+        language=language,
     )
     if not result.understood and result.details.get("mode") == "unavailable":
         report.problems.append(f"{question.id}: {result.feedback}")  # code could not be re-run

@@ -76,12 +76,17 @@ def sidecar_paths(lesson_path: str | os.PathLike[str]) -> dict[str, Path]:
 
 def describe_key(key: Key) -> str:
     """``step 'q1': hints #2`` for a unit's key."""
-    parts = [f"#{p + 1}" if isinstance(p, int) else p for p in key]
-    if key[:1] == ("steps",) and len(key) > 1:
-        return ": ".join([f"step {key[1]!r}", *map(str, parts[2:])])
-    if key[:1] == ("competencies",) and len(key) > 1:
-        return ": ".join([f"competency {key[1]!r}", *map(str, parts[2:])])
-    return ": ".join(map(str, parts))
+    head: list[str] = []
+    rest = list(key)
+    if key[:1] in (("steps",), ("competencies",)) and len(key) > 1:
+        head, rest = [f"{'step' if key[0] == 'steps' else 'competency'} {key[1]!r}"], rest[2:]
+    parts: list[str] = []
+    for part in rest:
+        if isinstance(part, int) and parts:
+            parts[-1] += f" #{part + 1}"
+        else:
+            parts.append(str(part))
+    return ": ".join(head + parts)
 
 
 @dataclass
@@ -92,6 +97,8 @@ class Checked:
     """What it translates (``None`` when the file could not be read at all)."""
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    dangling: int = 0
+    """Entries for text the lesson does not have (left out of ``translation``)."""
 
 
 def check_translation(
@@ -114,11 +121,12 @@ def check_translation(
     reader = _Reader(located, source, lesson, Path(source).name)
     language = reader.header()
     if language is None:
-        checked.errors = reader.errors
+        checked.errors = sorted(reader.errors, key=_order)
         return checked
     entries = reader.entries()
     checked.errors = reader.errors
     checked.warnings = reader.warnings
+    checked.dangling = reader.dangling
     for unit in units(lesson):
         if unit.key not in reader.seen and not unit.optional:
             line, column = lesson_source.position(unit.path)
@@ -130,7 +138,13 @@ def check_translation(
                 Problem(message, lesson_file, line, column, unit.path, severity="warning")
             )
     checked.translation = Translation(language=language, entries=entries, path=source)
+    checked.warnings.sort(key=_order)
+    checked.errors.sort(key=_order)
     return checked
+
+
+def _order(problem: Problem) -> tuple[str, int, int]:
+    return (problem.source, problem.line, problem.column)
 
 
 def _is_entry(node: Any) -> bool:
@@ -156,6 +170,7 @@ class _Reader:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.seen: set[Key] = set()
+        self.dangling = 0
 
     def problem(self, path: Key, message: str, *, warning: bool = False, key: bool = False) -> None:
         line, column = self.located.position(path, key=key)
@@ -175,7 +190,8 @@ class _Reader:
             self.problem(("language",), "'language' must be a language tag such as es or pt-BR")
             return None
         if named and not same_language(named, language):
-            self.problem(("language",), f"the file name says {named!r}, 'language' {language!r}")
+            message = f"'language' is {language!r} but the file name says {named!r}"
+            self.problem(("language",), message)
         if same_language(language, self.lesson.language):
             self.problem(("language",), f"the lesson itself is in {language!r}")
         lesson_id = data.get("lesson")
@@ -220,7 +236,11 @@ class _Reader:
             self._dangling(key)
 
     def _dangling(self, key: Key) -> None:
+        self.dangling += 1
         if key[:1] == ("steps",) and len(key) > 1 and key[1] not in self.step_ids:
+            if key[:2] in self.seen:
+                return  # said once per step
+            self.seen.add(key[:2])
             from .suggest import Suggester
 
             close = Suggester()(str(key[1]), self.step_ids)

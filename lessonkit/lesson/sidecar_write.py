@@ -15,7 +15,6 @@ Comments the translator wrote are not kept: the comments of the file are the sou
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,7 +138,7 @@ def _entry(unit: Unit, entry: Entry, indent: int, *, dash: bool) -> list[str]:
         body.append("stale: true")
     inner = " " * (indent + 2) if dash else pad
     if isinstance(entry.text, tuple):
-        body.append("text: " + json.dumps(list(entry.text), ensure_ascii=False))
+        body.append("text: [" + ", ".join(map(_double_quoted, entry.text)) + "]")
     else:
         body.append("text: " + _scalar(entry.text, len(inner) + 2))
     lines.append((f"{pad}- " if dash else pad) + body[0])
@@ -162,7 +161,29 @@ def _scalar(text: str, indent: int = 0) -> str:
     for candidate in candidates:
         if text and _reads_back(candidate, text):
             return candidate
-    return json.dumps(text, ensure_ascii=False)
+    return _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    """``text`` double-quoted, with escapes for what YAML does not allow as it is."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif (
+            0x20 <= code <= 0x7E
+            or 0xA0 <= code <= 0xD7FF
+            or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
+            or code >= 0x10000
+        ):
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _reads_back(candidate: str, text: str) -> bool:
