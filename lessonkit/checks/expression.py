@@ -177,6 +177,11 @@ def check_spec(
     variables = answer_variables(spec.answer, spec.variables)
     expected = _answer(spec.answer, variables)  # the question's own problem: raises
     fmt = number_format(language)
+    # SymPy (for showing how the answer was read) is imported before the clock starts: on a
+    # busy machine its import, started in the background when the session began, can take
+    # longer than the whole time limit, which is there for the learner's input alone.
+    import sympy  # noqa: F401
+
     try:
         with time_limit(_SECONDS):
             given = parse_math(expression_text(text, fmt), variables)

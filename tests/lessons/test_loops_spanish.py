@@ -25,7 +25,10 @@ from lessonkit.lesson.variants import draw, render, variant_seed
 ROOT = Path(__file__).resolve().parents[2]
 LOOPS = ROOT / "lessons" / "loops" / "loops.lesson.yaml"
 
-TOTAL = "def total(numeros):\n    resultado = 0\n    for n in numeros:\n        resultado += n\n    return resultado\n"
+TOTAL = (
+    "def total(numeros):\n    resultado = 0\n    for n in numeros:\n"
+    "        resultado += n\n    return resultado\n"
+)
 VOWELS = "def count_vowels(texto):\n    return sum(1 for c in texto.lower() if c in 'aeiou')\n"
 ENGLISH = {
     *[

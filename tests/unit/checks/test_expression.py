@@ -81,3 +81,19 @@ def test_non_text_responses() -> None:
 
 def test_details_show_the_parsed_form() -> None:
     assert "x" in check(LINEAR, "2x+2").details["parsed"]
+
+
+def test_the_time_limit_does_not_count_importing_sympy() -> None:
+    # A fresh interpreter, a limit far shorter than SymPy's import: the first check still
+    # reads the answer (on a busy machine the import alone took longer than the 2 s limit).
+    import subprocess
+    import sys
+
+    code = (
+        "import lessonkit.checks.expression as e; e._SECONDS = 0.02;"
+        "from lessonkit.checks import Expression, check;"
+        "r = check(Expression(answer='2*x', variables=('x',)), 'x + x');"
+        "print(r.understood, r.correct)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
