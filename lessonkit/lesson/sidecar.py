@@ -10,7 +10,7 @@ made from::
     steps:
       q-range:
         hints:
-          - source: 1c0f6b2e
+          - source: 5e1442c1
             text: Escribe los valores uno a uno, empezando por 2.
 
 Checked against its lesson, a translation file may have:
