@@ -76,7 +76,8 @@ class LessonSession(RunStateView):
         The learner's language, a BCP 47 tag (``es``, ``de``, ``ar``); ``None`` is the
         lesson's own. The learner sees the lesson's translation into it where one exists
         (:attr:`lesson` is the lesson as shown), numbers in answers are read as its learners
-        write them (``3,5`` in German), and every event records the language shown.
+        write them (``3,5`` in German), and every event records the language shown (the
+        ``started`` event also the one asked for). ``ValueError`` if it is not a tag.
     """
 
     def __init__(
@@ -96,8 +97,11 @@ class LessonSession(RunStateView):
         secret: bytes | str | None = None,
         language: str | None = None,
     ) -> None:
+        from ..lesson.translated import LANGUAGE_TAG
         from ..lesson.units import localize
 
+        if language is not None and not LANGUAGE_TAG.fullmatch(language):
+            raise ValueError(f"language {language[:40]!r} is not a language tag such as es")
         self.lesson = localize(lesson, language)
         """The lesson as the learner sees it: in their language where it is translated."""
         self.language = language
@@ -206,6 +210,8 @@ class LessonSession(RunStateView):
             raise SessionStateError("the session has already started")
         refuse_restart(self.lesson, self.learner.id, self.earlier_sessions)
         extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
+        if self.language:  # asked for: the statements say which language was shown
+            extra["language"] = self.language
         self._emit("started", profile=dict(self.profile), **self.state.carried(), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)

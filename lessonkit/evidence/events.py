@@ -13,7 +13,8 @@ kind               data
 ``started``        ``profile`` (dict) learner profile at start; ``mastery_start`` (dict,
                    only when carried in from a course record) competency -> P(known);
                    ``identity`` (dict, optional) who is working, e.g. ``nbgrader_student``,
-                   ``jupyterhub_user``
+                   ``jupyterhub_user``; ``language`` (str, optional) the language asked for
+                   (the one shown is the event's :attr:`Event.language`)
 ``resumed``        ``from_seq`` (int) last sequence number before the resume
 ``experienced``    ``visit`` (int) visit count of the step, ``title`` (str)
 ``answered``       ``response`` (str, canonical text of the raw response), ``raw`` (JSON value),

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import Problem
 from .model import Lesson
-from .source import Located, decode_source, parse_yaml
+from .source import MAX_BYTES, Located, decode_source, parse_yaml
 from .translated import LANGUAGE_TAG, Entry, Key, Translation, fingerprint, same_language
 from .units import Unit, units
 
@@ -69,6 +69,7 @@ def sidecar_paths(lesson_path: str | os.PathLike[str]) -> dict[str, Path]:
                 name.startswith(stem + ".")
                 and name.endswith(suffix)
                 and LANGUAGE_TAG.fullmatch(middle)
+                and (path.parent / name).is_file()  # not a folder, a FIFO or a device
             ):
                 found.setdefault(middle, path.parent / name)
     return found
@@ -109,7 +110,8 @@ def check_translation(
     source = os.fspath(path)
     checked = Checked()
     try:
-        raw = Path(source).read_bytes()
+        with open(source, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # one byte more: "too large" is found cheaply
     except OSError as exc:
         checked.errors.append(Problem(f"cannot read file: {exc.strerror or exc}", source, 1, 1))
         return checked
@@ -285,6 +287,15 @@ class _Reader:
             if not unit.optional:
                 self.problem((*key, "text"), f"{where}: not translated yet", warning=True)
             return
+        if key[-1] == "regex" and isinstance(entry.text, tuple):
+            import regex
+
+            for n, pattern in enumerate(entry.text):
+                try:
+                    regex.compile(pattern)
+                except regex.error as exc:
+                    message = f"{where}: invalid regular expression {pattern!r}: {exc}"
+                    self.problem((*key, "text", n), message)
         shown = entry.text if isinstance(entry.text, str) else " ".join(entry.text)
         extra = set(_PLACEHOLDER.findall(shown)) - set(_PLACEHOLDER.findall(unit.text))
         if extra and unit.kind != "answers":
