@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
@@ -34,9 +34,6 @@ from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .state_view import RunStateView
 from .view import step_view
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["LessonSession"]
 
@@ -73,11 +70,9 @@ class LessonSession(RunStateView):
     identity
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
     language
-        The learner's language, a BCP 47 tag (``es``, ``de``, ``ar``); ``None`` is the
-        lesson's own. The learner sees the lesson's translation into it where one exists
-        (:attr:`lesson` is the lesson as shown), numbers in answers are read as its learners
-        write them (``3,5`` in German), and every event records the language shown (the
-        ``started`` event also the one asked for). ``ValueError`` if it is not a tag.
+        The learner's language, a BCP 47 tag (``None``: the lesson's own): its translation is
+        shown where there is one (:attr:`lesson`), numbers are read its way (``3,5`` in
+        ``de``), events record the language shown (docs/translations.md).
     """
 
     def __init__(
@@ -97,15 +92,10 @@ class LessonSession(RunStateView):
         secret: bytes | str | None = None,
         language: str | None = None,
     ) -> None:
-        from ..lesson.translated import LANGUAGE_TAG
         from ..lesson.units import localize
 
-        if language is not None and not LANGUAGE_TAG.fullmatch(language):
-            raise ValueError(f"language {language[:40]!r} is not a language tag such as es")
-        self.lesson = localize(lesson, language)
-        """The lesson as the learner sees it: in their language where it is translated."""
+        self.lesson = localize(lesson, language)  # as the learner sees it; ValueError: no tag
         self.language = language
-        """The language asked for (``None``: the lesson's own); numbers are read its way."""
         self.learner = learner_ref(learner)
         self.store = store
         self.seed = seed
@@ -210,8 +200,7 @@ class LessonSession(RunStateView):
             raise SessionStateError("the session has already started")
         refuse_restart(self.lesson, self.learner.id, self.earlier_sessions)
         extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
-        if self.language:  # asked for: the statements say which language was shown
-            extra["language"] = self.language
+        extra.update({"language": self.language} if self.language else {})  # asked for
         self._emit("started", profile=dict(self.profile), **self.state.carried(), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import specs
 from .model import Choice, Content, End, Exercise, Lesson, Practice, Question, Step
-from .translated import Entry, Key, Translation, same_language
+from .translated import LANGUAGE_TAG, Entry, Key, Translation, same_language
 
 __all__ = ["Unit", "has_prose", "localize", "pick_translation", "units"]
 
@@ -165,7 +165,10 @@ def pick_translation(lesson: Lesson, language: str) -> Translation | None:
 def localize(lesson: Lesson, language: str | None) -> Lesson:
     """``lesson`` as a learner of ``language`` sees it: every translated unit in place of the
     source text (a stale translation too; a missing one leaves the source text), its
-    ``language`` the translation's. The lesson itself when there is nothing to translate."""
+    ``language`` the translation's. The lesson itself when there is nothing to translate;
+    ``ValueError`` when ``language`` is not a language tag."""
+    if language is not None and not LANGUAGE_TAG.fullmatch(language):
+        raise ValueError(f"language {language[:40]!r} is not a language tag such as es")
     if not language or same_language(language, lesson.language):
         return lesson
     translation = pick_translation(lesson, language)

@@ -244,3 +244,25 @@ def test_a_language_babel_does_not_know_reads_as_its_base_or_english() -> None:
     assert fmt is not None and (fmt.decimal, fmt.group) == (",", ".")
     fmt = number_format("zz")
     assert fmt is not None and fmt.english
+
+
+def test_a_student_copy_s_hidden_key_reads_the_learner_s_numbers() -> None:
+    import lessonkit as lk
+    from lessonkit.grading.keys import student_copy
+
+    lesson = lk.Lesson(
+        id="graded",
+        title="Graded",
+        steps=(
+            lk.Question(id="q", prompt="7/2?", check=Numeric(answer=1234.5), next="done"),
+            lk.End(id="done"),
+        ),
+    )
+    copy, how = student_copy(lesson, salt="s")
+    assert how == {"q": "hashed"}
+    german = lk.LessonSession(copy, learner="jo", language="de")
+    german.start()
+    assert german.submit("1.234,5").result.correct
+    english = lk.LessonSession(copy, learner="jo")
+    english.start()
+    assert not english.submit("1.234,5").result.understood
