@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -97,6 +98,13 @@ def _check_source(
             f"`lessonkit course validate|graph|plan {source}` (or `lessonkit validate`)"
         )
         return None, [_at(located, ("lessonkit-course",), msg, source, at_key=True)]
+    if "lessonkit-translation" in data and "lessonkit" not in data:
+        lesson_file = re.sub(r"\.[A-Za-z0-9-]+\.ya?ml$", ".lesson.yaml", source)
+        msg = (
+            "this is a translation file (it has 'lessonkit-translation:'), not a lesson: it is "
+            f"checked with its lesson: `lessonkit validate {lesson_file}`"
+        )
+        return None, [_at(located, ("lessonkit-translation",), msg, source, at_key=True)]
     schema_paths = set()
     lost_way = False
     for path, message, at_key in schema_problems(data):

@@ -305,3 +305,12 @@ def test_a_huge_translation_file_is_refused_without_reading_it_all(tmp_path: Pat
     problems = check_file(tmp_path / "tiny.lesson.yaml")
     assert [p.message for p in problems] == ["file is too large (5.0 MB; the limit is 5 MB)"]
     assert problems[0].source == str(tmp_path / "tiny.es.yaml")
+
+
+def test_a_translation_file_given_as_a_lesson_names_its_lesson(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", str(CORPUS / "ok.es.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert "ok.es.yaml:5:1: this is a translation file" in out
+    assert f"`lessonkit validate {CORPUS / 'ok.lesson.yaml'}`" in out
