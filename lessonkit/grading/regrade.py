@@ -106,13 +106,15 @@ def regrade(
     _report_gaps(tally, report)
     questions = {q.id: q for q in key.questions()}
     shown: dict[str | None, dict[str, Question]] = {}
+    # the language each session was asked for (its numbers were read that way), which may
+    # differ from the one shown (a language the lesson has no translation into)
+    asked = {e.registration: e.data.get("language") for e in events if e.kind == "started"}
     checked = []
     for a, last_recorded in _counted_answers(tally.answers, recorded):
         language = a.event.language
         if language not in shown:
             shown[language] = _questions_in(key, language)
-        # numbers are read as the learner's language writes them (the lesson's, if not given)
-        read_as = language or key.language
+        read_as = asked.get(a.event.registration) or language or key.language
         if c := _recheck(a, last_recorded, shown[language], namespace, report, language=read_as):
             checked.append(c)
     found = review(

@@ -50,7 +50,7 @@ def lesson() -> lk.Lesson:
 def store_url(tmp_path_factory: pytest.TempPathFactory, lesson: lk.Lesson) -> str:
     url = str(tmp_path_factory.mktemp("languages") / "evidence")
     with open_store(url) as store:
-        _run(lesson, store, "dora", "de", q="4,0", word="perro")  # a decimal comma; no German
+        _run(lesson, store, "dora", "de", q="4,000", word="perro")  # 4 the German way
         _run(lesson, store, "ana", "es", word="perro")  # the Spanish accepted answer
         _run(lesson, store, "eli", None)
     return url
@@ -101,7 +101,7 @@ def test_the_frame_and_the_report_split_by_language(
     assert list(summary.index) == [NOT_RECORDED, "en", "es"]
     assert summary["learners"].tolist() == [1, 1, 1]
     assert summary["completed"].tolist() == [1.0, 1.0, 1.0]
-    assert summary.loc["en", "first_try_success"] == 0.5  # "4,0" right, "perro" not in German
+    assert summary.loc["en", "first_try_success"] == 0.5  # "4,000" right, "perro" not in German
     assert summary.loc["es", "first_try_success"] == 1.0
     steps = step_stats_by(frame)
     assert set(steps.columns) >= {"language", "step", "learners", "first_try_success"}
