@@ -201,7 +201,7 @@ def check_hashed(
     hashes = set(answer.get("hashes") or ())
     for form in canonical(kind, answer, read):
         if digest(salt, form) in hashes:
-            return _right(kind, answer, response, read, form, language)
+            return _right(kind, answer, response, read, form, language=language)
     feedback = _wrong_message(kind, answer, read)
     if not feedback and kind == "number" and _negated_matches(answer, read):
         feedback = "Check the sign of your answer."
@@ -222,6 +222,7 @@ def _right(
     response: Any,
     read: CheckResult,
     form: str,
+    *,
     language: str | None = None,
 ) -> CheckResult:
     message = unseal(
