@@ -314,3 +314,52 @@ def test_a_translation_file_given_as_a_lesson_names_its_lesson(
     out = capsys.readouterr().out
     assert "ok.es.yaml:5:1: this is a translation file" in out
     assert f"`lessonkit validate {CORPUS / 'ok.lesson.yaml'}`" in out
+
+
+_KEYS = st.sampled_from(
+    [
+        "title",
+        "steps",
+        "intro",
+        "q",
+        "word",
+        "mood",
+        "hints",
+        "body",
+        "prompt",
+        "check",
+        "answer",
+        "regex",
+        "options",
+        "good",
+        "feedback",
+        "wrong",
+        "2",
+        "text",
+        "source",
+        "stale",
+    ]
+)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.dictionaries(_KEYS, _VALUES, max_size=4))
+def test_any_translation_file_gives_problems_never_an_exception(
+    body: dict, tmp_path_factory
+) -> None:
+    import yaml
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    shutil.copy(CORPUS / "ok.lesson.yaml", folder / "tiny.lesson.yaml")
+    data = {"lessonkit-translation": 1, "lesson": "tiny", "language": "es", **body}
+    (folder / "tiny.es.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    warnings: list[lk.Problem] = []
+    problems = check_file(folder / "tiny.lesson.yaml", warnings=warnings)
+    assert all(p.line >= 1 and p.column >= 1 for p in [*problems, *warnings])
+    if not problems:
+        localize(lk.load_lesson(folder / "tiny.lesson.yaml"), "es")  # what loads, shows

@@ -266,3 +266,19 @@ def test_a_student_copy_s_hidden_key_reads_the_learner_s_numbers() -> None:
     english = lk.LessonSession(copy, learner="jo")
     english.start()
     assert not english.submit("1.234,5").result.understood
+
+
+def test_babel_is_loaded_only_for_languages_the_table_does_not_have() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lessonkit.checks import Numeric, check;"
+        "check(Numeric(answer=3.5), '3,5', language='de');"
+        "check(Numeric(answer=3.5), '٣٫٥', language='ar');"
+        "print('babel' in sys.modules);"
+        "check(Numeric(answer=3.5), '3,5', language='ru');"
+        "print('babel' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
