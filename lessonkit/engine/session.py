@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..evidence.identity import learner_ref
 from ..evidence.secret import session_keys
+from ..evidence.statements import statement_id
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
 from .answers import answer_data, recorded_data
@@ -34,9 +35,6 @@ from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .state_view import RunStateView
 from .view import step_view
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["LessonSession"]
 
@@ -221,7 +219,8 @@ class LessonSession(RunStateView):
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood and result.details.get("recorded") is True:  # judged at grading
-            self.state.apply_recorded(question, response=result.response_text)
+            answer = statement_id(self.registration, len(self.events))  # the event emitted next
+            self.state.apply_recorded(question, response=result.response_text, answer=answer)
             self._emit(
                 "answered", question.id, **recorded_data(self.state, question, result, duration)
             )
@@ -237,6 +236,7 @@ class LessonSession(RunStateView):
             correct=bool(result.correct),
             score=float(result.score),
             response=result.response_text,
+            answer=statement_id(self.registration, len(self.events)),  # the event emitted next
         )
         self._emit("answered", question.id, **answer_data(self.state, question, result, duration))
         for cid, (before, after) in changes.items():
@@ -367,6 +367,15 @@ class LessonSession(RunStateView):
             scaled=scaled,
             path=path,
         )
+
+    def take_grades(self, statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Take in teachers' rubric grades given since the session began (statements, e.g.
+        from the course service): points, and mastery with each grade after its answer.
+        Returns the mastery changes (competency -> (before, after))."""
+        from .graded import learner_grades
+
+        grades = learner_grades(statements, self.learner.id, self.lesson.id)
+        return self.state.take_grades(grades)
 
     # ------------------------------------------------------------------ resume
 

@@ -33,7 +33,11 @@ def step_view(state: RunState) -> StepView:
         hints=hints,
         hints_left=(len(question.hints) - rec.hints_used) if question else 0,
         attempts_left=attempts_left,
-        can_submit=bool(question) and not rec.correct and attempts_left != 0 and not state.finished,
+        can_submit=bool(question)
+        and not rec.correct
+        and attempts_left != 0
+        and not state.finished
+        and rec.rubric_grade is None,  # graded by a teacher: that answer stands
         can_advance=_can_advance(state, step, question, rec, attempts_left),
         can_go_back=state.lesson.settings.allow_back and len(state.path) > 1 and not state.finished,
         solution=solution,

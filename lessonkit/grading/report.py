@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["AttemptGrade", "CompetencyGrade", "GradeReport", "QuestionGrade"]
 
@@ -34,6 +34,8 @@ class AttemptGrade:
     """Score in [0, 1] according to the key, after the attempt schedule."""
     claimed_correct: bool | None
     """What the evidence file said (``None`` if it said nothing)."""
+    answer: str = ""
+    """The answer's statement id (a teacher's rubric grade names it)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -51,6 +53,17 @@ class QuestionGrade:
     """Why the evidence of this question could not have been recorded by lessonkit (more
     answers than it allows, an event recorded twice with different contents, ...); such a
     question earns nothing. Empty when the evidence is consistent."""
+    rubric_max: float = 0.0
+    """Points of ``max_points`` a teacher's rubric grade gives (0 without a rubric); the
+    check earns the rest."""
+    rubric: Any = None
+    """The teacher's rubric grade that counts (a
+    :class:`~lessonkit.evidence.grades.RubricGrade`), if one was given."""
+
+    @property
+    def pending(self) -> bool:
+        """Answered, with a rubric, and not graded by a teacher yet."""
+        return self.rubric_max > 0 and self.rubric is None and bool(self.attempts)
 
     @property
     def points(self) -> float:
