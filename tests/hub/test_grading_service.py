@@ -1,0 +1,246 @@
+"""Grading with rubrics on the course service: the API, the grading tab, CSRF, hostile answers.
+
+The service runs in a thread with a token table for the hub (``tests/hub/harness.py``); a
+browser's login is the harness's cookie, so the grading tab's cookie writes and their XSRF
+check run on the real service code (JupyterHub's own XSRF check is exercised under a real hub
+in ``test_grading_hub.py``). Learners answer through the service store, as in their kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from lessonkit.engine.session import LessonSession
+from lessonkit.evidence.grades import GradeIndex, statement_to_grade
+from lessonkit.evidence.statements import EXT
+from lessonkit.evidence.stores import load_session_events
+from lessonkit.evidence.stores.service import ServiceStore, request_json
+from lessonkit.hub.keys import service_copy
+from lessonkit.lesson.loader import load_lesson
+
+from .harness import DATA, LESSON, LOGIN_COOKIE, ThreadedService, write_config
+
+ESSAY = load_lesson(DATA / "essay.lesson.yaml")
+HOSTILE = '<script>document.title="owned"</script><img src=x onerror=alert(1)> It stops when false'
+
+
+@pytest.fixture(scope="module")
+def grading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedService]:
+    """One service for the module, with the lesson a teacher grades by hand."""
+    folder = tmp_path_factory.mktemp("grading")
+    config = write_config(
+        folder,
+        f"sqlite:///{folder / 'course.db'}",
+        courses={"algebra": {"lessons": [str(DATA / "essay.lesson.yaml"), str(LESSON)]}},
+    )
+    service = ThreadedService.from_file(config).start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def answer(service: ThreadedService, folder: Path, user: str, text: str) -> LessonSession:
+    """``user`` answers the choice question right and the free response with ``text``."""
+    token = f"tok-{user}"
+    store = ServiceStore("hub+" + service.base, token=token, spool_dir=folder / user)
+    session = LessonSession(service_copy(ESSAY), learner=user, store=store)
+    session.start()
+    with pytest.MonkeyPatch.context() as env:  # where the kernel's checker finds the service
+        env.setenv("LESSONKIT_SERVICE_URL", service.base)
+        env.setenv("LESSONKIT_HUB_TOKEN", token)
+        assert session.submit("while").result.correct  # type: ignore[union-attr]
+    session.advance()
+    recorded = session.submit(text).result
+    assert recorded.details["recorded"] and "rubric" in recorded.feedback  # type: ignore[union-attr]
+    assert store.flush(10)
+    return session
+
+
+def api(service: ThreadedService, method: str, path: str, token: str, body: Any = None) -> Any:
+    return request_json(method, service.base + path, token, body)
+
+
+GRADE = "api/grades/algebra/hub-essay/q-explain/"
+
+
+@pytest.fixture(scope="module")
+def answered(
+    grading: ThreadedService, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, LessonSession]:
+    folder = tmp_path_factory.mktemp("spool")
+    return {
+        "alice": answer(grading, folder, "alice", HOSTILE),
+        "bob": answer(grading, folder, "bob", "The loop stops once its condition is false."),
+    }
+
+
+def test_an_instructor_grades_through_the_api_and_regrading_replaces(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    status, seen = api(grading, "GET", GRADE + "bob", "tok-teacher")
+    assert status == 200 and seen["grade"] is None and "condition" in seen["response"]
+    first = {"levels": {"idea": "Clear", "wording": "Vague"}, "comment": "Say when.", "replaces": 0}
+    status, body = api(
+        grading, "POST", GRADE + "bob", "tok-teacher", {**first, "answer": seen["answer"]}
+    )
+    assert status == 200 and body["grade"]["points"] == 3 and not body["duplicate"], body
+    # A retried request stores nothing new; a stale one (version 0 again) is a conflict.
+    again = api(grading, "POST", GRADE + "bob", "tok-teacher", first)
+    assert again[0] == 200 and again[1]["duplicate"] and again[1]["grade"]["version"] == 1
+    stale = {**first, "levels": {"idea": "Partly", "wording": "Vague"}}
+    status, refused = api(grading, "POST", GRADE + "bob", "tok-teacher", stale)
+    assert status == 409 and "version 1 by teacher" in refused["error"]
+    regrade = {
+        "levels": {"idea": "Clear", "wording": "Precise"},
+        "comment": "Now exact.",
+        "replaces": 1,
+    }
+    status, body = api(grading, "POST", GRADE + "bob", "tok-teacher", regrade)
+    assert status == 200 and body["grade"]["version"] == 2 and body["grade"]["points"] == 4
+
+    status, stored = api(
+        grading, "GET", "api/statements?learner=bob&lesson=hub-essay", "tok-teacher"
+    )
+    grades = [s for s in stored["statements"] if statement_to_grade(s) is not None]
+    voids = [s for s in stored["statements"] if s["verb"]["id"].endswith("/voided")]
+    assert len(grades) == 2 and len(voids) == 1  # never duplicated, the old one voided
+    first_id = next(s["id"] for s in grades if s["id"] != body["grade"]["id"])
+    assert voids[0]["object"] == {"objectType": "StatementRef", "id": first_id}
+    index = GradeIndex.of(stored["statements"])
+    assert [g.version for g in index.current.values()] == [2]
+    assert all(EXT + "server-seq" in s["context"]["extensions"] for s in grades + voids)
+
+    # The grade counts once in the service's grades, with the regrade's points.
+    status, table = api(grading, "GET", "api/grades/algebra/hub-essay", "tok-teacher")
+    assert table["learners"]["bob"]["questions"] == {"q-kind": 1.0, "q-explain": 4.0}
+    assert table["learners"]["alice"]["pending"] == ["q-explain"]
+    assert table["learners"]["alice"]["questions"]["q-explain"] == 0
+
+
+def test_only_the_course_instructor_grades_and_grades_fit_the_rubric(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    good = {"levels": {"idea": "Partly", "wording": "Vague"}, "comment": "", "replaces": 0}
+    for token in ("tok-alice", "tok-ta", "tok-mallory"):
+        assert api(grading, "POST", GRADE + "alice", token, good)[0] == 403, token
+    assert api(grading, "GET", GRADE + "alice", "tok-ta")[0] == 403
+    assert api(grading, "POST", GRADE + "mallory", "tok-teacher", good)[0] == 403  # no learner
+    wrong = [
+        ({"idea": "Perfect", "wording": "Vague"}, "no level 'Perfect'"),
+        ({"idea": "Clear"}, "pick a level for criterion 'wording'"),
+        ({"idea": "Clear", "wording": "Vague", "style": "x"}, "no criterion 'style'"),
+    ]
+    for levels, why in wrong:
+        status, body = api(
+            grading, "POST", GRADE + "alice", "tok-teacher", {**good, "levels": levels}
+        )
+        assert status == 400 and why in body["error"], body
+    status, body = api(
+        grading, "POST", "api/grades/algebra/hub-essay/q-kind/alice", "tok-teacher", good
+    )
+    assert status == 404 and "rubric" in body["error"]
+    # Nothing was stored by any refused request.
+    _, stored = api(grading, "GET", "api/statements?learner=alice&lesson=hub-essay", "tok-teacher")
+    assert not [s for s in stored["statements"] if statement_to_grade(s)]
+
+
+def browser_session(service: ThreadedService, user: str) -> requests.Session:
+    """A browser logged in as ``user`` (the harness's login cookie), no token."""
+    session = requests.Session()
+    session.cookies.set(LOGIN_COOKIE, f"tok-{user}", domain="127.0.0.1", path="/")
+    session.headers["Accept"] = "text/html"
+    return session
+
+
+def form_of(page: str) -> dict[str, str]:
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    return {k: v.replace("&amp;", "&") for k, v in fields.items()}
+
+
+def test_the_grading_tab_saves_with_the_pages_token_and_refuses_forgeries(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    teacher = browser_session(grading, "teacher")
+    url = grading.base + "class/algebra/grading?lesson=hub-essay&question=q-explain"
+    page = teacher.get(url, timeout=30)
+    assert page.status_code == 200
+    text = page.text
+    # Hostile text is shown as text; names are hidden by default, shown on request.
+    assert "<script>document.title" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;document.title" in text or "It stops when false" not in text
+    assert "alice" not in text and "bob" not in text and "Learner " in text
+    assert (
+        "alice"
+        in teacher.get(url + "&reveal=1&n=1", timeout=30).text
+        + teacher.get(url + "&reveal=1&n=2", timeout=30).text
+    )
+    target = "n=1" if "&lt;script&gt;" in teacher.get(url + "&n=1", timeout=30).text else "n=2"
+    page = teacher.get(f"{url}&{target}", timeout=30).text
+    fields = form_of(page)
+    assert fields["_xsrf"] and fields["replaces"] == "0"
+    post = {
+        **fields,
+        "level-idea": "Partly",
+        "level-wording": "Vague",
+        "comment": "<b>Hi</b> Alice",
+    }
+    # Without the page's token, or from another site, the cookie changes nothing.
+    forged = {k: v for k, v in post.items() if k != "_xsrf"}
+    assert (
+        teacher.post(f"{url}&{target}", data=forged, allow_redirects=False, timeout=30).status_code
+        == 403
+    )
+    wrong = {**post, "_xsrf": "2|00000000|" + "0" * 32 + "|1"}
+    assert (
+        teacher.post(f"{url}&{target}", data=wrong, allow_redirects=False, timeout=30).status_code
+        == 403
+    )
+    cross = teacher.post(
+        f"{url}&{target}",
+        data=post,
+        headers={"Sec-Fetch-Site": "cross-site"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert cross.status_code == 403
+    json_cookie = teacher.post(grading.base + GRADE + "alice", json={"levels": {}}, timeout=30)
+    assert json_cookie.status_code == 403  # the API with a cookie alone
+    _, stored = api(grading, "GET", "api/statements?learner=alice&lesson=hub-essay", "tok-teacher")
+    assert not [s for s in stored["statements"] if statement_to_grade(s)]
+    # With it, the grade is saved and the tab moves on, saying so.
+    done = teacher.post(f"{url}&{target}", data=post, allow_redirects=False, timeout=30)
+    assert done.status_code == 303, done.text[:300]
+    after = teacher.get(grading.base + "class/algebra/" + done.headers["Location"], timeout=30).text
+    assert "Saved the grade of answer" in after and "1 of 4 points" in after
+    _, stored = api(grading, "GET", "api/statements?learner=alice&lesson=hub-essay", "tok-teacher")
+    grade = [g for s in stored["statements"] if (g := statement_to_grade(s))]
+    assert (
+        len(grade) == 1
+        and grade[0].comment == "<b>Hi</b> Alice"
+        and grade[0].grader.id == "teacher"
+    )
+    # The learner's token reads the comment; the learner's session takes the grade in.
+    _, own = api(grading, "GET", "api/statements?lesson=hub-essay", "tok-alice")
+    mine = [s for s in own["statements"] if statement_to_grade(s)]
+    assert mine[0]["result"]["extensions"][EXT + "comment"] == "<b>Hi</b> Alice"
+    learner = answered["alice"]
+    before = learner.mastery.probability("loops")
+    changes = learner.take_grades(own["statements"])
+    assert learner.records["q-explain"].rubric_grade.points == 1
+    assert "loops" in changes and learner.mastery.probability("loops") != before
+    assert json.dumps(learner.score()) == json.dumps((2.0, 5.0))
+    # ...and so does a resumed session, with the same mastery.
+    store = learner.store
+    resumed = LessonSession.resume(
+        service_copy(ESSAY), load_session_events(store, learner.learner, ESSAY.id), store=store
+    )
+    assert resumed.mastery.snapshot() == learner.mastery.snapshot()
+    assert resumed.records["q-explain"].rubric_grade.comment == "<b>Hi</b> Alice"
