@@ -216,10 +216,10 @@ def void_statement(replaced: RubricGrade, by: RubricGrade) -> dict[str, Any]:
         "actor": _agent(by.learner),
         "verb": {"id": VOIDED, "display": {"en-US": "voided"}},
         "object": {"objectType": "StatementRef", "id": replaced.id},
+        # xAPI allows `platform` and `revision` only with an Activity as the object
         "context": {
             "registration": replaced.registration,
             "instructor": _agent(by.grader),
-            "platform": "lessonkit",
             "extensions": {
                 EXT + "event": {
                     "kind": VOID_KIND,
