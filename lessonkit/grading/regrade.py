@@ -148,6 +148,8 @@ def regrade(
         if qid in report.questions:
             report.questions[qid].impossible = why
             report.questions[qid].score = 0.0
+    for grade in report.questions.values():
+        grade.checked = grade.score
     counted = counted_grades(key, chosen, tally.answers, grades)
     for qid, rubric_grade in counted.items():
         if qid in report.questions and not report.questions[qid].impossible:

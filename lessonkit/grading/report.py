@@ -59,6 +59,9 @@ class QuestionGrade:
     rubric: Any = None
     """The teacher's rubric grade that counts (a
     :class:`~lessonkit.evidence.grades.RubricGrade`), if one was given."""
+    checked: float = 0.0
+    """The check's own score in [0, 1] (``score`` without a rubric; the share of the points
+    above the rubric's maximum with one)."""
 
     @property
     def pending(self) -> bool:
@@ -144,6 +147,13 @@ class GradeReport:
         chosen = self.questions if ids is None else {i: self.questions[i] for i in ids}
         earned = sum(q.points for q in chosen.values())
         return earned, sum(q.max_points for q in chosen.values())
+
+    def checked_points(self, ids: Iterable[str] | None = None) -> tuple[float, float]:
+        """(earned, available) by the checks alone: a rubric's share, graded by a teacher
+        elsewhere (an nbgrader task cell), is left out."""
+        chosen = self.questions if ids is None else {i: self.questions[i] for i in ids}
+        shares = [(q.max_points - q.rubric_max, q.checked) for q in chosen.values()]
+        return sum(p * f for p, f in shares), sum(p for p, _ in shares)
 
     @property
     def flagged(self) -> list[str]:
