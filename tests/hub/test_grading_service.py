@@ -244,3 +244,24 @@ def test_the_grading_tab_saves_with_the_pages_token_and_refuses_forgeries(
     )
     assert resumed.mastery.snapshot() == learner.mastery.snapshot()
     assert resumed.records["q-explain"].rubric_grade.comment == "<b>Hi</b> Alice"
+
+
+def test_the_class_views_read_a_class_with_grades(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    """Grades and voided grades sit among the learners' statements: every class page, the
+    export and the item analysis still read them (a grade is no answer, and adds no session)."""
+    for page in ("class/algebra/?lesson=hub-essay", "class/algebra/items?lesson=hub-essay"):
+        status, body = api(grading, "GET", page, "tok-teacher")
+        assert status == 200 and "Traceback" not in body, page
+    status, exported = api(
+        grading, "GET", "class/algebra/export?lesson=hub-essay&format=csv", "tok-teacher"
+    )
+    assert status == 200 and exported.startswith("id,")
+    view = api(grading, "GET", "class/algebra/?lesson=hub-essay", "tok-teacher")[1]
+    assert 'href="grading?lesson=hub-essay"' in view  # the grading tab
+    status, grades = api(grading, "GET", "api/grades/algebra/hub-essay", "tok-teacher")
+    assert {name: g["sessions"] for name, g in grades["learners"].items()} == {
+        "alice": 1,
+        "bob": 1,
+    }

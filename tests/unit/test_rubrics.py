@@ -202,3 +202,30 @@ def test_copies_keep_the_rubric_and_the_service_leaves_the_essay_to_the_teacher(
     s = LessonSession(copy, learner="kim")
     s.start()
     assert s.submit(ESSAY).result.details["recorded"]  # type: ignore[union-attr]
+
+
+def test_the_course_record_takes_grades_in_as_the_session_does(tmp_path: Path) -> None:
+    """A learner's course record (their plan's mastery) folds a grade in after its answer;
+    the answer recorded for grading is no evidence of its own."""
+    from lessonkit.course import load_course
+    from lessonkit.course.record import build_record
+
+    (tmp_path / "rubric.lesson.yaml").write_text(PATH.read_text())
+    course_file = tmp_path / "essays.course.yaml"
+    course_file.write_text(
+        "lessonkit-course: 1\nid: essays\ntitle: Essays\n"
+        "competencies:\n  - {id: loops, title: loops}\n  - {id: naming, title: naming}\n"
+        "lessons:\n  - {id: loops-essay, file: rubric.lesson.yaml, develops: [loops, naming]}\n"
+    )
+    course = load_course(course_file)
+    store = open_store("memory://")
+    live = work(store)
+    ada = live.learner
+    before = build_record(course, store.read(), ada)
+    assert before.probability("naming") == pytest.approx(live.mastery.probability("naming"))
+    give(store, "explain", {"idea": "Partly", "words": "Precise"})
+    live.take_grades(store.read())
+    after = build_record(course, store.read(), ada)
+    for cid in ("loops", "naming"):
+        assert after.probability(cid) == pytest.approx(live.mastery.probability(cid)), cid
+    assert after.probability("naming") > before.probability("naming")
