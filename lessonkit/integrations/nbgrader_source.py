@@ -172,6 +172,8 @@ def skippable_questions(lesson: Lesson) -> list[str]:
     ends = {s.id for s in lesson.steps if isinstance(s, End)}
 
     def reaches_end(without: str) -> bool:
+        if lesson.start_id == without:
+            return False  # every path starts there
         seen, todo = {lesson.start_id}, [lesson.start_id]
         while todo:
             step = todo.pop()

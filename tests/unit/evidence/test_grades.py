@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,15 @@ def test_stores_keep_grades_beside_the_session_without_a_new_session(
         assert [e.kind for e in resumed] == ["started", "experienced", "answered"]
         index = GradeIndex.of(store.read(learner=ADA, lesson="python-loops"))
         assert index.grade_of(statement_id(REGISTRATION, 4)) == grade(2)
+
+
+def test_the_examples_in_the_docs_are_what_the_code_writes() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "evidence.md").read_text()
+    shown = re.findall(
+        r"^### A (rubric grade|voided rubric grade)\n\n```json\n(.*?)\n```", doc, re.M | re.S
+    )
+    examples = {title: json.loads(text) for title, text in shown}
+    assert examples["rubric grade"] == grade_statement(grade())
+    assert examples["voided rubric grade"] == void_statement(grade(1), grade(2))
+    for example in examples.values():
+        validate(example)
