@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from lessonkit.hub.keys import service_copy
 from lessonkit.lesson.loader import load_lesson
 
 from .harness import DATA, LESSON, LOGIN_COOKIE, ThreadedService, write_config
+from .ralph import Ralph
+from .test_lrs_forwarding import ralph  # noqa: F401 - a fixture: a real Ralph LRS
 
 ESSAY = load_lesson(DATA / "essay.lesson.yaml")
 HOSTILE = '<script>document.title="owned"</script><img src=x onerror=alert(1)> It stops when false'
@@ -265,3 +268,43 @@ def test_the_class_views_read_a_class_with_grades(
         "alice": 1,
         "bob": 1,
     }
+
+
+def test_grades_reach_a_real_lrs_once_and_a_regrade_voids_the_old_one(
+    tmp_path: Path,
+    ralph: Ralph,  # noqa: F811 - the fixture imported above
+) -> None:
+    """Grades are forwarded like every statement; the LRS takes the grade, the regrade and
+    the voiding of the first (Ralph validates each one it stores)."""
+    from lessonkit.hub import lrs
+
+    settings = {"url": ralph.url, "username": ralph.user, "password": ralph.password}
+    config = write_config(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'c.db'}",
+        lrs={**settings, "interval": 0.2},
+        courses={"algebra": {"lessons": [str(DATA / "essay.lesson.yaml")]}},
+    )
+    service = ThreadedService.from_file(config).start()
+    try:
+        answer(service, tmp_path, "bob", "It stops once the condition is false.")
+        levels = {"idea": "Clear", "wording": "Vague"}
+        first = api(
+            service, "POST", GRADE + "bob", "tok-teacher", {"levels": levels, "replaces": 0}
+        )
+        regrade = {"levels": {**levels, "wording": "Precise"}, "replaces": 1}
+        second = api(service, "POST", GRADE + "bob", "tok-teacher", regrade)
+        assert first[0] == second[0] == 200
+        ledger = service.service.ledger  # type: ignore[union-attr]
+        deadline = time.monotonic() + 30
+        while lrs.pending(ledger).get("pending", 0) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert set(lrs.pending(ledger)) == {"delivered"}  # nothing refused by the LRS
+        stored = ralph.statement_ids()
+        assert len(stored) == len(set(stored))
+        grades = {first[1]["grade"]["id"], second[1]["grade"]["id"]}
+        assert grades <= set(stored)
+        verbs = [ralph.get(i)["statements"][0]["verb"]["id"] for i in stored if i not in grades]
+        assert sum(v.endswith("/voided") for v in verbs) == 1
+    finally:
+        service.stop()
