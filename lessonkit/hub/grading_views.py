@@ -154,7 +154,8 @@ class GradingTab(_Grading):
         answers = await self._answers(course, lesson, question)
         target = next((a for a in answers if a.answer_id == fields.get("answer")), None)
         if target is None:
-            await self._page(course, error="the learner answered again since: here is the new one")
+            why = "the learner answered again since you read it: here is the new answer"
+            await self._page(course, error=why, status=409)
             return
         body = {
             "levels": {k[6:]: v for k, v in fields.items() if k.startswith("level-")},

@@ -113,7 +113,8 @@ def grade_report(
     """The full :class:`~lessonkit.grading.GradeReport` behind :func:`points`.
 
     ``evidence`` is a folder, or statements already read from one; ``grades`` are statements
-    of teachers' rubric grades you trust (a grade store). Only ``student``'s
+    of teachers' rubric grades you trust (a grade store; the course service's, read with its
+    ``hub+`` evidence, is trusted by default). Only ``student``'s
     statements are graded (their nbgrader student id: the account name the player records);
     with no ``student``, the one learner found, or nobody when the evidence holds several.
     """
@@ -122,6 +123,9 @@ def grade_report(
         warnings.simplefilter("always")
         if isinstance(evidence, str | os.PathLike):
             statements = read_evidence(evidence, key.id)
+            if grades is None and str(evidence).startswith("hub+"):
+                # The course service stores grades from instructors only: trusted.
+                grades = statements
         else:
             statements = list(evidence)
         report = regrade(

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from lessonkit.cli import main
 from lessonkit.evidence.grades import is_grading_statement, statement_to_grade
 from tests.browser.harness import axe_violations, chromium_available, launch_chromium
 
@@ -111,7 +112,7 @@ def see(hub: TestHub, user: str, token: str) -> dict[str, Any]:
 
 
 def test_the_instructor_grades_through_the_api_and_the_learner_sees_it(
-    hub: TestHub, tokens: dict[str, str]
+    hub: TestHub, tokens: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     teacher = tokens["teacher"]
     path = "api/grades/algebra/hub-essay/q-explain/student-b"
@@ -133,6 +134,14 @@ def test_the_instructor_grades_through_the_api_and_the_learner_sees_it(
     assert table["student-b"]["questions"]["q-explain"] == 2
     assert after["mastery"] == pytest.approx(table["student-b"]["mastery"])  # two computations
     assert after["mastery"]["loops"] != before["mastery"]["loops"]
+    # nbgrader's grade command, from the service's evidence: the grade counts there too.
+    url = f"hub+{hub.public}/services/lessonkit/?learner=student-b"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LESSONKIT_HUB_TOKEN", teacher)
+        capsys.readouterr()
+        assert main(["nbgrader", "grade", str(DATA / "essay.lesson.yaml"), url, "--json"]) == 0
+    graded = json.loads(capsys.readouterr().out)
+    assert graded["score"] == 3 and graded["questions"] == {"q-kind": 1.0, "q-explain": 2.0}
 
 
 def test_the_grading_tab_in_chromium_by_keyboard(hub: TestHub, tokens: dict[str, str]) -> None:

@@ -121,6 +121,11 @@ def test_an_instructor_grades_through_the_api_and_regrading_replaces(
     assert [g.version for g in index.current.values()] == [2]
     assert all(EXT + "server-seq" in s["context"]["extensions"] for s in grades + voids)
 
+    # An answer other than the latest (the learner answered again since it was read): 409.
+    stale_answer = {**regrade, "replaces": 2, "answer": "00000000-0000-5000-8000-000000000000"}
+    status, refused = api(grading, "POST", GRADE + "bob", "tok-teacher", stale_answer)
+    assert status == 409 and "answered 'q-explain' again" in refused["error"]
+
     # The grade counts once in the service's grades, with the regrade's points.
     status, table = api(grading, "GET", "api/grades/algebra/hub-essay", "tok-teacher")
     assert table["learners"]["bob"]["questions"] == {"q-kind": 1.0, "q-explain": 4.0}
