@@ -12,6 +12,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,12 @@ import pytest
 import requests
 
 from lessonkit.engine.session import LessonSession
-from lessonkit.evidence.grades import GradeIndex, statement_to_grade
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.grades import GradeIndex, grade_statement, statement_to_grade
 from lessonkit.evidence.statements import EXT
 from lessonkit.evidence.stores import load_session_events
 from lessonkit.evidence.stores.service import ServiceStore, request_json
+from lessonkit.grading.rubrics import make_grade
 from lessonkit.hub.keys import service_copy
 from lessonkit.lesson.loader import load_lesson
 
@@ -155,6 +158,21 @@ def test_only_the_course_instructor_grades_and_grades_fit_the_rubric(
         grading, "POST", "api/grades/algebra/hub-essay/q-kind/alice", "tok-teacher", good
     )
     assert status == 404 and "rubric" in body["error"]
+    # A learner cannot post a grade of their own: the service takes session events only.
+    forged = make_grade(
+        ESSAY,
+        "q-explain",
+        learner=LearnerRef(id="alice", home_page="https://hub.example.org/hub/"),
+        grader=LearnerRef(id="teacher", home_page="https://hub.example.org/hub/"),
+        registration=answered["alice"].registration,
+        answer_seq=6,
+        levels={"idea": "Clear", "wording": "Precise"},
+        comment="",
+        version=1,
+        timestamp=datetime.now(UTC),
+    )
+    status, result = api(grading, "POST", "api/statements", "tok-alice", [grade_statement(forged)])
+    assert status == 200 and result["accepted"] == 0 and len(result["rejected"]) == 1
     # Nothing was stored by any refused request.
     _, stored = api(grading, "GET", "api/statements?learner=alice&lesson=hub-essay", "tok-teacher")
     assert not [s for s in stored["statements"] if statement_to_grade(s)]
