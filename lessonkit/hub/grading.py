@@ -193,10 +193,3 @@ def _store_late(
         statement["stored"] = stamp
     ledger.store.append(statements)
     return Saved(late, duplicate=False)
-
-
-def receipts_of(ledger: Ledger, ids: list[str]) -> int:
-    """How many of ``ids`` have a receipt (tests and checks)."""
-    query = sa.select(sa.func.count()).where(db.receipts.c.statement_id.in_(ids))
-    with ledger.engine.connect() as conn:
-        return int(conn.execute(query).scalar_one())

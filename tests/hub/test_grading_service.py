@@ -331,3 +331,45 @@ def test_grades_reach_a_real_lrs_once_and_a_regrade_voids_the_old_one(
         assert sum(v.endswith("/voided") for v in verbs) == 1
     finally:
         service.stop()
+
+
+def test_a_grade_received_but_never_stored_is_stored_on_retry(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    """A crash between the receipt and the evidence store: the retry stores the grade as of
+    the receipt, instead of refusing it as someone else's."""
+    import sqlalchemy as sa
+
+    from lessonkit.evidence.grades import grade_statement_id
+    from lessonkit.hub import db
+    from lessonkit.hub.grading import save_grade
+
+    ledger = grading.service.ledger  # type: ignore[union-attr]
+    seen = api(grading, "GET", GRADE + "alice", "tok-teacher")[1]
+    version = (seen["grade"] or {}).get("version", 0)
+    lost = grade_statement_id(seen["answer"], version + 1)
+    with db.write(ledger.engine) as conn:
+        conn.execute(
+            sa.insert(db.receipts).values(
+                statement_id=lost,
+                learner="alice",
+                lesson="hub-essay",
+                stored="2026-01-02T03:04:05.000000Z",
+                forward=db.FORWARD_NONE,
+            )
+        )
+    saved = save_grade(
+        ledger,
+        ESSAY,
+        "q-explain",
+        "alice",
+        grader="teacher",
+        levels={"idea": "Missing", "wording": "Vague"},
+        comment="after a crash",
+        replaces=version,
+        answer=seen["answer"],
+    )
+    assert saved.grade.id == lost and ledger.store_has(lost)
+    assert saved.grade.timestamp.isoformat().startswith("2026-01-02T03:04:05")
+    again = api(grading, "GET", GRADE + "alice", "tok-teacher")[1]
+    assert again["grade"]["id"] == lost and again["grade"]["comment"] == "after a crash"
