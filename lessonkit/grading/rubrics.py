@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.history import CountedAnswer, lesson_events
 from ..evidence.events import Event, LearnerRef
 from ..evidence.grades import GradeIndex, RubricGrade
+from ..evidence.replies import Reply, replies_of
 from ..evidence.statements import statement_id
 from ..lesson.model import Lesson, Question
 
@@ -59,6 +60,8 @@ class AnswerToGrade:
     earlier: list[RubricGrade] = field(default_factory=list)
     """Every grade of the learner's answers to this question before the current one, oldest
     first (regraded versions, grades of answers since changed)."""
+    replies: dict[str, Reply] = field(default_factory=dict)
+    """Grade statement id -> the learner's reply to that grade's comment."""
 
     @property
     def answer_id(self) -> str:
@@ -86,6 +89,7 @@ def answers_to_grade(
     statements whose grades you trust (see the module docstring)."""
     items = list(statements)
     grades = GradeIndex.of(items)
+    replies = replies_of(items)
     latest: dict[tuple[str, str], Event] = {}
     for event in lesson_events(lesson.id, items):
         if event.kind == "answered" and event.step_id == question_id:
@@ -101,6 +105,11 @@ def answers_to_grade(
                 answer=event,
                 grade=current,
                 earlier=[g for g in history if current is None or g.id != current.id],
+                replies={
+                    g.id: replies[g.id]
+                    for g in history
+                    if g.id in replies and replies[g.id].learner.id == event.learner.id
+                },
             )
         )
     return out

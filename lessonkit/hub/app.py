@@ -18,6 +18,7 @@ Routes below the service prefix (``/services/lessonkit/``):
 ``GET  api/lessons/<id>``                the learner's copy of a lesson (no keys)
 ``GET  api/grades/<course>/<lesson>``    grades from server-side evidence (instructor)
 ``GET|POST api/grades/<c>/<l>/<q>/<name>``  a rubric grade of a learner's answer (instructor)
+``POST api/replies/<lesson>``            a learner's reply to a grade's comment (learner)
 ``DELETE api/learners/<name>``           delete a learner's data in a course (instructor)
 ``GET  class/<course>/``                 the live class view (instructor, observer)
 ``GET  class/<course>/items``            item analysis (instructor, observer)
@@ -60,6 +61,7 @@ def make_app(service: Service, prefix: str | None = None) -> web.Application:
                 r"api/grades/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)/([^/]+)",
                 grading_views.GradeAnswer,
             ),
+            (r"api/replies/([A-Za-z0-9_-]+)", grading_views.ReplyToGrade),
             (r"api/learners/([^/]+)", handlers.Learner),
             (r"class/([A-Za-z0-9_-]+)/", views.ClassView),
             (r"class/([A-Za-z0-9_-]+)/items", views.ItemsView),

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ..evidence.events import LearnerRef
 from ..evidence.grades import GradeIndex, RubricGrade, grade_statement, void_statement
+from ..evidence.replies import reply_id, reply_statement
 from ..evidence.statements import parse_timestamp
 from ..grading.rubrics import AnswerToGrade, RubricGradeError, answers_to_grade, make_grade
 from ..lesson.model import Lesson, Question
@@ -30,7 +31,14 @@ from . import db
 from .ingest import SERVER_SEQ, _forward_body, _insert
 from .ledger import Ledger
 
-__all__ = ["GradeRefusedError", "Saved", "class_answers", "rubric_questions", "save_grade"]
+__all__ = [
+    "GradeRefusedError",
+    "Saved",
+    "class_answers",
+    "rubric_questions",
+    "save_grade",
+    "save_reply",
+]
 
 
 class GradeRefusedError(Exception):
@@ -193,3 +201,56 @@ def _store_late(
         statement["stored"] = stamp
     ledger.store.append(statements)
     return Saved(late, duplicate=False)
+
+
+def save_reply(ledger: Ledger, learner: str, lesson_id: str, grade_id: str, text: str) -> str:
+    """Store ``learner``'s one reply to the grade ``grade_id`` of their answer; returns the
+    reply's statement id.
+
+    Raises
+    ------
+    GradeRefusedError
+        404 when the grade is not a current grade of ``learner``'s, 400 for a grade without a
+        comment or a reply too long or empty, 409 when they already replied to it.
+    """
+    statements = list(ledger.read(learner=learner, lesson=lesson_id))
+    grade = next(
+        (
+            g
+            for g in GradeIndex.of(statements).current.values()
+            if g.id == grade_id and g.learner.id == learner
+        ),
+        None,
+    )
+    if grade is None:
+        raise GradeRefusedError(404, "no current grade of yours with that id in this lesson")
+    stamp = ledger.now()
+    try:
+        statement = reply_statement(grade, text, parse_timestamp(stamp))
+    except ValueError as exc:
+        raise GradeRefusedError(400, str(exc)) from exc
+    statement["actor"]["account"]["homePage"] = ledger.home_page
+    row = {
+        "statement_id": statement["id"],
+        "learner": learner,
+        "lesson": lesson_id,
+        "stored": stamp,
+        "forward": db.FORWARD_PENDING if ledger.config.lrs else db.FORWARD_NONE,
+        "body": _forward_body(ledger, statement),
+    }
+    r = db.receipts.c
+    with db.write(ledger.receipts_engine) as conn:
+        insert = _insert(conn).on_conflict_do_nothing(index_elements=["statement_id"])
+        made = conn.execute(insert.returning(r.server_seq), [row]).first()
+        if made is None:
+            held = conn.execute(sa.select(r.stored).where(r.statement_id == reply_id(grade_id)))
+            stored = held.scalar()
+    if made is None:
+        if ledger.store_has(statement["id"]) or stored is None:
+            raise GradeRefusedError(409, "you have already replied to this comment")
+        statement["timestamp"] = statement["stored"] = str(stored)  # received, never stored
+    else:
+        statement["stored"] = stamp
+        statement["context"]["extensions"][SERVER_SEQ] = int(made.server_seq)
+    ledger.store.append([statement])
+    return str(statement["id"])

@@ -163,9 +163,16 @@ def _earlier(answer: Any) -> str:
         when = g.timestamp.strftime("%Y-%m-%d %H:%M")
         comment = esc(g.comment) if g.comment else "<em>no comment</em>"
         now = " (current)" if answer.grade is not None and g.id == answer.grade.id else ""
+        reply = answer.replies.get(g.id)
+        said = (
+            f"<blockquote class='lk-reply'>The learner replied "
+            f"({esc(reply.timestamp.strftime('%Y-%m-%d %H:%M'))}): {esc(reply.text)}</blockquote>"
+            if reply is not None
+            else ""
+        )
         items.append(
             f"<li>{esc(when)} by {esc(g.grader.id)}: {g.points:g} of {g.max_points:g} points"
-            f"{now}. {comment}</li>"
+            f"{now}. {comment}{said}</li>"
         )
     return "<ul>" + "".join(items) + "</ul>"
 

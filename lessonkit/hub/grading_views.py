@@ -7,6 +7,8 @@
 ``GET  api/grades/<c>/<lesson>/<question>/<name>``  a learner's latest answer and its grades
 ``POST api/grades/<c>/<lesson>/<question>/<name>``  grade it: ``{"levels": {criterion:
                                                     label}, "comment", "replaces", "answer"}``
+``POST api/replies/<lesson>``                       a learner's one reply to a comment on
+                                                    their answer: ``{"grade": id, "text"}``
 =================================================  =========================================
 
 ``replaces`` is the version of the grade the grader saw (0: none) and ``answer`` the answer's
@@ -27,11 +29,18 @@ from ..evidence.grades import RubricGrade
 from ..evidence.privacy import pseudonym
 from ..lesson.model import Lesson, Question
 from .base import Base
-from .grading import GradeRefusedError, Saved, class_answers, rubric_questions, save_grade
+from .grading import (
+    GradeRefusedError,
+    Saved,
+    class_answers,
+    rubric_questions,
+    save_grade,
+    save_reply,
+)
 from .grading_page import GradingPage, render_grading_page
-from .roles import INSTRUCTOR
+from .roles import INSTRUCTOR, LEARNER
 
-__all__ = ["GradeAnswer", "GradingTab"]
+__all__ = ["GradeAnswer", "GradingTab", "ReplyToGrade"]
 
 
 def _grade_json(saved: Saved | RubricGrade | None) -> dict[str, Any] | None:
@@ -138,6 +147,29 @@ class GradeAnswer(_Grading):
             raise web.HTTPError(400, "send a JSON object")
         saved = await self.save(course, lesson, question_id, learner, body)
         self.send({"grade": _grade_json(saved), "duplicate": saved.duplicate})
+
+
+class ReplyToGrade(Base):
+    """``POST api/replies/<lesson>``: a learner replies once to a comment on their answer."""
+
+    async def post(self, lesson_id: str) -> None:
+        courses = self.service.config.courses_of(lesson_id)
+        if not any(self.membership.at_least(self.user, c, LEARNER) for c in courses):
+            raise web.HTTPError(403, f"{self.user} is not in a course with lesson {lesson_id!r}")
+        body = self.json_body()
+        grade, text = (body.get("grade"), body.get("text")) if isinstance(body, dict) else (0, 0)
+        if not isinstance(grade, str) or not isinstance(text, str):
+            raise web.HTTPError(400, 'send {"grade": the grade\'s id, "text": your reply}')
+        self.limit("statements")
+        try:
+            sid = await self.service.run(
+                save_reply, self.service.ledger, str(self.user), lesson_id, grade, text
+            )
+        except GradeRefusedError as exc:
+            raise web.HTTPError(exc.status, str(exc)) from exc
+        self.service.wake_forwarder.set()
+        self.service.view_cache.clear()
+        self.send({"reply": sid})
 
 
 class GradingTab(_Grading):

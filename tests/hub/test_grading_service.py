@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 import requests
 
+from lessonkit.course.feedback import ReplyRefusedError, send_reply
 from lessonkit.engine.session import LessonSession
 from lessonkit.evidence.events import LearnerRef
 from lessonkit.evidence.grades import GradeIndex, grade_statement, statement_to_grade
+from lessonkit.evidence.replies import feedback_of, reply_statement, statement_to_reply
 from lessonkit.evidence.statements import EXT
 from lessonkit.evidence.stores import load_session_events
 from lessonkit.evidence.stores.service import ServiceStore, request_json
@@ -270,6 +272,47 @@ def test_the_grading_tab_saves_with_the_pages_token_and_refuses_forgeries(
     )
     assert resumed.mastery.snapshot() == learner.mastery.snapshot()
     assert resumed.records["q-explain"].rubric_grade.comment == "<b>Hi</b> Alice"
+
+
+def test_the_learner_replies_once_and_the_grading_tab_shows_it(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    """Bob's kernel reads his feedback from the service and replies once; the service takes
+    no second reply, no reply to someone else's grade and no forged one; the tab shows it."""
+    store = answered["bob"].store
+    (mine,) = feedback_of(list(store.read(lesson=ESSAY.id)), "bob")
+    assert mine.grade.version == 2 and mine.grade.comment == "Now exact." and mine.can_reply
+    hostile = "<script>alert(1)</script> Thanks: I will say when the test runs."
+    send_reply(store, mine.grade, hostile)
+    with pytest.raises(ReplyRefusedError, match="already replied"):
+        send_reply(store, mine.grade, "And one more thing.")
+    # Alice's grade is not Bob's to reply to; nor is an empty or too long reply taken.
+    _, own = api(grading, "GET", "api/statements?lesson=hub-essay", "tok-alice")
+    alices = next(g for s in own["statements"] if (g := statement_to_grade(s)))
+    path = "api/replies/hub-essay"
+    status, refused = api(grading, "POST", path, "tok-bob", {"grade": alices.id, "text": "hi"})
+    assert status == 404 and "no current grade of yours" in refused["error"]
+    status, refused = api(grading, "POST", path, "tok-alice", {"grade": alices.id, "text": " "})
+    assert status == 400 and "write a reply" in refused["error"]
+    status, _ = api(grading, "POST", path, "tok-alice", {"grade": alices.id, "text": "x" * 2001})
+    assert status == 400
+    assert api(grading, "POST", path, "tok-mallory", {"grade": alices.id, "text": "a"})[0] == 403
+    # A reply posted as a kernel's statement (for someone else, or a second one) is refused.
+    forged = reply_statement(alices, "I agree with everything.", datetime.now(UTC))
+    status, body = api(grading, "POST", "api/statements", "tok-bob", {"statements": [forged]})
+    assert status == 200 and body["accepted"] == 0 and len(body["rejected"]) == 1
+    # Exactly one reply is stored, Bob's, shown as text beside the grade on the tab.
+    _, stored = api(grading, "GET", "api/statements?learner=bob&lesson=hub-essay", "tok-teacher")
+    replies = [r for s in stored["statements"] if (r := statement_to_reply(s))]
+    assert [(r.learner.id, r.grade, r.text) for r in replies] == [("bob", mine.grade.id, hostile)]
+    (after,) = feedback_of(stored["statements"], "bob")
+    assert after.reply is not None and not after.can_reply and not after.new
+    teacher = browser_session(grading, "teacher")
+    url = grading.base + "class/algebra/grading?lesson=hub-essay&question=q-explain&reveal=1"
+    pages = [teacher.get(f"{url}&n={n}", timeout=30).text for n in (1, 2)]
+    tab = next(p for p in pages if "Now exact." in p)
+    assert "The learner replied" in tab and "&lt;script&gt;alert(1)&lt;/script&gt; Thanks" in tab
+    assert "<script>alert(1)" not in tab
 
 
 def test_the_class_views_read_a_class_with_grades(
