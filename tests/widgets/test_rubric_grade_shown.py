@@ -28,6 +28,7 @@ def test_the_grade_and_comment_are_shown_after_a_reload(
     first = show(LESSON, store=store)
     send(first, "submit", value="A loop stops when its test fails.", n=1)
     assert first.view["feedback"]["title"] == "Recorded for grading."
+    assert first.view["notice"] is None  # nothing graded yet
     first.session.store.close()
     first.close()
 
@@ -54,5 +55,15 @@ def test_the_grade_and_comment_are_shown_after_a_reload(
     assert "The idea: Partly (1 of 3)" in shown and "Wording: Precise (1 of 1)" in shown
     assert "Say <when> the test runs." in shown and "<when>" not in box["html"]
     assert not again.session.current.can_submit  # graded: that answer stands
+    # A banner says something new is there, once: the next visit has nothing new.
+    news = again.view["notice"]
+    assert news["kind"] == "news"
+    assert news["html"].startswith("New from your teacher: an answer graded with a comment")
+    assert "learning plan" in news["html"]
     again.session.store.close()
     again.close()
+    third = show(LESSON, store=store)
+    assert third.view["notice"] is None
+    assert third.view["feedback"]["title"] == "Graded by your teacher: 2 of 4 points."
+    third.session.store.close()
+    third.close()

@@ -1,0 +1,103 @@
+"""The learning plan shows a teacher's grades and comments (new since the learner's last
+visit), and takes the learner's one reply to each comment, as a statement in the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lessonkit.course import Course
+from lessonkit.evidence.events import LearnerRef
+from lessonkit.evidence.grades import RubricGrade, grade_statement
+from lessonkit.evidence.replies import statement_to_reply
+from lessonkit.evidence.statements import statement_id, statement_to_event
+from lessonkit.evidence.stores import open_store
+from lessonkit.widgets.plan import LearningPlan
+
+from .conftest import PLACEMENT_RIGHT, Clock, take
+
+ADA = LearnerRef(id="ada")
+LESSON = "python-basics-placement"
+
+
+@pytest.fixture
+def store() -> Any:
+    with open_store("memory://") as opened:
+        yield opened
+
+
+def graded(store: Any, when: datetime, comment: str) -> RubricGrade:
+    """A teacher's grade of Ada's first answer of the placement lesson."""
+    answer = next(
+        e
+        for s in store.read(learner=ADA, lesson=LESSON)
+        if (e := statement_to_event(s)).kind == "answered"
+    )
+    grade = RubricGrade(
+        learner=answer.learner,
+        grader=LearnerRef(id="tess", name="Tess"),
+        lesson_id=LESSON,
+        question_id=str(answer.step_id),
+        registration=answer.registration,
+        answer_seq=answer.seq,
+        version=1,
+        timestamp=when,
+        levels={"idea": "Partly"},
+        criterion_points={"idea": 1.0},
+        points=1.0,
+        max_points=3.0,
+        comment=comment,
+    )
+    store.append([grade_statement(grade)])
+    assert grade.answer == statement_id(answer.registration, answer.seq)
+    return grade
+
+
+def test_the_plan_shows_new_feedback_and_takes_one_reply(course: Course, store: Any) -> None:
+    clock = Clock(datetime(2027, 2, 5, 9, tzinfo=UTC))
+    take(course, store, ADA, LESSON, {"interest": "games", **PLACEMENT_RIGHT}, clock=clock)
+    plan = LearningPlan(course, store=store, learner=ADA, clock=clock)
+    assert plan.feedback.value == "" and plan.reply_form.layout.display == "none"
+
+    hostile = "<img src=x onerror=alert(1)>\nSay what the loop repeats."
+    grade = graded(store, clock.now + timedelta(hours=2), hostile)
+    plan.refresh()
+    shown = plan.feedback.value
+    assert "Feedback from your teachers" in shown and "New since your last visit" in shown
+    assert "1 of 3 points, graded by Tess" in shown and "<span class='lk-tag'>new</span>" in shown
+    assert "&lt;img src=x onerror=alert(1)&gt;<br>Say what" in shown and "<img" not in shown
+    assert plan.reply_form.layout.display == "flex" and plan.reply_to.value == grade.id
+
+    # The browser can send anything: an unknown choice or an empty reply sends nothing.
+    plan.reply_to.options = [*plan.reply_to.options, ("forged", "f00")]
+    plan.reply_to.value = "f00"
+    plan.reply_button.click()
+    assert "Choose a comment" in plan.reply_status.value
+    plan.reply_to.value = grade.id
+    plan.reply_text.value = "   "
+    plan.reply_button.click()
+    assert "not sent: write a reply first" in plan.reply_status.value
+    plan.reply_text.value = "I <b>see</b>: it repeats the body."
+    plan.reply_button.click()
+    assert "Reply sent" in plan.reply_status.value and plan.reply_text.value == ""
+    replies = [r for s in store.read(learner=ADA, lesson=LESSON) if (r := statement_to_reply(s))]
+    assert [(r.grade, r.text) for r in replies] == [
+        (grade.id, "I <b>see</b>: it repeats the body.")
+    ]
+    shown = plan.feedback.value
+    assert "Your reply: I &lt;b&gt;see&lt;/b&gt;: it repeats the body." in shown
+    assert "New since" not in shown and plan.reply_form.layout.display == "none"
+    # The record (mastery, lessons) still reads the same answers: a reply is no session event.
+    assert plan.record.lessons[LESSON].sessions == 1
+
+
+def test_feedback_is_no_longer_new_once_the_learner_is_back(course: Course, store: Any) -> None:
+    clock = Clock(datetime(2027, 2, 5, 9, tzinfo=UTC))
+    take(course, store, ADA, LESSON, {"interest": "games", **PLACEMENT_RIGHT}, clock=clock)
+    graded(store, clock.now + timedelta(minutes=5), "Good.")
+    clock.advance(hours=1)
+    take(course, store, ADA, LESSON, {"interest": "games", **PLACEMENT_RIGHT}, clock=clock)
+    plan = LearningPlan(course, store=store, learner=ADA, clock=clock)
+    assert "1 of 3 points" in plan.feedback.value and "New since" not in plan.feedback.value
