@@ -20,7 +20,8 @@ import pytest
 
 from lessonkit.cli import main
 from lessonkit.evidence.grades import is_grading_statement, statement_to_grade
-from tests.browser.harness import axe_violations, chromium_available, launch_chromium
+from lessonkit.evidence.replies import statement_to_reply
+from tests.browser.harness import axe_violations
 
 from .conftest import HUB_VERSIONS, hub_venv, unavailable
 from .harness import DATA, LESSON, write_config
@@ -144,49 +145,46 @@ def test_the_instructor_grades_through_the_api_and_the_learner_sees_it(
     assert graded["score"] == 3 and graded["questions"] == {"q-kind": 1.0, "q-explain": 2.0}
 
 
-def test_the_grading_tab_in_chromium_by_keyboard(hub: TestHub, tokens: dict[str, str]) -> None:
-    if not chromium_available():
-        unavailable("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
+def test_the_grading_tab_in_chromium_by_keyboard(
+    hub: TestHub, tokens: dict[str, str], browser: Any
+) -> None:
     url = "/services/lessonkit/class/algebra/grading?lesson=hub-essay"
     dialogs: list[str] = []
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            page = browser.new_page()
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            # the hub's login form, then on to the tab through the hub's OAuth
-            page.goto(f"{hub.public}/hub/login?{urlencode({'next': url})}")
-            page.fill("#username_input", "teacher")
-            page.fill("#password_input", "any")
-            page.click("#login_submit")
-            page.wait_for_selector("#grade")
-            text = page.inner_text("main")
-            assert "student-a" not in text and "student-b" not in text  # pseudonyms
-            while "It stops when false" not in page.inner_text("pre.answer"):
-                page.keyboard.press("j")
-                page.wait_for_load_state()
-            assert '<script>document.title="owned"' in page.inner_text("pre.answer")
-            assert page.title() != "owned" and dialogs == []
-            assert axe_violations(page) == []
-            focused = page.evaluate("() => document.activeElement.name")
-            assert focused == "level-idea"  # ready for the keyboard
-            page.keyboard.press("1")  # idea: Clear, then focus moves to the next criterion
-            assert page.evaluate("() => document.activeElement.name") == "level-wording"
-            page.keyboard.press("2")  # wording: Vague, then focus moves to Save
-            assert page.evaluate("() => document.activeElement.id") == "save"
-            page.focus("#comment")
-            page.keyboard.type("Right idea; say <when> it is tested.")
-            with page.expect_navigation():
-                page.keyboard.press("Control+Enter")
-            status = page.inner_text("[role=status]")
-            assert "Saved the grade of answer" in status and "3 of 4 points" in status
-            assert axe_violations(page) == []
-            page.goto(hub.public + url + "&reveal=1")
-            assert "student-a" in page.inner_text("main") or "student-b" in page.inner_text("main")
-        finally:
-            browser.close()
+    context = browser.new_context()  # the run's one browser (tests/conftest.py)
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        # the hub's login form, then on to the tab through the hub's OAuth
+        page.goto(f"{hub.public}/hub/login?{urlencode({'next': url})}")
+        page.fill("#username_input", "teacher")
+        page.fill("#password_input", "any")
+        page.click("#login_submit")
+        page.wait_for_selector("#grade")
+        text = page.inner_text("main")
+        assert "student-a" not in text and "student-b" not in text  # pseudonyms
+        while "It stops when false" not in page.inner_text("pre.answer"):
+            page.keyboard.press("j")
+            page.wait_for_load_state()
+        assert '<script>document.title="owned"' in page.inner_text("pre.answer")
+        assert page.title() != "owned" and dialogs == []
+        assert axe_violations(page) == []
+        focused = page.evaluate("() => document.activeElement.name")
+        assert focused == "level-idea"  # ready for the keyboard
+        page.keyboard.press("1")  # idea: Clear, then focus moves to the next criterion
+        assert page.evaluate("() => document.activeElement.name") == "level-wording"
+        page.keyboard.press("2")  # wording: Vague, then focus moves to Save
+        assert page.evaluate("() => document.activeElement.id") == "save"
+        page.focus("#comment")
+        page.keyboard.type("Right idea; say <when> it is tested.")
+        with page.expect_navigation():
+            page.keyboard.press("Control+Enter")
+        status = page.inner_text("[role=status]")
+        assert "Saved the grade of answer" in status and "3 of 4 points" in status
+        assert axe_violations(page) == []
+        page.goto(hub.public + url + "&reveal=1")
+        assert "student-a" in page.inner_text("main") or "student-b" in page.inner_text("main")
+    finally:
+        context.close()
     stored = service(
         hub, "GET", "api/statements?learner=student-a&lesson=hub-essay", tokens["teacher"]
     )
@@ -240,7 +238,7 @@ def test_grade_statements_are_valid_xapi_and_a_regrade_voids_the_old_one(
             hub, "GET", f"api/statements?learner={user}&lesson=hub-essay", tokens["teacher"]
         )
         stored += body["statements"]
-    graded = [s for s in stored if is_grading_statement(s)]
+    graded = [s for s in stored if is_grading_statement(s) and not statement_to_reply(s)]
     assert graded
     for statement in graded:
         BaseXapiStatement.model_validate(json.loads(json.dumps(statement)))
@@ -248,3 +246,59 @@ def test_grade_statements_are_valid_xapi_and_a_regrade_voids_the_old_one(
         assert statement["context"]["instructor"]["account"]["name"] == "teacher"
     voided = {s["object"]["id"] for s in graded if s["verb"]["id"].endswith("/voided")}
     assert len(voided) == 1  # the regrade of the forgery test replaced student-a's grade
+
+
+# The learner opens the lesson in their own server: the player says a grade is new; they read
+# the comment from the service and reply once (a second reply is refused).
+REPLY = """
+import json
+from lessonkit.course.feedback import ReplyRefusedError, send_reply
+from lessonkit.evidence.identity import resolve_learner
+from lessonkit.evidence.replies import feedback_of
+from lessonkit.evidence.stores import open_store
+from lessonkit.hub.remote_check import fetch_lesson
+from lessonkit.widgets import show
+
+lesson = fetch_lesson("hub-essay")
+store = open_store()
+(item,) = feedback_of(list(store.read(lesson=lesson.id)), resolve_learner().id)
+player = show(lesson, store=store)
+notice = player.view["notice"]
+send_reply(store, item.grade, {text!r})
+try:
+    send_reply(store, item.grade, "And again.")
+    again = "sent"
+except ReplyRefusedError as exc:
+    again = str(exc)
+player.close()
+store.close()
+print(json.dumps({{"notice": notice, "comment": item.grade.comment, "new": item.new,
+                  "again": again}}))
+"""
+
+
+def test_the_learner_sees_new_feedback_and_replies_once_from_their_server(
+    hub: TestHub, tokens: dict[str, str]
+) -> None:
+    from ralph.models.xapi.base.statements import BaseXapiStatement
+
+    text = "<b>Thanks</b>: the test runs before each pass."
+    kernel = hub.kernel("student-a", tokens["student-a"])
+    try:
+        out = last_json(kernel.run(REPLY.format(text=text)))
+    finally:
+        kernel.shutdown()
+    assert out["new"] and out["comment"] == "forged"  # the regrade of the cookie test
+    assert out["notice"]["kind"] == "news" and "New from your teacher" in out["notice"]["html"]
+    assert out["again"] == "you have already replied to this comment"
+    teacher = tokens["teacher"]
+    _, body = service(hub, "GET", "api/statements?learner=student-a&lesson=hub-essay", teacher)
+    replies = [s for s in body["statements"] if statement_to_reply(s)]
+    assert len(replies) == 1 and replies[0]["result"]["response"] == text
+    BaseXapiStatement.model_validate(json.loads(json.dumps(replies[0])))
+    assert replies[0]["actor"]["account"]["name"] == "student-a"
+    # The instructor sees it on the grading tab, as text.
+    tab = "class/algebra/grading?lesson=hub-essay&question=q-explain&reveal=1&n="
+    pages = [str(service(hub, "GET", tab + n, teacher)[1]) for n in "12"]
+    shown = next(p for p in pages if "student-a" in p and "forged" in p)
+    assert "The learner replied" in shown and "&lt;b&gt;Thanks&lt;/b&gt;: the test" in shown
