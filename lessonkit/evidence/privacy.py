@@ -148,10 +148,14 @@ def _context(context: dict[str, Any], salt: bytes) -> None:
         extensions[_SEED] = pseudo_seed(salt, extensions[_SEED])
     if isinstance(data, dict) and _is_int(data.get("variant_seed")):
         data["variant_seed"] = pseudo_seed(salt, data["variant_seed"])
-    voiding = isinstance(recorded, dict) and recorded.get("kind") == "grade-voided"
-    for key in ("grade", "by") if voiding else ():  # grades named by their ids
+    kind = recorded.get("kind") if isinstance(recorded, dict) else None
+    named = {"grade-voided": ("grade", "by"), "grade-replied": ("grade",)}.get(str(kind), ())
+    for key in named:  # grades named by their ids
         if isinstance(data, dict) and isinstance(data.get(key), str):
             data[key] = pseudo_statement_id(salt, data[key])
+    seq = data.get("answer_seq") if isinstance(data, dict) else None
+    if kind == "grade-replied" and isinstance(data, dict) and _is_int(seq):
+        data["answer"] = statement_id(str(context.get("registration")), seq)
 
 
 def _new_id(statement: Mapping[str, Any], salt: bytes) -> str:

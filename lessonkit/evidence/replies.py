@@ -127,7 +127,12 @@ def reply_statement(grade: RubricGrade, text: str, timestamp: datetime) -> dict[
                     "kind": REPLY_KIND,
                     "lesson": grade.lesson_id,
                     "step": grade.question_id,
-                    "data": {"grade": grade.id, "answer": grade.answer, "text": text},
+                    "data": {
+                        "grade": grade.id,
+                        "answer": grade.answer,
+                        "answer_seq": grade.answer_seq,
+                        "text": text,
+                    },
                 }
             },
         },

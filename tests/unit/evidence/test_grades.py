@@ -161,3 +161,9 @@ def test_the_examples_in_the_docs_are_what_the_code_writes() -> None:
     assert examples["voided rubric grade"] == void_statement(grade(1), grade(2))
     for example in examples.values():
         validate(example)
+    from lessonkit.evidence.replies import reply_statement
+
+    reply = re.search(r"^### A reply to a grade\n.*?```json\n(.*?)\n```", doc, re.M | re.S)
+    assert reply is not None
+    text = "Thank you: I will say when the test runs."
+    assert json.loads(reply.group(1)) == reply_statement(grade(), text, T0 + timedelta(days=2))

@@ -14,6 +14,7 @@ from ralph.models.xapi.base.statements import BaseXapiStatement
 
 from lessonkit.course.feedback import ReplyRefusedError, send_reply
 from lessonkit.evidence.grades import grade_statement, is_grading_statement, void_statement
+from lessonkit.evidence.privacy import pseudonymise
 from lessonkit.evidence.replies import (
     MAX_REPLY,
     feedback_of,
@@ -21,7 +22,7 @@ from lessonkit.evidence.replies import (
     reply_statement,
     statement_to_reply,
 )
-from lessonkit.evidence.statements import event_to_statement, statement_to_event
+from lessonkit.evidence.statements import EXT, event_to_statement, statement_to_event
 from lessonkit.evidence.stores import load_session_events, open_store
 
 from .samples import ADA, T0, make_event
@@ -112,3 +113,16 @@ def test_a_learners_own_store_takes_one_reply_per_comment(tmp_path: Path) -> Non
         ]
         # The session still resumes from the same events, the reply read apart.
         assert [e.kind for e in load_session_events(store, ADA, g.lesson_id)] == ["started"]
+
+
+def test_a_pseudonymised_reply_names_no_learner_no_answer_and_no_grade() -> None:
+    g = grade()
+    statement = reply_statement(g, "Thanks.", T0)
+    (hidden,) = pseudonymise([json.loads(json.dumps(statement))], b"salt")
+    text = json.dumps(hidden)
+    for secret in (ADA.id, ADA.name, g.id, g.answer, g.registration, statement["id"]):
+        assert secret not in text, secret
+    (grade_hidden,) = pseudonymise([grade_statement(g)], b"salt")
+    assert hidden["object"]["id"] == grade_hidden["id"]  # still the grade's reply
+    data = hidden["context"]["extensions"][EXT + "event"]["data"]
+    assert data["answer"] == grade_hidden["context"]["statement"]["id"]
