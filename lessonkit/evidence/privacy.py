@@ -155,7 +155,7 @@ def _context(context: dict[str, Any], salt: bytes) -> None:
             data[key] = pseudo_statement_id(salt, data[key])
     seq = data.get("answer_seq") if isinstance(data, dict) else None
     if kind == "grade-replied" and isinstance(data, dict) and _is_int(seq):
-        data["answer"] = statement_id(str(context.get("registration")), seq)
+        data["answer"] = statement_id(str(context.get("registration")), int(seq or 0))
 
 
 def _new_id(statement: Mapping[str, Any], salt: bytes) -> str:
