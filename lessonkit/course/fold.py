@@ -9,6 +9,7 @@ time (the competency's half-life).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,17 @@ from ..evidence.statements import statement_id
 from ..lesson.model import Settings
 from ..policies.mastery import bkt_credit_posterior, bkt_posterior, bkt_update, decayed
 from .model import Course
+from .statements import CourseEvent
 
-__all__ = ["DAY", "EvidenceItem", "Tracking", "counted_answers", "fold_answer", "fold_grade"]
+__all__ = [
+    "DAY",
+    "EvidenceItem",
+    "Tracking",
+    "counted_answers",
+    "fold_answer",
+    "fold_grade",
+    "fold_judgement",
+]
 
 DAY = 86_400.0
 """Seconds in a day (half-lives are in days)."""
@@ -161,3 +171,36 @@ def fold_grade(
                 after=state.p,
             )
         )
+
+
+def fold_judgement(course: Course, tracking: dict[str, Tracking], event: CourseEvent) -> None:
+    """Take in a teacher's judgement of a competency at its moment: *mastered* raises P(known)
+    to halfway between the threshold and 1 at least, *not mastered* lowers it below the
+    threshold (to the prior at most). Later answers go on from there, and time decays it as
+    any estimate (a judgement of mastery lapses as answers would)."""
+    state = tracking.get(event.target_id)
+    if state is None or event.mastered is None:
+        return
+    params = course.params(event.target_id)
+    before = state.p
+    if state.last is not None:
+        days = (event.timestamp - state.last).total_seconds() / DAY
+        before = decayed(before, max(0.0, days), course.half_life(event.target_id))
+    if event.mastered:
+        after = max(before, (1.0 + params.threshold) / 2)  # a margin: forgetting is gradual
+        state.mastered_at = event.timestamp
+    else:
+        after = min(before, params.prior, math.nextafter(params.threshold, 0.0))
+    state.p = after
+    state.last, state.registration = event.timestamp, f"judged:{event.goal}"
+    by = event.by.name or event.by.id if event.by is not None else "a teacher"
+    state.evidence.append(
+        EvidenceItem(
+            lesson=f"course:{event.course}",
+            step=f"judged by {by}",
+            correct=event.mastered,
+            timestamp=event.timestamp,
+            before=before,
+            after=after,
+        )
+    )

@@ -32,7 +32,15 @@ from ..evidence.events import Event, LearnerRef
 from ..evidence.grades import GradeIndex, is_grading_statement
 from ..evidence.statements import statement_to_event
 from ..policies.mastery import decayed
-from .fold import DAY, EvidenceItem, Tracking, counted_answers, fold_answer, fold_grade
+from .fold import (
+    DAY,
+    EvidenceItem,
+    Tracking,
+    counted_answers,
+    fold_answer,
+    fold_grade,
+    fold_judgement,
+)
 from .model import Course
 from .statements import CourseEvent, course_event
 
@@ -140,6 +148,9 @@ class LearnerRecord:
     """The learner's own goals (not removed), oldest first."""
     assignments: tuple[Goal, ...] = ()
     """What teachers assigned (not withdrawn), oldest first."""
+    from_teachers: tuple[CourseEvent, ...] = ()
+    """Teachers' judgements of competencies (``judged``) and notes (``noted``), oldest
+    first."""
 
     def probability(self, competency_id: str) -> float:
         """P(known) of a competency now."""
@@ -232,7 +243,10 @@ def build_record(
     lessons: dict[str, dict[str, Any]] = {}
     ordered, began = _sessions(events)
     grades = counted_answers(ordered, GradeIndex.of(graded), learner)
+    judged = sorted((e for e in course_events if e.kind == "judged"), key=lambda e: e.timestamp)
     for event in ordered:
+        while judged and judged[0].timestamp <= event.timestamp:  # a judgement at its moment
+            fold_judgement(course, tracking, judged.pop(0))
         _progress(lessons, event)
         if event.kind in ("started", "chose"):
             _profile(profile, event)
@@ -241,6 +255,8 @@ def build_record(
             grade = grades.get((event.registration, event.seq))
             if grade is not None:
                 fold_grade(course, tracking, grade, event, began[event.registration])
+    for judgement in judged:
+        fold_judgement(course, tracking, judgement)
     competencies = {cid: _finish(course, cid, state, as_of) for cid, state in tracking.items()}
     goals, assignments = _goals(course, course_events)
     return LearnerRecord(
@@ -252,6 +268,12 @@ def build_record(
         lessons={lid: LessonProgress(lesson=lid, **p) for lid, p in lessons.items()},
         goals=goals,
         assignments=assignments,
+        from_teachers=tuple(
+            sorted(
+                (e for e in course_events if e.kind in ("judged", "noted")),
+                key=lambda e: e.timestamp,
+            )
+        ),
     )
 
 

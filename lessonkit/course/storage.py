@@ -17,8 +17,11 @@ from .record import LearnerRecord, build_record
 from .statements import TARGETS, CourseEvent, new_goal_id, to_statement
 
 __all__ = [
+    "MAX_NOTE",
     "assign",
     "course_statements",
+    "judgement_event",
+    "note_event",
     "read_record",
     "read_records",
     "remove_goal",
@@ -194,3 +197,66 @@ def unassign(
     )
     store.append([to_statement(event)])
     return event
+
+
+MAX_NOTE = 2000
+"""Characters a teacher's note or reason may take."""
+
+
+def _text(text: Any, what: str) -> str:
+    cleaned = str(text).replace("\r\n", "\n").strip() if isinstance(text, str) else ""
+    if not cleaned:
+        raise ValueError(f"write {what} first")
+    if len(cleaned) > MAX_NOTE:
+        raise ValueError(f"{what} is at most {MAX_NOTE:,} characters")
+    return cleaned
+
+
+def judgement_event(
+    course: Course,
+    learner: LearnerRef,
+    competency: str,
+    *,
+    mastered: bool,
+    reason: str,
+    teacher: LearnerRef,
+    clock: Any = None,
+) -> CourseEvent:
+    """A teacher's judgement that ``learner`` has (or has not) mastered ``competency``, with
+    the reason the learner will read (see :func:`lessonkit.course.fold.fold_judgement`).
+
+    Raises
+    ------
+    ValueError
+        An unknown competency, or a reason empty or over :data:`MAX_NOTE` characters.
+    """
+    _check_target(course, "competency", competency, lesson_ok=False)
+    moment = _now(clock)
+    return CourseEvent(
+        kind="judged",
+        course=course.id,
+        learner=learner,
+        timestamp=moment,
+        goal=new_goal_id(course.id, learner, f"judged/{competency}", moment),
+        target="competency",
+        target_id=competency,
+        by=teacher,
+        note=_text(reason, "a reason"),
+        mastered=bool(mastered),
+    )
+
+
+def note_event(
+    course: Course, learner: LearnerRef, note: str, *, teacher: LearnerRef, clock: Any = None
+) -> CourseEvent:
+    """A teacher's note to ``learner``, shown in their plan (``ValueError``: empty or long)."""
+    moment = _now(clock)
+    return CourseEvent(
+        kind="noted",
+        course=course.id,
+        learner=learner,
+        timestamp=moment,
+        goal=new_goal_id(course.id, learner, "note", moment),
+        by=teacher,
+        note=_text(note, "a note"),
+    )

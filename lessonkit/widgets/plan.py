@@ -30,7 +30,7 @@ from ..course.storage import course_statements, remove_goal, set_goal
 from ..evidence.events import LearnerRef
 from ..evidence.replies import MAX_REPLY, feedback_of
 from .markdown import escape
-from .plan_feedback import feedback_html, feedback_label
+from .plan_feedback import feedback_html, feedback_label, from_teachers_html
 from .plan_html import (
     PLAN_CSS,
     competencies_html,
@@ -117,6 +117,7 @@ class LearningPlan(w.VBox):
         self.competencies = w.HTML()
         self.status = w.HTML()
         self.feedback = w.HTML()
+        self.from_teachers = w.HTML()
         self.reply_to = w.Dropdown(
             options=[], description="Reply to", style={"description_width": "initial"}
         )
@@ -153,6 +154,7 @@ class LearningPlan(w.VBox):
                 w.HTML(player_css() + PLAN_CSS),
                 self.header,
                 self.next,
+                self.from_teachers,
                 self.feedback,
                 self.reply_form,
                 self.reply_status,
@@ -182,6 +184,7 @@ class LearningPlan(w.VBox):
         self.record = build_record(self.course, statements, self.learner, as_of=now)
         self.feedback_items = feedback_of(statements, self.learner.id)
         self.feedback.value = feedback_html(self.course, self.feedback_items)
+        self.from_teachers.value = from_teachers_html(self.course, self.record)
         open_ = [
             (feedback_label(self.course, f), f.grade.id) for f in self.feedback_items if f.can_reply
         ]

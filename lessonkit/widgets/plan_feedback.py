@@ -1,6 +1,7 @@
-"""The learning plan's "Feedback from your teachers" section: each graded answer of the learner
-with its points, the level of each rubric criterion, the teacher's comment and the learner's
-reply. Everything is escaped: comments and replies are plain text, never markup.
+"""The learning plan's sections from teachers: "Feedback from your teachers" (each graded answer
+of the learner with its points, the level of each rubric criterion, the teacher's comment and
+the learner's reply) and "From your teachers" (notes, and judgements of competencies with
+their reasons). Everything is escaped: comments, notes and replies are plain text.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from html import escape
 from typing import Any
 
 from ..course.model import Course
+from ..course.record import LearnerRecord
 from ..evidence.replies import Feedback
 
-__all__ = ["feedback_html", "feedback_label"]
+__all__ = ["feedback_html", "feedback_label", "from_teachers_html"]
 
 
 def _question(course: Course, lesson_id: str, question_id: str) -> tuple[str, Any]:
@@ -79,3 +81,29 @@ def feedback_html(course: Course, items: Sequence[Feedback]) -> str:
     parts.append("<ul class='lk-feedback' aria-labelledby='lk-feedback-h'>" + "".join(rows))
     parts.append("</ul>")
     return "".join(parts)
+
+
+def from_teachers_html(course: Course, record: LearnerRecord) -> str:
+    """Teachers' notes and judgements of competencies, newest first (empty text if none)."""
+    if not record.from_teachers:
+        return ""
+    rows = []
+    for event in reversed(record.from_teachers):
+        who = escape(event.by.name or event.by.id) if event.by is not None else "A teacher"
+        when = escape(event.timestamp.date().isoformat())
+        text = escape(event.note).replace("\n", "<br>")
+        if event.kind == "judged":
+            label = (
+                course.competency(event.target_id).label
+                if course.has_competency(event.target_id)
+                else event.target_id
+            )
+            verdict = "mastered" if event.mastered else "not mastered yet"
+            head = f"{who} marked <strong>{escape(label)}</strong> as {verdict}"
+        else:
+            head = f"Note from {who}"
+        rows.append(f"<li>{head} ({when}): {text}</li>")
+    return (
+        "<h3 id='lk-teachers-h'>From your teachers</h3>"
+        f"<ul class='lk-from-teachers' aria-labelledby='lk-teachers-h'>{''.join(rows)}</ul>"
+    )

@@ -3,12 +3,15 @@ visit), and takes the learner's one reply to each comment, as a statement in the
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from lessonkit.course import Course
+from lessonkit.course.statements import course_event, to_statement
+from lessonkit.course.storage import judgement_event, note_event
 from lessonkit.evidence.events import LearnerRef
 from lessonkit.evidence.grades import RubricGrade, grade_statement
 from lessonkit.evidence.replies import statement_to_reply
@@ -101,3 +104,68 @@ def test_feedback_is_no_longer_new_once_the_learner_is_back(course: Course, stor
     take(course, store, ADA, LESSON, {"interest": "games", **PLACEMENT_RIGHT}, clock=clock)
     plan = LearningPlan(course, store=store, learner=ADA, clock=clock)
     assert "1 of 3 points" in plan.feedback.value and "New since" not in plan.feedback.value
+
+
+def test_a_teachers_judgement_and_note_reach_the_record_and_the_plan(
+    course: Course, store: Any
+) -> None:
+    from ralph.models.xapi.base.statements import BaseXapiStatement
+
+    clock = Clock(datetime(2027, 2, 5, 9, tzinfo=UTC))
+    script = {"interest": "games", **PLACEMENT_RIGHT, "a1": 0}
+    take(course, store, ADA, LESSON, script, clock=clock)
+    plan = LearningPlan(course, store=store, learner=ADA, clock=clock)
+    assert not plan.record.mastered("accumulator") and plan.from_teachers.value == ""
+    before = plan.next.value
+    tess = LearnerRef(id="tess", name="Tess <T>")
+    reason = "Shown in class: <b>sums</b> a list in a loop."
+    event = judgement_event(
+        course, ADA, "accumulator", mastered=True, reason=reason, teacher=tess, clock=clock
+    )
+    statement = to_statement(event)
+    BaseXapiStatement.model_validate(json.loads(json.dumps(statement)))
+    assert statement["result"] == {"success": True} and course_event(statement) == event
+    store.append([statement])
+    store.append([to_statement(note_event(course, ADA, "See me.", teacher=tess, clock=clock))])
+    plan.refresh()
+    assert plan.record.mastered("accumulator") and plan.next.value != before  # recomputed
+    shown = plan.from_teachers.value
+    assert "Tess &lt;T&gt; marked <strong>" in shown and "as mastered" in shown
+    assert "&lt;b&gt;sums&lt;/b&gt;" in shown and "Note from Tess &lt;T&gt;" in shown
+    assert shown.index("Note from") < shown.index("marked")  # newest first
+    evidence = plan.record.competencies["accumulator"].evidence[-1]
+    assert evidence.step == "judged by Tess <T>" and evidence.correct
+    # A later "not mastered yet" lowers it below the threshold again; answers go on from there.
+    clock.advance(days=1)
+    store.append(
+        [
+            to_statement(
+                judgement_event(
+                    course,
+                    ADA,
+                    "for-loops",
+                    mastered=False,
+                    reason="Guessed.",
+                    teacher=tess,
+                    clock=clock,
+                )
+            )
+        ]
+    )
+    plan.refresh()
+    assert not plan.record.mastered("for-loops") and plan.record.mastered("accumulator")
+    assert "as not mastered yet" in plan.from_teachers.value
+
+
+@pytest.mark.parametrize(
+    ("competency", "reason", "said"),
+    [("nope", "x", "no competency 'nope'"), ("lists", "  ", "write a reason"),
+     ("lists", "x" * 2001, "at most")],
+)  # fmt: skip
+def test_a_judgement_needs_a_known_competency_and_a_reason(
+    course: Course, competency: str, reason: str, said: str
+) -> None:
+    with pytest.raises(ValueError, match=said):
+        judgement_event(
+            course, ADA, competency, mastered=True, reason=reason, teacher=LearnerRef(id="t")
+        )
