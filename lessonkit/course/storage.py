@@ -19,6 +19,7 @@ from .statements import TARGETS, CourseEvent, new_goal_id, to_statement
 __all__ = [
     "MAX_NOTE",
     "assign",
+    "assignment_events",
     "course_statements",
     "judgement_event",
     "note_event",
@@ -156,9 +157,29 @@ def assign(
     ValueError
         If the target does not exist in the course.
     """
+    events = assignment_events(
+        course, learners, target, target_id, teacher=teacher, due=due, note=note, clock=clock
+    )
+    store.append_many([to_statement(e) for e in events])
+    return events
+
+
+def assignment_events(
+    course: Course,
+    learners: Iterable[LearnerRef],
+    target: str,
+    target_id: str,
+    *,
+    teacher: LearnerRef,
+    due: date | None = None,
+    note: str = "",
+    clock: Any = None,
+) -> list[CourseEvent]:
+    """The events of a teacher's assignment to each learner, not yet written (see
+    :func:`assign`; ``ValueError`` for a target the course does not have)."""
     _check_target(course, target, target_id, lesson_ok=True)
     moment = _now(clock)
-    events = [
+    return [
         CourseEvent(
             kind="assigned",
             course=course.id,
@@ -173,8 +194,6 @@ def assign(
         )
         for learner in learners
     ]
-    store.append_many([to_statement(e) for e in events])
-    return events
 
 
 def unassign(

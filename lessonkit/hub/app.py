@@ -23,6 +23,7 @@ Routes below the service prefix (``/services/lessonkit/``):
 ``GET  class/<course>/``                 the live class view (instructor, observer)
 ``GET  class/<course>/items``            item analysis (instructor, observer)
 ``GET|POST class/<course>/grading``      grading with rubrics (instructor; :mod:`.grading_views`)
+``GET|POST class/<course>/support``      judge, note, assign for one learner (:mod:`.support_views`)
 ``GET  class/<course>/export``           CSV or xAPI export (instructor, observer)
 ``…    lti/…``, ``api/lti/…``            the LMS connection (:mod:`.lti_views`)
 =======================================  ==========================================
@@ -44,7 +45,7 @@ __all__ = ["make_app"]
 
 def make_app(service: Service, prefix: str | None = None) -> web.Application:
     """The application serving below ``prefix`` (default ``$JUPYTERHUB_SERVICE_PREFIX``)."""
-    from . import grading_views, handlers, views
+    from . import grading_views, handlers, support_views, views
 
     prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lessonkit/")
     prefix = prefix if prefix.endswith("/") else prefix + "/"
@@ -66,6 +67,7 @@ def make_app(service: Service, prefix: str | None = None) -> web.Application:
             (r"class/([A-Za-z0-9_-]+)/", views.ClassView),
             (r"class/([A-Za-z0-9_-]+)/items", views.ItemsView),
             (r"class/([A-Za-z0-9_-]+)/grading", grading_views.GradingTab),
+            (r"class/([A-Za-z0-9_-]+)/support", support_views.SupportTab),
             (r"class/([A-Za-z0-9_-]+)/export", views.Export),
             ("", views.Index),
         )

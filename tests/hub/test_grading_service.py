@@ -36,6 +36,9 @@ from .ralph import Ralph
 from .test_lrs_forwarding import ralph  # noqa: F401 - a fixture: a real Ralph LRS
 
 ESSAY = load_lesson(DATA / "essay.lesson.yaml")
+COURSE_FILE = (
+    Path(__file__).resolve().parents[2] / "lessons/python-basics/python-basics.course.yaml"
+)
 HOSTILE = '<script>document.title="owned"</script><img src=x onerror=alert(1)> It stops when false'
 
 
@@ -46,7 +49,12 @@ def grading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServic
     config = write_config(
         folder,
         f"sqlite:///{folder / 'course.db'}",
-        courses={"algebra": {"lessons": [str(DATA / "essay.lesson.yaml"), str(LESSON)]}},
+        courses={
+            "algebra": {
+                "lessons": [str(DATA / "essay.lesson.yaml"), str(LESSON)],
+                "course_file": str(COURSE_FILE),  # competencies to judge, lessons to assign
+            }
+        },
     )
     service = ThreadedService.from_file(config).start()
     try:
@@ -313,6 +321,62 @@ def test_the_learner_replies_once_and_the_grading_tab_shows_it(
     tab = next(p for p in pages if "Now exact." in p)
     assert "The learner replied" in tab and "&lt;script&gt;alert(1)&lt;/script&gt; Thanks" in tab
     assert "<script>alert(1)" not in tab
+
+
+def test_the_support_tab_judges_notes_and_assigns_and_the_learners_plan_shows_it(
+    grading: ThreadedService, answered: dict[str, LessonSession], tmp_path: Path
+) -> None:
+    """From the class view, a teacher marks a competency mastered with a reason, leaves a
+    note and assigns a lesson to one learner (cookie + the page's XSRF token); the learner's
+    plan, read through the service from their kernel's store, shows all three, recomputed."""
+    from lessonkit.course import load_course
+    from lessonkit.widgets.plan import LearningPlan
+
+    plan_course = load_course(COURSE_FILE)
+    teacher = browser_session(grading, "teacher")
+    url = grading.base + "class/algebra/support?lesson=hub-essay"
+    view = api(grading, "GET", "class/algebra/?lesson=hub-essay", "tok-teacher")[1]
+    assert 'href="support?lesson=hub-essay"' in view  # reachable from the live class view
+    page = teacher.get(url + "&learner=alice", timeout=30)
+    assert page.status_code == 200 and "Judge a competency" in page.text
+    fields = {**form_of(page.text), "action": "judge", "competency": "accumulator"}
+    judge = {**fields, "mastered": "yes", "reason": "Shown in class: <b>sums</b> a list."}
+    forged = {k: v for k, v in judge.items() if k != "_xsrf"}
+    assert teacher.post(url, data=forged, allow_redirects=False, timeout=30).status_code == 403
+    done = teacher.post(url, data=judge, allow_redirects=False, timeout=30)
+    assert done.status_code == 303 and "saved=judge" in done.headers["Location"]
+    after = teacher.get(grading.base + "class/algebra/" + done.headers["Location"], timeout=30)
+    assert "Judgement recorded" in after.text and "&lt;b&gt;sums&lt;/b&gt;" in after.text
+    note = {**fields, "action": "note", "note": "See me on Friday."}
+    assert teacher.post(url, data=note, allow_redirects=False, timeout=30).status_code == 303
+    assign = {**fields, "action": "assign", "assign_lesson": "python-loops", "due": "2027-03-01"}
+    assert teacher.post(url, data=assign, allow_redirects=False, timeout=30).status_code == 303
+    # Refused: an unknown competency (nothing stored), a learner of no course, a learner.
+    wrong = teacher.post(url, data={**judge, "competency": "nope"}, timeout=30)
+    assert wrong.status_code == 400 and "Not saved: course" in wrong.text
+    assert teacher.post(url, data={**note, "learner": "mallory"}, timeout=30).status_code == 403
+    status, _ = api(grading, "POST", "class/algebra/support", "tok-alice", None)
+    assert status == 403
+    # Alice's plan, through the service as in her kernel: recomputed, and told why.
+    store = ServiceStore("hub+" + grading.base, token="tok-alice", spool_dir=tmp_path / "a")
+    try:
+        home = "https://hub.example.org/hub/"  # the service's accounts
+        learner = LearningPlan(
+            plan_course, store=store, learner=LearnerRef(id="alice", home_page=home)
+        )
+        assert learner.record.mastered("accumulator")
+        told = learner.from_teachers.value
+        assert "marked <strong>" in told and "&lt;b&gt;sums&lt;/b&gt; a list." in told
+        assert "Note from teacher" in told and "See me on Friday." in told
+        assert [(g.target_id, str(g.due)) for g in learner.record.assignments] == [
+            ("python-loops", "2027-03-01")
+        ]
+        bob = ServiceStore("hub+" + grading.base, token="tok-bob", spool_dir=tmp_path / "b")
+        others = LearningPlan(plan_course, store=bob, learner=LearnerRef(id="bob", home_page=home))
+        assert others.from_teachers.value == "" and not others.record.assignments
+        bob.close()
+    finally:
+        store.close()
 
 
 def test_the_class_views_read_a_class_with_grades(
