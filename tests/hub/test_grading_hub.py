@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +30,10 @@ from .hubrun import TestHub, find_chp
 from .test_hub_integration import browser_login, last_json
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+COURSE_FILE = (
+    Path(__file__).resolve().parents[2] / "lessons/python-basics/python-basics.course.yaml"
+)
 
 HOSTILE = '<script>document.title="owned"</script><img src=x onerror=alert(1)> It stops when false'
 ANSWER = """
@@ -79,7 +84,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory, pg_server: Any) -> Iterator[Te
     config = write_config(
         folder,
         pg_server.url("lessonkit_grading"),
-        courses={"algebra": {"lessons": [str(DATA / "essay.lesson.yaml"), str(LESSON)]}},
+        courses={
+            "algebra": {
+                "lessons": [str(DATA / "essay.lesson.yaml"), str(LESSON)],
+                "course_file": str(COURSE_FILE),  # for the Support tab
+            }
+        },
     )
     running = TestHub(folder, config, venv_bin=hub_venv(HUB_VERSIONS[0]), external=False)
     try:
@@ -302,3 +312,37 @@ def test_the_learner_sees_new_feedback_and_replies_once_from_their_server(
     pages = [str(service(hub, "GET", tab + n, teacher)[1]) for n in "12"]
     shown = next(p for p in pages if "student-a" in p and "forged" in p)
     assert "The learner replied" in shown and "&lt;b&gt;Thanks&lt;/b&gt;: the test" in shown
+
+
+def test_the_support_tab_in_chromium_by_keyboard(hub: TestHub, browser: Any) -> None:
+    """The instructor reaches Support from the class view, chooses a learner and judges a
+    competency with the keyboard only; the page is axe-clean before and after."""
+    url = "/services/lessonkit/class/algebra/?lesson=hub-essay"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{hub.public}/hub/login?{urlencode({'next': url})}")
+        page.fill("#username_input", "teacher")
+        page.fill("#password_input", "any")
+        page.click("#login_submit")
+        page.wait_for_selector("nav[aria-label='Class view']")
+        with page.expect_navigation():
+            page.click("text=Support a learner")
+        page.select_option("#learner", "student-b")
+        with page.expect_navigation():
+            page.click("text=Show")
+        assert axe_violations(page) == []
+        page.focus("#competency")
+        page.select_option("#competency", "while-loops")
+        page.keyboard.press("Tab")  # to the first radio of the judgement
+        page.keyboard.press("Space")  # mastered
+        page.keyboard.press("Tab")  # leaves the radio group for the reason
+        page.keyboard.type("Explained <while> at the board.")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "Judgement recorded" in page.inner_text("[role=status]")
+        assert "Explained <while> at the board." in page.inner_text("main")
+        assert axe_violations(page) == []
+    finally:
+        context.close()
