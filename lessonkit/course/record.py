@@ -23,6 +23,7 @@ re-grading: a learner's clock may be wrong, their sequence numbers are not).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -340,6 +341,9 @@ def _goals(course: Course, events: list[CourseEvent]) -> tuple[tuple[Goal, ...],
                 by=e.by if e.kind == "assigned" else None,
                 note=e.note,
             )
+    for e in sorted(events, key=lambda e: e.timestamp):  # the latest extension's date counts
+        if e.kind == "extended" and e.goal in assigned and e.due is not None:
+            assigned[e.goal] = dataclasses.replace(assigned[e.goal], due=e.due)
     return tuple(goals.values()), tuple(assigned.values())
 
 

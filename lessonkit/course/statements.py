@@ -16,12 +16,14 @@ kind               verb                                          object
 ``unassigned``     ``…/verbs/was-unassigned`` (+ ``instructor``)  the same
 ``judged``         ``…/verbs/was-judged`` (+ ``instructor``)      the competency
 ``noted``          ``…/verbs/was-sent-note`` (+ ``instructor``)   the course
+``extended``       ``…/verbs/was-granted-extension`` (+ ``i.``)   the assignment (its goal)
 =================  ============================================  ===========================
 
 A ``judged`` statement is a teacher's judgement that the learner has (``result.success``) or
 has not mastered a competency, with the reason (``data.note``): the learner's record takes it
 in at its moment (see :mod:`.fold`). A ``noted`` statement is a teacher's note to the learner,
-shown in their plan.
+shown in their plan. An ``extended`` statement moves the due date of one of the learner's
+assignments (``data.goal``) to ``data.due``.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ COURSE_VERBS = {
     "unassigned": _VERBS + "was-unassigned",
     "judged": _VERBS + "was-judged",
     "noted": _VERBS + "was-sent-note",
+    "extended": _VERBS + "was-granted-extension",
 }
 """Verb IRI per course event kind (lessonkit's own: no ADL verb says "set a goal")."""
 COURSE_KINDS = frozenset(COURSE_VERBS)
@@ -221,6 +224,8 @@ def course_event(statement: Mapping[str, Any]) -> CourseEvent | None:
         return None
     mastered = data.get("mastered") if kind == "judged" else None
     if kind == "judged" and (target != "competency" or not isinstance(mastered, bool)):
+        return None
+    if kind == "extended" and not isinstance(data.get("due"), str):
         return None
     try:
         moment = parse_timestamp(str(statement["timestamp"]))

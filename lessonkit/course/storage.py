@@ -21,6 +21,7 @@ __all__ = [
     "assign",
     "assignment_events",
     "course_statements",
+    "extension_event",
     "judgement_event",
     "note_event",
     "read_record",
@@ -278,4 +279,30 @@ def note_event(
         goal=new_goal_id(course.id, learner, "note", moment),
         by=teacher,
         note=_text(note, "a note"),
+    )
+
+
+def extension_event(
+    course: Course,
+    learner: LearnerRef,
+    goal_id: str,
+    due: date,
+    *,
+    teacher: LearnerRef,
+    note: str = "",
+    clock: Any = None,
+) -> CourseEvent:
+    """A teacher's extension of one of ``learner``'s assignments (``goal_id``) to ``due``
+    (check that the assignment is theirs: the record ignores any other)."""
+    if len(note) > MAX_NOTE:
+        raise ValueError(f"a note is at most {MAX_NOTE:,} characters")
+    return CourseEvent(
+        kind="extended",
+        course=course.id,
+        learner=learner,
+        timestamp=_now(clock),
+        goal=goal_id,
+        due=due,
+        by=teacher,
+        note=note.strip(),
     )

@@ -17,7 +17,13 @@ from typing import Any
 from ..course.model import Course
 from ..course.record import LearnerRecord
 from ..course.statements import CourseEvent, to_statement
-from ..course.storage import assignment_events, judgement_event, note_event, read_record
+from ..course.storage import (
+    assignment_events,
+    extension_event,
+    judgement_event,
+    note_event,
+    read_record,
+)
 from ..evidence.events import LearnerRef
 from . import db
 from .ingest import SERVER_SEQ, _forward_body, _insert
@@ -25,7 +31,7 @@ from .ledger import Ledger
 
 __all__ = ["ACTIONS", "learner_record", "store_course_event", "support_event"]
 
-ACTIONS = ("judge", "note", "assign")
+ACTIONS = ("judge", "note", "assign", "extend")
 """What the support form can do."""
 
 
@@ -61,13 +67,20 @@ def support_event(
         )
     if action == "note":
         return note_event(plan, who, fields.get("note", ""), teacher=by)
+    due: date | None = None
+    if fields.get("due"):
+        try:
+            due = date.fromisoformat(fields["due"])
+        except ValueError as exc:
+            raise ValueError("the due date is not a date (YYYY-MM-DD)") from exc
+    if action == "extend":
+        goal = fields.get("goal", "")
+        if not any(g.id == goal for g in learner_record(ledger, plan, learner).assignments):
+            raise ValueError(f"{learner} has no assignment {goal!r}")
+        if due is None:
+            raise ValueError("give the new due date")
+        return extension_event(plan, who, goal, due, teacher=by)
     if action == "assign":
-        due: date | None = None
-        if fields.get("due"):
-            try:
-                due = date.fromisoformat(fields["due"])
-            except ValueError as exc:
-                raise ValueError("the due date is not a date (YYYY-MM-DD)") from exc
         note = fields.get("note", "").strip()
         if len(note) > 2000:
             raise ValueError("the note is at most 2,000 characters")

@@ -29,6 +29,7 @@ _SAID = {
     "judge": "Judgement recorded: the learner's plan is recomputed.",
     "note": "Note sent: the learner sees it in their plan.",
     "assign": "Lesson assigned: the learner sees it in their plan.",
+    "extend": "Due date moved: the learner sees the new date in their plan.",
 }
 _CSS = "form{margin:.6em 0 1.2em}textarea{width:100%;font:inherit}fieldset{margin:.4em 0}"
 
@@ -65,8 +66,11 @@ class SupportTab(Base):
         if not learner:
             raise web.HTTPError(400, "choose a learner")
         self.limit("statements")
+        ledger = self.service.ledger
         try:
-            event = support_event(self.service.ledger, plan, learner, str(self.user), fields)
+            event = await self.service.run(
+                support_event, ledger, plan, learner, str(self.user), fields
+            )
         except ValueError as exc:
             await self._page(course, plan, learner, error=str(exc), status=400)
             return
@@ -145,6 +149,28 @@ def _record(plan: Course, record: LearnerRecord) -> str:
     )
 
 
+def _assignments(plan: Course, record: LearnerRecord, hidden: str, action: str) -> str:
+    """The learner's assignments, each with a form to move its due date."""
+    esc = html.escape
+    if not record.assignments:
+        return ""
+    rows = []
+    for goal in record.assignments:
+        label = plan.lesson(goal.target_id).label if goal.target == "lesson" else goal.target_id
+        due = goal.due.isoformat() if goal.due else "no date"
+        field = f"due-{esc(goal.id)}"
+        rows.append(
+            f"<li>{esc(goal.target)} {esc(label)}, due {esc(due)}"
+            f'<form method="post" action="{esc(action)}">{hidden}'
+            '<input type="hidden" name="action" value="extend">'
+            f'<input type="hidden" name="goal" value="{esc(goal.id)}">'
+            f'<label for="{field}">New due date</label> '
+            f'<input type="date" id="{field}" name="due" required> '
+            "<button>Extend</button></form></li>"
+        )
+    return f"<h2>Assignments</h2><ul>{''.join(rows)}</ul>"
+
+
 def render_support_page(
     *,
     course: str,
@@ -204,6 +230,7 @@ def render_support_page(
         '<p><label for="note">Note (shown in the learner\'s plan)</label></p>'
         '<textarea id="note" name="note" rows="2"></textarea>'
         "<button>Send note</button></form>",
+        _assignments(plan, record, hidden, action),
         "<h2>Assign a lesson</h2>",
         f'<form method="post" action="{esc(action)}">{hidden}'
         '<input type="hidden" name="action" value="assign">'

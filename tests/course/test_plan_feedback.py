@@ -169,3 +169,24 @@ def test_a_judgement_needs_a_known_competency_and_a_reason(
         judgement_event(
             course, ADA, competency, mastered=True, reason=reason, teacher=LearnerRef(id="t")
         )
+
+
+def test_an_extension_moves_one_learners_due_date_only(course: Course, store: Any) -> None:
+    from datetime import date
+
+    from lessonkit.course.storage import assign, extension_event, read_record
+
+    tess = LearnerRef(id="tess")
+    bea = LearnerRef(id="bea")
+    clock = Clock(datetime(2027, 2, 5, 9, tzinfo=UTC))
+    made = assign(store, course, [ADA, bea], "lesson", "python-loops", teacher=tess,
+                  due=date(2027, 3, 1), clock=clock)  # fmt: skip
+    ada_goal = next(e.goal for e in made if e.learner == ADA)
+    for goal in (ada_goal, "0123456789ab"):  # the second is no assignment: ignored
+        event = extension_event(course, ADA, goal, date(2027, 3, 15), teacher=tess, clock=clock)
+        statement = to_statement(event)
+        assert course_event(statement) == event
+        store.append([statement])
+    (mine,) = read_record(course, store, ADA, as_of=clock()).assignments
+    (hers,) = read_record(course, store, bea, as_of=clock()).assignments
+    assert (mine.due, hers.due) == (date(2027, 3, 15), date(2027, 3, 1))

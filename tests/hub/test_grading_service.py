@@ -351,6 +351,13 @@ def test_the_support_tab_judges_notes_and_assigns_and_the_learners_plan_shows_it
     assert teacher.post(url, data=note, allow_redirects=False, timeout=30).status_code == 303
     assign = {**fields, "action": "assign", "assign_lesson": "python-loops", "due": "2027-03-01"}
     assert teacher.post(url, data=assign, allow_redirects=False, timeout=30).status_code == 303
+    # The assignment's due date is moved for Alice only; a goal of no assignment of hers: 400.
+    listed = teacher.get(url + "&learner=alice", timeout=30).text
+    (goal,) = re.findall(r'name="goal" value="([0-9a-f]+)"', listed)
+    extend = {**fields, "action": "extend", "goal": goal, "due": "2027-03-15"}
+    assert teacher.post(url, data=extend, allow_redirects=False, timeout=30).status_code == 303
+    other = teacher.post(url, data={**extend, "learner": "bob"}, timeout=30)
+    assert other.status_code == 400 and "bob has no assignment" in other.text
     # Refused: an unknown competency (nothing stored), a learner of no course, a learner.
     wrong = teacher.post(url, data={**judge, "competency": "nope"}, timeout=30)
     assert wrong.status_code == 400 and "Not saved: course" in wrong.text
@@ -369,7 +376,7 @@ def test_the_support_tab_judges_notes_and_assigns_and_the_learners_plan_shows_it
         assert "marked <strong>" in told and "&lt;b&gt;sums&lt;/b&gt; a list." in told
         assert "Note from teacher" in told and "See me on Friday." in told
         assert [(g.target_id, str(g.due)) for g in learner.record.assignments] == [
-            ("python-loops", "2027-03-01")
+            ("python-loops", "2027-03-15")  # as extended
         ]
         bob = ServiceStore("hub+" + grading.base, token="tok-bob", spool_dir=tmp_path / "b")
         others = LearningPlan(plan_course, store=bob, learner=LearnerRef(id="bob", home_page=home))
