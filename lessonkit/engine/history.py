@@ -199,6 +199,9 @@ def carry_over(
         read = getattr(store, "read", None)
         history = read(learner=learner, lesson=state.lesson.id) if callable(read) else ()
     items = list(history)
+    from ..evidence.grants import granted_attempts
+
+    state.extra_attempts = granted_attempts(items, learner.id, state.lesson.id)
     if state.graded is not None:  # teachers' grades first: answers find theirs as they come
         from .graded import learner_grades
 

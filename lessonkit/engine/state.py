@@ -89,6 +89,8 @@ class RunState:
         """The step most recently left (branching conditions read its result)."""
         self.shown: dict[str, Question] = {}
         """Question or item id -> the question as shown (its variant rendered)."""
+        self.extra_attempts: dict[str, int] = {}
+        """Question id -> attempts a teacher granted beyond ``max_attempts``."""
         rubrics = any(q.rubric is not None for q in lesson.questions())
         self.graded: RunGrades | None = RunGrades(self.mastery.copy()) if rubrics else None
         """Rubric grades and the mastery observations they are placed among (lessons with a

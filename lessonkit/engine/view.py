@@ -15,6 +15,8 @@ def step_view(state: RunState) -> StepView:
     question = state.active_question()
     rec = state.record(question.id) if question else state.record(step.id)
     limit = question.max_attempts if question else None
+    if question and limit is not None:  # a teacher may grant one learner more
+        limit += state.extra_attempts.get(question.id, 0)
     attempts_left = None if limit is None else max(0, limit - rec.attempts)
     hints = question.hints[: rec.hints_used] if question else ()
     solution = ""

@@ -51,6 +51,7 @@ from .statements import (
 
 __all__ = [
     "GRADE_KIND",
+    "GRANT_KIND",
     "REPLY_KIND",
     "VOID_KIND",
     "GradeIndex",
@@ -68,6 +69,8 @@ VOID_KIND = "grade-voided"
 """The ``…/ext/event`` kind of the statement voiding a replaced grade."""
 REPLY_KIND = "grade-replied"
 """The ``…/ext/event`` kind of a learner's reply to a grade (:mod:`.replies`)."""
+GRANT_KIND = "attempts-granted"
+"""The ``…/ext/event`` kind of a teacher's grant of extra attempts (:mod:`.grants`)."""
 SCORED = "http://adlnet.gov/expapi/verbs/scored"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://lessonkit.org/xapi/grades")
@@ -246,9 +249,9 @@ def _kind(statement: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any]]:
 
 
 def is_grading_statement(statement: Mapping[str, Any]) -> bool:
-    """Whether ``statement`` is a grade, the voiding of one or a learner's reply to one (not
-    a session event)."""
-    return _kind(statement)[0] in (GRADE_KIND, VOID_KIND, REPLY_KIND)
+    """Whether ``statement`` is a grade, the voiding of one, a learner's reply to one or a
+    teacher's grant of attempts (not a session event)."""
+    return _kind(statement)[0] in (GRADE_KIND, VOID_KIND, REPLY_KIND, GRANT_KIND)
 
 
 def _ref(agent: Any) -> LearnerRef | None:

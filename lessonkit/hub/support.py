@@ -11,6 +11,7 @@ takes lesson statements of the learner's courses only).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,14 +25,25 @@ from ..course.storage import (
     note_event,
     read_record,
 )
+from ..engine.history import lesson_events
 from ..evidence.events import LearnerRef
+from ..evidence.grants import grant_statement
+from ..evidence.statements import parse_timestamp
+from ..lesson.model import Lesson, Question
 from . import db
 from .ingest import SERVER_SEQ, _forward_body, _insert
 from .ledger import Ledger
 
-__all__ = ["ACTIONS", "learner_record", "store_course_event", "support_event"]
+__all__ = [
+    "ACTIONS",
+    "grant_attempts",
+    "learner_record",
+    "store_course_event",
+    "store_statement",
+    "support_event",
+]
 
-ACTIONS = ("judge", "note", "assign", "extend")
+ACTIONS = ("judge", "note", "assign", "extend", "grant")
 """What the support form can do."""
 
 
@@ -91,15 +103,64 @@ def support_event(
     raise ValueError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
 
 
+def grant_attempts(
+    ledger: Ledger,
+    lessons: Mapping[str, Lesson],
+    learner: str,
+    teacher: str,
+    fields: dict[str, str],
+) -> dict[str, Any]:
+    """Store a grant of extra attempts (``fields``: ``question`` as ``lesson/question``,
+    ``extra``); returns the statement.
+
+    Raises
+    ------
+    ValueError
+        An unknown question, one without an attempt limit, one the learner has not answered
+        yet, or a number of attempts out of range.
+    """
+    lesson_id, _, question_id = fields.get("question", "").partition("/")
+    lesson = lessons.get(lesson_id)
+    step = lesson.step(question_id) if lesson and lesson.has_step(question_id) else None
+    if not isinstance(step, Question) or step.max_attempts is None:
+        raise ValueError("choose a question with an attempt limit")
+    extra = fields.get("extra", "")
+    answers = [
+        e
+        for e in lesson_events(lesson_id, ledger.read(learner=learner, lesson=lesson_id))
+        if e.kind == "answered" and e.step_id == question_id and e.learner.id == learner
+    ]
+    if not answers:
+        raise ValueError(f"{learner} has not answered {question_id!r} yet: nothing to extend")
+    latest = max(answers, key=lambda e: e.timestamp)
+    statement = grant_statement(
+        learner=latest.learner,
+        teacher=LearnerRef(id=teacher, home_page=ledger.home_page),
+        lesson_id=lesson_id,
+        question_id=question_id,
+        registration=latest.registration,
+        extra=int(extra) if extra.isdigit() else 0,
+        timestamp=parse_timestamp(ledger.now()),
+    )
+    return store_statement(ledger, learner, lesson_id, statement)
+
+
 def store_course_event(ledger: Ledger, event: CourseEvent) -> dict[str, Any]:
     """Store ``event``'s statement (receipt, then the evidence store); returns it."""
-    statement = to_statement(event)
+    return store_statement(ledger, event.learner.id, f"course:{event.course}", to_statement(event))
+
+
+def store_statement(
+    ledger: Ledger, learner: str, lesson: str, statement: dict[str, Any]
+) -> dict[str, Any]:
+    """Store an instructor's statement about ``learner`` under ``lesson`` (its receipt, then
+    the evidence store); returns it as stored."""
     stamp = ledger.now()
     r = db.receipts.c
     row = {
         "statement_id": statement["id"],
-        "learner": event.learner.id,
-        "lesson": f"course:{event.course}",
+        "learner": learner,
+        "lesson": lesson,
         "stored": stamp,
         "forward": db.FORWARD_PENDING if ledger.config.lrs else db.FORWARD_NONE,
         "body": _forward_body(ledger, statement),

@@ -21,7 +21,7 @@ from ..course.record import LearnerRecord
 from .base import Base
 from .classview import _STYLE, tabs
 from .roles import INSTRUCTOR
-from .support import learner_record, store_course_event, support_event
+from .support import grant_attempts, learner_record, store_course_event, support_event
 
 __all__ = ["SupportTab"]
 
@@ -30,6 +30,7 @@ _SAID = {
     "note": "Note sent: the learner sees it in their plan.",
     "assign": "Lesson assigned: the learner sees it in their plan.",
     "extend": "Due date moved: the learner sees the new date in their plan.",
+    "grant": "Attempts granted: the learner may answer that question again.",
 }
 _CSS = "form{margin:.6em 0 1.2em}textarea{width:100%;font:inherit}fieldset{margin:.4em 0}"
 
@@ -67,14 +68,18 @@ class SupportTab(Base):
             raise web.HTTPError(400, "choose a learner")
         self.limit("statements")
         ledger = self.service.ledger
+        lessons = self.service.config.courses[course].lessons
         try:
-            event = await self.service.run(
-                support_event, ledger, plan, learner, str(self.user), fields
-            )
+            if fields.get("action") == "grant":
+                await self.service.run(grant_attempts, ledger, lessons, learner, self.user, fields)
+            else:
+                event = await self.service.run(
+                    support_event, ledger, plan, learner, str(self.user), fields
+                )
+                await self.service.run(store_course_event, ledger, event)
         except ValueError as exc:
             await self._page(course, plan, learner, error=str(exc), status=400)
             return
-        await self.service.run(store_course_event, self.service.ledger, event)
         self.service.wake_forwarder.set()
         self.service.view_cache.clear()
         query = {
@@ -99,7 +104,14 @@ class SupportTab(Base):
             if learner
             else None
         )
+        limited = [
+            (f"{lid}/{q.id}", f"{lid}: {q.title or q.id} (at most {q.max_attempts})")
+            for lid, lesson in self.service.config.courses[course].lessons.items()
+            for q in lesson.questions()
+            if q.max_attempts is not None
+        ]
         page = render_support_page(
+            limited=limited,
             course=course,
             lesson=self.get_argument("lesson", ""),
             plan=plan,
@@ -182,8 +194,10 @@ def render_support_page(
     xsrf: str,
     message: str = "",
     error: str = "",
+    limited: list[tuple[str, str]] | None = None,
 ) -> str:
-    """The tab's HTML (everything escaped)."""
+    """The tab's HTML (everything escaped); ``limited``: (``lesson/question``, label) of the
+    questions with an attempt limit."""
     esc = html.escape
     title = f"{course}: support a learner"
     status = f'<p class="status" role="status">{esc(message)}</p>'
@@ -240,6 +254,14 @@ def render_support_page(
         '<p><label for="assign-note">Note (optional)</label></p>'
         '<textarea id="assign-note" name="note" rows="2"></textarea>'
         "<button>Assign</button></form>",
+        "<h2>Grant extra attempts</h2>",
+        f'<form method="post" action="{esc(action)}">{hidden}'
+        '<input type="hidden" name="action" value="grant">'
+        '<label for="question">Question</label> '
+        f'<select id="question" name="question">{_options(limited or [])}</select> '
+        '<label for="extra">Extra attempts</label> '
+        '<input type="number" id="extra" name="extra" min="1" max="10" value="1"> '
+        "<button>Grant</button></form>",
         "</main></body></html>",
     ]
     return "\n".join(parts)

@@ -386,6 +386,48 @@ def test_the_support_tab_judges_notes_and_assigns_and_the_learners_plan_shows_it
         store.close()
 
 
+def test_the_support_tab_grants_one_learner_more_attempts(
+    grading: ThreadedService, answered: dict[str, LessonSession], tmp_path: Path
+) -> None:
+    """Bob uses both attempts at a question the service checks; the service refuses a third.
+    A teacher grants him one more from the Support tab: his resumed session and the service's
+    check both allow it (and only for him and that question)."""
+    token = "tok-bob"
+    store = ServiceStore("hub+" + grading.base, token=token, spool_dir=tmp_path / "bob")
+    lesson = service_copy(load_lesson(LESSON))
+    with pytest.MonkeyPatch.context() as env:  # where the kernel's checker finds the service
+        env.setenv("LESSONKIT_SERVICE_URL", grading.base)
+        env.setenv("LESSONKIT_HUB_TOKEN", token)
+        session = LessonSession(lesson, learner="bob", store=store)
+        session.start()
+        session.advance()  # to q-even (at most 2 attempts)
+        for _ in range(2):
+            assert not session.submit("3").result.correct  # type: ignore[union-attr]
+        assert not session.current.can_submit and store.flush(10)
+        check = {"lesson": lesson.id, "question": "q-even", "response": "4"}
+        status, refused = api(grading, "POST", "api/check", token, check)
+        assert status == 200 and "No attempts left" in refused["feedback"]
+        teacher = browser_session(grading, "teacher")
+        url = grading.base + "class/algebra/support?lesson=hub-essay"
+        fields = form_of(teacher.get(url + "&learner=bob", timeout=30).text)
+        grant = {**fields, "action": "grant", "question": "hub-course/q-even", "extra": "1"}
+        bad = teacher.post(url, data={**grant, "question": "hub-essay/q-kind"}, timeout=30)
+        assert bad.status_code == 400 and "with an attempt limit" in bad.text
+        done = teacher.post(url, data=grant, allow_redirects=False, timeout=30)
+        assert done.status_code == 303 and "saved=grant" in done.headers["Location"]
+        again = LessonSession.resume(
+            lesson, load_session_events(store, session.learner, lesson.id), store=store
+        )
+        assert again.current.can_submit and again.current.attempts_left == 1
+        third = again.submit("4").result
+        assert third.correct and third.details["service"]["attempt"] == 3  # type: ignore[union-attr]
+    store.close()
+    # Alice has no grant: the tab refuses one for a question she never answered.
+    alice = {**grant, "learner": "alice"}
+    refused_page = teacher.post(url, data=alice, timeout=30)
+    assert refused_page.status_code == 400 and "alice has not answered" in refused_page.text
+
+
 def test_the_class_views_read_a_class_with_grades(
     grading: ThreadedService, answered: dict[str, LessonSession]
 ) -> None:
