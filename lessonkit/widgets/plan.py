@@ -122,7 +122,9 @@ class LearningPlan(w.VBox):
             options=[], description="Reply to", style={"description_width": "initial"}
         )
         self.reply_text = w.Textarea(
-            placeholder=f"Your reply (once per comment, at most {MAX_REPLY:,} characters)"
+            description="Your reply",
+            placeholder=f"Once per comment, at most {MAX_REPLY:,} characters",
+            style={"description_width": "initial"},
         )
         self.reply_button = w.Button(description="Send reply")
         self.reply_button.on_click(lambda _: self._reply())

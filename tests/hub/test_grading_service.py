@@ -529,3 +529,20 @@ def test_a_grade_received_but_never_stored_is_stored_on_retry(
     assert saved.grade.timestamp.isoformat().startswith("2026-01-02T03:04:05")
     again = api(grading, "GET", GRADE + "alice", "tok-teacher")[1]
     assert again["grade"]["id"] == lost and again["grade"]["comment"] == "after a crash"
+
+
+def test_erasing_a_learner_in_a_course_takes_teachers_notes_replies_and_grants_too(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    """Runs last (it deletes Alice): her course's data includes what teachers said about her
+    under the course file's key (judgements, notes, assignments) and her reply; nothing of
+    hers is left in the course, and Bob's stays."""
+    key = "course:python-basics"
+    ledger = grading.service.ledger  # type: ignore[union-attr]
+    assert list(ledger.read(learner="alice", lesson=key))  # judgement, note, assignment
+    status, done = api(grading, "DELETE", "api/learners/alice?course=algebra", "tok-teacher")
+    assert status == 200 and done["complete"], done
+    for lesson in (key, "hub-essay", "hub-course"):
+        assert list(ledger.read(learner="alice", lesson=lesson)) == [], lesson
+    _, bobs = api(grading, "GET", "api/statements?learner=bob&lesson=hub-essay", "tok-teacher")
+    assert any(statement_to_reply(s) for s in bobs["statements"])  # his reply stays
