@@ -136,6 +136,10 @@ class GradeAnswer(_Grading):
                 "response": item.response,
                 "grade": _grade_json(item.grade),
                 "earlier": [_grade_json(g) for g in item.earlier],
+                "replies": {
+                    gid: {"text": r.text, "timestamp": r.timestamp.isoformat()}
+                    for gid, r in item.replies.items()
+                },
             }
         )
 

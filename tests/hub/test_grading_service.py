@@ -313,6 +313,8 @@ def test_the_learner_replies_once_and_the_grading_tab_shows_it(
     _, stored = api(grading, "GET", "api/statements?learner=bob&lesson=hub-essay", "tok-teacher")
     replies = [r for s in stored["statements"] if (r := statement_to_reply(s))]
     assert [(r.learner.id, r.grade, r.text) for r in replies] == [("bob", mine.grade.id, hostile)]
+    _, seen = api(grading, "GET", GRADE + "bob", "tok-teacher")
+    assert seen["replies"][mine.grade.id]["text"] == hostile  # in the API too
     (after,) = feedback_of(stored["statements"], "bob")
     assert after.reply is not None and not after.can_reply and not after.new
     teacher = browser_session(grading, "teacher")
