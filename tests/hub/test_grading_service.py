@@ -8,6 +8,7 @@ in ``test_grading_hub.py``). Learners answer through the service store, as in th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -23,6 +24,7 @@ from lessonkit.course.feedback import ReplyRefusedError, send_reply
 from lessonkit.engine.session import LessonSession
 from lessonkit.evidence.events import LearnerRef
 from lessonkit.evidence.grades import GradeIndex, grade_statement, statement_to_grade
+from lessonkit.evidence.grants import grant_statement
 from lessonkit.evidence.replies import feedback_of, reply_statement, statement_to_reply
 from lessonkit.evidence.statements import EXT
 from lessonkit.evidence.stores import load_session_events
@@ -305,10 +307,21 @@ def test_the_learner_replies_once_and_the_grading_tab_shows_it(
     status, _ = api(grading, "POST", path, "tok-alice", {"grade": alices.id, "text": "x" * 2001})
     assert status == 400
     assert api(grading, "POST", path, "tok-mallory", {"grade": alices.id, "text": "a"})[0] == 403
-    # A reply posted as a kernel's statement (for someone else, or a second one) is refused.
+    # A reply, a grade or a grant posted as a kernel's statement is refused, even dressed up
+    # as a session event (with a sequence number): no session emits those kinds.
     forged = reply_statement(alices, "I agree with everything.", datetime.now(UTC))
-    status, body = api(grading, "POST", "api/statements", "tok-bob", {"statements": [forged]})
-    assert status == 200 and body["accepted"] == 0 and len(body["rejected"]) == 1
+    grant = grant_statement(
+        learner=alices.learner, teacher=alices.grader, lesson_id=ESSAY.id,
+        question_id="q-kind", registration=alices.registration, extra=5,
+        timestamp=datetime.now(UTC),
+    )  # fmt: skip
+    top = dataclasses.replace(alices, version=alices.version + 1, points=4.0)  # a full mark
+    for statement in (forged, grade_statement(top), grant):
+        dressed = json.loads(json.dumps(statement))
+        dressed["context"]["extensions"][EXT + "seq"] = 99
+        batch = {"statements": [statement, dressed]}
+        status, body = api(grading, "POST", "api/statements", "tok-alice", batch)
+        assert status == 200 and body["accepted"] == 0 and len(body["rejected"]) == 2, body
     # Exactly one reply is stored, Bob's, shown as text beside the grade on the tab.
     _, stored = api(grading, "GET", "api/statements?learner=bob&lesson=hub-essay", "tok-teacher")
     replies = [r for s in stored["statements"] if (r := statement_to_reply(s))]
