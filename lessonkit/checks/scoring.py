@@ -13,18 +13,41 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..lesson.specs import CheckSpec, Choice, Custom, Expression, Numeric, Ordering, Text
+from ..lesson.specs import (
+    CheckSpec,
+    Choice,
+    Custom,
+    Expression,
+    FreeResponse,
+    Numeric,
+    Ordering,
+    Text,
+)
 from .dispatch import COULD_NOT_CHECK, CheckerWarning, check
 from .result import CheckResult, not_understood
 
 if TYPE_CHECKING:
     from ..lesson.model import Question
 
-__all__ = ["DEFAULT_CORRECT", "DEFAULT_INCORRECT", "DEFAULT_PARTIAL", "grade"]
+__all__ = ["DEFAULT_CORRECT", "DEFAULT_INCORRECT", "DEFAULT_PARTIAL", "FOR_THE_TEACHER", "grade"]
 
 DEFAULT_CORRECT = "Correct!"
 DEFAULT_INCORRECT = "Not quite."
 DEFAULT_PARTIAL = "Partly right."
+FOR_THE_TEACHER = (
+    "Thank you — your answer is recorded. Your teacher will grade it with the question's "
+    "rubric; you can change it until then."
+)
+
+
+def _for_the_teacher(result: CheckResult) -> CheckResult:
+    """A free response graded with a rubric: recorded for the teacher, no verdict yet."""
+    if not result.understood:
+        return result
+    details = {**result.details, "recorded": True, "graded": False}
+    return dataclasses.replace(
+        result, correct=False, score=0.0, feedback=FOR_THE_TEACHER, details=details
+    )
 
 
 def _with_answer(spec: CheckSpec, answer: Any) -> CheckSpec | None:
@@ -152,6 +175,8 @@ def _grade(
         values = draw(question, seed)
         question = render(question, values)
     result = check(question.check, response, namespace=namespace, params=values, language=language)
+    if question.rubric is not None and isinstance(question.check, FreeResponse):
+        result = _for_the_teacher(result)
     attempts_made = attempt if result.understood else attempt - 1
     details = dict(result.details)
     details.update(attempt=attempt, hints_used=hints_used)

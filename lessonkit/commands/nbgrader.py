@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,8 +63,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "path, else the one learner in EVIDENCE); only their evidence counts, anyone else's "
         "is named and not counted",
     )
+    grade.add_argument(
+        "--grades",
+        metavar="STORE",
+        help="a grade store you trust for teachers' rubric grades (the course's "
+        "lessonkit-grades folder that import-grades writes, or a store URL); grades in "
+        "EVIDENCE itself never count",
+    )
     grade.add_argument("--json", action="store_true", help="print the report as JSON")
     grade.set_defaults(func=run_grade)
+    imp = actions.add_parser(
+        "import-grades",
+        help="turn formgrader's manual rubric grades into lessonkit grade evidence",
+        description="Read the manual scores and comments of the rubric criteria's task cells "
+        "of ASSIGNMENT from the course's gradebook and write each graded answer's rubric grade "
+        "to a grade store (default: <course>/lessonkit-grades). Unchanged grades are not "
+        "written again; a changed one replaces the grade before it.",
+    )
+    imp.add_argument("assignment", metavar="ASSIGNMENT", help="the nbgrader assignment")
+    imp.add_argument("--course", default=".", help="the course root (default: here)")
+    imp.add_argument("--to", dest="store", help="the grade store (folder or store URL)")
+    imp.add_argument("--grader", help="who graded (default: your login name)")
+    imp.add_argument("--student", action="append", help="only this student (repeatable)")
+    imp.set_defaults(func=run_import)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -87,6 +109,8 @@ def run_generate(args: argparse.Namespace) -> int:
     print(f"wrote {made.lesson}")
     for grade_id, points in made.grade_cells.items():
         print(f"  grade cell {grade_id}: {points:g} points")
+    for grade_id, points in made.task_cells.items():
+        print(f"  task cell {grade_id}: {points:g} points, graded by hand with the rubric")
     recorded = sorted(q for q, how in made.live_checking.items() if how == "recorded")
     if recorded:
         print(
@@ -106,6 +130,43 @@ def _student_of(evidence: Path) -> str | None:
     return None
 
 
+def _trusted(store: str | None) -> list[Any] | None:
+    """Every statement of a trusted grade store (``None``: no grades are trusted)."""
+    if store is None:
+        return None
+    from ..evidence.stores import open_store
+
+    with open_store(store, create=False) as opened:
+        return list(opened.read())
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import formgrader's rubric grades; exit 1 when a score names no level."""
+    import getpass
+
+    from ..errors import LessonkitError
+    from ..integrations.nbgrader_import import import_grades
+
+    try:
+        done = import_grades(
+            Path(args.course),
+            args.assignment,
+            store=args.store,
+            grader=args.grader or getpass.getuser(),
+            students=args.student,
+        )
+    except (LessonkitError, OSError) as exc:
+        print(f"lessonkit: error: {exc}", file=sys.stderr)
+        return 1
+    for label, items in (("written", done.written), ("unchanged", done.unchanged)):
+        print(f"{label}: {len(items)} grade(s){': ' if items else ''}{', '.join(items)}")
+    if done.waiting:
+        print(f"not graded in formgrader yet: {', '.join(done.waiting)}")
+    for line in done.problems:
+        print(f"lessonkit: error: {line}", file=sys.stderr)
+    return 1 if done.problems else 0
+
+
 def run_grade(args: argparse.Namespace) -> int:
     """Print what the evidence earns per question and competency, and anything to look at."""
     from ..errors import LessonDefinitionError
@@ -115,7 +176,9 @@ def run_grade(args: argparse.Namespace) -> int:
     evidence: str | Path = args.evidence if url else Path(args.evidence)
     student = args.student or (None if url else _student_of(Path(evidence)))
     try:
-        report = grade_report(args.key, evidence=evidence, student=student)
+        report = grade_report(
+            args.key, evidence=evidence, student=student, grades=_trusted(args.grades)
+        )
     except LessonDefinitionError as exc:
         print(f"lessonkit: error: {exc}", file=sys.stderr)
         return 1
@@ -136,6 +199,7 @@ def run_grade(args: argparse.Namespace) -> int:
         "score": earned,
         "max_score": available,
         "questions": {q.id: q.points for q in report.questions.values()},
+        "pending": [q.id for q in report.questions.values() if q.pending],
         "mastery": {c.id: c.mastery for c in report.competencies.values()},
         "identity": report.identity,
         "impossible": report.impossible,

@@ -10,7 +10,8 @@ course and the course's own goal and assignment statements — into a :class:`Le
   mastery.decayed`, the competency's half-life): when a new session starts, P(known) is what it
   was after the last evidence, halved for every half-life since. A session started with the
   record's estimate as its prior (``LessonSession(mastery_start=...)``) therefore ends where
-  the record does.
+  the record does. An answer recorded for grading has no verdict of its own; a teacher's
+  rubric grade of it is evidence right after it (:mod:`.fold`).
 - **the profile**: fields set by choices (interests, goals, confidence), the latest value of
   each, in any lesson of the course;
 - **lessons**: sessions started and completed, with the latest score;
@@ -22,15 +23,25 @@ re-grading: a learner's clock may be wrong, their sequence numbers are not).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from ..evidence.events import Event, LearnerRef
+from ..evidence.grades import GradeIndex, is_grading_statement
 from ..evidence.statements import statement_to_event
-from ..lesson.model import Settings
-from ..policies.mastery import bkt_posterior, bkt_update, decayed
+from ..policies.mastery import decayed
+from .fold import (
+    DAY,
+    EvidenceItem,
+    Tracking,
+    counted_answers,
+    fold_answer,
+    fold_grade,
+    fold_judgement,
+)
 from .model import Course
 from .statements import CourseEvent, course_event
 
@@ -42,26 +53,6 @@ __all__ = [
     "LessonProgress",
     "build_record",
 ]
-
-_DAY = 86_400.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EvidenceItem:
-    """One answer that counted as evidence for a competency."""
-
-    lesson: str
-    """The lesson it was given in."""
-    step: str
-    """The question (or practice item)."""
-    correct: bool
-    """As counted: a first attempt after a hint counts as wrong where the lesson says so."""
-    timestamp: datetime
-    """When it was given."""
-    before: float
-    """P(known) before (after forgetting since the last evidence)."""
-    after: float
-    """P(known) after."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,6 +149,9 @@ class LearnerRecord:
     """The learner's own goals (not removed), oldest first."""
     assignments: tuple[Goal, ...] = ()
     """What teachers assigned (not withdrawn), oldest first."""
+    from_teachers: tuple[CourseEvent, ...] = ()
+    """Teachers' judgements of competencies (``judged``) and notes (``noted``), oldest
+    first."""
 
     def probability(self, competency_id: str) -> float:
         """P(known) of a competency now."""
@@ -204,19 +198,6 @@ class LearnerRecord:
         return {"mastery_start": start, "profile": dict(self.profile)}
 
 
-class _Tracking:
-    """The running state of one competency while the evidence is folded."""
-
-    __slots__ = ("evidence", "last", "mastered_at", "p", "registration")
-
-    def __init__(self, prior: float) -> None:
-        self.p = prior
-        self.last: datetime | None = None
-        self.registration = ""
-        self.mastered_at: datetime | None = None
-        self.evidence: list[EvidenceItem] = []
-
-
 def _sessions(events: list[Event]) -> tuple[list[Event], dict[str, datetime]]:
     """Events with each session's in ``seq`` order, sessions in the order they began; and
     when each session began."""
@@ -226,10 +207,6 @@ def _sessions(events: list[Event]) -> tuple[list[Event], dict[str, datetime]]:
             began[e.registration] = e.timestamp
     ordered = sorted(events, key=lambda e: (began[e.registration], e.registration, e.seq))
     return ordered, began
-
-
-def _int(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def build_record(
@@ -246,7 +223,11 @@ def build_record(
     as_of = as_of or datetime.now(UTC)
     events: list[Event] = []
     course_events: list[CourseEvent] = []
+    graded: list[Mapping[str, Any]] = []
     for statement in statements:
+        if is_grading_statement(statement):
+            graded.append(statement)  # teachers' rubric grades, folded in after their answers
+            continue
         found = course_event(statement)
         if found is not None:
             if found.course == course.id and _same(found.learner, learner):
@@ -258,16 +239,25 @@ def build_record(
             continue
         if course.has_lesson(event.lesson_id) and _same(event.learner, learner):
             events.append(event)
-    tracking = {c.id: _Tracking(c.mastery.prior) for c in course.competencies}
+    tracking = {c.id: Tracking(c.mastery.prior) for c in course.competencies}
     profile: dict[str, str] = {}
     lessons: dict[str, dict[str, Any]] = {}
     ordered, began = _sessions(events)
+    grades = counted_answers(ordered, GradeIndex.of(graded), learner)
+    judged = sorted((e for e in course_events if e.kind == "judged"), key=lambda e: e.timestamp)
     for event in ordered:
+        while judged and judged[0].timestamp <= event.timestamp:  # a judgement at its moment
+            fold_judgement(course, tracking, judged.pop(0))
         _progress(lessons, event)
         if event.kind in ("started", "chose"):
             _profile(profile, event)
         elif event.kind == "answered":
-            _answered(course, tracking, event, began[event.registration])
+            fold_answer(course, tracking, event, began[event.registration])
+            grade = grades.get((event.registration, event.seq))
+            if grade is not None:
+                fold_grade(course, tracking, grade, event, began[event.registration])
+    for judgement in judged:
+        fold_judgement(course, tracking, judgement)
     competencies = {cid: _finish(course, cid, state, as_of) for cid, state in tracking.items()}
     goals, assignments = _goals(course, course_events)
     return LearnerRecord(
@@ -279,6 +269,12 @@ def build_record(
         lessons={lid: LessonProgress(lesson=lid, **p) for lid, p in lessons.items()},
         goals=goals,
         assignments=assignments,
+        from_teachers=tuple(
+            sorted(
+                (e for e in course_events if e.kind in ("judged", "noted")),
+                key=lambda e: e.timestamp,
+            )
+        ),
     )
 
 
@@ -309,51 +305,10 @@ def _profile(profile: dict[str, str], event: Event) -> None:
             profile.update({str(k): str(v) for k, v in data["sets"].items()})
 
 
-def _answered(
-    course: Course, tracking: dict[str, _Tracking], event: Event, session_began: datetime
-) -> None:
-    data = event.data
-    entry = course.lesson(event.lesson_id)
-    settings = entry.lesson.settings if entry.lesson is not None else Settings()
-    attempt = _int(data.get("attempt"), 1)
-    if settings.first_attempt_only and attempt > 1:
-        return
-    correct = data.get("correct") is True
-    if settings.hint_counts_as_wrong and _int(data.get("hints_used"), 0) > 0:
-        correct = False
-    competencies = data.get("competencies")
-    for cid in competencies if isinstance(competencies, list) else ():
-        state = tracking.get(cid) if isinstance(cid, str) else None
-        if state is None:
-            continue
-        if state.last is not None and state.registration != event.registration:
-            days = (session_began - state.last).total_seconds() / _DAY
-            state.p = decayed(state.p, days, course.half_life(cid))
-        params = course.params(cid)
-        before = state.p
-        if settings.assessment:  # a test: evidence only, no learning transition
-            state.p = bkt_posterior(before, correct, params)
-        else:
-            state.p = bkt_update(before, correct, params)
-        state.last, state.registration = event.timestamp, event.registration
-        if state.p >= params.threshold:
-            state.mastered_at = event.timestamp
-        state.evidence.append(
-            EvidenceItem(
-                lesson=event.lesson_id,
-                step=event.step_id or "",
-                correct=correct,
-                timestamp=event.timestamp,
-                before=before,
-                after=state.p,
-            )
-        )
-
-
-def _finish(course: Course, cid: str, state: _Tracking, as_of: datetime) -> CompetencyRecord:
+def _finish(course: Course, cid: str, state: Tracking, as_of: datetime) -> CompetencyRecord:
     p = state.p
     if state.last is not None:
-        p = decayed(p, (as_of - state.last).total_seconds() / _DAY, course.half_life(cid))
+        p = decayed(p, (as_of - state.last).total_seconds() / DAY, course.half_life(cid))
     return CompetencyRecord(
         id=cid,
         probability=p,
@@ -386,6 +341,9 @@ def _goals(course: Course, events: list[CourseEvent]) -> tuple[tuple[Goal, ...],
                 by=e.by if e.kind == "assigned" else None,
                 note=e.note,
             )
+    for e in sorted(events, key=lambda e: e.timestamp):  # the latest extension's date counts
+        if e.kind == "extended" and e.goal in assigned and e.due is not None:
+            assigned[e.goal] = dataclasses.replace(assigned[e.goal], due=e.due)
     return tuple(goals.values()), tuple(assigned.values())
 
 

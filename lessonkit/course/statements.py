@@ -14,7 +14,16 @@ kind               verb                                          object
 ``goal-removed``   ``…/verbs/removed-goal``                       the same
 ``assigned``       ``…/verbs/was-assigned`` (+ ``instructor``)    milestone, competency, lesson
 ``unassigned``     ``…/verbs/was-unassigned`` (+ ``instructor``)  the same
+``judged``         ``…/verbs/was-judged`` (+ ``instructor``)      the competency
+``noted``          ``…/verbs/was-sent-note`` (+ ``instructor``)   the course
+``extended``       ``…/verbs/was-granted-extension`` (+ ``i.``)   the assignment (its goal)
 =================  ============================================  ===========================
+
+A ``judged`` statement is a teacher's judgement that the learner has (``result.success``) or
+has not mastered a competency, with the reason (``data.note``): the learner's record takes it
+in at its moment (see :mod:`.fold`). A ``noted`` statement is a teacher's note to the learner,
+shown in their plan. An ``extended`` statement moves the due date of one of the learner's
+assignments (``data.goal``) to ``data.due``.
 """
 
 from __future__ import annotations
@@ -53,6 +62,9 @@ COURSE_VERBS = {
     "goal-removed": _VERBS + "removed-goal",
     "assigned": _VERBS + "was-assigned",
     "unassigned": _VERBS + "was-unassigned",
+    "judged": _VERBS + "was-judged",
+    "noted": _VERBS + "was-sent-note",
+    "extended": _VERBS + "was-granted-extension",
 }
 """Verb IRI per course event kind (lessonkit's own: no ADL verb says "set a goal")."""
 COURSE_KINDS = frozenset(COURSE_VERBS)
@@ -87,7 +99,9 @@ class CourseEvent:
     by: LearnerRef | None = None
     """The teacher (assignments); ``None`` when the learner acted."""
     note: str = ""
-    """The teacher's note to the learner, if any."""
+    """The teacher's note to the learner, if any (a judgement's reason)."""
+    mastered: bool | None = None
+    """A judgement: mastered (``True``) or not (``False``); ``None`` for other kinds."""
 
 
 def new_goal_id(course: str, learner: LearnerRef, target: str, moment: datetime) -> str:
@@ -110,6 +124,8 @@ def _object(event: CourseEvent, base: str) -> dict[str, Any]:
     course_iri = f"{base}/courses/{event.course}"
     if event.target == "lesson":
         iri, kind = f"{base}/lessons/{event.target_id}", ACTIVITY_TYPES["lesson"]
+    elif event.kind == "noted":
+        iri, kind = course_iri, "http://adlnet.gov/expapi/activities/course"
     elif event.target in ("milestone", "competency"):
         plural = "milestones" if event.target == "milestone" else "competencies"
         iri, kind = f"{course_iri}/{plural}/{event.target_id}", ACTIVITY_TYPES["objective"]
@@ -132,6 +148,8 @@ def to_statement(event: CourseEvent, *, base_iri: str = DEFAULT_BASE_IRI) -> dic
         data["due"] = event.due.isoformat()
     if event.note:
         data["note"] = event.note
+    if event.mastered is not None:
+        data["mastered"] = event.mastered
     ext: dict[str, Any] = {
         EXT + "seq": 0,
         EXT + "event": {
@@ -156,7 +174,9 @@ def to_statement(event: CourseEvent, *, base_iri: str = DEFAULT_BASE_IRI) -> dic
     if event.by is not None:
         context["instructor"] = _agent(event.by)
     verb = COURSE_VERBS[event.kind]
+    result = {"result": {"success": event.mastered}} if event.mastered is not None else {}
     return {
+        **result,
         "id": statement_id(registration, 0),
         "actor": _agent(event.learner),
         "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[1].replace("-", " ")}},
@@ -197,9 +217,15 @@ def course_event(statement: Mapping[str, Any]) -> CourseEvent | None:
     goal, target, target_id = data.get("goal"), data.get("target", ""), data.get("target_id", "")
     if not isinstance(goal, str) or not _ID.match(goal):
         return None
-    if kind in ("goal-set", "assigned") and (
+    targeted = kind in ("goal-set", "assigned", "judged")
+    if targeted and (
         target not in TARGETS or not isinstance(target_id, str) or not _ID.match(target_id)
     ):
+        return None
+    mastered = data.get("mastered") if kind == "judged" else None
+    if kind == "judged" and (target != "competency" or not isinstance(mastered, bool)):
+        return None
+    if kind == "extended" and not isinstance(data.get("due"), str):
         return None
     try:
         moment = parse_timestamp(str(statement["timestamp"]))
@@ -213,9 +239,10 @@ def course_event(statement: Mapping[str, Any]) -> CourseEvent | None:
         learner=learner,
         timestamp=moment,
         goal=goal,
-        target=str(target) if kind in ("goal-set", "assigned") else "",
-        target_id=str(target_id) if kind in ("goal-set", "assigned") else "",
+        target=str(target) if targeted else "",
+        target_id=str(target_id) if targeted else "",
         due=due,
         by=_ref(context.get("instructor")) if isinstance(context, Mapping) else None,
         note=note if isinstance(note, str) else "",
+        mastered=mastered,
     )

@@ -17,8 +17,13 @@ from .record import LearnerRecord, build_record
 from .statements import TARGETS, CourseEvent, new_goal_id, to_statement
 
 __all__ = [
+    "MAX_NOTE",
     "assign",
+    "assignment_events",
     "course_statements",
+    "extension_event",
+    "judgement_event",
+    "note_event",
     "read_record",
     "read_records",
     "remove_goal",
@@ -153,9 +158,29 @@ def assign(
     ValueError
         If the target does not exist in the course.
     """
+    events = assignment_events(
+        course, learners, target, target_id, teacher=teacher, due=due, note=note, clock=clock
+    )
+    store.append_many([to_statement(e) for e in events])
+    return events
+
+
+def assignment_events(
+    course: Course,
+    learners: Iterable[LearnerRef],
+    target: str,
+    target_id: str,
+    *,
+    teacher: LearnerRef,
+    due: date | None = None,
+    note: str = "",
+    clock: Any = None,
+) -> list[CourseEvent]:
+    """The events of a teacher's assignment to each learner, not yet written (see
+    :func:`assign`; ``ValueError`` for a target the course does not have)."""
     _check_target(course, target, target_id, lesson_ok=True)
     moment = _now(clock)
-    events = [
+    return [
         CourseEvent(
             kind="assigned",
             course=course.id,
@@ -170,8 +195,6 @@ def assign(
         )
         for learner in learners
     ]
-    store.append_many([to_statement(e) for e in events])
-    return events
 
 
 def unassign(
@@ -194,3 +217,92 @@ def unassign(
     )
     store.append([to_statement(event)])
     return event
+
+
+MAX_NOTE = 2000
+"""Characters a teacher's note or reason may take."""
+
+
+def _text(text: Any, what: str) -> str:
+    cleaned = str(text).replace("\r\n", "\n").strip() if isinstance(text, str) else ""
+    if not cleaned:
+        raise ValueError(f"write {what} first")
+    if len(cleaned) > MAX_NOTE:
+        raise ValueError(f"{what} is at most {MAX_NOTE:,} characters")
+    return cleaned
+
+
+def judgement_event(
+    course: Course,
+    learner: LearnerRef,
+    competency: str,
+    *,
+    mastered: bool,
+    reason: str,
+    teacher: LearnerRef,
+    clock: Any = None,
+) -> CourseEvent:
+    """A teacher's judgement that ``learner`` has (or has not) mastered ``competency``, with
+    the reason the learner will read (see :func:`lessonkit.course.fold.fold_judgement`).
+
+    Raises
+    ------
+    ValueError
+        An unknown competency, or a reason empty or over :data:`MAX_NOTE` characters.
+    """
+    _check_target(course, "competency", competency, lesson_ok=False)
+    moment = _now(clock)
+    return CourseEvent(
+        kind="judged",
+        course=course.id,
+        learner=learner,
+        timestamp=moment,
+        goal=new_goal_id(course.id, learner, f"judged/{competency}", moment),
+        target="competency",
+        target_id=competency,
+        by=teacher,
+        note=_text(reason, "a reason"),
+        mastered=bool(mastered),
+    )
+
+
+def note_event(
+    course: Course, learner: LearnerRef, note: str, *, teacher: LearnerRef, clock: Any = None
+) -> CourseEvent:
+    """A teacher's note to ``learner``, shown in their plan (``ValueError``: empty or long)."""
+    moment = _now(clock)
+    return CourseEvent(
+        kind="noted",
+        course=course.id,
+        learner=learner,
+        timestamp=moment,
+        goal=new_goal_id(course.id, learner, "note", moment),
+        by=teacher,
+        note=_text(note, "a note"),
+    )
+
+
+def extension_event(
+    course: Course,
+    learner: LearnerRef,
+    goal_id: str,
+    due: date,
+    *,
+    teacher: LearnerRef,
+    note: str = "",
+    clock: Any = None,
+) -> CourseEvent:
+    """A teacher's extension of one of ``learner``'s assignments (``goal_id``) to ``due``
+    (check that the assignment is theirs: the record ignores any other)."""
+    if len(note) > MAX_NOTE:
+        raise ValueError(f"a note is at most {MAX_NOTE:,} characters")
+    return CourseEvent(
+        kind="extended",
+        course=course.id,
+        learner=learner,
+        timestamp=_now(clock),
+        goal=goal_id,
+        due=due,
+        by=teacher,
+        note=note.strip(),
+    )

@@ -57,8 +57,10 @@ def lesson_events(
     """The events of ``lesson_id`` among ``items`` (events or xAPI statements), deduplicated
     by ``(registration, seq)`` and in :func:`session_order`.
 
-    Statements not made by lessonkit are skipped (and noted in ``problems`` when given).
+    Statements not made by lessonkit are skipped (and noted in ``problems`` when given), and
+    so are teachers' rubric grades, which are not session events.
     """
+    from ..evidence.grades import is_grading_statement
     from ..evidence.statements import statement_to_event
 
     found: dict[tuple[str, int], Event] = {}
@@ -69,7 +71,7 @@ def lesson_events(
             try:
                 event = statement_to_event(item)
             except (ValueError, TypeError, KeyError):
-                if problems is not None:
+                if problems is not None and not is_grading_statement(item):
                     problems.append("a statement not made by lessonkit was skipped")
                 continue
         if event.lesson_id == lesson_id:
@@ -196,9 +198,17 @@ def carry_over(
     if history is None:
         read = getattr(store, "read", None)
         history = read(learner=learner, lesson=state.lesson.id) if callable(read) else ()
+    items = list(history)
+    from ..evidence.grants import granted_attempts
+
+    state.extra_attempts = granted_attempts(items, learner.id, state.lesson.id)
+    if state.graded is not None:  # teachers' grades first: answers find theirs as they come
+        from .graded import learner_grades
+
+        state.take_grades(learner_grades(items, learner.id, state.lesson.id))
     events = [
         e
-        for e in lesson_events(state.lesson.id, history)
+        for e in lesson_events(state.lesson.id, items)
         if e.registration != registration and e.learner.id == learner.id
     ]
     if events:

@@ -47,6 +47,11 @@ class StepRecord:
     recorded: bool = False
     """An answer was recorded for grading without a live verdict (a student copy's hidden
     key): it cost no attempt, moved no mastery and counts in no live score."""
+    rubric_max: float = 0.0
+    """Points a teacher's rubric grade can give (0 without a rubric)."""
+    rubric_grade: Any = None
+    """The teacher's rubric grade that counts (a
+    :class:`~lessonkit.evidence.grades.RubricGrade`), once one is in."""
 
     @property
     def answered(self) -> bool:

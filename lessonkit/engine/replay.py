@@ -3,7 +3,8 @@
 Replay applies each event's effect to a fresh :class:`~lessonkit.engine.state.RunState` through
 the same transitions a live session uses, without re-checking answers or emitting anything.
 Mastery is recomputed from the ``answered`` events (not read from ``mastery`` events), so it
-always agrees with the lesson's current parameters.
+always agrees with the lesson's current parameters; a teacher's rubric grade the run was given
+is taken in right after the answer it grades, as live (:mod:`.graded`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event
+from ..evidence.statements import statement_id
 from ..lesson.model import Lesson, Practice
 from .state import RunState
 
@@ -50,7 +52,7 @@ def _apply(state: RunState, event: Event) -> None:
             state.enter(step_id)
         # else: the lesson changed since and the step is gone
     elif kind == "answered" and step_id:
-        _answered(state, step_id, data)
+        _answered(state, step_id, data, statement_id(event.registration, event.seq))
     elif kind == "hint" and step_id:
         state.record(step_id).hints_used = int(data.get("index", 0)) + 1
     elif kind == "chose" and step_id:
@@ -74,7 +76,7 @@ def _apply(state: RunState, event: Event) -> None:
         state.finished = True
 
 
-def _answered(state: RunState, step_id: str, data: Mapping[str, Any]) -> None:
+def _answered(state: RunState, step_id: str, data: Mapping[str, Any], answer: str) -> None:
     question = state.shown.get(step_id)
     step = state.lesson.step(state.current_id) if state.current_id else None
     if question is None and isinstance(step, Practice):
@@ -85,7 +87,7 @@ def _answered(state: RunState, step_id: str, data: Mapping[str, Any]) -> None:
     if question is None:
         return
     if data.get("recorded") is True:
-        state.apply_recorded(question, response=str(data.get("response", "")))
+        state.apply_recorded(question, response=str(data.get("response", "")), answer=answer)
         return
     rec = state.record(step_id)
     score, attempt, hints = data.get("score"), data.get("attempt"), data.get("hints_used")
@@ -96,4 +98,5 @@ def _answered(state: RunState, step_id: str, data: Mapping[str, Any]) -> None:
         response=str(data.get("response", "")),
         attempt=attempt if isinstance(attempt, int) else rec.attempts + 1,
         hints_used=hints if isinstance(hints, int) else rec.hints_used,
+        answer=answer,
     )

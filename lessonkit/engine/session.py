@@ -24,6 +24,7 @@ from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
 from ..evidence.identity import learner_ref
 from ..evidence.secret import session_keys
+from ..evidence.statements import statement_id
 from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
 from .answers import answer_data, recorded_data
@@ -229,7 +230,8 @@ class LessonSession(RunStateView):
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood and result.details.get("recorded") is True:  # judged at grading
-            self.state.apply_recorded(question, response=result.response_text)
+            answer = statement_id(self.registration, len(self.events))  # the event emitted next
+            self.state.apply_recorded(question, response=result.response_text, answer=answer)
             self._emit(
                 "answered", question.id, **recorded_data(self.state, question, result, duration)
             )
@@ -245,6 +247,7 @@ class LessonSession(RunStateView):
             correct=bool(result.correct),
             score=float(result.score),
             response=result.response_text,
+            answer=statement_id(self.registration, len(self.events)),  # the event emitted next
         )
         self._emit("answered", question.id, **answer_data(self.state, question, result, duration))
         for cid, (before, after) in changes.items():
@@ -366,15 +369,15 @@ class LessonSession(RunStateView):
     def _finish(self) -> None:
         earned, available = self.score()
         scaled = earned / available if available else 1.0
-        path = list(self.path)
-        self._emit(
-            "completed",
-            self.current_id,
-            score=earned,
-            max_score=available,
-            scaled=scaled,
-            path=path,
-        )
+        done = dict(score=earned, max_score=available, scaled=scaled, path=list(self.path))
+        self._emit("completed", self.current_id, **done)
+
+    def take_grades(self, statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Take in teachers' rubric grades (statements, e.g. from the course service): points,
+        and mastery with each grade after its answer; returns the mastery changes."""
+        from .graded import learner_grades
+
+        return self.state.take_grades(learner_grades(statements, self.learner.id, self.lesson.id))
 
     # ------------------------------------------------------------------ resume
 

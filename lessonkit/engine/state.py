@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..evidence.statements import statement_id
 from ..lesson.model import End, Lesson, Practice, Question, Step
 from ..lesson.specs import checked_by_service
 from .decisions import (
@@ -21,9 +22,11 @@ from .decisions import (
     next_practice_item,
     prepare_question,
 )
+from .graded import RunGrades
 from .outcomes import CountedAnswer, StepRecord
 
 if TYPE_CHECKING:
+    from ..evidence.grades import RubricGrade
     from ..policies.mastery import MasteryTracker
 
 __all__ = ["RunState"]
@@ -86,6 +89,12 @@ class RunState:
         """The step most recently left (branching conditions read its result)."""
         self.shown: dict[str, Question] = {}
         """Question or item id -> the question as shown (its variant rendered)."""
+        self.extra_attempts: dict[str, int] = {}
+        """Question id -> attempts a teacher granted beyond ``max_attempts``."""
+        rubrics = any(q.rubric is not None for q in lesson.questions())
+        self.graded: RunGrades | None = RunGrades(self.mastery.copy()) if rubrics else None
+        """Rubric grades and the mastery observations they are placed among (lessons with a
+        rubric only; see :mod:`.graded`)."""
 
     # ------------------------------------------------------------------ reading
 
@@ -114,16 +123,32 @@ class RunState:
     def score(self) -> tuple[float, float]:
         """(points earned, points available) over the questions met so far.
 
-        Answers recorded for grading without a live verdict count in neither: see
-        :meth:`pending`.
+        Answers recorded for grading without a live verdict count in neither, nor do the
+        rubric points of an answer no teacher has graded yet: see :meth:`pending`. A rubric
+        grade counts once it is in (:meth:`take_grades`).
         """
-        judged = [r for r in self.records.values() if not r.recorded]
-        return sum(r.points for r in judged), sum(r.max_points for r in judged)
+        earned = available = 0.0
+        for r in self.records.values():
+            grade = r.rubric_grade
+            if r.recorded and grade is None:
+                continue
+            if grade is not None:  # a recorded answer's checked share is judged at grading
+                earned += grade.points
+                available += r.rubric_max
+            if not r.recorded:
+                earned += r.points
+                available += r.max_points
+        return earned, available
 
     def pending(self) -> tuple[int, float]:
-        """(questions, points) whose answers are recorded and await grading."""
-        waiting = [r for r in self.records.values() if r.recorded]
-        return len(waiting), sum(r.max_points for r in waiting)
+        """(questions, points) whose answers are recorded, or wait for a teacher's rubric
+        grade, and await grading."""
+        waiting = [
+            r
+            for r in self.records.values()
+            if r.rubric_grade is None and (r.recorded or (r.rubric_max > 0 and r.answered))
+        ]
+        return len(waiting), sum(r.max_points * r.recorded + r.rubric_max for r in waiting)
 
     def carried(self) -> dict[str, Any]:
         """What the run carried in from a course record, for its ``started`` event."""
@@ -145,6 +170,8 @@ class RunState:
         if valid:
             self.mastery_start.update(valid)
             self.mastery.start_from(valid)
+            if self.graded is not None:
+                self.graded.started(valid)
 
     def enter(self, step_id: str) -> Step:
         """Arrive at a step: path, visit count, its question shown, a practice pool started
@@ -173,8 +200,10 @@ class RunState:
         else:
             shown, seed = question, None
         rec.variant_seed = seed
-        # Practice items are formative: they drive mastery, not the lesson's points.
-        rec.max_points = question.points if graded else 0.0
+        # Practice items are formative: they drive mastery, not the lesson's points. A rubric
+        # keeps its share of the points for the teacher's grade.
+        rec.max_points = question.checked_points if graded else 0.0
+        rec.rubric_max = question.rubric.max_points if graded and question.rubric else 0.0
         self.shown[question.id] = shown
 
     def next_item(self, step: Practice) -> Question:
@@ -205,8 +234,12 @@ class RunState:
         response: str,
         attempt: int | None = None,
         hints_used: int | None = None,
+        answer: str | None = None,
     ) -> MasteryChanges:
-        """Record one understood answer and update mastery; returns the mastery changes."""
+        """Record one understood answer and update mastery; returns the mastery changes.
+
+        ``answer`` is the answer's statement id: a rubric question's grade is found by it.
+        """
         rec = self.record(question.id)
         rec.attempts = rec.attempts + 1 if attempt is None else attempt
         if hints_used is not None:
@@ -218,19 +251,51 @@ class RunState:
         rec.points = rec.best_score * rec.max_points
         rec.responses.append(response)
         changes: MasteryChanges = {}
+        hinted = rec.hints_used > 0
         for cid in question.competencies:
-            change = self.mastery.observe(
-                cid, correct, attempt=rec.attempts, hinted=rec.hints_used > 0
-            )
+            change = self.mastery.observe(cid, correct, attempt=rec.attempts, hinted=hinted)
+            if self.graded is not None:
+                self.graded.observed(cid, correct, rec.attempts, hinted)
             if change is not None:
                 changes[cid] = change
+        changes.update(self._graded_answer(question, answer))
         return changes
 
-    def apply_recorded(self, question: Question, *, response: str) -> None:
-        """Record an answer kept for grading: no attempt, no verdict, no mastery change."""
+    def apply_recorded(
+        self, question: Question, *, response: str, answer: str | None = None
+    ) -> MasteryChanges:
+        """Record an answer kept for grading: no attempt, no verdict, no mastery change —
+        until a teacher's rubric grade of it is in (``answer``: its statement id)."""
         rec = self.record(question.id)
         rec.recorded = True
         rec.responses.append(response)
+        return self._graded_answer(question, answer)
+
+    def _graded_answer(self, question: Question, answer: str | None) -> MasteryChanges:
+        """Place an answer to a rubric question; with a grade already in, take it in."""
+        if self.graded is None or question.rubric is None or answer is None:
+            return {}
+        self.graded.answered(question.id, answer)
+        return self._settle(question.id) if answer in self.graded.grades else {}
+
+    def take_grades(self, grades: Mapping[str, RubricGrade]) -> MasteryChanges:
+        """Take in teachers' rubric grades (answer statement id -> its current grade):
+        each question's counted grade and the mastery they imply, recomputed with each grade
+        placed after its answer (:mod:`.graded`); returns the mastery changes."""
+        if self.graded is None:
+            return {}
+        new = {a: g for a, g in grades.items() if self.graded.grades.get(a) != g}
+        if not new:
+            return {}
+        self.graded.grades.update(new)
+        touched = {g.question_id for g in new.values()} & set(self.graded.answers)
+        return self._settle(*touched) if touched else {}
+
+    def _settle(self, *question_ids: str) -> MasteryChanges:
+        assert self.graded is not None
+        for qid in question_ids:
+            self.record(qid).rubric_grade = self.graded.counted(qid)
+        return self.graded.replay(self.mastery)
 
     def absorb(self, counted: Iterable[CountedAnswer], hints: Mapping[str, int]) -> None:
         """Carry a learner's earlier sessions into this run (before it starts).
@@ -252,8 +317,10 @@ class RunState:
             data = answer.event.data
             if qid in top and qid not in self.shown:
                 self.show(question, variant=0)
+            answer_id = statement_id(answer.event.registration, answer.event.seq)
             if data.get("recorded"):
-                self.apply_recorded(question, response=str(data.get("response", "")))
+                response = str(data.get("response", ""))
+                self.apply_recorded(question, response=response, answer=answer_id)
                 continue
             score = data.get("score")
             self.apply_answer(
@@ -263,6 +330,7 @@ class RunState:
                 response=str(data.get("response", "")),
                 attempt=answer.attempt,
                 hints_used=answer.hints_used,
+                answer=answer_id,
             )
             if qid in items:
                 del self.records[qid]  # the next presentation of an item starts afresh

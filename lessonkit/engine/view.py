@@ -15,6 +15,8 @@ def step_view(state: RunState) -> StepView:
     question = state.active_question()
     rec = state.record(question.id) if question else state.record(step.id)
     limit = question.max_attempts if question else None
+    if question and limit is not None:  # a teacher may grant one learner more
+        limit += state.extra_attempts.get(question.id, 0)
     attempts_left = None if limit is None else max(0, limit - rec.attempts)
     hints = question.hints[: rec.hints_used] if question else ()
     solution = ""
@@ -33,7 +35,11 @@ def step_view(state: RunState) -> StepView:
         hints=hints,
         hints_left=(len(question.hints) - rec.hints_used) if question else 0,
         attempts_left=attempts_left,
-        can_submit=bool(question) and not rec.correct and attempts_left != 0 and not state.finished,
+        can_submit=bool(question)
+        and not rec.correct
+        and attempts_left != 0
+        and not state.finished
+        and rec.rubric_grade is None,  # graded by a teacher: that answer stands
         can_advance=_can_advance(state, step, question, rec, attempts_left),
         can_go_back=state.lesson.settings.allow_back and len(state.path) > 1 and not state.finished,
         solution=solution,

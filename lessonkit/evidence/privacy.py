@@ -132,18 +132,30 @@ def _context(context: dict[str, Any], salt: bytes) -> None:
             _agent(context[key], salt)
     if isinstance(context.get("registration"), str):
         context["registration"] = pseudo_registration(salt, context["registration"])
-    ref = context.get("statement")
-    if isinstance(ref, dict) and isinstance(ref.get("id"), str):
-        ref["id"] = pseudo_statement_id(salt, ref["id"])
     extensions = context.get("extensions")
-    if not isinstance(extensions, dict):
-        return
-    if _is_int(extensions.get(_SEED)):
-        extensions[_SEED] = pseudo_seed(salt, extensions[_SEED])
+    extensions = extensions if isinstance(extensions, dict) else {}
     recorded = extensions.get(_EVENT)
     data = recorded.get("data") if isinstance(recorded, dict) else None
+    ref = context.get("statement")
+    if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+        seq = data.get("answer_seq") if isinstance(data, dict) else None
+        if isinstance(data, dict) and isinstance(seq, int) and not isinstance(seq, bool):
+            # a rubric grade: the answer it grades keeps lessonkit's recomputed id
+            ref["id"] = data["answer"] = statement_id(str(context.get("registration")), seq)
+        else:
+            ref["id"] = pseudo_statement_id(salt, ref["id"])
+    if _is_int(extensions.get(_SEED)):
+        extensions[_SEED] = pseudo_seed(salt, extensions[_SEED])
     if isinstance(data, dict) and _is_int(data.get("variant_seed")):
         data["variant_seed"] = pseudo_seed(salt, data["variant_seed"])
+    kind = recorded.get("kind") if isinstance(recorded, dict) else None
+    named = {"grade-voided": ("grade", "by"), "grade-replied": ("grade",)}.get(str(kind), ())
+    for key in named:  # grades named by their ids
+        if isinstance(data, dict) and isinstance(data.get(key), str):
+            data[key] = pseudo_statement_id(salt, data[key])
+    seq = data.get("answer_seq") if isinstance(data, dict) else None
+    if kind == "grade-replied" and isinstance(data, dict) and _is_int(seq):
+        data["answer"] = statement_id(str(context.get("registration")), int(seq or 0))
 
 
 def _new_id(statement: Mapping[str, Any], salt: bytes) -> str:

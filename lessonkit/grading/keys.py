@@ -122,7 +122,8 @@ def gradable_problems(lesson: Lesson) -> list[tuple[str, str]]:
         # Practice items never carry points (they are formative: their keys stay in the copy
         # so the pool can pick items), so only top-level questions matter here.
         if isinstance(step, Question) and step.points > 0:
-            why = _ungradable(step.check)
+            # A free response with a rubric is graded by a teacher (lessonkit.grading.rubrics).
+            why = "" if step.rubric is not None else _ungradable(step.check)
             if why:
                 found.append((step.id, why))
     return found
@@ -136,7 +137,10 @@ def _ungradable(spec: checks.CheckSpec) -> str:
             "give the question points: 0"
         )
     if isinstance(spec, checks.FreeResponse):
-        return "a free response is not graded automatically: give it points: 0"
+        return (
+            "a free response is not graded automatically: give it a rubric (a teacher grades "
+            "it) or points: 0"
+        )
     if not isinstance(spec, checks.Custom):
         return ""
     if not isinstance(spec.checker, str):

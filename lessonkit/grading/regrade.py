@@ -36,11 +36,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ..engine.history import CountedAnswer, Tally
+from ..evidence.grades import RubricGrade
 from ..lesson.model import Lesson, Question
+from ..lesson.rubric import teacher_judges
 from .consistency import Checked, Review, review
 from .keys import hidden_questions, live_mode
 from .learners import Student, account, read_events, select_learner
 from .report import AttemptGrade, CompetencyGrade, GradeReport, QuestionGrade
+from .rubrics import answer_id, counted_grades, with_rubric
 
 __all__ = [
     "AttemptGrade",
@@ -62,6 +65,7 @@ def regrade(
     namespace: Mapping[str, Any] | None = None,
     practice: bool = True,
     student: Student | None = None,
+    grades: Iterable[Mapping[str, Any]] | None = None,
 ) -> GradeReport:
     """Grade one learner's recorded statements for ``key.id`` against the lesson ``key``.
 
@@ -85,13 +89,24 @@ def regrade(
         or a :class:`~lessonkit.evidence.events.LearnerRef`. Only their statements count;
         other learners' are reported in ``identity``. ``None`` grades the one learner found,
         and nobody when the statements hold several.
+    grades
+        Statements holding teachers' rubric grades you trust (the course service's database,
+        a course grade store; never the evidence being graded, which the learner could
+        edit). A rubric question earns its checked share by the check and its rubric share
+        by the grade of the learner's latest graded answer; the grade's credit counts for
+        mastery right after that answer. ``None``: no grades (rubric shares earn nothing).
     """
     graded = hidden_questions(key)
     recorded = {q.id for q in graded if live_mode(q) == "recorded"}
     report = GradeReport(
         lesson_id=key.id,
         questions={
-            q.id: QuestionGrade(id=q.id, max_points=q.points, recorded=q.id in recorded)
+            q.id: QuestionGrade(
+                id=q.id,
+                max_points=q.points,
+                recorded=q.id in recorded,
+                rubric_max=q.rubric.max_points if q.rubric else 0.0,
+            )
             for q in graded
         },
         competencies={},
@@ -124,10 +139,10 @@ def regrade(
     for qid, why in found.impossible.items():
         report.discrepancies.append(f"{qid}: {why}: edited evidence? It earns nothing")
     report.discrepancies.extend(found.notes)
-    grades = _attempt_grades(checked, found, report)
-    report.answers = len(grades)
+    attempt_grades = _attempt_grades(checked, found, report)
+    report.answers = len(attempt_grades)
     by_question: dict[str, list[AttemptGrade]] = defaultdict(list)
-    for g in grades:
+    for g in attempt_grades:
         by_question[g.question_id].append(g)
     for qid, question_grades in by_question.items():
         if qid in report.questions:
@@ -140,9 +155,26 @@ def regrade(
         if qid in report.questions:
             report.questions[qid].impossible = why
             report.questions[qid].score = 0.0
+    for grade in report.questions.values():
+        grade.checked = grade.score
+    counted = counted_grades(key, chosen, tally.answers, grades)
+    for qid, rubric_grade in counted.items():
+        if qid in report.questions and not report.questions[qid].impossible:
+            report.questions[qid].rubric = rubric_grade
+    for question in graded:
+        if question.rubric is not None:
+            with_rubric(question, report.questions[question.id])
     top = {s.id for s in key.steps}
-    evidence = [g for g in grades if practice or g.question_id in top]
-    report.competencies = _mastery(key, questions, evidence, set(found.impossible))
+    evidence = [g for g in attempt_grades if practice or g.question_id in top]
+    order = {answer_id(a): i for i, a in enumerate(tally.answers)}
+    placed = [
+        (order[g.answer], g)
+        for qid, g in counted.items()
+        if qid not in found.impossible and g.answer in order
+    ]
+    report.competencies = _mastery(
+        key, questions, evidence, set(found.impossible), placed=placed, order=order
+    )
     return report
 
 
@@ -272,6 +304,7 @@ def _attempt_grades(
         out.append(
             AttemptGrade(
                 question_id=question.id,
+                answer=answer_id(item.answer),
                 registration=item.answer.event.registration,
                 attempt=attempt,
                 hints_used=found.hints[index],
@@ -300,10 +333,14 @@ def _mastery(
     questions: Mapping[str, Question],
     graded: Sequence[AttemptGrade],
     impossible: set[str],
+    *,
+    placed: Sequence[tuple[int, RubricGrade]] = (),
+    order: Mapping[str, int] | None = None,
 ) -> dict[str, CompetencyGrade]:
-    """Mastery from the answers in order; a question whose evidence is impossible counts as
-    wrong, taken in after everything else (a wrong answer taken in later never leaves
-    mastery higher), and its competencies earn no points."""
+    """Mastery from the answers in order, each counted rubric grade right after the answer
+    it grades; a question whose evidence is impossible counts as wrong, taken in after
+    everything else (a wrong answer taken in later never leaves mastery higher), and its
+    competencies earn no points."""
     from ..policies.mastery import MasteryTracker
 
     tracker = MasteryTracker.for_lesson(key)
@@ -318,7 +355,22 @@ def _mastery(
     }
     trusted = [g for g in graded if g.question_id not in impossible]
     late = [g for g in graded if g.question_id in impossible]
-    for g in [*trusted, *late]:
+    order = order or {}
+    steps: list[tuple[float, AttemptGrade | RubricGrade]] = [
+        (order.get(g.answer, i), g) for i, g in enumerate(trusted)
+    ]
+    steps += [(position + 0.5, grade) for position, grade in placed]
+    steps.sort(key=lambda item: item[0])
+    ordered = [item for _, item in steps]
+    for g in [*ordered, *late]:
+        if isinstance(g, RubricGrade):
+            for cid, credit in g.credit.items():
+                tracker.observe_credit(cid, credit)
+                if cid in result:
+                    result[cid].observations += 1
+            continue
+        if teacher_judges(questions[g.question_id]):
+            continue  # no verdict of its own: the teacher's grade is the evidence
         correct = g.correct and g.question_id not in impossible
         for cid in questions[g.question_id].competencies:
             change = tracker.observe(cid, correct, attempt=g.attempt, hinted=g.hints_used > 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["AttemptGrade", "CompetencyGrade", "GradeReport", "QuestionGrade"]
 
@@ -34,6 +34,8 @@ class AttemptGrade:
     """Score in [0, 1] according to the key, after the attempt schedule."""
     claimed_correct: bool | None
     """What the evidence file said (``None`` if it said nothing)."""
+    answer: str = ""
+    """The answer's statement id (a teacher's rubric grade names it)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -51,6 +53,20 @@ class QuestionGrade:
     """Why the evidence of this question could not have been recorded by lessonkit (more
     answers than it allows, an event recorded twice with different contents, ...); such a
     question earns nothing. Empty when the evidence is consistent."""
+    rubric_max: float = 0.0
+    """Points of ``max_points`` a teacher's rubric grade gives (0 without a rubric); the
+    check earns the rest."""
+    rubric: Any = None
+    """The teacher's rubric grade that counts (a
+    :class:`~lessonkit.evidence.grades.RubricGrade`), if one was given."""
+    checked: float = 0.0
+    """The check's own score in [0, 1] (``score`` without a rubric; the share of the points
+    above the rubric's maximum with one)."""
+
+    @property
+    def pending(self) -> bool:
+        """Answered, with a rubric, and not graded by a teacher yet."""
+        return self.rubric_max > 0 and self.rubric is None and bool(self.attempts)
 
     @property
     def points(self) -> float:
@@ -131,6 +147,13 @@ class GradeReport:
         chosen = self.questions if ids is None else {i: self.questions[i] for i in ids}
         earned = sum(q.points for q in chosen.values())
         return earned, sum(q.max_points for q in chosen.values())
+
+    def checked_points(self, ids: Iterable[str] | None = None) -> tuple[float, float]:
+        """(earned, available) by the checks alone: a rubric's share, graded by a teacher
+        elsewhere (an nbgrader task cell), is left out."""
+        chosen = self.questions if ids is None else {i: self.questions[i] for i in ids}
+        shares = [(q.max_points - q.rubric_max, q.checked) for q in chosen.values()]
+        return sum(p * f for p, f in shares), sum(p for p, _ in shares)
 
     @property
     def flagged(self) -> list[str]:

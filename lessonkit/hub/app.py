@@ -4,7 +4,8 @@ Every request but ``api/health`` is authenticated by JupyterHub (``HubOAuth``: a
 ``Authorization`` header, or the service's OAuth cookie in a browser) and must hold the scope
 ``access:services!service=<name>``. The user is whoever the hub says the token or cookie
 belongs to. State-changing requests are accepted with a token only (never on a cookie alone),
-so a page elsewhere cannot make a browser post on the learner's behalf.
+so a page elsewhere cannot make a browser post on the learner's behalf; the grading tab's form
+sends the login cookie with the page's XSRF token instead.
 
 Routes below the service prefix (``/services/lessonkit/``):
 
@@ -16,9 +17,13 @@ Routes below the service prefix (``/services/lessonkit/``):
 ``POST api/check``                       check an answer against the key
 ``GET  api/lessons/<id>``                the learner's copy of a lesson (no keys)
 ``GET  api/grades/<course>/<lesson>``    grades from server-side evidence (instructor)
+``GET|POST api/grades/<c>/<l>/<q>/<name>``  a rubric grade of a learner's answer (instructor)
+``POST api/replies/<lesson>``            a learner's reply to a grade's comment (learner)
 ``DELETE api/learners/<name>``           delete a learner's data in a course (instructor)
 ``GET  class/<course>/``                 the live class view (instructor, observer)
 ``GET  class/<course>/items``            item analysis (instructor, observer)
+``GET|POST class/<course>/grading``      grading with rubrics (instructor; :mod:`.grading_views`)
+``GET|POST class/<course>/support``      judge, note, assign for one learner (:mod:`.support_views`)
 ``GET  class/<course>/export``           CSV or xAPI export (instructor, observer)
 ``…    lti/…``, ``api/lti/…``            the LMS connection (:mod:`.lti_views`)
 =======================================  ==========================================
@@ -40,7 +45,7 @@ __all__ = ["make_app"]
 
 def make_app(service: Service, prefix: str | None = None) -> web.Application:
     """The application serving below ``prefix`` (default ``$JUPYTERHUB_SERVICE_PREFIX``)."""
-    from . import handlers, views
+    from . import grading_views, handlers, support_views, views
 
     prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lessonkit/")
     prefix = prefix if prefix.endswith("/") else prefix + "/"
@@ -53,9 +58,16 @@ def make_app(service: Service, prefix: str | None = None) -> web.Application:
             ("api/check", handlers.Check),
             (r"api/lessons/([A-Za-z0-9_-]+)", handlers.LessonCopy),
             (r"api/grades/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)", handlers.Grades),
+            (
+                r"api/grades/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)/([^/]+)",
+                grading_views.GradeAnswer,
+            ),
+            (r"api/replies/([A-Za-z0-9_-]+)", grading_views.ReplyToGrade),
             (r"api/learners/([^/]+)", handlers.Learner),
             (r"class/([A-Za-z0-9_-]+)/", views.ClassView),
             (r"class/([A-Za-z0-9_-]+)/items", views.ItemsView),
+            (r"class/([A-Za-z0-9_-]+)/grading", grading_views.GradingTab),
+            (r"class/([A-Za-z0-9_-]+)/support", support_views.SupportTab),
             (r"class/([A-Za-z0-9_-]+)/export", views.Export),
             ("", views.Index),
         )
@@ -73,4 +85,13 @@ def make_app(service: Service, prefix: str | None = None) -> web.Application:
         full.append((prefix + "oauth_callback", HubOAuthCallbackHandler))
     # OAuth state and login cookies are signed: every replica must use the same key.
     secret = hmac.new(service.ledger.salt, b"lessonkit-cookies", hashlib.sha256).hexdigest()
-    return web.Application(full, cookie_secret=secret, xsrf_cookies=False)
+    # The grading tab's XSRF token: a cookie of its own name and path (the hub and the
+    # learners' servers keep `_xsrf` cookies of their own), never sent cross-site.
+    xsrf = {"path": prefix, "samesite": "Strict", "httponly": True}
+    return web.Application(
+        full,
+        cookie_secret=secret,
+        xsrf_cookies=False,
+        xsrf_cookie_name="lessonkit-xsrf",
+        xsrf_cookie_kwargs=xsrf,
+    )

@@ -4,7 +4,8 @@ Every request but ``api/health`` is authenticated by JupyterHub (``HubOAuth``: a
 ``Authorization`` header, or the service's OAuth cookie in a browser) and must hold the scope
 ``access:services!service=<name>``. The user is whoever the hub says the token or cookie
 belongs to. State-changing requests are accepted with a token only (never on a cookie alone),
-so a page elsewhere cannot make a browser post on the learner's behalf.
+so a page elsewhere cannot make a browser post on the learner's behalf; the few the service's
+own pages make (an instructor's grading form) carry the page's XSRF token with the cookie.
 
 Request bodies are streamed (tornado's ``stream_request_body``): authentication runs before a
 byte of the body is read, only :attr:`Limits.body_bytes <lessonkit.hub.limits.Limits>` of it is
@@ -93,6 +94,9 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
 
     public = False
     """No authentication needed (health checks)."""
+    page_writes = False
+    """Writes may also come from the service's own pages: a browser's login cookie plus the
+    page's XSRF token, checked when the body is read (:meth:`form_body`, :meth:`json_body`)."""
 
     def initialize(self, service: Service) -> None:
         self.service = service
@@ -100,6 +104,7 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         self.membership: Any = None
         self._chunks: list[bytes] = []
         self._received = 0
+        self._xsrf_due = False
 
     @property
     def hub_auth(self) -> Any:
@@ -164,7 +169,9 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
             raise web.HTTPError(403, f"{model.get('name')} may not use this service")
         changing = self.request.method not in ("GET", "HEAD", "OPTIONS")
         if changing and not getattr(self, "_token_authenticated", False):
-            raise web.HTTPError(403, "send a token (Authorization header) to change data")
+            if not self.page_writes:
+                raise web.HTTPError(403, "send a token (Authorization header) to change data")
+            self._xsrf_due = True  # checked against the page's token once the body is read
         self.user = str(model["name"])
         self.membership = await self.service.directory.membership()
 
@@ -172,7 +179,55 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         return self.user
 
     def check_xsrf_cookie(self) -> None:
-        """Writes need a token (checked in :meth:`prepare`), so no XSRF cookie is used."""
+        """Writes need a token (checked in :meth:`prepare`); the service's own pages send an
+        XSRF token instead, checked by :meth:`_check_page_token` when the body is read."""
+
+    def _hub_login(self) -> bool:
+        from jupyterhub.services.auth import HubOAuth
+
+        return isinstance(self.hub_auth, HubOAuth)
+
+    @property
+    def xsrf_token(self) -> bytes:
+        """The XSRF token a page of the service posts back: JupyterHub's, tied to the login
+        session (tornado's own without a hub login, as in tests)."""
+        if self._hub_login():
+            return bytes(super().xsrf_token)
+        return bytes(web.RequestHandler.xsrf_token.fget(self))  # type: ignore[attr-defined]
+
+    def _check_page_token(self, token: str | None) -> None:
+        """403 unless ``token`` is this browser's XSRF token (a cookie write only)."""
+        if not self._xsrf_due:
+            return
+        if self.request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+            raise web.HTTPError(403, "a page of another site may not change data here")
+        # The checks compare the `_xsrf` argument with the login's XSRF cookie; a streamed
+        # body is not parsed into arguments, so the token read from it is put where they look.
+        self.request.arguments["_xsrf"] = [(token or "").encode()]
+        if self._hub_login():
+            super().check_xsrf_cookie()  # JupyterHub's check (not the no-op above)
+        else:
+            web.RequestHandler.check_xsrf_cookie(self)
+        self._xsrf_due = False
+
+    def form_body(self) -> dict[str, str]:
+        """A form-encoded body (the service's pages post forms): the last value of each
+        field; the XSRF token checked for a cookie write."""
+        from urllib.parse import parse_qsl
+
+        if self._received > self.body_limit:
+            raise self._too_large()
+        text = b"".join(self._chunks).decode("utf-8", errors="replace")
+        fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
+        self._check_page_token(fields.get("_xsrf"))
+        return fields
+
+    def finish(self, chunk: Any = None) -> Any:
+        """Finish the response; a cookie write must have had its XSRF token checked."""
+        if self._xsrf_due and self.get_status() < 400:
+            self._xsrf_due = False
+            raise RuntimeError("a write from a page finished without checking its XSRF token")
+        return super().finish(chunk)
 
     def send(self, body: Any, status: int = 200) -> None:
         """Finish with a JSON body."""
@@ -200,6 +255,7 @@ class Base(_mixin(), web.RequestHandler):  # type: ignore[misc]
         nests too deeply."""
         if self._received > self.body_limit:
             raise self._too_large()
+        self._check_page_token(self.request.headers.get("X-XSRFToken"))
         data = b"".join(self._chunks)
         try:
             return loads_bounded(data or b"null")

@@ -206,6 +206,8 @@ def tabs(lesson: str, current: str) -> str:
     for key, label, href in (
         ("learners", "Learners and class", f"./?lesson={esc(lesson)}"),
         ("items", "Item analysis", f"items?lesson={esc(lesson)}"),
+        ("grading", "Grading", f"grading?lesson={esc(lesson)}"),
+        ("support", "Support a learner", f"support?lesson={esc(lesson)}"),
     ):
         if key == current:
             out.append(f'<a href="{href}" aria-current="page"><strong>{label}</strong></a>')

@@ -136,17 +136,27 @@ def scope_for(
     """
     if course is None:
         return Scope(learner=learner)
-    lessons = tuple(config.courses[course].lessons)
+    plan = config.courses[course].plan
+    # A course file's own statements (goals, assignments, teachers' notes and judgements) are
+    # kept under its key, shared by every hub course built on the same course file.
+    key = f"course:{plan.id}" if plan is not None else None
+    lessons = tuple(config.courses[course].lessons) + ((key,) if key else ())
     shared: dict[str, tuple[str, ...]] = {}
     for lesson in lessons:
+        holders = config.courses_of(lesson) if lesson != key else _on_plan(config, key)
         others = tuple(
             c
-            for c in config.courses_of(lesson)
+            for c in holders
             if c != course and (membership is None or membership.role(learner, c) is not None)
         )
         if others and not include_shared:
             shared[lesson] = others
     return Scope(learner=learner, course=course, lessons=lessons, shared=shared)
+
+
+def _on_plan(config: HubConfig, key: str) -> list[str]:
+    """The hub courses whose course file keeps its statements under ``key``."""
+    return [n for n, c in config.courses.items() if c.plan and f"course:{c.plan.id}" == key]
 
 
 def _mine(table: sa.Table, learner: str, lessons: Sequence[str] | None) -> Any:

@@ -156,7 +156,9 @@ class Grades(Base):
 
             out = {}
             for learner in roster:
-                report = regrade(key, ledger.read(learner=learner, lesson=lesson_id))
+                # Every grade in the service's database was given by an instructor: trusted.
+                statements = list(ledger.read(learner=learner, lesson=lesson_id))
+                report = regrade(key, statements, grades=statements)
                 earned, available = report.question_points()
                 out[learner] = {
                     "score": earned,
@@ -164,6 +166,7 @@ class Grades(Base):
                     "completed": report.completed,
                     "sessions": report.sessions,
                     "questions": {q.id: q.points for q in report.questions.values()},
+                    "pending": [q.id for q in report.questions.values() if q.pending],
                     "mastery": {c.id: c.mastery for c in report.competencies.values()},
                 }
             return out

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import checks
 from ..lesson.model import Exercise, Feedback, Lesson, Question, Step
+from ..lesson.rubric import teacher_judges
 from ..lesson.specs import SERVICE_CHECKER
 
 __all__ = ["SERVICE_CHECKER", "display_options", "is_keyed", "keyed_questions", "service_copy"]
@@ -32,7 +33,11 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def is_keyed(question: Question, code_checks: str = "service") -> bool:
-    """Whether the service checks ``question`` (a top-level question of a course lesson)."""
+    """Whether the service checks ``question`` (a top-level question of a course lesson).
+
+    A free response with a rubric has no key: it is recorded for a teacher to grade."""
+    if teacher_judges(question):
+        return False
     return not (code_checks == "learner" and isinstance(question.check, checks.Code))
 
 
@@ -80,6 +85,7 @@ def _hide(lesson: Lesson, question: Question) -> Question:
             "max_attempts",
             "attempt_scores",
             "params",
+            "rubric",
         )
     }
     fields.update(

@@ -87,6 +87,12 @@ class Ledger:
         with self.engine.connect() as conn:
             return {str(a): str(b) for a, b in conn.execute(query)}
 
+    def store_has(self, statement_id: str) -> bool:
+        """Whether the evidence store holds the statement ``statement_id``."""
+        query = sa.select(statements_table.c.id).where(statements_table.c.id == statement_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def ping(self) -> None:
         """One trivial query: the database is there."""
         with self.engine.connect() as conn:

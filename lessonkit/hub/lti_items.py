@@ -147,7 +147,9 @@ def grade_of(
     missing: list[str] = []
     titles = _titles(course, item.lessons)
     for lesson_id in item.lessons:
-        report = regrade(course.lessons[lesson_id], ledger.read(learner=learner, lesson=lesson_id))
+        statements = list(ledger.read(learner=learner, lesson=lesson_id))
+        # Grades in the service's database were given by instructors: trusted.
+        report = regrade(course.lessons[lesson_id], statements, grades=statements)
         earned, available = report.question_points()
         given, maximum = given + earned, maximum + available
         completed = completed and report.completed

@@ -108,10 +108,13 @@ def grade_report(
     count_practice: bool = False,
     namespace: Mapping[str, Any] | None = None,
     student: str | None = None,
+    grades: Iterable[Mapping[str, Any]] | None = None,
 ) -> GradeReport:
     """The full :class:`~lessonkit.grading.GradeReport` behind :func:`points`.
 
-    ``evidence`` is a folder, or statements already read from one. Only ``student``'s
+    ``evidence`` is a folder, or statements already read from one; ``grades`` are statements
+    of teachers' rubric grades you trust (a grade store; the course service's, read with its
+    ``hub+`` evidence, is trusted by default). Only ``student``'s
     statements are graded (their nbgrader student id: the account name the player records);
     with no ``student``, the one learner found, or nobody when the evidence holds several.
     """
@@ -120,6 +123,9 @@ def grade_report(
         warnings.simplefilter("always")
         if isinstance(evidence, str | os.PathLike):
             statements = read_evidence(evidence, key.id)
+            if grades is None and str(evidence).startswith("hub+"):
+                # The course service stores grades from instructors only: trusted.
+                grades = statements
         else:
             statements = list(evidence)
         report = regrade(
@@ -130,6 +136,7 @@ def grade_report(
             namespace=namespace,
             practice=count_practice,
             student=student,
+            grades=grades,
         )
     report.problems.extend(str(w.message) for w in caught)
     return report
@@ -279,13 +286,17 @@ def _fraction(
         return fraction, lines
     ids = list(questions) if questions is not None else list(report.questions)
     known = [i for i in ids if i in report.questions]
-    earned, available = report.question_points(known)
+    # A rubric's share is a task cell's, graded by hand in formgrader: never counted here too.
+    earned, available = report.checked_points(known)
     for qid in known:
         q = report.questions[qid]
         tries = "answer recorded" if q.recorded and q.attempts else f"{len(q.attempts)} tries"
         if q.impossible:
             tries += ", evidence lessonkit could not have recorded"
-        lines.append(f"Question {qid}: {q.points:g} of {q.max_points:g} ({tries})")
+        share = q.max_points - q.rubric_max
+        if q.rubric_max:
+            tries += f"; {q.rubric_max:g} more points by the rubric, graded by hand"
+        lines.append(f"Question {qid}: {q.checked * share:g} of {share:g} ({tries})")
     return (earned / available if available else 0.0), lines
 
 

@@ -34,6 +34,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..grading import GradeReport
 from .nbgrader import EVIDENCE_DIR, grade_report, summary
+from .nbgrader_rubric import ANSWER_ROLE, show_answers
 
 __all__ = ["GRADE_CALL", "GradeLessonCells", "SnapshotLessonEvidence", "parse_grade_cell"]
 
@@ -108,6 +109,8 @@ def _folders(nb: Any) -> set[str]:
         args = parse_grade_cell(cell.source) if cell.cell_type == "code" else None
         if args is not None:
             folders.add(str(args.get("evidence") or EVIDENCE_DIR))
+        elif (cell.metadata.get("lessonkit") or {}).get("role") == ANSWER_ROLE:
+            folders.add(EVIDENCE_DIR)  # a rubric question's answer, shown for grading by hand
     return folders
 
 
@@ -145,6 +148,11 @@ class GradeLessonCells(NbGraderPreprocessor):  # type: ignore[misc]
         folder = Path(str((resources.get("metadata") or {}).get("path") or "."))
         snapshots = _snapshots(self)
         reports: dict[str, GradeReport | str] = {}
+        if EVIDENCE_DIR in _folders(nb):  # answers for the rubric questions' task cells
+            slot = (str(info.get("student")), str(info.get("assignment")), EVIDENCE_DIR)
+            if slot not in snapshots:
+                snapshots[slot] = _read_folder(folder / EVIDENCE_DIR)
+            show_answers(nb, snapshots[slot], student)
         for cell in nb.cells:
             grader = (cell.metadata.get("nbgrader") or {}) if cell.cell_type == "code" else {}
             if not grader.get("grade"):

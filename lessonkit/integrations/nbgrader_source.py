@@ -33,6 +33,7 @@ from ..lesson.loader import load_lesson, save_lesson
 from ..lesson.model import End, Lesson
 from ..lesson.serialize import lesson_to_data
 from .nbgrader import EVIDENCE_DIR
+from .nbgrader_rubric import rubric_cells, rubric_questions
 
 __all__ = [
     "DEFAULT_MODE",
@@ -70,6 +71,9 @@ class GeneratedAssignment:
     """Graded question id -> ``"hashed"`` (live right/wrong) or ``"recorded"``."""
     notes: list[str] = field(default_factory=list)
     """Things the instructor should know (questions a learner's path may skip...)."""
+    task_cells: dict[str, float] = field(default_factory=dict)
+    """Grade id -> points of each rubric criterion's task cell, graded by hand in
+    formgrader."""
 
 
 def lesson_of_notebook(path: Path) -> Path:
@@ -117,14 +121,20 @@ def _grade_cell(
 
 
 def _targets(lesson: Lesson, mode: Mode, points: float | None) -> list[tuple[str, float, str, str]]:
-    """(grade id, points, call arguments, label) for each grade cell."""
+    """(grade id, points, call arguments, label) for each grade cell. A question's rubric
+    share is left to its task cells (:mod:`.nbgrader_rubric`): cells grade the checked part."""
     graded = hidden_questions(lesson)
     if mode == "question":
         return [
-            (f"lessonkit-{q.id}", points or q.points, f"questions=[{q.id!r}]", q.id) for q in graded
+            (f"lessonkit-{q.id}", points or q.checked_points, f"questions=[{q.id!r}]", q.id)
+            for q in graded
+            if q.rubric is None or q.checked_points > 0
         ]
     if mode == "total":
-        total = points or sum(q.points for q in graded) or 1.0
+        checked = sum(q.checked_points for q in graded)
+        if not checked and not points:
+            return []  # every point is a rubric's: the task cells hold them all
+        total = points or checked
         return [("lessonkit-total", total, "questions=None", "all graded questions")]
     cells = []
     for comp in lesson.competencies:
@@ -162,6 +172,8 @@ def skippable_questions(lesson: Lesson) -> list[str]:
     ends = {s.id for s in lesson.steps if isinstance(s, End)}
 
     def reaches_end(without: str) -> bool:
+        if lesson.start_id == without:
+            return False  # every path starts there
         seen, todo = {lesson.start_id}, [lesson.start_id]
         while todo:
             step = todo.pop()
@@ -180,6 +192,11 @@ def _problems(lesson: Lesson, mode: Mode, out: Path, force: bool) -> list[str]:
     problems = [f"step {sid!r}: {why}" for sid, why in gradable_problems(lesson)]
     if not hidden_questions(lesson):
         problems.append("no question has points, so there is nothing to grade")
+    if mode == "competency" and (rubrics := [q.id for q in rubric_questions(lesson)]):
+        problems.append(
+            f"questions with a rubric ({', '.join(rubrics)}) are graded by hand in formgrader, "
+            "after autograde has computed mastery: use --mode question or total"
+        )
     if mode == "competency":
         if not lesson.competencies:
             problems.append("the lesson has no competencies; use --mode question or total")
@@ -277,13 +294,26 @@ def generate_source(
             )
         )
         grade_cells[grade_id] = cell_points
+    task_cells: dict[str, float] = {}
+    for question in rubric_questions(lesson):
+        made = rubric_cells(question)
+        cells += made
+        task_cells.update(
+            (c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"]["points"])
+            for c in made
+            if c.metadata["nbgrader"].get("task")
+        )
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    nb.metadata["lessonkit"] = {"lesson": lesson.id, "version": lesson.version}
+    nb.metadata["lessonkit"] = {
+        "lesson": lesson.id,
+        "version": lesson.version,
+        "lesson_file": lesson_file,
+    }
     notebook = out / f"{name}.ipynb"
     nbformat.write(nb, notebook)
-    return GeneratedAssignment(notebook, out / lesson_file, grade_cells, live, notes)
+    return GeneratedAssignment(notebook, out / lesson_file, grade_cells, live, notes, task_cells)

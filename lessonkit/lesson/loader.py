@@ -137,7 +137,13 @@ def _check_source(
     return lesson, []
 
 
-_LABELS = {"steps": "step", "items": "item", "competencies": "competency"}
+_LABELS = {
+    "steps": "step",
+    "items": "item",
+    "competencies": "competency",
+    "criteria": "criterion",
+    "levels": "level",
+}
 
 
 def _breaks_navigation(data: Mapping[str, Any], path: tuple[str | int, ...], at_key: bool) -> bool:

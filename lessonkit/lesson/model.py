@@ -29,6 +29,7 @@ from ..errors import LessonDefinitionError
 from .branching import Branch, Rule, as_branch
 from .competency import Competency, MasteryParams
 from .ids import check_id, unit_interval
+from .rubric import Criterion, Level, Rubric, fit_rubric
 from .specs import CheckSpec, Code, hides_key
 from .translated import LANGUAGE_TAG, Translation
 
@@ -38,14 +39,17 @@ __all__ = [
     "ChoiceOption",
     "Competency",
     "Content",
+    "Criterion",
     "End",
     "Exercise",
     "Feedback",
     "Lesson",
+    "Level",
     "MasteryParams",
     "Param",
     "Practice",
     "Question",
+    "Rubric",
     "Rule",
     "Settings",
     "Step",
@@ -159,6 +163,9 @@ class Question(Step):
     """Randomized variant parameters, drawn from a per-learner seed."""
     derived: Mapping[str, str] = field(default_factory=dict)
     """Values computed from ``params`` with arithmetic expressions, e.g. ``{"c": "a*b"}``."""
+    rubric: Rubric | None = None
+    """How a teacher grades the answer by hand (free-response and code questions): see
+    :mod:`lessonkit.lesson.rubric` for how it shares ``points`` with the tests."""
 
     def __post_init__(self) -> None:
         Step.__post_init__(self)
@@ -166,12 +173,21 @@ class Question(Step):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.points < 0:
             raise LessonDefinitionError(f"step {self.id!r}: points must be >= 0")
+        if self.rubric is not None:
+            fit_rubric(self.id, self.rubric, self.check, self.points)
         if self.max_attempts is not None and self.max_attempts < 1:
             raise LessonDefinitionError(f"step {self.id!r}: max_attempts must be >= 1")
         for s in self.attempt_scores:
             unit_interval(f"step {self.id!r}: attempt_scores", s)
         for cid in self.competencies:
             check_id("competency", cid)
+
+    @property
+    def checked_points(self) -> float:
+        """The points the check earns: all of them, less a rubric's hand-graded maximum."""
+        if self.rubric is None:
+            return self.points
+        return max(0.0, self.points - self.rubric.max_points)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -253,6 +269,11 @@ class Practice(Step):
             raise LessonDefinitionError(f"step {self.id!r}: a practice pool needs items")
         if self.max_items < 1:
             raise LessonDefinitionError(f"step {self.id!r}: max_items must be >= 1")
+        if any(item.rubric is not None for item in self.items):
+            raise LessonDefinitionError(
+                f"step {self.id!r}: practice items are checked live to pick the next one, so "
+                "they cannot wait for a teacher's rubric grade"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -40,6 +40,8 @@ class StepOutline:
     """``{{name}}`` uses that match no param or derived value of their question."""
     variants: list[tuple[Any, Path]] = field(default_factory=list)
     """Questions with params or derived values (raw data or built), for bounds and sampling."""
+    rubrics: list[tuple[Mapping[str, Any], Path]] = field(default_factory=list)
+    """Questions with a rubric (as plain data), for its criteria and the points rule."""
 
 
 @dataclass
@@ -110,6 +112,19 @@ def _str_list(value: Any, path: Path) -> list[tuple[str, Path]]:
     return [(v, (*path, i)) for i, v in enumerate(value) if isinstance(v, str)]
 
 
+def _rubric(question: Mapping[str, Any], path: Path, step: StepOutline) -> None:
+    """Note a question's rubric and the competencies its criteria name."""
+    rubric = question.get("rubric")
+    if not isinstance(rubric, Mapping):
+        return
+    step.rubrics.append((question, path))
+    criteria = rubric.get("criteria")
+    for i, criterion in enumerate(criteria if isinstance(criteria, list) else []):
+        if isinstance(criterion, Mapping):
+            where = (*path, "rubric", "criteria", i, "competencies")
+            step.competencies += _str_list(criterion.get("competencies"), where)
+
+
 def outline_from_data(data: Any) -> Outline:
     """Outline of raw lesson data; anything malformed is skipped (the schema reports it)."""
     outline = Outline()
@@ -134,6 +149,7 @@ def outline_from_data(data: Any) -> Outline:
             step.checks.append((raw["check"], (*path, "check")))
             step.placeholders += _undefined_placeholders(raw, path)
             step.variants += [(raw, path)] if raw.get("params") or raw.get("derived") else []
+            _rubric(raw, path, step)
         if step.kind == "choice":
             step.profile_field = str(raw.get("field") or "")
             for j, opt in enumerate(raw.get("options") or []):
@@ -178,6 +194,10 @@ def outline_from_lesson(lesson: Lesson) -> Outline:
             step.checks.append((s.check, (*path, "check")))
             step.placeholders += _model_placeholders(s, path)
             step.variants += [(s, path)] if s.params or s.derived else []
+            if s.rubric is not None:
+                from .serialize import _dump
+
+                _rubric(_dump(s, path), path, step)
         if isinstance(s, Choice):
             step.profile_field = s.field
             for j, opt in enumerate(s.options):

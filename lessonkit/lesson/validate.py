@@ -78,6 +78,7 @@ def lint_outline(outline: Outline) -> list[Finding]:
                 found.append(Finding(path, undeclared_competency(cid, comp_ids, suggest)))
         found.extend(_check_problems(step))
         found.extend(_variant_problems(step))
+        found.extend(_rubric_problems(step))
         for name, path in step.placeholders:
             found.append(
                 Finding(
@@ -116,6 +117,16 @@ def _check_problems(step: StepOutline) -> list[Finding]:
                 continue
         found.extend(Finding((*path, *sub), msg) for sub, msg in spec.problems())
     return found
+
+
+def _rubric_problems(step: StepOutline) -> list[Finding]:
+    from .rubric import rubric_problems
+
+    return [
+        Finding((*path, *sub), message)
+        for question, path in step.rubrics
+        for sub, message in rubric_problems(question)
+    ]
 
 
 def _variant_problems(step: StepOutline) -> list[Finding]:

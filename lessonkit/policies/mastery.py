@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MasteryTracker",
     "Observation",
+    "bkt_credit_posterior",
     "bkt_posterior",
     "bkt_update",
     "decayed",
@@ -51,6 +52,19 @@ def bkt_posterior(p_known: float, correct: bool, params: MasteryParams) -> float
     # den is 0 only with degenerate parameters (e.g. slip=0 and a wrong answer from p=1):
     # the evidence is impossible under the model, so keep the belief rather than divide by 0.
     return num / den if den > 0.0 else p_known
+
+
+def bkt_credit_posterior(p_known: float, credit: float, params: MasteryParams) -> float:
+    """P(known | an answer judged worth ``credit`` in [0, 1]) (a teacher's rubric grade).
+
+    Partial credit is taken as a soft observation: the posterior after a right answer
+    weighted by ``credit``, after a wrong one by ``1 - credit``. Credit 1 and 0 give exactly
+    :func:`bkt_posterior` of a right and a wrong answer.
+    """
+    credit = min(1.0, max(0.0, credit))
+    right = bkt_posterior(p_known, True, params)
+    wrong = bkt_posterior(p_known, False, params)
+    return credit * right + (1.0 - credit) * wrong
 
 
 def bkt_update(p_known: float, correct: bool, params: MasteryParams) -> float:
@@ -182,6 +196,32 @@ class MasteryTracker:
         self._p[competency_id] = after
         self._opportunities[competency_id] = self._opportunities.get(competency_id, 0) + 1
         return before, after
+
+    def observe_credit(self, competency_id: str, credit: float) -> tuple[float, float]:
+        """Take in a teacher's judgement worth ``credit`` in [0, 1] (a rubric grade's credit
+        for this competency); ``(before, after)`` P(known).
+
+        Unlike :meth:`observe`, a grade always counts: it is not an attempt the learner made
+        after feedback or a hint, but a teacher's reading of the answer.
+        """
+        params = self.params(competency_id)
+        before = self.probability(competency_id)
+        post = bkt_credit_posterior(before, credit, params)
+        after = post
+        if self._learning:
+            after = post * (1.0 - params.forget) + (1.0 - post) * params.learn
+        self._p[competency_id] = after
+        self._opportunities[competency_id] = self._opportunities.get(competency_id, 0) + 1
+        return before, after
+
+    def assign(self, other: MasteryTracker) -> None:
+        """Take on ``other``'s parameters, settings and state (a recomputed estimate)."""
+        self._params = dict(other._params)
+        self._first_only = other._first_only
+        self._hint_wrong = other._hint_wrong
+        self._learning = other._learning
+        self._p = dict(other._p)
+        self._opportunities = dict(other._opportunities)
 
     def restore(
         self, probabilities: Mapping[str, float], opportunities: Mapping[str, int] | None = None

@@ -6,7 +6,15 @@ from typing import Any
 
 from .markdown import render_markdown
 
-__all__ = ["answer_box", "box", "last_feedback", "result_box", "without_title"]
+__all__ = [
+    "answer_box",
+    "box",
+    "grade_box",
+    "last_feedback",
+    "news_notice",
+    "result_box",
+    "without_title",
+]
 
 TITLES = {"correct": "Correct!", "incorrect": "Not quite.", "info": ""}
 _SAME_AS_TITLE = ("correct", "incorrect", "not quite", "correct!", "not quite.")
@@ -65,6 +73,8 @@ def last_feedback(
     view = session.current
     if view.question is None:
         return None
+    if view.record.rubric_grade is not None:  # a teacher's grade says more than the answer
+        return grade_box(view.question, view.record.rubric_grade)
     for event in reversed(session.events):
         if event.kind in ("experienced", "navigated"):
             return None
@@ -93,3 +103,57 @@ def _echo(session: Any, view: Any, code_mode: str, raw: Any, base_dir: Any) -> s
         base_dir=base_dir,
     )
     return shown.echo(raw)
+
+
+def grade_box(question: Any, grade: Any) -> dict[str, str]:
+    """The box of a teacher's rubric grade: points, the level of each criterion, the
+    comment (plain text, escaped: the teacher's words, never markup)."""
+    from html import escape
+
+    rubric = question.rubric
+    rows = []
+    for criterion in rubric.criteria if rubric is not None else ():
+        label = grade.levels.get(criterion.id)
+        if label is None:
+            continue
+        points = grade.criterion_points.get(criterion.id, 0.0)
+        rows.append(
+            f"<li>{escape(criterion.title or criterion.id)}: {escape(label)} "
+            f"({points:g} of {criterion.max_points:g})</li>"
+        )
+    parts = [f"<ul class='lk-rubric'>{''.join(rows)}</ul>" if rows else ""]
+    if grade.comment:
+        comment = escape(grade.comment).replace("\n", "<br>")
+        parts.append(f"<p class='lk-comment'>Your teacher's comment: {comment}</p>")
+    title = f"Graded by your teacher: {grade.points:g} of {grade.max_points:g} points."
+    return box("info", title, "".join(parts))
+
+
+def news_notice(session: Any) -> dict[str, str] | None:
+    """The banner saying a teacher graded answers of this lesson since the learner's last
+    visit (the grade and comment are shown at the question; replies go in the plan), or
+    ``None``. "Since the last visit": after the latest event recorded before this view
+    opened (a new session has none: every grade it took in is news)."""
+    from html import escape
+
+    events = session.events
+    opened = max((i for i, e in enumerate(events) if e.kind in ("started", "resumed")), default=0)
+    seen = max((e.timestamp for e in events[:opened]), default=None)
+    grades = [r.rubric_grade for r in session.records.values() if r.rubric_grade is not None]
+    new = [g for g in grades if seen is None or g.timestamp > seen]
+    if not new:
+        return None
+    titles = []
+    for grade in sorted(new, key=lambda g: g.timestamp):
+        step = session.lesson.step(grade.question_id)
+        titles.append(f"“{escape(step.title or grade.question_id)}”")
+    count = "an answer" if len(new) == 1 else f"{len(new)} answers"
+    comments = " with a comment" if any(g.comment for g in new) else ""
+    return {
+        "kind": "news",
+        "html": (
+            f"New from your teacher: {count} graded{comments} since your last visit "
+            f"({', '.join(titles)}). The grade is shown at the question; you can reply to a "
+            "comment in your learning plan."
+        ),
+    }

@@ -23,10 +23,14 @@ import ipywidgets as w
 
 from ..course import Course, load_course
 from ..course.export import export_record
+from ..course.feedback import ReplyRefusedError, send_reply
 from ..course.recommend import recommend
-from ..course.storage import read_record, remove_goal, set_goal
+from ..course.record import build_record
+from ..course.storage import course_statements, remove_goal, set_goal
 from ..evidence.events import LearnerRef
+from ..evidence.replies import MAX_REPLY, feedback_of
 from .markdown import escape
+from .plan_feedback import feedback_html, feedback_label, from_teachers_html
 from .plan_html import (
     PLAN_CSS,
     competencies_html,
@@ -112,6 +116,20 @@ class LearningPlan(w.VBox):
         self.lessons = w.HTML()
         self.competencies = w.HTML()
         self.status = w.HTML()
+        self.feedback = w.HTML()
+        self.from_teachers = w.HTML()
+        self.reply_to = w.Dropdown(
+            options=[], description="Reply to", style={"description_width": "initial"}
+        )
+        self.reply_text = w.Textarea(
+            description="Your reply",
+            placeholder=f"Once per comment, at most {MAX_REPLY:,} characters",
+            style={"description_width": "initial"},
+        )
+        self.reply_button = w.Button(description="Send reply")
+        self.reply_button.on_click(lambda _: self._reply())
+        self.reply_form = w.VBox([self.reply_to, self.reply_text, self.reply_button])
+        self.reply_status = w.HTML()
         wide = {"description_width": "initial"}
         self.goal_target = w.Dropdown(options=self._targets(), description="New goal", style=wide)
         self.goal_due = w.DatePicker(description="By (optional)", value=None, style=wide)
@@ -138,6 +156,10 @@ class LearningPlan(w.VBox):
                 w.HTML(player_css() + PLAN_CSS),
                 self.header,
                 self.next,
+                self.from_teachers,
+                self.feedback,
+                self.reply_form,
+                self.reply_status,
                 self.milestones,
                 self.goals,
                 new_goal,
@@ -160,7 +182,17 @@ class LearningPlan(w.VBox):
     def refresh(self) -> None:
         """Re-read the store and redraw everything."""
         now = self.clock()
-        self.record = read_record(self.course, self.store, self.learner, as_of=now)
+        statements = list(course_statements(self.course, self.store, self.learner))
+        self.record = build_record(self.course, statements, self.learner, as_of=now)
+        self.feedback_items = feedback_of(statements, self.learner.id)
+        self.feedback.value = feedback_html(self.course, self.feedback_items)
+        self.from_teachers.value = from_teachers_html(self.course, self.record)
+        open_ = [
+            (feedback_label(self.course, f), f.grade.id) for f in self.feedback_items if f.can_reply
+        ]
+        self.reply_to.options = open_
+        self.reply_to.value = open_[0][1] if open_ else None
+        self.reply_form.layout.display = "flex" if open_ else "none"
         self.plan = recommend(self.course, self.record, today=now.date())
         self.header.value = header_html(self.course, self.record)
         self.next.value = next_html(self.plan)
@@ -211,6 +243,28 @@ class LearningPlan(w.VBox):
         remove_goal(self.store, self.course, self.learner, str(goal_id), clock=self.clock)
         self.refresh()
         self._say("Goal dropped.")
+
+    def _reply(self) -> None:
+        # The browser can send any value: the choice must be one of the learner's comments.
+        item = next(
+            (f for f in self.feedback_items if f.grade.id == self.reply_to.value and f.can_reply),
+            None,
+        )
+        if item is None:
+            self.reply_status.value = self._said("Choose a comment to reply to first.")
+            return
+        try:
+            send_reply(self.store, item.grade, self.reply_text.value, clock=self.clock)
+        except ReplyRefusedError as exc:
+            self.reply_status.value = self._said(f"Your reply was not sent: {exc}")
+            return
+        self.reply_text.value = ""
+        self.refresh()
+        self.reply_status.value = self._said("Reply sent: your teacher sees it beside the grade.")
+
+    @staticmethod
+    def _said(text: str) -> str:
+        return f"<p class='lk-status' role='status'>{escape(text)}</p>"
 
     def _export(self) -> None:
         data = export_record(self.course, self.store, self.learner, as_of=self.clock())

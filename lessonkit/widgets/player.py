@@ -26,7 +26,7 @@ import traitlets
 
 from ..errors import SessionStateError, StorageError
 from .codecheck import CodeChecking, CodeCheckingDecision, code_allowed, code_checking_state
-from .feedback import box, last_feedback, result_box
+from .feedback import box, last_feedback, news_notice, result_box
 from .inputs import AnswerInput, InvalidResponse
 from .live import Lease, Watcher, register
 from .markdown import escape
@@ -110,6 +110,7 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
             register(lease.key, self)
             self._watch()
         self.restore_feedback()
+        self._notice = news_notice(session)  # a teacher's grades since the last visit
         self.refresh()
 
     @property

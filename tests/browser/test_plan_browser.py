@@ -1,5 +1,6 @@
 """The learning plan in a real Voilà server and Debian chromium: it renders, a learner sets a
-goal, axe finds no accessibility violation, and the screenshot in the docs is taken from it."""
+goal, reads a teacher's feedback and note and replies to the comment, axe finds no
+accessibility violation, and the screenshot in the docs is taken from it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
             {"interest": "data", **PLACEMENT_RIGHT, "a1": 0},
             clock=clock,
         )
+        teacher_said(course, store, clock)
     env = {
         "LESSONKIT_STORE": store_dir.as_uri(),
         "LESSONKIT_LEARNER": LEARNER,
@@ -50,6 +52,39 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
     log = tmp_path_factory.mktemp("logs") / "voila.log"
     with VoilaServer(PLAN, env=env, log=log) as running:
         yield running
+
+
+def teacher_said(course: Any, store: Any, clock: Clock) -> None:
+    """A teacher's grade with a comment of the learner's first answer, and a note."""
+    from lessonkit.course.statements import to_statement
+    from lessonkit.course.storage import note_event
+    from lessonkit.evidence.grades import RubricGrade, grade_statement
+    from lessonkit.evidence.statements import statement_to_event
+
+    learner = LearnerRef(id=LEARNER)
+    answer = next(
+        e
+        for s in store.read(learner=learner, lesson="python-basics-placement")
+        if (e := statement_to_event(s)).kind == "answered"
+    )
+    tess = LearnerRef(id="tess", name="Tess")
+    grade = RubricGrade(
+        learner=answer.learner,
+        grader=tess,
+        lesson_id=answer.lesson_id,
+        question_id=str(answer.step_id),
+        registration=answer.registration,
+        answer_seq=answer.seq,
+        version=1,
+        timestamp=clock() + timedelta(hours=1),
+        levels={"idea": "Partly"},
+        criterion_points={"idea": 1.0},
+        points=1.0,
+        max_points=2.0,
+        comment="Good start: <b>say</b> why.",
+    )
+    store.append([grade_statement(grade)])
+    store.append([to_statement(note_event(course, learner, "See me on Friday.", teacher=tess))])
 
 
 def axe_violations(page: Any) -> list[str]:
@@ -94,3 +129,27 @@ def test_the_plan_in_the_browser(browser: Any, server: VoilaServer, tmp_path: Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     page.locator(".lk-plan").screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+
+
+def test_the_learner_reads_feedback_and_replies_in_the_browser(
+    browser: Any, server: VoilaServer
+) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(server.url)
+        page.wait_for_selector(READY_PLAN, timeout=90_000)
+        plan = page.locator(".lk-plan")
+        assert "Note from Tess" in plan.inner_text() and "See me on Friday." in plan.inner_text()
+        feedback = page.locator(".lk-feedback")
+        assert "Good start: <b>say</b> why." in feedback.inner_text()  # as text
+        assert "New since your last visit" in plan.inner_text()
+        page.get_by_label("Your reply").fill("Thank you: I will say why.")
+        page.get_by_role("button", name="Send reply", exact=True).click()
+        page.locator("[role=status]", has_text="Reply sent").wait_for()
+        assert "Your reply: Thank you: I will say why." in feedback.inner_text()
+        assert page.get_by_role("button", name="Send reply", exact=True).is_hidden()
+        assert axe_violations(page) == []
+    finally:
+        context.close()

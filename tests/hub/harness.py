@@ -27,6 +27,8 @@ LESSON = DATA / "course.lesson.yaml"
 NOTES = DATA / "notes.lesson.yaml"
 SCOPE = "access:services!service=lessonkit"
 PREFIX = "/services/lessonkit/"
+LOGIN_COOKIE = "lessonkit-test-login"
+"""A browser's login in these tests: the cookie holds one of :data:`TOKENS`."""
 
 TOKENS = {
     "tok-alice": "alice",
@@ -54,7 +56,9 @@ class TokenAuth:
         header = handler.request.headers.get("Authorization", "")
         name = self.tokens.get(header.removeprefix("token ").strip())
         if name is None:
-            return None
+            # A browser's login cookie (the hub's OAuth cookie, in real life): no token.
+            name = self.tokens.get(handler.get_cookie(LOGIN_COOKIE) or "")
+            return None if name is None else {"name": name, "kind": "user", "scopes": [SCOPE]}
         handler._token_authenticated = True
         return {"name": name, "kind": "user", "scopes": [SCOPE]}
 

@@ -98,3 +98,60 @@ def test_competency_mode_refuses_what_nobody_could_master(
     assert not (tmp_path / "ps1").exists()
     code, out, _ = generate(capsys, str(COURSE), str(tmp_path / "ps2"), "--mode", "competency")
     assert code == 0 and "lessonkit-facts" in out and "lessonkit-skills" in out
+
+
+RUBRIC = ROOT / "tests" / "data" / "valid" / "rubric.lesson.yaml"
+
+
+@pytest.mark.parametrize("mode", ["question", "total"])
+def test_a_rubric_becomes_task_cells_and_counts_once(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each criterion is a task cell worth its points; grade cells grade the checked share
+    only, so the notebook's points are the lesson's points, each counted once."""
+    code, out, _ = generate(capsys, str(RUBRIC), str(tmp_path / "ps"), "--mode", mode)
+    assert code == 0, out
+    nb = nbformat.read(tmp_path / "ps" / "loops-essay.ipynb", as_version=4)
+    meta = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    tasks = {m["grade_id"]: m["points"] for m in meta if m.get("task")}
+    grades = {m["grade_id"]: m["points"] for m in meta if m.get("grade")}
+    assert tasks == {
+        "lessonkit-explain-idea": 3,
+        "lessonkit-explain-words": 1,
+        "lessonkit-code-names": 1,
+    }
+    assert grades == {"lessonkit-code": 2} if mode == "question" else {"lessonkit-total": 2}
+    assert (
+        sum(tasks.values()) + sum(grades.values())
+        == 7
+        == sum(q.points for q in lk.load_lesson(RUBRIC).questions())
+    )
+    answers = [c for c in nb.cells if (c.metadata.get("lessonkit") or {}).get("role") == "answer"]
+    assert len(answers) == 2 and all(c.metadata["nbgrader"]["locked"] for c in answers)
+    assert all(m.get("locked") for m in meta if m.get("task"))  # students cannot edit a rubric
+    assert "task cell lessonkit-explain-idea: 3 points" in out
+    assert "may skip" not in out  # the first step is on every path
+    copy = lk.load_lesson(tmp_path / "ps" / "loops-essay.lesson.yaml")
+    assert copy.step("explain").rubric == lk.load_lesson(RUBRIC).step("explain").rubric  # type: ignore[attr-defined]
+
+
+def test_competency_mode_refuses_questions_graded_by_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = generate(capsys, str(RUBRIC), str(tmp_path / "ps"), "--mode", "competency")
+    assert code == 1 and "questions with a rubric (explain, code)" in err
+    assert not (tmp_path / "ps").exists()
+
+
+def test_the_answer_cell_shows_hostile_text_as_text() -> None:
+    from lessonkit.integrations.nbgrader_rubric import answer_markdown
+
+    tricky = "``` \n<script>x</script>\n````\n# not a heading"
+    shown = answer_markdown("Q", tricky, code=False)
+    fence = "`````"
+    assert shown.endswith(f"\n{fence}") and f"{fence}text\n{tricky}\n{fence}" in shown
+    import markdown_it
+
+    html = markdown_it.MarkdownIt("commonmark", {"html": True}).render(shown)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<h1>" not in html
+    assert "No answer was recorded" in answer_markdown("Q", None, code=True)
