@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_, translator
 from ..lesson.specs import CheckSpec, Choice, Custom, Expression, Numeric, Ordering, Text
 from .dispatch import COULD_NOT_CHECK, CheckerWarning, check
 from .result import CheckResult, not_understood
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_CORRECT", "DEFAULT_INCORRECT", "DEFAULT_PARTIAL", "grade"]
 
-DEFAULT_CORRECT = "Correct!"
-DEFAULT_INCORRECT = "Not quite."
-DEFAULT_PARTIAL = "Partly right."
+DEFAULT_CORRECT = N_("Correct!")
+DEFAULT_INCORRECT = N_("Not quite.")
+DEFAULT_PARTIAL = N_("Partly right.")
 
 
 def _with_answer(spec: CheckSpec, answer: Any) -> CheckSpec | None:
@@ -90,6 +91,7 @@ def grade(
     hints_used: int,
     seed: int | None,
     namespace: Mapping[str, Any] | None = None,
+    language: str | None = None,
 ) -> CheckResult:
     """Judge ``response`` to ``question`` as attempt number ``attempt``.
 
@@ -107,9 +109,19 @@ def grade(
         The variant seed; with a question that still has params, the variant is regenerated.
     namespace
         The kernel namespace for code checks (see :func:`~lessonkit.checks.check`).
+    language
+        The learner's language: lessonkit's own feedback ("Not quite.") is written in it.
     """
     try:
-        return _grade(question, response, attempt, hints_used, seed=seed, namespace=namespace)
+        return _grade(
+            question,
+            response,
+            attempt,
+            hints_used,
+            seed=seed,
+            namespace=namespace,
+            language=language,
+        )
     except Exception as exc:  # the lesson must go on; the instructor gets a warning
         warnings.warn(
             f"grading {getattr(question, 'id', '?')!r} failed: {type(exc).__name__}: {exc}",
@@ -117,7 +129,11 @@ def grade(
             stacklevel=2,
         )
         return not_understood(
-            response, COULD_NOT_CHECK, attempt=attempt, hints_used=hints_used, error=repr(exc)
+            response,
+            translator(language).gettext(COULD_NOT_CHECK),
+            attempt=attempt,
+            hints_used=hints_used,
+            error=repr(exc),
         )
 
 
@@ -129,14 +145,16 @@ def _grade(
     *,
     seed: int | None,
     namespace: Mapping[str, Any] | None,
+    language: str | None,
 ) -> CheckResult:
+    _ = translator(language).gettext
     values: dict[str, Any] = {}
     if (question.params or question.derived) and seed is not None:
         from ..lesson.variants import draw, render
 
         values = draw(question, seed)
         question = render(question, values)
-    result = check(question.check, response, namespace=namespace, params=values)
+    result = check(question.check, response, namespace=namespace, params=values, language=language)
     attempts_made = attempt if result.understood else attempt - 1
     details = dict(result.details)
     details.update(attempt=attempt, hints_used=hints_used)
@@ -153,12 +171,12 @@ def _grade(
     if multiplier != 1.0:
         details["attempt_multiplier"] = multiplier
     if result.correct:
-        feedback = _join(question.feedback.correct or DEFAULT_CORRECT, result.feedback)
+        feedback = _join(question.feedback.correct or _(DEFAULT_CORRECT), result.feedback)
     else:
         targeted = _targeted(question, response, values)
         if targeted:
             details["targeted"] = True
-        default = DEFAULT_PARTIAL if result.score > 0 else DEFAULT_INCORRECT
+        default = _(DEFAULT_PARTIAL) if result.score > 0 else _(DEFAULT_INCORRECT)
         specific = targeted or result.feedback
         feedback = _join(specific, question.feedback.incorrect) or default
     return dataclasses.replace(result, score=score, feedback=feedback, details=details)

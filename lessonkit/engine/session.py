@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
@@ -34,9 +34,6 @@ from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .state_view import RunStateView
 from .view import step_view
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["LessonSession"]
 
@@ -72,6 +69,9 @@ class LessonSession(RunStateView):
         ``allow_restart: false``, :meth:`start` refuses a second session.
     identity
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
+    language
+        The language the learner sees (a BCP 47 tag such as ``"es"``); lessonkit's own
+        feedback is written in it. ``None``: English.
     """
 
     def __init__(
@@ -89,8 +89,10 @@ class LessonSession(RunStateView):
         history: Iterable[Event | Mapping[str, Any]] | None = None,
         identity: Mapping[str, str] | None = None,
         secret: bytes | str | None = None,
+        language: str | None = None,
     ) -> None:
         self.lesson = lesson
+        self.language = language
         self.learner = learner_ref(learner)
         self.store = store
         self.seed = seed
@@ -218,6 +220,7 @@ class LessonSession(RunStateView):
             hints_used=rec.hints_used,
             seed=rec.variant_seed,
             namespace=self.namespace,
+            language=self.language,
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood and result.details.get("recorded") is True:  # judged at grading
@@ -309,6 +312,13 @@ class LessonSession(RunStateView):
         from .skip import skip_question
 
         return skip_question(self, why)
+
+    @action
+    def prefer(self, field: str, value: str) -> Outcome:
+        """Set a profile field the learner chooses outside a choice step (``language``)."""
+        from .preference import set_preference
+
+        return set_preference(self, field, value)
 
     @action
     def back(self) -> Outcome:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import N_, Translator, translator
 from .markdown import render_markdown
 
 __all__ = ["answer_box", "box", "last_feedback", "result_box", "without_title"]
 
-TITLES = {"correct": "Correct!", "incorrect": "Not quite.", "info": ""}
+TITLES = {"correct": N_("Correct!"), "incorrect": N_("Not quite."), "info": ""}
+"""Box titles by kind (English; shown translated)."""
 _SAME_AS_TITLE = ("correct", "incorrect", "not quite", "correct!", "not quite.")
+_ENGLISH = translator()
 
 
 def box(kind: str, title: str, message: str = "") -> dict[str, str]:
@@ -17,20 +20,22 @@ def box(kind: str, title: str, message: str = "") -> dict[str, str]:
     return {"kind": kind, "title": title, "html": message}
 
 
-def without_title(feedback: Any) -> str:
-    """The feedback text without a first paragraph that only repeats the box's title."""
+def without_title(feedback: Any, t: Translator = _ENGLISH) -> str:
+    """The feedback text without a first paragraph that only repeats the box's title (in
+    English or in ``t``'s language: feedback recorded before a change of language)."""
     text = str(feedback or "").strip()
     first, _, rest = text.partition("\n\n")
-    if first.strip().lower() in _SAME_AS_TITLE:
+    titles = {*_SAME_AS_TITLE, *(t.gettext(m).lower() for m in (N_("Correct!"), N_("Not quite.")))}
+    if first.strip().lower() in titles:
         return rest.strip()
     return text
 
 
-RECORDED_TITLE = "Recorded for grading."
+RECORDED_TITLE = N_("Recorded for grading.")
 """Title of the box for an answer a student copy records without judging it."""
 
 
-def result_box(result: Any, echo: str, base_dir: Any) -> dict[str, str]:
+def result_box(result: Any, echo: str, base_dir: Any, t: Translator = _ENGLISH) -> dict[str, str]:
     """The box for a check's result; ``echo`` is safe HTML of what the learner answered."""
     return answer_box(
         understood=result.understood,
@@ -39,26 +44,35 @@ def result_box(result: Any, echo: str, base_dir: Any) -> dict[str, str]:
         feedback=result.feedback,
         echo=echo,
         base_dir=base_dir,
+        t=t,
     )
 
 
 def answer_box(
-    *, understood: bool, recorded: bool, correct: bool, feedback: Any, echo: str, base_dir: Any
+    *,
+    understood: bool,
+    recorded: bool,
+    correct: bool,
+    feedback: Any,
+    echo: str,
+    base_dir: Any,
+    t: Translator = _ENGLISH,
 ) -> dict[str, str]:
     """The box for one checked answer: the live one and the one rebuilt after a reload are
     both made here, so they cannot differ."""
-    message = render_markdown(without_title(feedback), base_dir)
-    shown = f"<p class='lk-echo'>You answered: {echo}</p>" if echo else ""
+    message = render_markdown(without_title(feedback, t), base_dir)
+    said = t.gettext("You answered: {answer}").format(answer=echo) if echo else ""
+    shown = f"<p class='lk-echo'>{said}</p>" if echo else ""
     if not understood:
-        return box("info", "I could not read that answer.", shown + message)
+        return box("info", t.gettext("I could not read that answer."), shown + message)
     if recorded:  # neither right nor wrong until graded
-        return box("info", RECORDED_TITLE, shown + message)
+        return box("info", t.gettext(RECORDED_TITLE), shown + message)
     kind = "correct" if correct else "incorrect"
-    return box(kind, TITLES[kind], shown + message)
+    return box(kind, t.gettext(TITLES[kind]), shown + message)
 
 
 def last_feedback(
-    session: Any, base_dir: Any, *, code_mode: str = "editor"
+    session: Any, base_dir: Any, *, code_mode: str = "editor", t: Translator = _ENGLISH
 ) -> dict[str, str] | None:
     """The box of the last answer to the question on screen, rebuilt from the recorded events
     exactly as it was shown live (``code_mode`` as the player's, for the echoed answer)."""
@@ -74,13 +88,16 @@ def last_feedback(
                 recorded=event.data.get("recorded") is True,
                 correct=bool(event.data.get("correct")),
                 feedback=event.data.get("feedback"),
-                echo=_echo(session, view, code_mode, event.data.get("raw"), base_dir),
+                echo=_echo(session, view, code_mode, event.data.get("raw"), base_dir, t=t),
                 base_dir=base_dir,
+                t=t,
             )
     return None
 
 
-def _echo(session: Any, view: Any, code_mode: str, raw: Any, base_dir: Any) -> str:
+def _echo(
+    session: Any, view: Any, code_mode: str, raw: Any, base_dir: Any, *, t: Translator
+) -> str:
     """What the live box repeated of the recorded answer ``raw``: the echo of the input the
     question takes (a choice's label, a short text as typed, nothing for an ordering...)."""
     from .inputs import make_input
@@ -91,5 +108,6 @@ def _echo(session: Any, view: Any, code_mode: str, raw: Any, base_dir: Any) -> s
         seed=view.record.variant_seed or 0,
         namespace=session.namespace,
         base_dir=base_dir,
+        t=t,
     )
     return shown.echo(raw)

@@ -58,11 +58,13 @@ def open_session(
     resume: bool = True,
     wait: float | None = None,
     start: Any = None,
+    language: str | None = None,
 ) -> LessonSession:
     """The learner's latest session of ``lesson`` resumed from ``store``, or a new one.
 
     ``start`` makes the keyword arguments of a new session (e.g. a course record's
     ``mastery_start`` and ``profile``); a resumed session restores its own from its events.
+    ``language`` is the language the learner sees (a BCP 47 tag).
 
     Raises
     ------
@@ -78,7 +80,12 @@ def open_session(
         while events:
             try:
                 return LessonSession.resume(
-                    lesson, events, learner=learner, store=store, namespace=namespace
+                    lesson,
+                    events,
+                    learner=learner,
+                    store=store,
+                    namespace=namespace,
+                    language=language,
                 )
             except StorageError:
                 if time.monotonic() >= deadline:
@@ -93,7 +100,9 @@ def open_session(
                 )
                 break
     extra = start() if start is not None else {}
-    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace, **extra)
+    session = LessonSession(
+        lesson, learner=learner, store=store, namespace=namespace, language=language, **extra
+    )
     session.start()
     return session
 
@@ -116,6 +125,7 @@ def show(
     allow_code: bool | None = None,
     lab_url: str | None = None,
     course: Any = None,
+    language: str | None = None,
 ) -> LessonPlayer:
     """A :class:`LessonPlayer` for ``lesson``; the last expression of a cell displays it.
 
@@ -140,8 +150,13 @@ def show(
     course
         A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
         new session then starts mastery and profile from the learner's course record.
+    language
+        The language to show (a BCP 47 tag such as ``"es"``); by default the learner's own
+        choice, the page's ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's display language,
+        the browser's, else the lesson's (see :mod:`lessonkit.i18n.choice`).
     """
     from ..evidence.identity import resolve_learner
+    from ..i18n.choice import choose_language, environment_preferences
     from ..lesson.loader import load_lesson
 
     base_dir: Path | None = None
@@ -156,6 +171,10 @@ def show(
     mode = code_mode(namespace=namespace)
     session_ns = namespace if mode == "namespace" else None
     loaded = lesson
+    # The language before the learner's profile is read (the player decides again with it).
+    first = choose_language(
+        explicit=language, lesson=getattr(lesson, "language", None), **environment_preferences()
+    ).language
 
     lease: Lease | None = None
     if store is not False:
@@ -176,11 +195,18 @@ def show(
             namespace=session_ns,
             wait=LOCK_WAIT,
             start=start,
+            language=first,
         )
 
     def new_session() -> LessonSession:
         return open_session(
-            loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False, start=start
+            loaded,
+            learner=ref,
+            store=box["store"],
+            namespace=session_ns,
+            resume=False,
+            start=start,
+            language=first,
         )
 
     away = False
@@ -193,6 +219,7 @@ def show(
             resume=resume,
             wait=LOCK_WAIT,
             start=start,
+            language=first,
         )
     except StorageError:
         session, away = _read_only(lesson, ref, target, session_ns), True
@@ -207,6 +234,7 @@ def show(
         reopen=reopen if opener is not None else None,
         lease=lease,
         lab_url=lab_url or os.environ.get("LESSONKIT_LAB_URL") or None,
+        language=language,
     )
     if away:
         player.hand_over(busy=True)
