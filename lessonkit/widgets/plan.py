@@ -5,6 +5,8 @@ It shows the recommended next lesson or practice with its reason, every lesson w
 mastery with the answers behind it, milestones, and the learner's goals — which the learner sets
 and drops here (recorded as statements in the store, so the record stays rebuilt from evidence
 alone). "Prepare my data" offers everything recorded about the learner as a JSON download.
+It speaks the learner's language (the one they chose in a lesson, else the page's, JupyterLab's
+or the browser's; see :mod:`lessonkit.i18n.choice`), dates included.
 
 >>> from lessonkit.widgets.plan import show_plan
 >>> show_plan("python-basics.course.yaml")  # doctest: +SKIP
@@ -26,6 +28,7 @@ from ..course.export import export_record
 from ..course.recommend import recommend
 from ..course.storage import read_record, remove_goal, set_goal
 from ..evidence.events import LearnerRef
+from ..i18n import Translator, translator
 from .markdown import escape
 from .plan_html import (
     PLAN_CSS,
@@ -38,7 +41,15 @@ from .plan_html import (
 )
 from .styles import player_css
 
-__all__ = ["LearningPlan", "course_context", "open_course_store", "show_plan", "target_options"]
+__all__ = [
+    "LearningPlan",
+    "course_context",
+    "in_language",
+    "language_for",
+    "open_course_store",
+    "show_plan",
+    "target_options",
+]
 
 
 def open_course_store(store: Any) -> Any:
@@ -68,14 +79,39 @@ def course_context(
     return loaded, open_course_store(store), ref, clock or (lambda: datetime.now(UTC))
 
 
-def target_options(course: Course, *, lessons: bool) -> list[tuple[str, str]]:
+def language_for(profile: Any = None, explicit: str | None = None) -> Translator:
+    """The viewer's language: ``explicit``, the profile's ``language``, then the page's,
+    JupyterLab's, the browser's (:mod:`lessonkit.i18n.choice`)."""
+    from ..i18n.choice import choose_language, environment_preferences
+
+    chosen = (profile or {}).get("language")
+    found = choose_language(explicit=explicit, profile=chosen, **environment_preferences())
+    return translator(found.language)
+
+
+def in_language(box: Any, t: Translator) -> None:
+    """Lay ``box`` out in ``t``'s writing direction (its HTML parts carry ``lang``/``dir``)."""
+    if t.direction == "rtl":
+        box.add_class("lk-rtl")
+
+
+def target_options(
+    course: Course, *, lessons: bool, t: Translator | None = None
+) -> list[tuple[str, str]]:
     """Dropdown options for a goal or an assignment: milestones, competencies (and lessons)."""
-    options = [(f"Milestone: {m.label}", f"milestone:{m.id}") for m in course.milestones]
+    _ = (t or translator()).gettext
+    options = [
+        (_("Milestone: {title}").format(title=m.label), f"milestone:{m.id}")
+        for m in course.milestones
+    ]
     options += [
-        (f"Competency: {course.competency(c).label}", f"competency:{c}") for c in course.order
+        (_("Competency: {title}").format(title=course.competency(c).label), f"competency:{c}")
+        for c in course.order
     ]
     if lessons:
-        options += [(f"Lesson: {e.label}", f"lesson:{e.id}") for e in course.lessons]
+        options += [
+            (_("Lesson: {title}").format(title=e.label), f"lesson:{e.id}") for e in course.lessons
+        ]
     return options
 
 
@@ -92,6 +128,8 @@ class LearningPlan(w.VBox):
         Whose plan; default from the environment.
     clock
         Returns the current UTC time (tests pass a fixed clock).
+    language
+        The language to show (a BCP 47 tag); by default the learner's (see above).
     """
 
     def __init__(
@@ -101,10 +139,14 @@ class LearningPlan(w.VBox):
         store: Any = None,
         learner: LearnerRef | str | None = None,
         clock: Callable[[], datetime] | None = None,
+        language: str | None = None,
     ) -> None:
         self.course, self.store, self.learner, self.clock = course_context(
             course, store, learner, clock
         )
+        record = read_record(self.course, self.store, self.learner, as_of=self.clock())
+        self.t = language_for(record.profile, language)
+        _ = self.t.gettext
         self.header = w.HTML()
         self.next = w.HTML()
         self.milestones = w.HTML()
@@ -113,25 +155,35 @@ class LearningPlan(w.VBox):
         self.competencies = w.HTML()
         self.status = w.HTML()
         wide = {"description_width": "initial"}
-        self.goal_target = w.Dropdown(options=self._targets(), description="New goal", style=wide)
-        self.goal_due = w.DatePicker(description="By (optional)", value=None, style=wide)
-        self.set_goal_button = w.Button(description="Set goal", button_style="primary")
-        self.set_goal_button.on_click(lambda _: self._set_goal())
-        self.drop_target = w.Dropdown(options=[], description="Your goal", style=wide)
-        self.drop_button = w.Button(description="Drop goal")
-        self.drop_button.on_click(lambda _: self._drop_goal())
-        self.export_button = w.Button(description="Prepare my data")
-        self.export_button.on_click(lambda _: self._export())
+        self.goal_target = w.Dropdown(
+            options=self._targets(), description=_("New goal"), style=wide
+        )
+        self.goal_due = w.DatePicker(description=_("By (optional)"), value=None, style=wide)
+        self.set_goal_button = w.Button(description=_("Set goal"), button_style="primary")
+        self.set_goal_button.on_click(lambda _b: self._set_goal())
+        self.drop_target = w.Dropdown(options=[], description=_("Your goal"), style=wide)
+        self.drop_button = w.Button(description=_("Drop goal"))
+        self.drop_button.on_click(lambda _b: self._drop_goal())
+        self.export_button = w.Button(description=_("Prepare my data"))
+        self.export_button.on_click(lambda _b: self._export())
         self.export_link = w.HTML()
-        self.refresh_button = w.Button(description="Refresh")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button = w.Button(description=_("Refresh"))
+        self.refresh_button.on_click(lambda _b: self.refresh())
         new_goal = w.HBox([self.goal_target, self.goal_due, self.set_goal_button])
         drop = w.HBox([self.drop_target, self.drop_button])
         for box in (new_goal, drop):
             box.add_class("lk-goal-form")
         privacy = w.HTML(
-            "<h3>Your data</h3><p>Everything recorded about you — answers, choices, goals, "
-            "with times — can be downloaded as one JSON file.</p>"
+            self._wrap(
+                f"<h3>{escape(_('Your data'))}</h3><p>"
+                + escape(
+                    _(
+                        "Everything recorded about you — answers, choices, goals, with times — "
+                        "can be downloaded as one JSON file."
+                    )
+                )
+                + "</p>"
+            )
         )
         super().__init__(
             [
@@ -152,22 +204,28 @@ class LearningPlan(w.VBox):
         )
         self.add_class("lk-player")
         self.add_class("lk-plan")
+        in_language(self, self.t)
         self.refresh()
 
+    def _wrap(self, html: str) -> str:
+        return f"<div lang='{self.t.language}' dir='{self.t.direction}'>{html}</div>"
+
     def _targets(self) -> list[tuple[str, str]]:
-        return target_options(self.course, lessons=False)
+        return target_options(self.course, lessons=False, t=self.t)
 
     def refresh(self) -> None:
         """Re-read the store and redraw everything."""
         now = self.clock()
         self.record = read_record(self.course, self.store, self.learner, as_of=now)
-        self.plan = recommend(self.course, self.record, today=now.date())
-        self.header.value = header_html(self.course, self.record)
-        self.next.value = next_html(self.plan)
-        self.milestones.value = milestones_html(self.plan.milestones)
-        self.goals.value = goals_html(self.course, self.record, now.date())
-        self.lessons.value = lessons_html(self.course, self.plan.items)
-        self.competencies.value = competencies_html(self.course, self.record)
+        t = self.t
+        self.plan = recommend(self.course, self.record, today=now.date(), t=t)
+        self.header.value = self._wrap(header_html(self.course, self.record, t))
+        self.next.value = self._wrap(next_html(self.plan, t))
+        milestones = milestones_html(self.plan.milestones, t)
+        self.milestones.value = self._wrap(milestones) if milestones else ""
+        self.goals.value = self._wrap(goals_html(self.course, self.record, now.date(), t=t))
+        self.lessons.value = self._wrap(lessons_html(self.course, self.plan.items, t))
+        self.competencies.value = self._wrap(competencies_html(self.course, self.record, t))
         own = [(self._goal_label(g.target, g.target_id, g.due), g.id) for g in self.record.goals]
         keep = self.drop_target.value
         self.drop_target.options = own
@@ -177,20 +235,22 @@ class LearningPlan(w.VBox):
 
     def _goal_label(self, target: str, target_id: str, due: date | None) -> str:
         label = dict((v, k) for k, v in self._targets()).get(f"{target}:{target_id}", target_id)
-        return label + (f" by {due.isoformat()}" if due else "")
+        if due:
+            return self.t.gettext("{goal} by {date}").format(goal=label, date=self.t.date(due))
+        return label
 
     def _say(self, text: str) -> None:
-        self.status.value = f"<p class='lk-status' role='status'>{escape(text)}</p>"
+        self.status.value = self._wrap(f"<p class='lk-status' role='status'>{escape(text)}</p>")
 
     def _set_goal(self) -> None:
         # The browser can send any value: check it here.
         value = self.goal_target.value
         due = self.goal_due.value
         if not isinstance(value, str) or ":" not in value:
-            self._say("Choose a milestone or a competency first.")
+            self._say(self.t.gettext("Choose a milestone or a competency first."))
             return
         if due is not None and not isinstance(due, date):
-            self._say("That date was not understood.")
+            self._say(self.t.gettext("That date was not understood."))
             return
         target, target_id = value.split(":", 1)
         try:
@@ -201,27 +261,32 @@ class LearningPlan(w.VBox):
             self._say(str(exc))
             return
         self.refresh()
-        self._say(f"Goal set: {self._goal_label(target, target_id, due)}.")
+        label = self._goal_label(target, target_id, due)
+        self._say(self.t.gettext("Goal set: {goal}.").format(goal=label))
 
     def _drop_goal(self) -> None:
         goal_id = self.drop_target.value
         if not any(g.id == goal_id for g in self.record.goals):
-            self._say("Choose one of your goals first.")
+            self._say(self.t.gettext("Choose one of your goals first."))
             return
         remove_goal(self.store, self.course, self.learner, str(goal_id), clock=self.clock)
         self.refresh()
-        self._say("Goal dropped.")
+        self._say(self.t.gettext("Goal dropped."))
 
     def _export(self) -> None:
         data = export_record(self.course, self.store, self.learner, as_of=self.clock())
         payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
         encoded = base64.b64encode(payload).decode()
         name = f"lessonkit-{self.learner.id}-{self.course.id}.json"
+        t = self.t
         count = len(data["statements"])
-        self.export_link.value = (
+        link = t.gettext("Download {file}").format(file=escape(name))
+        size = t.ngettext("({n} statement, {kb} KB)", "({n} statements, {kb} KB)", count).format(
+            n=t.number(count), kb=t.number(len(payload) // 1024 + 1)
+        )
+        self.export_link.value = self._wrap(
             f"<p><a download='{escape(name)}' href='data:application/json;base64,{encoded}'>"
-            f"Download {escape(name)}</a> ({count} statements, {len(payload) // 1024 + 1} KB)"
-            "</p>"
+            f"{link}</a> {escape(size)}</p>"
         )
 
 
@@ -230,6 +295,7 @@ def show_plan(
     *,
     store: Any = None,
     learner: LearnerRef | str | None = None,
+    language: str | None = None,
 ) -> LearningPlan:
     """The learner's plan for ``course``; the last expression of a cell displays it."""
-    return LearningPlan(course, store=store, learner=learner)
+    return LearningPlan(course, store=store, learner=learner, language=language)

@@ -4,7 +4,7 @@
 // sends back one message per learner action. An answer travels *with* its submit, in one
 // message on this one widget, so the kernel grades exactly the value shown.
 // All HTML in the view was made safe in the kernel; text from here is set as text.
-// Words shown from here are marked _("..."): the kernel sends their translations in the
+// Words shown from here are marked with _(): the kernel sends their translations in the
 // learner's language (the `i18n` state: lang, dir, messages), read from the same catalog as
 // its own words (lessonkit/widgets/language.py); {name} placeholders are filled by fmt().
 
