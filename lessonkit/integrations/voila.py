@@ -226,7 +226,7 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     meta["render_timeout"] = render_timeout()  # the page offers a retry after this long
     from .voila_language import page_language
 
-    meta.update(page_language(handler))
+    meta.update(page_language(handler, template=template_dir(), seconds=render_timeout()))
     # The page shuts its kernel down when it goes away (Voilà's own request lacks the XSRF
     # token and is refused); a reload then resumes at once instead of waiting for a lock.
     token = handler.xsrf_token

@@ -19,26 +19,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .voila import render_timeout, template_dir
-
 __all__ = ["page_language", "template_messages"]
 
 _TEMPLATE_MARKED = re.compile(r'\b_\("((?:[^"\\]|\\.)*)"\)')
 
 
-def template_messages(path: Path | None = None) -> tuple[str, ...]:
-    """The messages the page template marks with ``_("...")``."""
-    source = path or (template_dir() or Path()) / "index.html.j2"
+def template_messages(template: Path | None) -> tuple[str, ...]:
+    """The messages the page template (the folder ``template``) marks with ``_("...")``."""
+    if template is None:
+        return ()
     try:
-        text = source.read_text(encoding="utf-8")
+        text = (template / "index.html.j2").read_text(encoding="utf-8")
     except OSError:
         return ()
     return tuple(dict.fromkeys(json.loads(f'"{raw}"') for raw in _TEMPLATE_MARKED.findall(text)))
 
 
-def page_language(handler: Any, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """The page's language for the template: ``language``, ``dir``, ``messages`` (msgid ->
-    translation) and ``took_too_long`` (the stalled page's sentence, with its plural)."""
+def page_language(
+    handler: Any, *, template: Path | None, seconds: float, env: Mapping[str, str] = os.environ
+) -> dict[str, Any]:
+    """The page's language for the template (the folder ``template``): ``language``, ``dir``,
+    ``messages`` (msgid -> translation) and ``took_too_long`` (the stalled page's sentence,
+    for a page that gives up after ``seconds``)."""
     from ..i18n import translator
     from ..i18n.choice import LANGUAGE_VAR, choose_language, jupyterlab_language
     from ..i18n.tags import parse_accept_language
@@ -52,13 +54,13 @@ def page_language(handler: Any, env: Mapping[str, str] = os.environ) -> dict[str
         browser=parse_accept_language(request.headers.get("Accept-Language", "")),
     )
     t = translator(chosen.language)
-    seconds = round(render_timeout(env))
+    whole = round(seconds)
     took = t.ngettext(
-        "It took longer than {n} second.", "It took longer than {n} seconds.", seconds
-    ).format(n=t.number(seconds))
+        "It took longer than {n} second.", "It took longer than {n} seconds.", whole
+    ).format(n=t.number(whole))
     return {
         "language": t.language,
         "dir": t.direction,
-        "messages": t.messages(template_messages()),
+        "messages": t.messages(template_messages(template)),
         "took_too_long": took,
     }
