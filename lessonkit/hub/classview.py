@@ -138,7 +138,8 @@ def _table(table: Any, t: Translator, flagged: bool = False) -> str:
     from ..analytics.labels import FLAGS, for_display
 
     if table is None or len(table) == 0:
-        return f"<p>{html.escape(t.gettext('Nothing yet.'))}</p>"
+        nothing = t.gettext("Nothing yet.")
+        return f"<p>{html.escape(nothing)}</p>"
     if not flagged:
         shown = for_display(table, t)
         return str(shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3g}"))
@@ -189,11 +190,14 @@ def render_page(
         f'<a href="?lesson={esc(name)}">{esc(name)}</a>' if name != lesson else esc(name)
         for name in lessons
     )
+    statements = _("xAPI statements")
     exports = (
         f'<a href="export?lesson={esc(lesson)}&amp;format=csv">CSV</a> · '
-        f'<a href="export?lesson={esc(lesson)}&amp;format=xapi">{esc(_("xAPI statements"))}</a>'
+        f'<a href="export?lesson={esc(lesson)}&amp;format=xapi">{esc(statements)}</a>'
     )
     reloads = _("This page reloads every {n} s.").format(n=t.number(int(refresh)))
+    lessons_, export, personal = _("Lessons:"), _("Export:"), _("Personal data.")
+    learners = _("Learners")
     page = esc(_("{page} – lessonkit class view").format(page=title))
     parts = [
         f'<!DOCTYPE html><html lang="{t.language}" dir="{t.direction}"><head>'
@@ -201,10 +205,10 @@ def render_page(
         f'<meta http-equiv="refresh" content="{int(refresh)}">',
         f"<title>{page}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{esc(title)}</h1>{tabs(lesson, 'learners', t)}",
-        f"<p>{esc(_('Lessons:'))} {links}</p><p>{esc(_('Export:'))} {exports}</p>",
-        f'<p class="note"><strong>{esc(_("Personal data."))}</strong> '
+        f"<p>{esc(lessons_)} {links}</p><p>{esc(export)} {exports}</p>",
+        f'<p class="note"><strong>{esc(personal)}</strong> '
         f"{esc(personal_data_note(pseudonymised, t))} {esc(reloads)}</p>",
-        f"<h2>{esc(_('Learners'))}</h2>",
+        f"<h2>{esc(learners)}</h2>",
         _table(progress, t, flagged=True),
     ]
     if len(frame):
@@ -234,7 +238,8 @@ def tabs(lesson: str, current: str, t: Translator | None = None) -> str:
             out.append(f'<a href="{href}" aria-current="page"><strong>{esc(label)}</strong></a>')
         else:
             out.append(f'<a href="{href}">{esc(label)}</a>')
-    return f'<nav aria-label="{esc(_("Class view"))}">{" | ".join(out)}</nav>'
+    label = _("Class view")
+    return f'<nav aria-label="{esc(label)}">{" | ".join(out)}</nav>'
 
 
 def render_items_page(
@@ -253,6 +258,9 @@ def render_items_page(
         f'<a href="items?lesson={esc(name)}">{esc(name)}</a>' if name != lesson else esc(name)
         for name in lessons
     )
+    page = _("{page} – item analysis – lessonkit class view").format(page=title)
+    heading = _("{page}: item analysis").format(page=title)
+    lessons_, personal = _("Lessons:"), _("Personal data.")
     commands = _(
         "The commands edit the lesson file on your own server: run them where the file is (the "
         "path is the one in the service's configuration), then publish the lesson again."
@@ -261,14 +269,11 @@ def render_items_page(
         [
             f'<!DOCTYPE html><html lang="{t.language}" dir="{t.direction}"><head>'
             '<meta charset="utf-8">',
-            f"<title>{esc(_('{page} – item analysis – lessonkit class view').format(page=title))}"
-            "</title>",
+            f"<title>{esc(page)}</title>",
             f"<style>{_STYLE}{STYLE}</style></head><body><main>",
-            f"<h1>{esc(_('{page}: item analysis').format(page=title))}</h1>"
-            f"{tabs(lesson, 'items', t)}",
-            f"<p>{esc(_('Lessons:'))} {links}</p>",
-            f'<p class="note"><strong>{esc(_("Personal data."))}</strong> '
-            f"{esc(_(ITEMS_DATA_NOTE))}</p>",
+            f"<h1>{esc(heading)}</h1>{tabs(lesson, 'items', t)}",
+            f"<p>{esc(lessons_)} {links}</p>",
+            f'<p class="note"><strong>{esc(personal)}</strong> {esc(_(ITEMS_DATA_NOTE))}</p>',
             f"<p>{esc(commands)}</p>",
             f'<div lang="en" dir="ltr">{items_fragment(analysis)}</div>',
             "</main></body></html>",

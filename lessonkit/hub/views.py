@@ -48,15 +48,17 @@ class Index(Base):
                 link = f'<a href="class/{html.escape(course)}/">{html.escape(course)}</a>'
                 items.append(f"<li>{link} ({html.escape(roles[role])})</li>")
             elif role:
-                items.append(f"<li>{html.escape(course)} ({html.escape(_('learner'))})</li>")
+                learner = _("learner")
+                items.append(f"<li>{html.escape(course)} ({html.escape(learner)})</li>")
         none = html.escape(_("You are not in any lessonkit course on this hub."))
         body = "".join(items) or f"<li>{none}</li>"
         signed = _("Signed in as {user}.").format(user=str(self.user))
+        heading = _("lessonkit courses")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
             f'<!DOCTYPE html><html lang="{t.language}" dir="{t.direction}"><head>'
             f'<meta charset="utf-8"><title>lessonkit</title></head><body>'
-            f"<h1>{html.escape(_('lessonkit courses'))}</h1><ul>{body}</ul>"
+            f"<h1>{html.escape(heading)}</h1><ul>{body}</ul>"
             f"<p>{html.escape(signed)}</p></body></html>"
         )
 

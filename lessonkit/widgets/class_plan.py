@@ -94,14 +94,21 @@ def class_html(
             N_("Struggling"),
         )
     )
-    nobody = f"<p>{escape(_('Nobody is falling behind.'))}</p>"
-    idle_html = f"<h3>{escape(_('Not started yet'))}</h3><ul class='lk-not-started'>{idle}</ul>"
+    words = {
+        "nobody": _("Nobody is falling behind."),
+        "idle": _("Not started yet"),
+        "title": _("{course}: the class").format(course=course.title),
+        "caption": _("Learners per competency"),
+        "behind": _("Falling behind a milestone"),
+    }
+    nobody = f"<p>{escape(words['nobody'])}</p>"
+    idle_html = f"<h3>{escape(words['idle'])}</h3><ul class='lk-not-started'>{idle}</ul>"
     return (
-        f"<h2>{escape(_('{course}: the class').format(course=course.title))}</h2>"
+        f"<h2>{escape(words['title'])}</h2>"
         f"<p class='lk-status'>{escape(counts)}.</p>"
-        f"<table><caption>{escape(_('Learners per competency'))}</caption><thead><tr>"
+        f"<table><caption>{escape(words['caption'])}</caption><thead><tr>"
         f"{heads}</tr></thead><tbody>{body}</tbody></table>"
-        f"<h3>{escape(_('Falling behind a milestone'))}</h3>"
+        f"<h3>{escape(words['behind'])}</h3>"
         + (f"<ul>{behind}</ul>" if behind else nobody)
         + (idle_html if idle else "")
     )
@@ -167,10 +174,10 @@ class ClassPlan(w.VBox):
             [
                 w.HTML(player_css() + PLAN_CSS),
                 self.overview,
-                w.HTML(self._wrap(f"<h3>{escape(_('One learner’s plan'))}</h3>")),
+                w.HTML(self._wrap("<h3>" + escape(_("One learner’s plan")) + "</h3>")),
                 self.learner,
                 self.learner_plan,
-                w.HTML(self._wrap(f"<h3>{escape(_('Assign a goal or a lesson'))}</h3>")),
+                w.HTML(self._wrap("<h3>" + escape(_("Assign a goal or a lesson")) + "</h3>")),
                 self.assignees,
                 w.HBox([self.target, self.due]),
                 self.note,

@@ -70,9 +70,10 @@ class Dashboard(w.VBox):
             store=self.store or _("(LESSONKIT_STORE is not set)"),
             n=t.number(0 if frame is None else len(frame)),
         )
+        heading = _("lessonkit class dashboard")
         header = w.HTML(
             f"<div lang='{t.language}' dir='{t.direction}'>"
-            f"<h1>{escape(_('lessonkit class dashboard'))}</h1>{render_markdown(intro)}"
+            f"<h1>{escape(heading)}</h1>{render_markdown(intro)}"
             f"<p class='lk-status'>{escape(shown)}</p></div>"
         )
         for control in (self.lesson, self.group, self.start, self.end):

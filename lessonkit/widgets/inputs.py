@@ -207,7 +207,8 @@ class NamespaceCheck(AnswerInput):
             "press <strong>Check</strong>.</p>"
         ).format(name=escape(name))
         if starter.strip():
-            note += f"<p>{t.gettext('You can start from:')}</p>" + highlight_code(starter, "python")
+            start = t.gettext("You can start from:")
+            note += f"<p>{start}</p>" + highlight_code(starter, "python")
         self.note = note
 
     def spec(self) -> dict[str, Any]:

@@ -138,15 +138,21 @@ class ProgressPanel(w.VBox):
         )
         going = sorted(progress.started - set(progress.completed))
         doing = "".join(f"<li>{escape(self._title(lid))}</li>" for lid in going)
-        none = f"<p class='lk-status'>{escape(_('No mastery evidence yet.'))}</p>"
+        words = {
+            "none": _("No mastery evidence yet."),
+            "goals": _("Your goals"),
+            "done": _("Lessons done"),
+            "doing": _("In progress"),
+        }
+        none = f"<p class='lk-status'>{escape(words['none'])}</p>"
         title = escape(_("Your progress"))
         self.content.value = (
             f"<div class='lk-summary' role='region' aria-label='{title}' lang='{t.language}' "
             f"dir='{t.direction}'><h3>{title}</h3>"
             + (bars_html(rows, N_("Your mastery"), t=t) or none)
-            + (f"<h4>{escape(_('Your goals'))}</h4><ul>{goals}</ul>" if goals else "")
-            + (f"<h4>{escape(_('Lessons done'))}</h4><ul>{done}</ul>" if done else "")
-            + (f"<h4>{escape(_('In progress'))}</h4><ul>{doing}</ul>" if doing else "")
+            + (f"<h4>{escape(words['goals'])}</h4><ul>{goals}</ul>" if goals else "")
+            + (f"<h4>{escape(words['done'])}</h4><ul>{done}</ul>" if done else "")
+            + (f"<h4>{escape(words['doing'])}</h4><ul>{doing}</ul>" if doing else "")
             + "</div>"
         )
 

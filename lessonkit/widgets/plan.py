@@ -175,7 +175,9 @@ class LearningPlan(w.VBox):
             box.add_class("lk-goal-form")
         privacy = w.HTML(
             self._wrap(
-                f"<h3>{escape(_('Your data'))}</h3><p>"
+                "<h3>"
+                + escape(_("Your data"))
+                + "</h3><p>"
                 + escape(
                     _(
                         "Everything recorded about you — answers, choices, goals, with times — "

@@ -67,7 +67,7 @@ _KINDS = {
 
 
 def _kind(t: Translator, kind: str) -> str:
-    return t.pgettext("kind of lesson", _KINDS[kind]) if kind in _KINDS else kind
+    return t.gettext(_KINDS[kind]) if kind in _KINDS else kind
 
 
 def header_html(course: Course, record: LearnerRecord, t: Translator = _ENGLISH) -> str:
@@ -91,7 +91,8 @@ def _link(item: PlanItem, label: str) -> str:
 def next_html(plan: Plan, t: Translator = _ENGLISH) -> str:
     """The recommendation, with its reason."""
     _ = t.gettext
-    region = f"<div class='lk-next' role='region' aria-label='{escape(_('Recommended next'))}'>"
+    label, open_it = _("Recommended next"), _("Open it")
+    region = f"<div class='lk-next' role='region' aria-label='{escape(label)}'>"
     item = plan.next
     if item is None:
         done = _("<strong>All done.</strong> Every competency of the course is mastered.")
@@ -100,13 +101,14 @@ def next_html(plan: Plan, t: Translator = _ENGLISH) -> str:
     return (
         f"{region}<p><strong>{heading}</strong> "
         f"<span class='lk-tag'>{escape(_kind(t, item.kind))}</span>"
-        f"{_link(item, _('Open it'))}</p><p>{escape(item.reason)}</p></div>"
+        f"{_link(item, open_it)}</p><p>{escape(item.reason)}</p></div>"
     )
 
 
 def lessons_html(course: Course, items: Sequence[PlanItem], t: Translator = _ENGLISH) -> str:
     """Every lesson with its status and why; locked ones are shown, with what they need."""
     _ = t.gettext
+    open_, heading = _("Open"), _("Lessons")
     rows = []
     for item in items:
         status = _(_STATUS[item.status]) if item.status in _STATUS else item.status
@@ -116,22 +118,24 @@ def lessons_html(course: Course, items: Sequence[PlanItem], t: Translator = _ENG
             f"<span class='lk-tag{locked}'>{escape(status)}</span>"
             f"<strong>{escape(item.title)}</strong> "
             f"<span class='lk-status'>({escape(_kind(t, item.kind))})</span>"
-            f"{_link(item, _('Open')) if item.status != 'locked' else ''}"
+            f"{_link(item, open_) if item.status != 'locked' else ''}"
             f"<span class='lk-reason'>{escape(item.reason)}</span></li>"
         )
-    return f"<h3>{escape(_('Lessons'))}</h3><ul class='lk-lessons'>" + "".join(rows) + "</ul>"
+    return f"<h3>{escape(heading)}</h3><ul class='lk-lessons'>" + "".join(rows) + "</ul>"
 
 
 def _evidence(course: Course, comp: CompetencyRecord, t: Translator) -> str:
     _ = t.gettext
     if not comp.evidence:
-        return f"<span class='lk-status'>{escape(_('No answers yet.'))}</span>"
+        none = _("No answers yet.")
+        return f"<span class='lk-status'>{escape(none)}</span>"
+    right, wrong = _("right"), _("wrong")
     items = []
     for e in comp.evidence:
         moved = _("{before} → {after}").format(before=t.percent(e.before), after=t.percent(e.after))
         items.append(
             f"<li>{escape(t.date(e.timestamp))} · {escape(_lesson_title(course, e.lesson))}"
-            f" · {escape(e.step)}: {escape(_('right') if e.correct else _('wrong'))} "
+            f" · {escape(e.step)}: {escape(right if e.correct else wrong)} "
             f"({escape(moved)})</li>"
         )
     n = len(comp.evidence)
@@ -163,12 +167,13 @@ def competencies_html(course: Course, record: LearnerRecord, t: Translator = _EN
             f"<td>{escape(state)}</td><td>{_evidence(course, comp, t)}</td></tr>"
         )
     caption = _("Your mastery of each competency and the answers behind it")
+    heading = _("Competencies")
     heads = "".join(
         f"<th scope='col'>{escape(_(h))}</th>"
         for h in (N_("Competency"), N_("Mastery"), N_("Status"), N_("Evidence"))
     )
     return (
-        f"<h3>{escape(_('Competencies'))}</h3><table><caption class='lk-visually-hidden'>"
+        f"<h3>{escape(heading)}</h3><table><caption class='lk-visually-hidden'>"
         f"{escape(caption)}</caption><thead><tr>{heads}</tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
@@ -201,7 +206,8 @@ def milestones_html(milestones: Sequence[MilestoneProgress], t: Translator = _EN
             f"<li data-milestone='{escape(m.id)}'><strong>{escape(m.title)}</strong>: "
             f"{escape(done)} <span class='lk-tag'>{escape(status)}</span></li>"
         )
-    return f"<h3>{escape(_('Milestones'))}</h3><ul>{''.join(rows)}</ul>"
+    heading = _("Milestones")
+    return f"<h3>{escape(heading)}</h3><ul>{''.join(rows)}</ul>"
 
 
 def _goal_text(course: Course, goal: Goal, t: Translator) -> str:
@@ -230,7 +236,8 @@ def goals_html(
     mastered = record.mastered_set
     parts = [f"<h3>{escape(_(heading))}</h3>"]
     if not record.goals and not record.assignments:
-        parts.append(f"<p class='lk-status'>{escape(_('No goals yet: set one below.'))}</p>")
+        none = _("No goals yet: set one below.")
+        parts.append(f"<p class='lk-status'>{escape(none)}</p>")
     items = []
     for goal in (*record.assignments, *record.goals):
         reached = all(c in mastered for c in goal.competencies(course))

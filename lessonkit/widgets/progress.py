@@ -23,6 +23,7 @@ __all__ = ["Row", "bars_html", "mastery_html", "position_html", "steps_left", "s
 Row = tuple[str, str, float | None, bool]
 """(competency id, title, P(known) or ``None`` before any evidence, mastered)."""
 _ENGLISH = translator()
+MASTERY = N_("Mastery")
 
 
 def steps_left(lesson: Lesson, step_id: str) -> int:
@@ -188,12 +189,14 @@ def summary_html(session: Any, body_html: str = "", t: Translator = _ENGLISH) ->
         # The score stays one left-to-right run in right-to-left text ("1.5 / 2", not "2 / 1.5").
         score = f"<bdi>{t.number(earned)} / {t.number(available)}</bdi>"
         total = _("{score} points")  # a ratio: no count to agree with
+        where = _("Points on the questions you met on your path.")
         points = (
             f"<p class='lk-score'>{total.format(score=score)}</p>"
-            f"<p class='lk-status'>{escape(_('Points on the questions you met on your path.'))}</p>"
+            f"<p class='lk-status'>{escape(where)}</p>"
         )
+    label, heading = _("Lesson summary"), _("Your results")
     return (
-        f"<div class='lk-summary' role='region' aria-label='{escape(_('Lesson summary'))}'>"
-        f"<h2 class='lk-subhead'>{escape(_('Your results'))}</h2>"
-        f"{points}{bars_html(rows, heading=N_('Mastery'), t=t)}{advice}{body_html}</div>"
+        f"<div class='lk-summary' role='region' aria-label='{escape(label)}'>"
+        f"<h2 class='lk-subhead'>{escape(heading)}</h2>"
+        f"{points}{bars_html(rows, heading=MASTERY, t=t)}{advice}{body_html}</div>"
     )
