@@ -234,8 +234,10 @@ cmd_i18n() {
     # Sorted by message, locations without line numbers: moving code does not churn the files.
     "${babel[@]}" -q extract -F pyproject.toml --sort-output --add-location=file \
       --add-comments=Translators: --project=lessonkit --copyright-holder="lessonkit developers" \
-      --msgid-bugs-address="" --ignore-dirs=".* ._ node_modules site build tests docs" \
-      -o "$pot" .
+      --version="$("$PY" -c 'import lessonkit; print(lessonkit.__version__)')" \
+      --msgid-bugs-address=https://github.com/lessonkit/lessonkit/issues \
+      --header-comment="# Messages lessonkit shows (docs/languages.md: ./dev.sh i18n update)." \
+      --ignore-dirs=".* ._ node_modules site build tests docs" -o "$pot" .
   }
   compile() { "${babel[@]}" compile -d "$locale" -D lessonkit --statistics; }
   case "${1:-update}" in
