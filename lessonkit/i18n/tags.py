@@ -21,7 +21,8 @@ _MAX_RANGES = 20
 # written right to left (CLDR's character order; a unit test compares both with Babel's data).
 _RTL_LANGUAGES = frozenset(
     {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "lrc", "mzn", "ps", "sd", "syr", "ug"}
-    | {"ur", "yi", "nqo", "ji", "sdh", "bqi", "glk", "khw"}
+    | {"ur", "yi", "nqo", "ji", "sdh", "bqi", "glk", "khw", "bgn", "skr", "trw", "apc", "rhg"}
+    | {"bal"}
 )
 _RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "mand", "nkoo", "rohg", "samr", "syrc", "thaa"})
 _LTR_SCRIPTS = frozenset({"latn", "cyrl", "deva", "guru", "mong", "tfng"})
