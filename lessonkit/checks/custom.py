@@ -2,8 +2,8 @@
 
 A checker is called as ``checker(response, answer, **params)``; when it also accepts a
 ``variant`` keyword (or ``**kwargs``), it receives the drawn variant values, and when it names
-a ``language`` parameter, the learner's language (a BCP 47 tag, for the messages it writes).
-It may return:
+a ``language`` parameter, the learner's language (a BCP 47 tag: for reading numbers and for the
+messages it writes; not passed when there is none). It may return:
 
 - ``bool``: right or wrong;
 - a number in ``[0, 1]``: a score (1 is right);
@@ -65,19 +65,12 @@ def load_checker(name: str) -> Callable[..., Any]:
     return loaded  # type: ignore[no-any-return]
 
 
-def _wants_variant(checker: Callable[..., Any]) -> bool:
+def _wants(checker: Callable[..., Any], name: str, *, var_keyword: bool = True) -> bool:
     try:
         parameters = inspect.signature(checker).parameters.values()
     except (TypeError, ValueError):
         return False
-    return any(p.name == "variant" or p.kind is p.VAR_KEYWORD for p in parameters)
-
-
-def _wants(checker: Callable[..., Any], name: str) -> bool:
-    try:
-        return name in inspect.signature(checker).parameters
-    except (TypeError, ValueError):
-        return False
+    return any(p.name == name or (var_keyword and p.kind is p.VAR_KEYWORD) for p in parameters)
 
 
 def _broken(response: Any, why: str, language: str | None) -> CheckResult:
@@ -108,9 +101,11 @@ def check_spec(
     except PluginError as exc:
         return _broken(response, str(exc), language)
     kwargs = dict(spec.params)
-    if params and _wants_variant(checker):
+    if params and _wants(checker, "variant"):
         kwargs["variant"] = dict(params)
-    if _wants(checker, "language"):
+    if language and _wants(checker, "language", var_keyword=False):
+        # only a checker that names it: one taking **kwargs may pass them on to code that
+        # does not expect a language
         kwargs["language"] = language
     try:
         outcome = checker(response, spec.answer, **kwargs)

@@ -64,8 +64,10 @@ def check(
     params
         The variant's drawn values, passed on to custom checkers.
     language
-        The learner's language (BCP 47): the feedback lessonkit writes is in it (English by
-        default).
+        The learner's language (a BCP 47 tag such as ``de``): the feedback lessonkit writes is
+        in it, and numeric and expression answers are read as its learners write numbers
+        (``3,5``); ``None`` is English. Custom checkers that name a ``language`` keyword
+        receive it.
 
     Returns
     -------

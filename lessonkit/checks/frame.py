@@ -113,7 +113,9 @@ def _columns(missing: list[str], extra: list[str], t: Translator) -> str:
     return " ".join(parts)
 
 
-def check_spec(spec: Frame, response: Any, *, language: str | None = None, **_: Any) -> CheckResult:
+def check_spec(
+    spec: Frame, response: Any, *, language: str | None = None, **_rest: Any
+) -> CheckResult:
     """Compare a DataFrame/Series response with ``spec.answer``."""
     import pandas as pd
 

@@ -12,6 +12,10 @@ Accepted input (documented in docs/checks.md):
 
 ``nan`` and ``inf`` are read, and are wrong (never a crash); text that is no number at all is
 "not understood" and does not cost an attempt.
+
+These are the English rules. A learner of another language (the session's, else the lesson's)
+writes numbers that language's way: ``3,5`` and ``1.234,5`` in German, Arabic-Indic digits in
+Arabic (see :mod:`.numerals`); the instructor's ``answer`` is always read the English way.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from ..i18n import Translator, translator
 from ..lesson.specs import Numeric
+from .numerals import NumberFormat, english_reading, number_format
 from .result import CheckResult, make_result, not_understood
 
 __all__ = ["check_spec", "parse_number"]
@@ -43,9 +48,17 @@ def _clean(text: str) -> str:
     return text.strip().replace("\u2212", "-").replace("\u2009", "").replace("\xa0", " ")
 
 
-def parse_number(text: str) -> tuple[float, str] | None:
-    """Split ``text`` into a float and the rest (a unit); ``None`` when no number leads it."""
-    text = _clean(text)
+def parse_number(text: str, fmt: NumberFormat | None = None) -> tuple[float, str] | None:
+    """Split ``text`` into a float and the rest (a unit); ``None`` when no number leads it.
+
+    ``fmt`` is how the learner's language writes numbers (:func:`.numerals.number_format`);
+    ``None`` reads English.
+    """
+    text, commas = english_reading(text, fmt)
+    return _parse(_clean(text), commas)
+
+
+def _parse(text: str, commas: bool) -> tuple[float, str] | None:
     if m := _SCI.match(text):
         exponent = int(m.group(2)) if len(m.group(2)) < 6 else 99_999
         return float(f"{m.group(1)}e{exponent}"), text[m.end() :]
@@ -53,9 +66,9 @@ def parse_number(text: str) -> tuple[float, str] | None:
         if int(m.group(2)) == 0:
             return None
         return float(Fraction(int(m.group(1)), int(m.group(2)))), text[m.end() :]
-    if m := _GROUPED.match(text):
+    if commas and (m := _GROUPED.match(text)):
         return float(m.group(0).replace(",", "")), text[m.end() :]
-    if m := _DECIMAL_COMMA.match(text):
+    if commas and (m := _DECIMAL_COMMA.match(text)):
         return float(m.group(0).replace(",", ".")), text[m.end() :]
     if m := _PLAIN.match(text):
         if "__" in m.group(0) or m.group(0).endswith("_"):
@@ -76,7 +89,14 @@ def _unit(text: str) -> str:
     return "".join(text.split())
 
 
-def _value_of(response: Any, t: Translator) -> tuple[float, str] | str:
+def _please(t: Translator, fmt: NumberFormat | None) -> str:
+    a, b, c = fmt.examples() if fmt else ("42", "-3.5", "1.2e3")
+    return t.gettext("Please enter a number, like {a}, {b} or {c}.").format(a=a, b=b, c=c)
+
+
+def _value_of(
+    response: Any, t: Translator, fmt: NumberFormat | None = None
+) -> tuple[float, str] | str:
     """``(value, unit)``, or a message explaining why the response is not a number."""
     if isinstance(response, bool) or response is None:
         return t.gettext("Please enter a number.")
@@ -92,12 +112,12 @@ def _value_of(response: Any, t: Translator) -> tuple[float, str] | str:
             return t.gettext("Please enter a number.")
     if len(response) > _MAX_CHARS:
         return t.gettext("That is too long to be a number.")
-    parsed = parse_number(response)
-    if parsed is None or not _unit_ok(parsed[1]):
-        return t.gettext("Please enter a number, like {a}, {b} or {c}.").format(
-            a=t.number(42), b=t.number(-3.5), c="1.2e3"
-        )
+    parsed = parse_number(response, fmt)
+    if parsed is None:
+        return _please(t, fmt)
     value, rest = parsed
+    if not _unit_ok(rest):
+        return _please(t, fmt)
     return value, _unit(rest)
 
 
@@ -132,9 +152,10 @@ def _matches(spec: Numeric, value: float, target: float | None) -> bool:
 def check_spec(
     spec: Numeric, response: Any, *, language: str | None = None, **_: Any
 ) -> CheckResult:
-    """Check a numeric response (see the module docstring)."""
+    """Check a numeric response (see the module docstring), written as learners of
+    ``language`` write numbers; lessonkit's messages are in that language."""
     t = translator(language)
-    read = _value_of(response, t)
+    read = _value_of(response, t, number_format(language))
     if isinstance(read, str):
         return not_understood(response, read)
     value, unit = read

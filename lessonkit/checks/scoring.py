@@ -47,7 +47,9 @@ def _with_answer(spec: CheckSpec, answer: Any) -> CheckSpec | None:
     return None  # code, frame and free responses have no single wrong answer to name
 
 
-def _targeted(question: Question, response: Any, values: Mapping[str, Any]) -> str:
+def _targeted(
+    question: Question, response: Any, values: Mapping[str, Any], language: str | None
+) -> str:
     """The message of the first listed wrong answer the response matches, else ``""``."""
     for wrong in question.feedback.wrong:
         try:
@@ -58,7 +60,7 @@ def _targeted(question: Question, response: Any, values: Mapping[str, Any]) -> s
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CheckerWarning)
-            outcome = check(spec, response, params=values)
+            outcome = check(spec, response, params=values, language=language)
         if outcome.understood and outcome.correct:
             return wrong.message
     return ""
@@ -110,7 +112,8 @@ def grade(
     namespace
         The kernel namespace for code checks (see :func:`~lessonkit.checks.check`).
     language
-        The learner's language: lessonkit's own feedback ("Not quite.") is written in it.
+        The learner's language: lessonkit's own feedback ("Not quite.") is written in it, and
+        numbers are read as its learners write them (see :func:`~lessonkit.checks.check`).
     """
     try:
         return _grade(
@@ -145,7 +148,7 @@ def _grade(
     *,
     seed: int | None,
     namespace: Mapping[str, Any] | None,
-    language: str | None,
+    language: str | None = None,
 ) -> CheckResult:
     _ = translator(language).gettext
     values: dict[str, Any] = {}
@@ -173,7 +176,7 @@ def _grade(
     if result.correct:
         feedback = _join(question.feedback.correct or _(DEFAULT_CORRECT), result.feedback)
     else:
-        targeted = _targeted(question, response, values)
+        targeted = _targeted(question, response, values, language)
         if targeted:
             details["targeted"] = True
         default = _(DEFAULT_PARTIAL) if result.score > 0 else _(DEFAULT_INCORRECT)

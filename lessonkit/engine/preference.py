@@ -3,17 +3,26 @@
 A preference is recorded as a ``chose`` event without a step (``field`` and ``value``), so a
 resumed session and the learner's course record (:mod:`lessonkit.course.record`) rebuild it
 from evidence alone, like the fields choice steps set.
+
+The language is one choice: the one the learner sees lessonkit's own words in is the one the
+lesson is shown in (its translation) and the one numbers are read in. :class:`LearnerChoices`
+gives a session :meth:`~LearnerChoices.prefer` and :meth:`~LearnerChoices.use_language`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionStateError
+from .journal import Journal, action
 from .outcomes import Outcome
 
-__all__ = ["PREFERENCES", "set_preference"]
+if TYPE_CHECKING:
+    from ..lesson.model import Lesson
+    from .state import RunState
+
+__all__ = ["PREFERENCES", "LearnerChoices", "set_preference"]
 
 PREFERENCES = frozenset({"language"})
 """Profile fields a learner may set this way."""
@@ -29,3 +38,34 @@ def set_preference(session: Any, field: str, value: str) -> Outcome:
     session.state.profile[field] = value
     session._emit("chose", None, value=value, field=field, sets={})
     return Outcome(action="prefer", step_id=session.current_id or "")
+
+
+class LearnerChoices:
+    """A session's learner-set preferences and its one language."""
+
+    state: RunState
+    store: Any
+    _journal: Journal
+    source: Lesson
+    lesson: Lesson
+    language: str | None
+
+    @action
+    def prefer(self, field: str, value: str) -> Outcome:
+        """Set a profile field the learner chooses outside a choice step (``language``)."""
+        return set_preference(self, field, value)
+
+    def use_language(self, language: str | None) -> None:
+        """From now on show the lesson's translation into ``language`` (where it has one),
+        write lessonkit's feedback in it and read numbers its way: the player calls this with
+        the language it shows, so the page and the session never disagree.
+
+        Events keep the language shown with them; ``ValueError`` when ``language`` is no tag.
+        """
+        from ..lesson.units import localize
+
+        if language == self.language:
+            return
+        lesson = localize(self.source, language)
+        self.lesson = self.state.lesson = lesson
+        self.language = language

@@ -31,6 +31,7 @@ from .decisions import RunContext, choose_branch, known_choice
 from .history import carry_over, refuse_restart
 from .journal import Journal, Listener, action
 from .outcomes import Decision, Outcome, StepRecord, StepView
+from .preference import LearnerChoices
 from .state import RunState
 from .state_view import RunStateView
 from .view import step_view
@@ -38,7 +39,7 @@ from .view import step_view
 __all__ = ["LessonSession"]
 
 
-class LessonSession(RunStateView):
+class LessonSession(RunStateView, LearnerChoices):
     """A learner's run through a lesson.
 
     Parameters
@@ -70,8 +71,10 @@ class LessonSession(RunStateView):
     identity
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
     language
-        The language the learner sees (a BCP 47 tag such as ``"es"``); lessonkit's own
-        feedback is written in it. ``None``: English.
+        The learner's language, a BCP 47 tag (``None``: the lesson's own): its translation is
+        shown where there is one (:attr:`lesson`), lessonkit's own feedback is written in it,
+        numbers are read its way (``3,5`` in ``de``), events record the language shown
+        (docs/translations.md); :meth:`use_language` changes it.
     """
 
     def __init__(
@@ -91,7 +94,11 @@ class LessonSession(RunStateView):
         secret: bytes | str | None = None,
         language: str | None = None,
     ) -> None:
-        self.lesson = lesson
+        from ..lesson.units import localize
+
+        self.source = lesson
+        """The lesson as written (:attr:`lesson` is as the learner sees it, translated)."""
+        self.lesson = localize(lesson, language)  # as the learner sees it; ValueError: no tag
         self.language = language
         self.learner = learner_ref(learner)
         self.store = store
@@ -102,7 +109,7 @@ class LessonSession(RunStateView):
         keys = session_keys(lesson.id, self.learner.id, seed=seed, secret=secret, variants=variants)
         self.registration = registration or keys.registration
         self.state = RunState(
-            lesson,
+            self.lesson,
             learner_id=self.learner.id,
             seed=seed,
             profile=profile,
@@ -112,7 +119,7 @@ class LessonSession(RunStateView):
         self.identity = dict(identity or {})
         self.events: list[Event] = []
         self._journal = Journal()
-        self._hash = content_hash(lesson)
+        self._hash = content_hash(lesson)  # the source's: the same evidence in any language
         self.earlier_sessions: tuple[str, ...] = carry_over(
             self.state, history, store=store, learner=self.learner, registration=self.registration
         )
@@ -120,7 +127,7 @@ class LessonSession(RunStateView):
         self.state.start_from(mastery_start)  # a course record's mastery wins over the history
         from ..checks.warmup import warm_up
 
-        warm_up(q.check for q in lesson.questions())  # SymPy or pandas, before the first Check
+        warm_up(q.check for q in self.lesson.questions())  # SymPy or pandas, before the first Check
 
     # ------------------------------------------------------------------ events
 
@@ -151,6 +158,7 @@ class LessonSession(RunStateView):
             timestamp=self.clock(),
             step_id=step_id,
             data=data,
+            language=self.lesson.language if self.language else None,
         )
         self.events.append(event)
         # Written with the rest of the action's events when the action ends (one sync).
@@ -196,6 +204,7 @@ class LessonSession(RunStateView):
             raise SessionStateError("the session has already started")
         refuse_restart(self.lesson, self.learner.id, self.earlier_sessions)
         extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
+        extra.update({"language": self.language} if self.language else {})  # asked for
         self._emit("started", profile=dict(self.profile), **self.state.carried(), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)
@@ -220,7 +229,7 @@ class LessonSession(RunStateView):
             hints_used=rec.hints_used,
             seed=rec.variant_seed,
             namespace=self.namespace,
-            language=self.language,
+            language=self.language or self.lesson.language,
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood and result.details.get("recorded") is True:  # judged at grading
@@ -314,13 +323,6 @@ class LessonSession(RunStateView):
         return skip_question(self, why)
 
     @action
-    def prefer(self, field: str, value: str) -> Outcome:
-        """Set a profile field the learner chooses outside a choice step (``language``)."""
-        from .preference import set_preference
-
-        return set_preference(self, field, value)
-
-    @action
     def back(self) -> Outcome:
         """Return to the previous step on the path (answers already given stay recorded)."""
         view = self.current
@@ -351,9 +353,8 @@ class LessonSession(RunStateView):
         return False
 
     def _pass_mastered(self, step: Practice) -> bool:
-        """Leave a practice pool whose competencies are all mastered on arrival: no item is
-        given; the ``navigated`` event says so (``skipped: "mastered"``, with the
-        competencies) and the pool's branch picks where to go, as after its last item."""
+        """Leave a pool whose competencies are all mastered on arrival (``navigated`` says
+        ``skipped: "mastered"``); its branch picks where to go, as after its last item."""
         if step.next is None:  # pragma: no cover - the schema requires a pool's next
             raise SessionStateError(f"step {step.id!r} has nowhere to go")
         self.state.leave(step.id)
@@ -368,15 +369,8 @@ class LessonSession(RunStateView):
     def _finish(self) -> None:
         earned, available = self.score()
         scaled = earned / available if available else 1.0
-        path = list(self.path)
-        self._emit(
-            "completed",
-            self.current_id,
-            score=earned,
-            max_score=available,
-            scaled=scaled,
-            path=path,
-        )
+        data = {"score": earned, "max_score": available, "scaled": scaled, "path": list(self.path)}
+        self._emit("completed", self.current_id, **data)
 
     # ------------------------------------------------------------------ resume
 

@@ -33,6 +33,7 @@ from ..i18n import N_, Translator
 from .mathtree import ALIASES, CONSTANTS, FUNCTIONS, MAX_MAGNITUDE, Node, apply, evaluate
 
 __all__ = [
+    "COMMA_MESSAGES",
     "CONSTANTS",
     "FUNCTIONS",
     "MAX_CHARS",
@@ -74,6 +75,10 @@ _REFUSED = {
     "!": N_("Factorials are not supported."),
 }
 _INCOMPLETE = N_("That does not look like a complete expression.")
+_ARGUMENT_COMMA = N_("Use a comma only between the arguments of log(x, base).")
+_ONE_EXPRESSION = N_("Please type one expression (commas separate arguments only).")
+COMMA_MESSAGES = frozenset({_ARGUMENT_COMMA, _ONE_EXPRESSION})
+"""The messages about a misplaced comma (a language with a decimal comma words them its way)."""
 _TOO_LARGE = N_("The numbers in your expression are too large.")
 _TOO_LONG = N_("Please keep your expression under {n} characters.")
 
@@ -311,7 +316,7 @@ class _Parser:
         if (kind, text) == ("op", ")"):
             raise MathSyntaxError(N_("A closing bracket has no opening bracket."))
         if (kind, text) == ("op", ","):
-            raise MathSyntaxError(N_("Use a comma only between the arguments of log(x, base)."))
+            raise MathSyntaxError(_ARGUMENT_COMMA)
         raise MathSyntaxError(_INCOMPLETE)
 
     def call(self, name: str, written: str) -> Node:
@@ -350,8 +355,6 @@ def parse_math(text: str, variables: Sequence[str] = ()) -> Node:
         if token == ")":
             raise MathSyntaxError(N_("A closing bracket has no opening bracket."))
         if token == ",":
-            raise MathSyntaxError(
-                N_("Please type one expression (commas separate arguments only).")
-            )
+            raise MathSyntaxError(_ONE_EXPRESSION)
         raise MathSyntaxError(_INCOMPLETE)
     return node

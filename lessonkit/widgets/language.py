@@ -63,9 +63,14 @@ def choose_for(
     """The language for ``session``'s learner (see :mod:`lessonkit.i18n.choice`): the author's
     ``explicit`` choice, the learner's profile, the page, JupyterLab, the browser, the lesson."""
     profile = getattr(session, "profile", None) or {}
+    lesson = getattr(session, "source", session.lesson)
+    # A language the lesson is translated into counts even without a catalog of lessonkit's
+    # own words (those then stay English): the lesson is what the learner came to read.
+    offered = {*available(), lesson.language, *getattr(lesson, "translations", {})}
     return choose_language(
         explicit=explicit,
         profile=profile.get("language"),
-        lesson=getattr(session.lesson, "language", None),
+        lesson=lesson.language,
+        offered=sorted(offered),
         **environment_preferences(env),
     )

@@ -151,12 +151,12 @@ def show(
         A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
         new session then starts mastery and profile from the learner's course record.
     language
-        The language to show (a BCP 47 tag such as ``"es"``); by default the learner's own
-        choice, the page's ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's display language,
-        the browser's, else the lesson's (see :mod:`lessonkit.i18n.choice`).
+        The language to show (a BCP 47 tag such as ``"es"``): lessonkit's words, the lesson's
+        translation into it where there is one, and numbers read as it writes them. By default
+        the learner's own choice, the page's ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's
+        display language, the browser's, else the lesson's (see :mod:`lessonkit.i18n.choice`).
     """
     from ..evidence.identity import resolve_learner
-    from ..i18n.choice import choose_language, environment_preferences
     from ..lesson.loader import load_lesson
 
     base_dir: Path | None = None
@@ -171,10 +171,8 @@ def show(
     mode = code_mode(namespace=namespace)
     session_ns = namespace if mode == "namespace" else None
     loaded = lesson
-    # The language before the learner's profile is read (the player decides again with it).
-    first = choose_language(
-        explicit=language, lesson=getattr(lesson, "language", None), **environment_preferences()
-    ).language
+    # Without an author's ``language`` the player decides (the learner's profile is read with
+    # the session) and hands its choice to the session before it starts.
 
     lease: Lease | None = None
     if store is not False:
@@ -195,7 +193,7 @@ def show(
             namespace=session_ns,
             wait=LOCK_WAIT,
             start=start,
-            language=first,
+            language=language,
         )
 
     def new_session() -> LessonSession:
@@ -206,7 +204,7 @@ def show(
             namespace=session_ns,
             resume=False,
             start=start,
-            language=first,
+            language=language,
         )
 
     away = False
@@ -219,7 +217,7 @@ def show(
             resume=resume,
             wait=LOCK_WAIT,
             start=start,
-            language=first,
+            language=language,
         )
     except StorageError:
         session, away = _read_only(lesson, ref, target, session_ns), True

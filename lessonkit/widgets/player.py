@@ -116,8 +116,11 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
         self._watcher: Watcher | None = None
         self.on_msg(self._on_msg)
         self.language_source = "explicit" if language else ""
-        self.t = translator(language or getattr(session, "language", None))
-        self.adopt(session, choose=not language)
+        self.language: str | None = language or getattr(session, "language", None)
+        """The learner's language: lessonkit's words, the lesson's translation and the numbers
+        the session reads are all in it (one choice; the page's words use :attr:`t`)."""
+        self.t = translator(self.language)
+        self.adopt(session, choose=not self.language)  # a session made in a language keeps it
         if not session.started:
             session.start()
         if lease is not None:
@@ -132,8 +135,9 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
         self.session = session
         if choose:
             found = choose_for(session)
-            self.t, self.language_source = translator(found.language), found.source
-        session.language = self.t.language  # the session writes its feedback in it
+            self.language, self.language_source = found.language, found.source
+            self.t = translator(found.language)
+        session.use_language(self.language)  # one language: the session's is the page's
         self.i18n = language_state(self.t)
 
     def set_language(self, value: Any) -> None:
@@ -145,7 +149,8 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
                 self.session.prefer("language", value)
             except StorageError as exc:
                 self._lost_store(exc)
-            self.t, self.language_source = translator(value), "profile"
+            self.language, self.language_source = value, "profile"
+            self.t = translator(value)
             self.adopt(self.session)
             self.input = None  # its labels are in the old language
             self._feedback = None
@@ -333,6 +338,7 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
                 return
             try:
                 session = self._new_session()
+                session.use_language(self.language)  # before its started event records it
                 if not session.started:
                     session.start()
             except SessionStateError:  # the lesson does not allow a restart

@@ -49,7 +49,7 @@ def test_the_defaults_in_each_language() -> None:
 def test_checker_messages_are_written_in_the_language_asked_for() -> None:
     unread = check(Numeric(answer=5), "five", language="de")
     assert not unread.understood
-    assert unread.feedback == "Bitte gib eine Zahl ein, etwa 42, -3,5 oder 1.2e3."
+    assert unread.feedback == "Bitte gib eine Zahl ein, etwa 42, -3,5 oder 1.234,5."
     wrong_sign = check(Numeric(answer=5), "-5", language="es").feedback
     assert wrong_sign == "Revisa el signo de tu respuesta."
     name = check(Expression(answer="x + y", variables=("x", "y")), "2y + z", language="es")

@@ -169,7 +169,7 @@ def test_the_scan_catches_the_strings_it_is_for(tmp_path: Path) -> None:
     )
     found = unmarked_strings(tmp_path)
     assert [line.split(": ", 1)[1] for line in found] == [
-        '"<p class=\'lk-note\'>You answered: "',
+        "\"<p class='lk-note'>You answered: \"",
         "'Continue'",
         "'Please type an answer first.'",
     ]

@@ -14,12 +14,12 @@ from lessonkit.evidence.stores import open_store
 from lessonkit.widgets import LessonPlayer
 from lessonkit.widgets.language import PAGE_MESSAGES
 
-from .conftest import answer, choose, feedback, send, step_id, text
+from .conftest import answer, feedback, send, step_id, text
 
 
 def _to_question(p: LessonPlayer) -> None:
     send(p, "next")
-    choose(p, "I have never written one")
+    send(p, "choose", value="new")  # "I have never written one", in the lesson's translation
     send(p, "next")
     assert step_id(p) == "q-range"
 
