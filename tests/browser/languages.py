@@ -16,8 +16,13 @@ from typing import Any
 from babel.messages.pofile import read_po
 
 from lessonkit.i18n import LOCALE_DIR, translator
+from lessonkit.lesson.loader import load_lesson
+from lessonkit.lesson.units import localize
 
+from .harness import LOOPS
 from .play import Learner
+
+LOOPS_LESSON = load_lesson(LOOPS.with_name("loops.lesson.yaml"))
 
 AUTHORED = (
     ".lk-lesson-title, .lk-step-title, .lk-body, .lk-options, .lk-choice label, .lk-item, "
@@ -79,6 +84,8 @@ class Reader(Learner):
         self.lang = lang
         self.t = translator(lang)
         self.english = english_messages(lang)
+        self.lesson = localize(LOOPS_LESSON, lang)
+        """The loops lesson as this learner sees it (its Spanish translation; else English)."""
 
     def _(self, message: str) -> str:
         """A message as this learner sees it."""
@@ -99,4 +106,4 @@ class Reader(Learner):
         super().shoot(f"{self.lang}-{name}")
 
 
-__all__ = ["AUTHORED", "Reader", "english_messages"]
+__all__ = ["AUTHORED", "LOOPS_LESSON", "Reader", "english_messages"]

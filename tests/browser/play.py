@@ -114,9 +114,10 @@ def loops_practice(prompt: str) -> str:
     prompt = prompt.replace("`", "")
     if m := re.search(r"range\((\d+), (\d+)\)", prompt):
         return str(int(m[2]) - int(m[1]))
-    if m := re.search(r"last value of i in for i in range\((\d+)\)", prompt):
-        return str(int(m[1]) - 1)
-    rows, cols = re.findall(r"range\((\d+)\)", prompt)[:2]
+    ranges = re.findall(r"range\((\d+)\)", prompt)
+    if len(ranges) == 1:  # the last value of i (read from the code: any language)
+        return str(int(ranges[0]) - 1)
+    rows, cols = ranges[:2]
     return str(int(rows) * int(cols))
 
 

@@ -5,8 +5,9 @@ word lessonkit itself writes is on the page (see :mod:`.languages`). Arabic is a
 a 390 px phone and reads right to left, bars included.
 
 How each page gets its language is the point too: Spanish from the browser's
-``Accept-Language``, German from ``lessonkit serve --lang de``, Arabic from ``?lang=ar``, and
-in JupyterLab from JupyterLab's own display-language setting. The learner's own choice (the
+``Accept-Language``, German as the first language of the browser's list lessonkit speaks,
+Arabic from ``?lang=ar`` (over the browser's Spanish), and in JupyterLab from JupyterLab's own
+display-language setting. One Voilà server serves the three. The learner's own choice (the
 language picker) wins over all of them and is kept across a reload.
 
 ``LESSONKIT_SCREENSHOTS=1`` writes the docs' screenshots (``docs/images/<lang>-*.png``).
@@ -33,17 +34,6 @@ LAB_MENU = {"es": "Archivo", "de": "Datei", "ar": "ملف"}
 """JupyterLab's File menu in each language pack: JupyterLab itself speaks the language."""
 
 
-class LangServer(VoilaServer):
-    """``lessonkit serve`` with ``--lang``."""
-
-    def __init__(self, notebook: Path, lang: str, **kwargs: Any) -> None:
-        super().__init__(notebook, **kwargs)
-        self.lang = lang
-
-    def command(self) -> list[str]:
-        return [*super().command(), f"--lang={self.lang}"]
-
-
 def _env(tmp: pytest.TempPathFactory) -> dict[str, str]:
     return {
         "LESSONKIT_STORE": tmp.mktemp("store").as_uri(),
@@ -54,23 +44,21 @@ def _env(tmp: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    """``lessonkit serve`` without ``--lang``: the browser or the address decides."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
+    """``lessonkit serve`` without ``--lang`` (one for the module): the browser or the address
+    decides (``--lang`` only sets ``LESSONKIT_LANGUAGE``, tested without a browser)."""
     log = tmp_path_factory.mktemp("logs") / "voila.log"
     with VoilaServer(LOOPS, env=_env(tmp_path_factory), log=log) as running:
         yield running
 
 
-@pytest.fixture(scope="module")
-def german_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    """``lessonkit serve --lang de``."""
-    log = tmp_path_factory.mktemp("logs") / "voila-de.log"
-    with LangServer(LOOPS, "de", env=_env(tmp_path_factory), log=log) as running:
-        yield running
-
-
-def _page(browser: Any, url: str, locale: str = "en-US") -> Any:
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=locale)
+def _page(browser: Any, url: str, locale: str = "en-US", accept: str | None = None) -> Any:
+    # A whole Accept-Language list goes as a header (with ``locale`` too, chromium would send
+    # the locale alone on the page's request).
+    given: dict[str, Any] = {"extra_http_headers": {"Accept-Language": accept}} if accept else {}
+    context = browser.new_context(
+        viewport={"width": 1100, "height": 900}, **(given or {"locale": locale})
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(url)
@@ -78,35 +66,46 @@ def _page(browser: Any, url: str, locale: str = "en-US") -> Any:
     return page
 
 
+RIGHT = {"es": "4,0", "de": "4,0", "ar": "\u0664"}
+"""The right answer to "Counting iterations" (4) as a learner of each language may type it:
+with a decimal comma in Spanish and German, in Arabic-Indic digits in Arabic."""
+WRONG = {"es": "5", "de": "5,0", "ar": "\u0665"}
+"""A wrong answer the lesson has targeted feedback for (5), written the same ways."""
+
+
 def play_loops(me: Reader) -> None:
     """The loops lesson from its welcome to its summary, first-try branch, in ``me``'s
-    language (the lesson's own words stay as its author wrote them)."""
-    _, t, page = me._, me.t, me.page
+    language (the lesson's own words are its translation where it has one: Spanish)."""
+    _, t, page, step = me._, me.t, me.page, me.lesson.step
     me.stage("welcome")
     me.shoot("welcome")
-    me.go(_("Continue"), "Where are you starting from?", "choice")
-    me.go("I have never written one", "The for loop")
-    me.go(_("Continue"), "Counting iterations", "question")
+    me.go(_("Continue"), step("confidence").title, "choice")
+    me.go(step("confidence").options[0].label, step("for-intro").title)  # type: ignore[attr-defined]
+    me.go(_("Continue"), step("q-range").title, "question")
+    question: Any = step("q-range")
     me.click(_("Hint {n} of {total}").format(n=t.number(1), total=t.number(2)))
-    page.locator(".lk-hints", has_text="Write the values out").wait_for()
+    page.locator(".lk-hints", has_text=question.hints[0].split("`")[0].strip()).wait_for()
     me.stage("question: hint shown")
-    said = me.type("5", _("Not quite."), "question: wrong answer")
-    assert _("You answered: {answer}").format(answer="5") in said and "Close!" in said
+    said = me.type(WRONG[me.lang], _("Not quite."), "question: wrong answer")
+    assert _("You answered: {answer}").format(answer=WRONG[me.lang]) in said
+    close = question.feedback.wrong[0].message.split("`")[0].strip()  # "Close!", translated
+    assert close in said, f"the targeted feedback for 5 is missing: {said!r}"
     left = t.ngettext("{n} attempt left", "{n} attempts left", 2).format(n=t.number(2))
     assert left in page.locator(".lk-sec-status").inner_text()
     me.shoot("feedback-wrong")
-    me.type("4", _("Correct!"), "question: right answer")
+    said = me.type(RIGHT[me.lang], _("Correct!"), "question: right answer")
+    assert _("You answered: {answer}").format(answer=RIGHT[me.lang]) in said
     me.shoot("feedback-right")
-    me.go(_("Continue"), "Adding things up")
-    me.go(_("Continue"), "Your turn", "code exercise")
+    me.go(_("Continue"), step("accumulate-intro").title)
+    me.go(_("Continue"), step("ex-sum").title, "code exercise")
     said = me.type(TOTAL, _("Correct!"), "code exercise: right")
     passed = t.ngettext("{passed} of {n} test passed.", "{passed} of {n} tests passed.", 3)
     assert passed.format(passed=t.number(3), n=t.number(3)) in said
-    me.go(_("Continue"), "Challenge")
+    me.go(_("Continue"), step("challenge").title)
     page.get_by_text(_("Chosen for you from your answers so far.")).wait_for()
     me.type(VOWELS, _("Correct!"))
-    me.go(_("Continue"), "The while loop")
-    me.go(_("Continue"), "Leaving early")
+    me.go(_("Continue"), step("while-intro").title)
+    me.go(_("Continue"), step("q-break").title)
     me.type("break", _("Correct!"))
     me.click(_("Continue"))
     practice = _("Practice question {n} (at most {most})").split("{n}")[0]
@@ -124,9 +123,9 @@ def _page_language(page: Any) -> tuple[str, str]:
 
 
 def test_spanish_from_the_browser_then_the_learners_own_choice(
-    browser: Any, plain_server: VoilaServer
+    browser: Any, server: VoilaServer
 ) -> None:
-    page = _page(browser, plain_server.url, locale="es-ES")  # Accept-Language: es-ES
+    page = _page(browser, server.url, locale="es-ES")  # Accept-Language: es-ES
     assert _page_language(page) == ("es", "ltr")
     me = Reader(page, "es")
     play_loops(me)
@@ -139,8 +138,11 @@ def test_spanish_from_the_browser_then_the_learners_own_choice(
     assert_clean(me)
 
 
-def test_german_from_lessonkit_serve_lang(browser: Any, german_server: VoilaServer) -> None:
-    page = _page(browser, german_server.url, locale="en-US")  # --lang wins over the browser
+def test_german_the_first_language_of_the_browsers_list_lessonkit_speaks(
+    browser: Any, server: VoilaServer
+) -> None:
+    # French first: lessonkit has no catalog for it, so German, the next one, is shown.
+    page = _page(browser, server.url, accept="fr-CH, fr;q=0.9, de;q=0.8, *;q=0.5")
     assert _page_language(page) == ("de", "ltr")
     me = Reader(page, "de")
     play_loops(me)
@@ -148,10 +150,8 @@ def test_german_from_lessonkit_serve_lang(browser: Any, german_server: VoilaServ
     assert_clean(me)
 
 
-def test_arabic_from_the_address_reads_right_to_left(
-    browser: Any, plain_server: VoilaServer
-) -> None:
-    page = _page(browser, plain_server.url + "?lang=ar", locale="es-ES")  # ?lang= wins
+def test_arabic_from_the_address_reads_right_to_left(browser: Any, server: VoilaServer) -> None:
+    page = _page(browser, server.url + "?lang=ar", locale="es-ES")  # ?lang= wins
     assert _page_language(page) == ("ar", "rtl")
     me = Reader(page, "ar", views=PHONE)
     me.stage("welcome")
@@ -224,15 +224,15 @@ def test_the_loops_lesson_in_jupyterlab_in_each_language(browser: Any, tmp_path:
 
 def _play_in_lab(me: Reader) -> None:
     """The loops lesson in a notebook: code exercises are checked in the notebook's kernel."""
-    _, t, page = me._, me.t, me.page
+    _, t, page, step = me._, me.t, me.page, me.lesson.step
     me.stage("welcome")
-    me.go(_("Continue"), "Where are you starting from?")
-    me.go("I have never written one", "The for loop")
-    me.go(_("Continue"), "Counting iterations")
-    me.type("5", _("Not quite."), "wrong answer")
-    me.type("4", _("Correct!"), "right answer")
-    me.go(_("Continue"), "Adding things up")
-    me.go(_("Continue"), "Your turn", "code exercise in the notebook")
+    me.go(_("Continue"), step("confidence").title)
+    me.go(step("confidence").options[0].label, step("for-intro").title)  # type: ignore[attr-defined]
+    me.go(_("Continue"), step("q-range").title)
+    me.type(WRONG[me.lang], _("Not quite."), "wrong answer")
+    me.type(RIGHT[me.lang], _("Correct!"), "right answer")
+    me.go(_("Continue"), step("accumulate-intro").title)
+    me.go(_("Continue"), step("ex-sum").title, "code exercise in the notebook")
     note = _("<p>Write <code>{name}</code> in a code cell of this notebook and run it, then "
              "press <strong>Check</strong>.</p>")  # fmt: skip
     assert note.split("<code>")[0][3:] in page.locator(".lk-answer").inner_text()
@@ -240,11 +240,11 @@ def _play_in_lab(me: Reader) -> None:
     said = me.feedback(_("Correct!"), "code exercise: right")
     passed = t.ngettext("{passed} of {n} test passed.", "{passed} of {n} tests passed.", 3)
     assert passed.format(passed=t.number(3), n=t.number(3)) in said
-    me.go(_("Continue"), "Challenge")
+    me.go(_("Continue"), step("challenge").title)
     me.click(_("Check"))
     me.feedback(_("Correct!"), "")
-    me.go(_("Continue"), "The while loop")
-    me.go(_("Continue"), "Leaving early")
+    me.go(_("Continue"), step("while-intro").title)
+    me.go(_("Continue"), step("q-break").title)
     me.type("break", _("Correct!"))
     me.click(_("Continue"))
     practise(me, loops_practice, correct=_("Correct!"), next_label=_("Continue"))
