@@ -155,3 +155,42 @@ def test_the_plan_speaks_the_learners_language() -> None:
         )
         arabic = LearningPlan(course, store=store, learner="ada", clock=lambda: day, language="ar")
         assert "lk-rtl" in arabic._dom_classes and "dir='rtl'" in arabic.lessons.value
+
+
+def test_one_language_the_page_the_lesson_and_the_numbers(
+    loops: lk.Lesson, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The player's choice is the session's: the lesson's translation, lessonkit's words and
+    the reading of numbers all follow it, and so does a change in the language menu."""
+    monkeypatch.setenv("QUERY_STRING", "lang=es")
+    p = LessonPlayer(lk.LessonSession(loops, learner="ana"))
+    assert (
+        p.session.language == "es"
+        and p.session.lesson.title == "Bucles en Python para principiantes"
+    )
+    assert p.view["buttons"]["next"]["label"] == "Continuar"
+    started = next(e for e in p.session.events if e.kind == "started")
+    assert started.data["language"] == "es"  # recorded as shown, before it started
+    _to_question(p)
+    assert answer(p, "4,0").startswith("¡Correcto!")  # a decimal comma, read the Spanish way
+    send(p, "language", value="de")
+    assert p.session.language == "de" and p.session.lesson.title == loops.title  # no German file
+    assert p.view["buttons"]["next"]["label"] == "Weiter"
+
+
+def test_a_language_the_lesson_has_but_lessonkit_does_not(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A French translation of a lesson is shown in French; lessonkit's own words, for which
+    there is no French catalog, stay English."""
+    data = Path(__file__).resolve().parents[1] / "data" / "translations"
+    (tmp_path / "ok.lesson.yaml").write_bytes((data / "ok.lesson.yaml").read_bytes())
+    french = (
+        (data / "ok.es.yaml").read_text(encoding="utf-8").replace("language: es", "language: fr")
+    )
+    (tmp_path / "ok.fr.yaml").write_text(french, encoding="utf-8")
+    monkeypatch.setenv("QUERY_STRING", "lang=fr")
+    p = LessonPlayer(lk.LessonSession(lk.load_lesson(tmp_path / "ok.lesson.yaml"), learner="luc"))
+    assert p.session.language == "fr"
+    assert "Una lección diminuta" in text(p.view["header"])  # the "French" file's text
+    assert p.i18n["lang"] == "en" and p.view["buttons"]["next"]["label"] == "Continue"
