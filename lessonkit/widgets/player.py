@@ -28,7 +28,7 @@ import anywidget
 import traitlets
 
 from ..errors import SessionStateError, StorageError
-from ..i18n import available, translator
+from ..i18n import available, direction, translator
 from .codecheck import CodeChecking, CodeCheckingDecision, code_allowed, code_checking_state
 from .feedback import box, result_box
 from .handover import LiveView
@@ -138,7 +138,9 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
             self.language, self.language_source = found.language, found.source
             self.t = translator(found.language)
         session.use_language(self.language)  # one language: the session's is the page's
-        self.i18n = language_state(self.t)
+        lesson = session.lesson  # its own words: a translation, or the language it is written in
+        content = {"lang": lesson.language, "dir": direction(lesson.language)}
+        self.i18n = {**language_state(self.t), "content": content}
 
     def set_language(self, value: Any) -> None:
         """The learner picked a language: show it, and keep it in their profile."""

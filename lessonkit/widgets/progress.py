@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from ..i18n import N_, Translator, translator
+from ..i18n import N_, Translator, direction, translator
 from ..lesson.model import End, Lesson
 from .markdown import escape
 
@@ -64,7 +64,8 @@ def position_html(session: Any, t: Translator = _ENGLISH) -> str:
     cells += ["<span></span>"] * left
     label = escape(t.gettext("Lesson progress"))
     return (
-        f"<div class='lk-header'><h1 class='lk-lesson-title'>{escape(lesson.title)}</h1>"
+        f"<div class='lk-header'><h1 class='lk-lesson-title'{content_language(lesson, t)}>"
+        f"{escape(lesson.title)}</h1>"
         f"<span class='lk-position'>{escape(where)}</span>"
         f"<div class='lk-track' role='progressbar' aria-label='{label}' "
         f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done + 1}' "
@@ -200,3 +201,12 @@ def summary_html(session: Any, body_html: str = "", t: Translator = _ENGLISH) ->
         f"<h2 class='lk-subhead'>{escape(heading)}</h2>"
         f"{points}{bars_html(rows, heading=MASTERY, t=t)}{advice}{body_html}</div>"
     )
+
+
+def content_language(lesson: Any, t: Translator) -> str:
+    """``lang``/``dir`` attributes for the lesson's own words where they are in another
+    language than the page's (an English lesson on an Arabic page reads left to right)."""
+    language = getattr(lesson, "language", t.language)
+    if language.split("-")[0].lower() == t.language.split("-")[0].lower():
+        return ""
+    return f" lang='{escape(language)}' dir='{direction(language)}'"

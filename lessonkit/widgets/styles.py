@@ -133,6 +133,9 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-msg code { background: transparent; color: inherit; padding: 0; }
 .lk-player .lk-hints ol { margin: .5rem 0; padding-inline-start: 1.4rem; }
 .lk-player .lk-hints li { margin: .25rem 0; }
+/* Feedback and hints mix lessonkit's words with the author's, maybe in another language: each
+   paragraph takes the direction of its own text. */
+.lk-player .lk-msg-body p, .lk-player .lk-hints li { unicode-bidi: plaintext; }
 .lk-player .lk-nav { display: flex; flex-wrap: wrap; gap: .5rem; margin: 1rem 0;
   align-items: center; }
 .lk-player .lk-nav .lk-next { margin-inline-start: auto; }

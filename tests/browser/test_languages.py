@@ -127,6 +127,7 @@ def test_spanish_from_the_browser_then_the_learners_own_choice(
 ) -> None:
     page = _page(browser, server.url, locale="es-ES")  # Accept-Language: es-ES
     assert _page_language(page) == ("es", "ltr")
+    assert page.locator(".lk-sec-title").get_attribute("lang") is None  # the lesson is Spanish
     me = Reader(page, "es")
     play_loops(me)
     # The learner picks German: the page follows at once, and so does a reload.
@@ -156,6 +157,10 @@ def test_arabic_from_the_address_reads_right_to_left(browser: Any, server: Voila
     me = Reader(page, "ar", views=PHONE)
     me.stage("welcome")
     # Right to left: the step track starts on the right, the title is right-aligned.
+    # The lesson's own words are English (no Arabic translation): they read left to right.
+    for part in (".lk-sec-title", ".lk-sec-body", ".lk-lesson-title"):
+        where = page.locator(part).first
+        assert (where.get_attribute("lang"), where.get_attribute("dir")) == ("en", "ltr"), part
     track = page.locator(".lk-track span").all()
     assert track[0].bounding_box()["x"] > track[-1].bounding_box()["x"]  # type: ignore[index]
     play_loops(me)

@@ -58,6 +58,22 @@ function render({ model, el: host }) {
     root.appendChild(S[name]);
   }
   S.notice.setAttribute("role", "status");
+  function setContentLanguage() {
+    // The lesson's own words (title, text, options) carry their language where it is not the
+    // page's: an English lesson on an Arabic page reads left to right.
+    const content = i18n.content || {};
+    const other = content.lang && content.lang.split("-")[0] !== (i18n.lang || "en").split("-")[0];
+    for (const name of ["title", "body", "options"]) {
+      if (other) {
+        S[name].setAttribute("lang", content.lang);
+        S[name].setAttribute("dir", content.dir || "ltr");
+      } else {
+        S[name].removeAttribute("lang");
+        S[name].removeAttribute("dir");
+      }
+    }
+  }
+  setContentLanguage();
   S.title.setAttribute("tabindex", "-1");
   S.feedback.setAttribute("role", "status");
   S.feedback.setAttribute("aria-live", "polite");
@@ -515,6 +531,7 @@ function render({ model, el: host }) {
     // Another language: every word drawn here is drawn again.
     i18n = model.get("i18n") || {};
     setLanguage();
+    setContentLanguage();
     shown = {};
     update(model.get("view"));
   };
