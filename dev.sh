@@ -11,6 +11,12 @@
 #   ./dev.sh lock [uv options]     re-resolve requirements/constraints.txt, keeping every pin that
 #                                  still fits; --upgrade-package NAME moves one, --upgrade all
 #   ./dev.sh lowest [pytest args]  run the tests at the lowest versions pyproject.toml allows
+#   ./dev.sh i18n [update|add LANG|compile|check]
+#                                  message catalogs (docs/languages.md): update extracts the
+#                                  strings lessonkit shows into lessonkit.pot and merges them into
+#                                  every language's .po (the default, then compile); add LANG
+#                                  starts a new language; compile writes the .mo files; check
+#                                  runs the catalog tests (complete, up to date, plural forms)
 #
 # Python packages are installed at the versions pinned in requirements/constraints.txt (the
 # single source of pins: CI, Binder and the install tests use it too), into $LESSONKIT_VENV
@@ -221,6 +227,43 @@ cmd_lowest() {
     -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning "$@"
 }
 
+cmd_i18n() {
+  python_env "$DEV_EXTRAS"
+  local locale=lessonkit/i18n/locale pot=lessonkit/i18n/locale/lessonkit.pot
+  local babel=("$VENV/bin/pybabel")
+  extract() {
+    # Sorted by message, locations without line numbers: moving code does not churn the files.
+    "${babel[@]}" -q extract -F pyproject.toml --sort-output --add-location=file \
+      --add-comments=Translators: --project=lessonkit --copyright-holder="lessonkit developers" \
+      --version="$("$PY" -c 'import lessonkit; print(lessonkit.__version__)')" \
+      --msgid-bugs-address=https://github.com/lessonkit/lessonkit/issues \
+      --header-comment="# Messages lessonkit shows (docs/languages.md: ./dev.sh i18n update)." \
+      --ignore-dirs=".* ._ node_modules site build tests docs" -o "$pot" .
+  }
+  compile() { "${babel[@]}" compile -d "$locale" -D lessonkit --statistics; }
+  case "${1:-update}" in
+    update)
+      extract
+      "${babel[@]}" -q update -i "$pot" -d "$locale" -D lessonkit --ignore-obsolete
+      compile
+      log "catalogs updated: translate the empty and fuzzy messages in $locale/*/LC_MESSAGES/" \
+        "lessonkit.po, then ./dev.sh i18n compile"
+      ;;
+    add)
+      [ -n "${2:-}" ] || { echo "usage: ./dev.sh i18n add LANG (a BCP 47 tag, e.g. fr)" >&2; exit 2; }
+      extract
+      "${babel[@]}" init -i "$pot" -d "$locale" -D lessonkit -l "${2//-/_}"
+      log "translate $locale/${2//-/_}/LC_MESSAGES/lessonkit.po, then ./dev.sh i18n compile"
+      ;;
+    compile) compile ;;
+    check) PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/pytest" -q tests/unit/test_i18n_catalogs.py ;;
+    *)
+      echo "usage: ./dev.sh i18n [update|add LANG|compile|check]" >&2
+      exit 2
+      ;;
+  esac
+}
+
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
@@ -228,9 +271,11 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   lock) shift; cmd_lock "$@" ;;
   lowest) shift; cmd_lowest "$@" ;;
+  i18n) shift; cmd_i18n "$@" ;;
   *)
     echo "usage: ./dev.sh demo [serve options] | test [pytest args] | docs [serve]" \
-      "| bench [--quick] | lock [uv options] | lowest [pytest args]" >&2
+      "| bench [--quick] | lock [uv options] | lowest [pytest args]" \
+      "| i18n [update|add LANG|compile|check]" >&2
     exit 2
     ;;
 esac

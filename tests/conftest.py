@@ -4,7 +4,10 @@ package's browser tests share this fixture rather than starting their own).
 
 The whole run gets its own lessonkit data folder (``LESSONKIT_HOME``), set before any test,
 server or subprocess starts: tests never read or write the developer's evidence, anonymous
-learner id or per-install secret, and every process of the run agrees on them.
+learner id or per-install secret, and every process of the run agrees on them. Nor do they
+follow the developer's own language settings (JupyterLab's display language, which lessonkit
+reads from ``JUPYTERLAB_SETTINGS_DIR``, and ``LESSONKIT_LANGUAGE``): English unless a test
+says otherwise.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Point ``LESSONKIT_HOME`` at a folder of this run's own (kept out of the user's)."""
+    """Point ``LESSONKIT_HOME`` (and JupyterLab's settings) at folders of this run's own."""
     if "LESSONKIT_HOME" not in os.environ:
         os.environ["LESSONKIT_HOME"] = tempfile.mkdtemp(prefix="lessonkit-test-home-")
+    os.environ["JUPYTERLAB_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="lessonkit-test-lab-")
+    os.environ.pop("LESSONKIT_LANGUAGE", None)
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,13 @@ import html
 import math
 from typing import Any
 
+from ..i18n import N_
 from .coverage import COVERAGE_KINDS
 from .items import ItemAnalysis
 
 __all__ = ["ITEMS_DATA_NOTE", "items_fragment", "items_tables", "render_items_html"]
 
-ITEMS_DATA_NOTE = (
+ITEMS_DATA_NOTE = N_(
     "Contains no learner ids: counts and shares per question, and wrong answers as typed "
     "(free text may include anything a learner wrote)."
 )

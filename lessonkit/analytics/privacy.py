@@ -12,10 +12,11 @@ from ..evidence.privacy import (
     pseudonym,
 )
 from ..evidence.statements import statement_id
+from ..i18n import N_
 
 __all__ = ["PERSONAL_DATA_NOTE", "pseudonymise_frame"]
 
-PERSONAL_DATA_NOTE = (
+PERSONAL_DATA_NOTE = N_(
     "Contains per-learner evidence: learner ids ({ids}), answer texts as typed (free text may "
     "include anything a learner wrote), timestamps and time spent per step, hints used, and "
     "estimated mastery. No display names."

@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+from ..i18n import Translator, translator
 from .flags import flags
 from .paths import branch_stats, common_paths
 from .privacy import PERSONAL_DATA_NOTE
@@ -37,14 +38,17 @@ def report_tables(frame: Any, by: str | None = None) -> dict[str, Any]:
     return tables
 
 
-def personal_data_note(pseudonymised: bool) -> str:
-    """The statement of what personal data a report contains."""
+def personal_data_note(pseudonymised: bool, t: Translator | None = None) -> str:
+    """The statement of what personal data a report contains (in ``t``'s language)."""
+    _ = (t or translator()).gettext
     ids = (
-        "pseudonymised: salted HMAC-SHA256, as `lessonkit export --pseudonymise`"
+        _("pseudonymised: salted HMAC-SHA256, as {command}").format(
+            command="`lessonkit export --pseudonymise`"
+        )
         if pseudonymised
-        else "real account names"
+        else _("real account names")
     )
-    return PERSONAL_DATA_NOTE.format(ids=ids)
+    return _(PERSONAL_DATA_NOTE).format(ids=ids)
 
 
 def render_csv(tables: dict[str, Any], note: str) -> str:

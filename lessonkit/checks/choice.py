@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..i18n import translator
 from ..lesson.specs import Choice, Option
 from .result import CheckResult, make_result, not_understood
 
@@ -65,13 +66,16 @@ def _picks(response: Any, table: dict[str, Option]) -> list[Any] | None:
     return None
 
 
-def check_spec(spec: Choice, response: Any, **_: Any) -> CheckResult:
+def check_spec(
+    spec: Choice, response: Any, *, language: str | None = None, **_: Any
+) -> CheckResult:
     """Check a choice response (see the module docstring)."""
+    t = translator(language)
     table = _lookup(spec)
     if not spec.multiple:
         option = _find(table, response)
         if option is None:
-            return not_understood(response, "Please pick one of the options.")
+            return not_understood(response, t.gettext("Please pick one of the options."))
         return make_result(
             response,
             correct=option.value == spec.answer,
@@ -81,16 +85,18 @@ def check_spec(spec: Choice, response: Any, **_: Any) -> CheckResult:
 
     picks = _picks(response, table)
     if picks is None:
-        return not_understood(response, "Please pick one or more of the options.")
+        return not_understood(response, t.gettext("Please pick one or more of the options."))
     chosen: list[Option] = []
     for item in picks:
         option = _find(table, item)
         if option is None:
-            return not_understood(response, "Some of your picks are not among the options.")
+            return not_understood(
+                response, t.gettext("Some of your picks are not among the options.")
+            )
         if option not in chosen:
             chosen.append(option)
     if not chosen:
-        return not_understood(response, "Please pick at least one option.")
+        return not_understood(response, t.gettext("Please pick at least one option."))
     answers = set(spec.answers())
     values = [o.value for o in chosen]
     right = sum(1 for v in values if v in answers)
@@ -105,9 +111,24 @@ def check_spec(spec: Choice, response: Any, **_: Any) -> CheckResult:
     messages = [o.feedback for o in chosen if o.value not in answers and o.feedback]
     if not correct:
         missed = len(answers) - right
-        summary = f"{right} of your {len(values)} picks are right"
-        summary += f"; {missed} right option{'s are' if missed != 1 else ' is'} missing."
-        messages.append(summary if missed else f"{wrong} of your picks should not be there.")
+        if missed:
+            messages.append(
+                t.ngettext(
+                    "{n} of your picks is right.", "{n} of your picks are right.", right
+                ).format(n=t.number(right))
+                + " "
+                + t.ngettext(
+                    "{n} right option is missing.", "{n} right options are missing.", missed
+                ).format(n=t.number(missed))
+            )
+        else:
+            messages.append(
+                t.ngettext(
+                    "{n} of your picks should not be there.",
+                    "{n} of your picks should not be there.",
+                    wrong,
+                ).format(n=t.number(wrong))
+            )
     return make_result(
         response,
         correct=correct,

@@ -1,8 +1,9 @@
 """Custom checkers: a callable (Python API) or a name registered as a plugin.
 
 A checker is called as ``checker(response, answer, **params)``; when it also accepts a
-``variant`` keyword (or ``**kwargs``), it receives the drawn variant values, and when it
-accepts a ``language`` keyword, the learner's language (a BCP 47 tag, or ``None``). It may return:
+``variant`` keyword (or ``**kwargs``), it receives the drawn variant values, and when it names
+a ``language`` parameter, the learner's language (a BCP 47 tag: for reading numbers and for the
+messages it writes; not passed when there is none). It may return:
 
 - ``bool``: right or wrong;
 - a number in ``[0, 1]``: a score (1 is right);
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import PluginError
+from ..i18n import translator
 from ..lesson.specs import Custom
 from .dispatch import COULD_NOT_CHECK, CheckerWarning
 from .result import CheckResult, make_result, not_understood
@@ -71,9 +73,9 @@ def _wants(checker: Callable[..., Any], name: str, *, var_keyword: bool = True) 
     return any(p.name == name or (var_keyword and p.kind is p.VAR_KEYWORD) for p in parameters)
 
 
-def _broken(response: Any, why: str) -> CheckResult:
+def _broken(response: Any, why: str, language: str | None) -> CheckResult:
     warnings.warn(why, CheckerWarning, stacklevel=3)
-    return not_understood(response, COULD_NOT_CHECK, error=why)
+    return not_understood(response, translator(language).gettext(COULD_NOT_CHECK), error=why)
 
 
 def _as_score(value: Any) -> float | None:
@@ -97,7 +99,7 @@ def check_spec(
     try:
         checker = load_checker(spec.checker) if isinstance(spec.checker, str) else spec.checker
     except PluginError as exc:
-        return _broken(response, str(exc))
+        return _broken(response, str(exc), language)
     kwargs = dict(spec.params)
     if params and _wants(checker, "variant"):
         kwargs["variant"] = dict(params)
@@ -108,7 +110,7 @@ def check_spec(
     try:
         outcome = checker(response, spec.answer, **kwargs)
     except Exception as exc:
-        return _broken(response, f"checker {name!r} raised {type(exc).__name__}: {exc}")
+        return _broken(response, f"checker {name!r} raised {type(exc).__name__}: {exc}", language)
     if isinstance(outcome, CheckResult):
         details = dict(outcome.details)
         return make_result(
@@ -125,5 +127,5 @@ def check_spec(
         outcome, message = outcome
     score = _as_score(outcome)
     if score is None:
-        return _broken(response, f"checker {name!r} returned {type(outcome).__name__}")
+        return _broken(response, f"checker {name!r} returned {type(outcome).__name__}", language)
     return make_result(response, correct=score >= 1.0, score=score, feedback=message)

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from ..i18n import N_, translator
 from ..lesson.specs import CheckSpec
 from .result import CheckResult, not_understood
 
@@ -30,10 +31,11 @@ _FAMILIES: dict[str, str] = {
 }
 """Spec ``type`` -> module in this package defining ``check_spec(spec, response, ctx)``."""
 
-COULD_NOT_CHECK = (
+COULD_NOT_CHECK = N_(
     "Sorry, this answer could not be checked because of a problem with the question. "
     "It was not counted as an attempt; please tell your instructor."
 )
+"""Said when a checker fails (English: translate it with the learner's translator)."""
 
 
 class CheckerWarning(UserWarning):
@@ -62,33 +64,35 @@ def check(
     params
         The variant's drawn values, passed on to custom checkers.
     language
-        The learner's language (a BCP 47 tag such as ``de``): numeric and expression answers
-        are read as its learners write numbers (``3,5``); ``None`` reads English. Custom
-        checkers that take a ``language`` keyword receive it.
+        The learner's language (a BCP 47 tag such as ``de``): the feedback lessonkit writes is
+        in it, and numeric and expression answers are read as its learners write numbers
+        (``3,5``); ``None`` is English. Custom checkers that name a ``language`` keyword
+        receive it.
 
     Returns
     -------
     CheckResult
         Always a result; never raises for any ``response``.
     """
+    _ = translator(language).gettext
     module_name = _FAMILIES.get(getattr(spec, "type", ""))
     if module_name is None:
         warnings.warn(f"no checker for spec {type(spec).__name__}", CheckerWarning, stacklevel=2)
-        return not_understood(response, COULD_NOT_CHECK, error="unknown spec type")
+        return not_understood(response, _(COULD_NOT_CHECK), error="unknown spec type")
     try:
         module = importlib.import_module(f"{__package__}.{module_name}")
         result: CheckResult = module.check_spec(
             spec, response, namespace=namespace, params=params or {}, language=language
         )
     except RecursionError:
-        return not_understood(response, "Your answer is nested too deeply to be checked.")
+        return not_understood(response, _("Your answer is nested too deeply to be checked."))
     except MemoryError:
-        return not_understood(response, "Your answer is too large to be checked.")
+        return not_understood(response, _("Your answer is too large to be checked."))
     except Exception as exc:  # checker code must never take the lesson down
         warnings.warn(
             f"{spec.type} checker failed on a response: {type(exc).__name__}: {exc}",
             CheckerWarning,
             stacklevel=2,
         )
-        return not_understood(response, COULD_NOT_CHECK, error=f"{type(exc).__name__}")
+        return not_understood(response, _(COULD_NOT_CHECK), error=f"{type(exc).__name__}")
     return result

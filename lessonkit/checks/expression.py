@@ -22,6 +22,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
+from ..i18n import Translator, translator
 from ..lesson.mathanswer import answer_problem, answer_variables, values_at_probes
 from ..lesson.mathparse import COMMA_MESSAGES, MathSyntaxError, Node, parse_math
 from ..lesson.specs import Expression
@@ -128,7 +129,7 @@ def parse(text: str, variables: tuple[str, ...]) -> Any:
     try:
         return to_sympy(parse_math(text, variables))
     except MathSyntaxError as exc:
-        raise ExpressionError(str(exc)) from exc
+        raise ExpressionError(exc.message, **exc.params) from exc
 
 
 @lru_cache(maxsize=256)
@@ -140,19 +141,21 @@ def _answer(answer: str, variables: tuple[str, ...]) -> Node:
         raise ValueError(f"expression answer {answer[:80]!r}: {exc}") from exc
 
 
-def _text_of(response: Any) -> str | CheckResult:
+def _text_of(response: Any, t: Translator) -> str | CheckResult:
     if isinstance(response, bool):
-        return not_understood(response, "Please type an expression.")
+        return not_understood(response, t.gettext("Please type an expression."))
     if isinstance(response, int):
         if abs(response) >= _MAX_RESPONSE_INT:  # str() of a huge int is slow, then refused
-            return not_understood(response, "The numbers in your expression are too large.")
+            return not_understood(
+                response, t.gettext("The numbers in your expression are too large.")
+            )
         return str(response)
     if isinstance(response, float):
         if not math.isfinite(response):
-            return not_understood(response, "That is not a finite number.")
+            return not_understood(response, t.gettext("That is not a finite number."))
         return repr(response)
     if not isinstance(response, str):
-        return not_understood(response, "Please type an expression.")
+        return not_understood(response, t.gettext("Please type an expression."))
     return response
 
 
@@ -170,8 +173,9 @@ def check_spec(
     spec: Expression, response: Any, *, language: str | None = None, **_: Any
 ) -> CheckResult:
     """Check an expression response (see the module docstring), its numbers written as
-    learners of ``language`` write them."""
-    text = _text_of(response)
+    learners of ``language`` write them and lessonkit's messages in that language."""
+    t = translator(language)
+    text = _text_of(response, t)
     if isinstance(text, CheckResult):
         return text
     variables = answer_variables(spec.answer, spec.variables)
@@ -186,14 +190,14 @@ def check_spec(
             same = equivalent(given, expected, variables)
             shown = _shown(given)
     except MathSyntaxError as exc:
-        message = str(exc)
-        if fmt is not None and fmt.decimal == "," and message in COMMA_MESSAGES:
-            message = comma_message(fmt)
+        message = exc.translated(t)
+        if fmt is not None and fmt.decimal == "," and exc.message in COMMA_MESSAGES:
+            message = comma_message(fmt, t)
         return not_understood(response, message)
     except (TestTimeout, RecursionError):
-        return not_understood(response, "Your expression is too complicated to check.")
+        return not_understood(response, t.gettext("Your expression is too complicated to check."))
     text = text.strip()
     if same is None:
-        note = "Your expression has no value at the points where answers are compared."
+        note = t.gettext("Your expression has no value at the points where answers are compared.")
         return make_result(response, correct=False, feedback=note, text=text, parsed=shown)
     return make_result(response, correct=same, text=text, parsed=shown)

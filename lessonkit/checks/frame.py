@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import Translator, translator
 from ..lesson.specs import Frame
 from .result import CheckResult, jsonable, make_result, not_understood, safe_repr
 
@@ -28,7 +29,7 @@ def _expected(spec: Frame) -> Any:
     return frame
 
 
-def _as_frame(response: Any) -> Any:
+def _as_frame(response: Any, t: Translator) -> Any:
     """The response as a DataFrame, or a message saying why it cannot be one."""
     import pandas as pd
 
@@ -46,7 +47,7 @@ def _as_frame(response: Any) -> Any:
                 return pd.DataFrame(response)
             except (ValueError, TypeError, Warning):
                 pass
-    return "Please give a pandas DataFrame (or Series) as your answer."
+    return t.gettext("Please give a pandas DataFrame (or Series) as your answer.")
 
 
 def _sorted_rows(frame: Any) -> Any:
@@ -96,15 +97,35 @@ def _describe(frame: Any) -> dict[str, Any]:
     }
 
 
-def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
+def _columns(missing: list[str], extra: list[str], t: Translator) -> str:
+    """What is wrong with the answer's columns, in ``t``'s language."""
+    parts = []
+    if missing:
+        names = ", ".join(map(repr, missing))
+        lacking = t.ngettext("Missing column: {names}.", "Missing columns: {names}.", len(missing))
+        parts.append(lacking.format(names=names))
+    if extra:
+        names = ", ".join(safe_repr(c, 40) for c in extra)
+        unexpected = t.ngettext(
+            "Unexpected column: {names}.", "Unexpected columns: {names}.", len(extra)
+        )
+        parts.append(unexpected.format(names=names))
+    return " ".join(parts)
+
+
+def check_spec(
+    spec: Frame, response: Any, *, language: str | None = None, **_rest: Any
+) -> CheckResult:
     """Compare a DataFrame/Series response with ``spec.answer``."""
     import pandas as pd
 
-    got = _as_frame(response)
+    t = translator(language)
+    _ = t.gettext
+    got = _as_frame(response, t)
     if isinstance(got, str):
         return not_understood(response, got)
     if got.size > _MAX_CELLS:
-        return not_understood(response, "Your table is too large to be checked.")
+        return not_understood(response, _("Your table is too large to be checked."))
     raw = _describe(got)
     text = got.head(50).to_csv(index=False)  # cheaper than to_string, and canonical
     want = _expected(spec)
@@ -113,7 +134,7 @@ def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
         return make_result(response, correct=False, feedback=message, text=text, raw=raw, diff=diff)
 
     if spec.series and not isinstance(response, pd.Series) and got.shape[1] != 1:
-        return wrong("The answer should be a single column (a Series).", kind="series")
+        return wrong(_("The answer should be a single column (a Series)."), kind="series")
     if spec.series:
         got = got.set_axis([want.columns[0]], axis=1)
     got_cols = [str(c) for c in got.columns]
@@ -121,18 +142,16 @@ def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
     missing = [c for c in want_cols if c not in got_cols]
     extra = [c for c in got_cols if c not in want_cols]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s): {', '.join(map(repr, missing))}")
-        if extra:
-            parts.append(f"unexpected column(s): {', '.join(safe_repr(c, 40) for c in extra)}")
-        return wrong("Your table has " + "; ".join(parts) + ".", missing=missing, extra=extra)
+        return wrong(_columns(missing, extra, t), missing=missing, extra=extra)
     got = got.set_axis(got_cols, axis=1)
     if spec.check_column_order and got_cols != want_cols:
-        return wrong(f"Put the columns in this order: {', '.join(want_cols)}.", columns=got_cols)
+        order = _("Put the columns in this order: {columns}.").format(columns=", ".join(want_cols))
+        return wrong(order, columns=got_cols)
     got = got[want_cols]
     if len(got) != len(want):
-        message = f"Expected {len(want)} rows, got {len(got)}."
+        message = t.ngettext(
+            "Expected {n} row, got {got}.", "Expected {n} rows, got {got}.", len(want)
+        ).format(n=t.number(len(want)), got=t.number(len(got)))
         return wrong(message, shape={"expected": list(want.shape), "got": list(got.shape)})
     if spec.index is None:
         got, want = got.reset_index(drop=True), want.reset_index(drop=True)
@@ -159,15 +178,23 @@ def check_spec(spec: Frame, response: Any, **_: Any) -> CheckResult:
     except (AssertionError, TypeError, ValueError) as exc:
         cells = _cell_diffs(got, want, spec.tolerance)
         if spec.index is not None and list(got.index) != list(want.index):
-            return wrong("The row labels (index) are not the expected ones.", index=True)
+            return wrong(_("The row labels (index) are not the expected ones."), index=True)
         if not cells:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "values differ"
-            return wrong(f"Almost: {first[:200]}", detail=first[:500])
+            # pandas says what differs (in English): shown as it is, after a translated lead.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            return wrong(_("Almost: {detail}").format(detail=first[:200]), detail=first[:500])
+        cell = _("row {row}, column {column}: expected {expected}, got {got}")
         lines = [
-            f"row {c['row']}, column {c['column']!r}: expected {c['expected']!r}, got {c['got']!r}"
+            cell.format(
+                row=c["row"],
+                column=repr(c["column"]),
+                expected=repr(c["expected"]),
+                got=repr(c["got"]),
+            )
             for c in cells
         ]
         return wrong(
-            "Some values differ:\n" + "\n".join(f"- {line}" for line in lines), cells=cells
+            _("Some values differ:") + "\n" + "\n".join(f"- {line}" for line in lines),
+            cells=cells,
         )
     return make_result(response, correct=True, text=text, raw=raw)

@@ -9,28 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import translator
 from ..lesson.specs import FreeResponse
 from .result import CheckResult, make_result, not_understood
 
 __all__ = ["check_spec"]
 
 
-def check_spec(spec: FreeResponse, response: Any, **_: Any) -> CheckResult:
+def check_spec(
+    spec: FreeResponse, response: Any, *, language: str | None = None, **_: Any
+) -> CheckResult:
     """Accept a free response of at least ``spec.min_words`` words."""
+    t = translator(language)
     if not isinstance(response, str) or not response.strip():
-        return not_understood(response, "Please write an answer.", graded=False)
+        return not_understood(response, t.gettext("Please write an answer."), graded=False)
     words = len(response.split())
     if words < spec.min_words:
-        return not_understood(
-            response,
-            f"Please write at least {spec.min_words} words (you wrote {words}).",
-            graded=False,
-            words=words,
-        )
+        message = t.ngettext(
+            "Please write at least {n} word (you wrote {wrote}).",
+            "Please write at least {n} words (you wrote {wrote}).",
+            spec.min_words,
+        ).format(n=t.number(spec.min_words), wrote=t.number(words))
+        return not_understood(response, message, graded=False, words=words)
     return make_result(
         response,
         correct=True,
-        feedback="Thank you — your answer has been recorded.",
+        feedback=t.gettext("Thank you — your answer has been recorded."),
         graded=False,
         words=words,
     )

@@ -36,7 +36,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..i18n import N_, Translator, translator
+
 __all__ = [
+    "COMMA_MESSAGE",
     "NumberFormat",
     "comma_message",
     "english_reading",
@@ -123,12 +126,11 @@ class NumberFormat:
         frac = f".{m.group('frac')}" if m.group("frac") is not None else ""
         return whole + frac + (m.group("exp") or ""), m.end()
 
-    def example(self) -> str:
-        """Examples of numbers written this way, for a "please enter a number" message."""
+    def examples(self) -> tuple[str, str, str]:
+        """Three numbers written this way, for a "please enter a number" message."""
         if self.english:
-            return "42, -3.5 or 1.2e3"
-        grouped = f"1{self.group}234{self.decimal}5"
-        return f"42, -3{self.decimal}5 or {grouped}"
+            return ("42", "-3.5", "1.2e3")
+        return ("42", f"-3{self.decimal}5", f"1{self.group}234{self.decimal}5")
 
 
 def _normalise_tag(language: str) -> str:
@@ -216,14 +218,19 @@ def expression_text(text: str, fmt: NumberFormat | None) -> str:
 
             # a comma left between two digits is no number of this form (1,2,3): refused
             # rather than read as a separator of arguments
-            raise MathSyntaxError(comma_message(fmt))
+            raise MathSyntaxError(COMMA_MESSAGE, example=f"3{fmt.decimal}5")
         text = text.replace(";", ",")
     return text
 
 
-def comma_message(fmt: NumberFormat) -> str:
-    """What to tell a learner who used commas in a way ``fmt``'s language does not read."""
-    return (
-        f"Write a decimal number with one comma (3{fmt.decimal}5) and separate the arguments "
-        "of a function with a semicolon: log(x; 2)."
-    )
+COMMA_MESSAGE = N_(
+    "Write a decimal number with one comma ({example}) and separate the arguments of a "
+    "function with a semicolon: log(x; 2)."
+)
+"""What a learner who used commas in a way their language does not read is told."""
+
+
+def comma_message(fmt: NumberFormat, t: Translator | None = None) -> str:
+    """:data:`COMMA_MESSAGE` for ``fmt``'s language, in ``t``'s (default: ``fmt``'s own)."""
+    t = t or translator(fmt.language)
+    return t.gettext(COMMA_MESSAGE).format(example=f"3{fmt.decimal}5")

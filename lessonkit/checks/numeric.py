@@ -26,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..i18n import Translator, translator
 from ..lesson.specs import Numeric
 from .numerals import NumberFormat, english_reading, number_format
 from .result import CheckResult, make_result, not_understood
@@ -88,15 +89,17 @@ def _unit(text: str) -> str:
     return "".join(text.split())
 
 
-def _please(fmt: NumberFormat | None) -> str:
-    examples = fmt.example() if fmt else "42, -3.5 or 1.2e3"
-    return f"Please enter a number, like {examples}."
+def _please(t: Translator, fmt: NumberFormat | None) -> str:
+    a, b, c = fmt.examples() if fmt else ("42", "-3.5", "1.2e3")
+    return t.gettext("Please enter a number, like {a}, {b} or {c}.").format(a=a, b=b, c=c)
 
 
-def _value_of(response: Any, fmt: NumberFormat | None = None) -> tuple[float, str] | str:
+def _value_of(
+    response: Any, t: Translator, fmt: NumberFormat | None = None
+) -> tuple[float, str] | str:
     """``(value, unit)``, or a message explaining why the response is not a number."""
     if isinstance(response, bool) or response is None:
-        return "Please enter a number."
+        return t.gettext("Please enter a number.")
     if isinstance(response, (int, float, Decimal, Fraction)):
         try:
             return float(response), ""
@@ -106,15 +109,15 @@ def _value_of(response: Any, fmt: NumberFormat | None = None) -> tuple[float, st
         try:  # numpy scalars and other real numbers
             return float(response), ""
         except Exception:
-            return "Please enter a number."
+            return t.gettext("Please enter a number.")
     if len(response) > _MAX_CHARS:
-        return "That is too long to be a number."
+        return t.gettext("That is too long to be a number.")
     parsed = parse_number(response, fmt)
     if parsed is None:
-        return _please(fmt)
+        return _please(t, fmt)
     value, rest = parsed
     if not _unit_ok(rest):
-        return _please(fmt)
+        return _please(t, fmt)
     return value, _unit(rest)
 
 
@@ -150,20 +153,26 @@ def check_spec(
     spec: Numeric, response: Any, *, language: str | None = None, **_: Any
 ) -> CheckResult:
     """Check a numeric response (see the module docstring), written as learners of
-    ``language`` write numbers."""
-    read = _value_of(response, number_format(language))
+    ``language`` write numbers; lessonkit's messages are in that language."""
+    t = translator(language)
+    read = _value_of(response, t, number_format(language))
     if isinstance(read, str):
         return not_understood(response, read)
     value, unit = read
     text = response.strip() if isinstance(response, str) else repr(value)
     want = _unit(spec.units)
     if unit and not want:
-        return not_understood(response, "Please enter just a number, without a unit.")
+        return not_understood(response, t.gettext("Please enter just a number, without a unit."))
     if want and not unit and spec.require_units:
-        return not_understood(response, f"Please give the unit as well (e.g. 12 {spec.units}).")
+        return not_understood(
+            response,
+            t.gettext("Please give the unit as well (e.g. {example}).").format(
+                example=f"{t.number(12)} {spec.units}"
+            ),
+        )
     if not math.isfinite(value):
         return make_result(
-            response, correct=False, feedback="That is not a finite number.", text=text
+            response, correct=False, feedback=t.gettext("That is not a finite number."), text=text
         )
     details: dict[str, Any] = {"value": value}
     if unit:
@@ -172,7 +181,9 @@ def check_spec(
             return make_result(
                 response,
                 correct=False,
-                feedback=f"Check your unit: {unit!r} is not the unit asked for.",
+                feedback=t.gettext("Check your unit: {unit} is not the unit asked for.").format(
+                    unit=repr(unit)
+                ),
                 text=text,
                 **details,
             )
@@ -181,5 +192,5 @@ def check_spec(
         return make_result(response, correct=True, text=text, **details)
     feedback = ""
     if value and _matches(spec, -value, target):
-        feedback = "Check the sign of your answer."
+        feedback = t.gettext("Check the sign of your answer.")
     return make_result(response, correct=False, feedback=feedback, text=text, **details)

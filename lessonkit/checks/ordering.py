@@ -12,6 +12,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..i18n import translator
 from ..lesson.specs import Ordering
 from .result import CheckResult, make_result, not_understood
 
@@ -45,21 +46,26 @@ def _as_list(response: Any) -> list[str] | None:
     return None
 
 
-def check_spec(spec: Ordering, response: Any, **_: Any) -> CheckResult:
+def check_spec(
+    spec: Ordering, response: Any, *, language: str | None = None, **_: Any
+) -> CheckResult:
     """Check an ordering (see the module docstring)."""
+    t = translator(language)
     given = _as_list(response)
     if given is None:
-        return not_understood(response, "Please put the items in order.")
+        return not_understood(response, t.gettext("Please put the items in order."))
     position = {item: i for i, item in enumerate(spec.items)}
     stripped = {item.strip(): i for i, item in enumerate(spec.items)}
     order: list[int] = []
     for item in given:
         at = position.get(item, stripped.get(item.strip()))
         if at is None:
-            return not_understood(response, "Some of your items are not part of this question.")
+            return not_understood(
+                response, t.gettext("Some of your items are not part of this question.")
+            )
         order.append(at)
     if sorted(order) != list(range(len(spec.items))):
-        return not_understood(response, "Please use every item exactly once.")
+        return not_understood(response, t.gettext("Please use every item exactly once."))
     text = "\n".join(spec.items[i] for i in order)
     if order == sorted(order):
         return make_result(response, correct=True, text=text, order=order)
@@ -67,10 +73,13 @@ def check_spec(spec: Ordering, response: Any, **_: Any) -> CheckResult:
     run = longest_increasing(order)
     score = (run - 1) / (n - 1) if spec.partial_credit and n > 1 else 0.0
     first = next(i for i, at in enumerate(order) if at != i)
-    feedback = (
-        f"{run} of {n} items are already in a correct order relative to each other; "
-        f"the first item out of place is at position {first + 1}."
-    )
+    feedback = t.ngettext(
+        "{run} of {n} item is already in a correct order relative to the others; "
+        "the first item out of place is at position {first}.",
+        "{run} of {n} items are already in a correct order relative to each other; "
+        "the first item out of place is at position {first}.",
+        n,
+    ).format(run=t.number(run), n=t.number(n), first=t.number(first + 1))
     return make_result(
         response, correct=False, score=score, feedback=feedback, text=text, order=order
     )

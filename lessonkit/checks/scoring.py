@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_, Translator, translator
 from ..lesson.specs import (
     CheckSpec,
     Choice,
@@ -31,22 +32,22 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_CORRECT", "DEFAULT_INCORRECT", "DEFAULT_PARTIAL", "FOR_THE_TEACHER", "grade"]
 
-DEFAULT_CORRECT = "Correct!"
-DEFAULT_INCORRECT = "Not quite."
-DEFAULT_PARTIAL = "Partly right."
-FOR_THE_TEACHER = (
+DEFAULT_CORRECT = N_("Correct!")
+DEFAULT_INCORRECT = N_("Not quite.")
+DEFAULT_PARTIAL = N_("Partly right.")
+FOR_THE_TEACHER = N_(
     "Thank you — your answer is recorded. Your teacher will grade it with the question's "
     "rubric; you can change it until then."
 )
 
 
-def _for_the_teacher(result: CheckResult) -> CheckResult:
+def _for_the_teacher(result: CheckResult, t: Translator) -> CheckResult:
     """A free response graded with a rubric: recorded for the teacher, no verdict yet."""
     if not result.understood:
         return result
     details = {**result.details, "recorded": True, "graded": False}
     return dataclasses.replace(
-        result, correct=False, score=0.0, feedback=FOR_THE_TEACHER, details=details
+        result, correct=False, score=0.0, feedback=t.gettext(FOR_THE_TEACHER), details=details
     )
 
 
@@ -134,8 +135,8 @@ def grade(
     namespace
         The kernel namespace for code checks (see :func:`~lessonkit.checks.check`).
     language
-        The learner's language: numbers are read as its learners write them (see
-        :func:`~lessonkit.checks.check`).
+        The learner's language: lessonkit's own feedback ("Not quite.") is written in it, and
+        numbers are read as its learners write them (see :func:`~lessonkit.checks.check`).
     """
     try:
         return _grade(
@@ -154,7 +155,11 @@ def grade(
             stacklevel=2,
         )
         return not_understood(
-            response, COULD_NOT_CHECK, attempt=attempt, hints_used=hints_used, error=repr(exc)
+            response,
+            translator(language).gettext(COULD_NOT_CHECK),
+            attempt=attempt,
+            hints_used=hints_used,
+            error=repr(exc),
         )
 
 
@@ -168,6 +173,8 @@ def _grade(
     namespace: Mapping[str, Any] | None,
     language: str | None = None,
 ) -> CheckResult:
+    t = translator(language)
+    _ = t.gettext
     values: dict[str, Any] = {}
     if (question.params or question.derived) and seed is not None:
         from ..lesson.variants import draw, render
@@ -176,7 +183,7 @@ def _grade(
         question = render(question, values)
     result = check(question.check, response, namespace=namespace, params=values, language=language)
     if question.rubric is not None and isinstance(question.check, FreeResponse):
-        result = _for_the_teacher(result)
+        result = _for_the_teacher(result, t)
     attempts_made = attempt if result.understood else attempt - 1
     details = dict(result.details)
     details.update(attempt=attempt, hints_used=hints_used)
@@ -193,12 +200,12 @@ def _grade(
     if multiplier != 1.0:
         details["attempt_multiplier"] = multiplier
     if result.correct:
-        feedback = _join(question.feedback.correct or DEFAULT_CORRECT, result.feedback)
+        feedback = _join(question.feedback.correct or _(DEFAULT_CORRECT), result.feedback)
     else:
         targeted = _targeted(question, response, values, language)
         if targeted:
             details["targeted"] = True
-        default = DEFAULT_PARTIAL if result.score > 0 else DEFAULT_INCORRECT
+        default = _(DEFAULT_PARTIAL) if result.score > 0 else _(DEFAULT_INCORRECT)
         specific = targeted or result.feedback
         feedback = _join(specific, question.feedback.incorrect) or default
     return dataclasses.replace(result, score=score, feedback=feedback, details=details)

@@ -20,6 +20,7 @@ from typing import Any
 
 import regex
 
+from ..i18n import translator
 from ..lesson.specs import Text
 from .dispatch import CheckerWarning
 from .result import CheckResult, make_result, not_understood
@@ -50,22 +51,28 @@ def _compiled(pattern: str, case_sensitive: bool) -> Any:
     return regex.compile(pattern, 0 if case_sensitive else regex.IGNORECASE)
 
 
-def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
+def check_spec(spec: Text, response: Any, *, language: str | None = None, **_: Any) -> CheckResult:
     """Check a text response (see the module docstring)."""
+    t = translator(language)
+    too_long = t.ngettext(
+        "Please keep your answer under {n} character.",
+        "Please keep your answer under {n} characters.",
+        _MAX_CHARS,
+    ).format(n=t.number(_MAX_CHARS))
     if isinstance(response, bool) or response is None:
-        return not_understood(response, "Please type an answer.")
+        return not_understood(response, t.gettext("Please type an answer."))
     if isinstance(response, int) and abs(response) >= _HUGE_INT:
-        return not_understood(response, f"Please keep your answer under {_MAX_CHARS} characters.")
+        return not_understood(response, too_long)
     if isinstance(response, (int, float)):
         response = str(response)
     if not isinstance(response, str):
-        return not_understood(response, "Please type your answer as text.")
+        return not_understood(response, t.gettext("Please type your answer as text."))
     if len(response) > _MAX_CHARS:
-        return not_understood(response, f"Please keep your answer under {_MAX_CHARS} characters.")
+        return not_understood(response, too_long)
     opts = {"case_sensitive": spec.case_sensitive, "ignore_accents": spec.ignore_accents}
     given = normalise(response, **opts)
     if not given:
-        return not_understood(response, "Please type an answer.")
+        return not_understood(response, t.gettext("Please type an answer."))
     text = response.strip()
     accepted = [normalise(a, **opts) for a in spec.answers()]
     if given in accepted:
@@ -85,7 +92,8 @@ def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
                 stacklevel=2,
             )
             return not_understood(
-                response, "This answer could not be checked in time; please tell your teacher."
+                response,
+                t.gettext("This answer could not be checked in time; please tell your teacher."),
             )
         if matched:
             return make_result(response, correct=True, text=text)
@@ -96,7 +104,11 @@ def check_spec(spec: Text, response: Any, **_: Any) -> CheckResult:
             if ratio > best_ratio:
                 best, best_ratio = original, ratio
         if best_ratio >= spec.fuzzy:
-            note = "" if best_ratio == 1 else f"Accepted — watch the spelling: {best}"
+            note = (
+                ""
+                if best_ratio == 1
+                else t.gettext("Accepted — watch the spelling: {answer}").format(answer=best)
+            )
             return make_result(
                 response, correct=True, feedback=note, text=text, similarity=best_ratio
             )

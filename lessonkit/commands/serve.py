@@ -66,6 +66,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="page theme when the URL "
         "has no ?theme= (the page also follows the browser's dark mode unless ?theme= is given)",
     )
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        type=_language,
+        default=None,
+        help="the pages' language, e.g. es (a learner's own choice and ?lang= still win; "
+        "default: the browser's)",
+    )
     parser.add_argument("--store", metavar="URL", help="evidence store (default: configured)")
     parser.add_argument(
         "--no-code-checking",
@@ -86,6 +94,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(default: $LESSONKIT_RENDER_TIMEOUT or 60)",
     )
     parser.set_defaults(func=run)
+
+
+def _language(value: str) -> str:
+    """``--lang``: a language lessonkit has a catalog for (``es-MX`` is served as ``es``)."""
+    from ..i18n import available, negotiate
+
+    found = negotiate([value], available())
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"no translation for {value!r} (available: {', '.join(available())})"
+        )
+    return found
 
 
 def _cache_dir() -> Path:
@@ -185,6 +205,8 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
         env["LESSONKIT_CODE_CHECKING"] = "off"
     if args.store:
         env["LESSONKIT_STORE"] = args.store
+    if getattr(args, "lang", None):
+        env["LESSONKIT_LANGUAGE"] = args.lang
     if getattr(args, "render_timeout", None) is not None:
         env["LESSONKIT_RENDER_TIMEOUT"] = str(args.render_timeout)
     return env

@@ -22,7 +22,8 @@
    course is offered as the next challenge; when nothing remains, the plan says so.
 
 Each item carries its reason in words, e.g. "You have mastered lists and for loops, which
-accumulating in a loop requires."
+accumulating in a loop requires." — in the learner's language when given a translator
+(``t``; dates then as the learner's locale writes them), else in English with ISO dates.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..i18n import Translator, translator
 from .model import Course, CourseLesson
 from .record import Goal, LearnerRecord
-from .targets import MilestoneProgress, Target, milestone_progress, targets
+from .targets import MilestoneProgress, Target, day, milestone_progress, targets
+
+_ENGLISH = translator()
 
 __all__ = ["Plan", "PlanItem", "recommend", "words"]
 
@@ -91,31 +95,32 @@ class Plan:
         raise KeyError(lesson_id)
 
 
-def words(course: Course, ids: tuple[str, ...] | list[str]) -> str:
+def words(course: Course, ids: tuple[str, ...] | list[str], t: Translator | None = None) -> str:
     """Competency titles joined as a phrase: ``lists, for loops and while loops``."""
     labels = [course.competency(c).label if course.has_competency(c) else c for c in ids]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + " and " + labels[-1]
+    return (t or _ENGLISH).join(labels)
 
 
-def _verb(ids: tuple[str, ...] | list[str], singular: str, plural: str) -> str:
-    return singular if len(ids) == 1 else plural
-
-
-def recommend(course: Course, record: LearnerRecord, *, today: date | None = None) -> Plan:
-    """The learner's plan (see the module docstring for the policy)."""
+def recommend(
+    course: Course,
+    record: LearnerRecord,
+    *,
+    today: date | None = None,
+    t: Translator | None = None,
+) -> Plan:
+    """The learner's plan (see the module docstring for the policy); reasons in ``t``'s
+    language (English and ISO dates by default)."""
     today = today or record.as_of.date()
-    goals = targets(course, record)
+    goals = targets(course, record, t=t)
     mastered = record.mastered_set
     items: list[tuple[tuple[int, ...], PlanItem]] = []
-    placement = _placement(course, record)
+    placement = _placement(course, record, t)
     if placement is not None:
         items.append(((0,) if placement.status == "next" else (9,), placement))
     for position, entry in enumerate(course.lessons):
         if entry.kind == "placement":
             continue
-        item, key = _lesson(course, record, entry, goals, mastered)
+        item, key = _lesson(course, record, entry, goals, mastered, t=t)
         items.append(((*key, position), item))
     ranked = [item for _, item in sorted(items, key=lambda pair: pair[0])]
     ready = [i for i in ranked if i.status == "ready"]
@@ -150,24 +155,33 @@ def _item(entry: CourseLesson, *, kind: str, status: str, reason: str, **more: A
     )
 
 
-def _placement(course: Course, record: LearnerRecord) -> PlanItem | None:
+def _placement(course: Course, record: LearnerRecord, t: Translator | None) -> PlanItem | None:
     entry = course.placement
     if entry is None:
         return None
+    _ = (t or _ENGLISH).gettext
     progress = record.lessons.get(entry.id)
     if progress is not None and progress.completed:
-        when = progress.last_activity.date().isoformat() if progress.last_activity else ""
-        reason = f"You took the placement check{' on ' + when if when else ''}."
+        if progress.last_activity:
+            when = day(progress.last_activity.date(), t)
+            reason = _("You took the placement check on {date}.").format(date=when)
+        else:
+            reason = _("You took the placement check.")
         return _item(entry, kind="placement", status="done", reason=reason)
     others = [lid for lid in record.lessons if lid != entry.id]
     if others or (record.has_evidence and progress is None) or entry.optional:
-        reason = "Optional: a short check that marks what you already master."
+        reason = _("Optional: a short check that marks what you already master.")
         return _item(entry, kind="placement", status="ready", reason=reason)
-    verb = "Finish" if progress is not None else "Start with"
-    reason = (
-        f"{verb} the placement check: what you already master is skipped, and gaps lead to "
-        "the lessons that close them."
-    )
+    if progress is not None:
+        reason = _(
+            "Finish the placement check: what you already master is skipped, and gaps lead to "
+            "the lessons that close them."
+        )
+    else:
+        reason = _(
+            "Start with the placement check: what you already master is skipped, and gaps "
+            "lead to the lessons that close them."
+        )
     return _item(entry, kind="placement", status="next", reason=reason)
 
 
@@ -181,19 +195,29 @@ def _lesson(
     entry: CourseLesson,
     goals: tuple[Target, ...],
     mastered: frozenset[str],
+    *,
+    t: Translator | None,
 ) -> tuple[PlanItem, tuple[int, ...]]:
+    _ = (t or _ENGLISH).gettext
     gaps = tuple(c for c in entry.develops if c not in mastered)
     missing = tuple(c for c in course.requirements(entry.id) if c not in mastered)
     assignment = _assignment(record.assignments, entry)
     teacher = assignment.by.name or assignment.by.id if assignment and assignment.by else ""
     if not gaps and (assignment is None or record.completed(entry.id)):
-        reason = f"You have mastered {words(course, entry.develops)}." if entry.develops else ""
+        mastered_all = _("You have mastered {skills}.")
+        reason = (
+            mastered_all.format(skills=words(course, entry.develops, t)) if entry.develops else ""
+        )
         return _item(entry, kind=entry.kind, status="done", reason=reason), (8,)
     if missing:
         where = _where(course, missing[0])
-        reason = f"Needs {words(course, missing)} first (not yet mastered)" + (
-            f": start with {where}." if where else "."
-        )
+        needs = words(course, missing, t)
+        if where:
+            reason = _("Needs {skills} first (not yet mastered): start with {lesson}.").format(
+                skills=needs, lesson=where
+            )
+        else:
+            reason = _("Needs {skills} first (not yet mastered).").format(skills=needs)
         item = _item(
             entry,
             kind=entry.kind,
@@ -208,14 +232,17 @@ def _lesson(
     kind, preference = _kind(course, record, entry, work)
     rank = min((i for i, t in enumerate(goals) if set(work) & set(t.closure)), default=len(goals))
     goal = goals[rank] if rank < len(goals) else None
-    reason = _reason(course, record, entry, work, kind)
+    reason = _reason(course, record, entry, work, kind, t=t)
     if assignment is not None:
-        note = f" ({assignment.note})" if assignment.note else ""
-        reason = f"Assigned by {teacher}{note}. {reason}"
+        if assignment.note:
+            by = _("Assigned by {teacher} ({note}).").format(teacher=teacher, note=assignment.note)
+        else:
+            by = _("Assigned by {teacher}.").format(teacher=teacher)
+        reason = f"{by} {reason}"
     elif goal is not None and not goal.reached(mastered):
-        reason += f" It works towards {goal.label}."
-    elif goals and all(t.reached(mastered) for t in goals):
-        reason += " You have reached every goal and milestone: this is a next challenge."
+        reason += " " + _("It works towards {goal}.").format(goal=goal.label)
+    elif goals and all(target.reached(mastered) for target in goals):
+        reason += " " + _("You have reached every goal and milestone: this is a next challenge.")
     first = min(course.order.index(c) for c in work)
     key = (1 if assignment is not None else 2, rank, first, preference)
     item = _item(
@@ -254,34 +281,41 @@ def _kind(
     return "lesson", 0
 
 
-def _percent(p: float) -> str:
-    return f"{round(p * 100)}%"
-
-
 def _reason(
-    course: Course, record: LearnerRecord, entry: CourseLesson, work: tuple[str, ...], kind: str
+    course: Course,
+    record: LearnerRecord,
+    entry: CourseLesson,
+    work: tuple[str, ...],
+    kind: str,
+    *,
+    t: Translator | None,
 ) -> str:
+    tr = t or _ENGLISH
+    _ = tr.gettext
     if kind == "review":
         cid = work[0]
         comp = record.competencies[cid]
-        when = comp.mastered_at.date().isoformat() if comp.mastered_at else ""
-        return (
-            f"You mastered {words(course, [cid])} on {when}, but your estimate is now "
-            f"{_percent(comp.probability)}: a review keeps it."
-        )
+        when = day(comp.mastered_at.date(), t) if comp.mastered_at else ""
+        return _(
+            "You mastered {skill} on {date}, but your estimate is now {percent}: a review keeps it."
+        ).format(skill=words(course, [cid], t), date=when, percent=tr.percent(comp.probability))
     if kind == "practice":
         weakest = min(work, key=record.probability)
         comp = record.competencies[weakest]
         if not _taught(course, record, weakest):
             where = _where(course, weakest)
-            return (
-                f"Practice of {words(course, work)}; best after {where}."
-                if where
-                else (f"Practice of {words(course, work)}.")
+            skills = words(course, work, t)
+            if where:
+                return _("Practice of {skills}; best after {lesson}.").format(
+                    skills=skills, lesson=where
+                )
+            return _("Practice of {skills}.").format(skills=skills)
+        return _upper(
+            _("{skill} is at {percent} (mastery at {threshold}): practise until it sticks.").format(
+                skill=words(course, [weakest], t),
+                percent=tr.percent(comp.probability),
+                threshold=tr.percent(comp.threshold),
             )
-        return (
-            f"{_upper(words(course, [weakest]))} is at {_percent(comp.probability)} "
-            f"(mastery at {_percent(comp.threshold)}): practise until it sticks."
         )
     direct = [*entry.requires, *(r for c in work for r in _direct(course, c))]
     needed = [c for c in dict.fromkeys(direct) if c not in work]  # mastered: the lesson is ready
@@ -293,11 +327,12 @@ def _reason(
             if entry.requires
             else tuple(c for c in work if set(_direct(course, c)) & set(needed))
         )
-        return (
-            f"You have mastered {words(course, needed)}, which {words(course, users)} "
-            f"{_verb(users, 'requires', 'require')}."
-        )
-    return f"Nothing is needed before {words(course, work)}."
+        return tr.ngettext(
+            "You have mastered {needed}, which {skills} requires.",
+            "You have mastered {needed}, which {skills} require.",
+            len(users),
+        ).format(needed=words(course, needed, t), skills=words(course, users, t))
+    return _("Nothing is needed before {skills}.").format(skills=words(course, work, t))
 
 
 def _direct(course: Course, cid: str) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..i18n import Translator, translator
 from .model import Course
 from .record import Goal, LearnerRecord
 
@@ -13,6 +14,7 @@ __all__ = [
     "AT_RISK_DAYS",
     "MilestoneProgress",
     "Target",
+    "day",
     "milestone_progress",
     "target_status",
     "targets",
@@ -20,6 +22,7 @@ __all__ = [
 
 AT_RISK_DAYS = 7
 """A target due within this many days with competencies still to master is *at risk*."""
+_ENGLISH = translator()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,27 +47,41 @@ class Target:
         return all(c in mastered for c in self.competencies)
 
 
-def _target(course: Course, kind: str, goal: Goal) -> Target:
+def day(value: date, t: Translator | None = None) -> str:
+    """A date as ``t``'s language writes it; ISO 8601 without a translator (reports, CLI)."""
+    return t.date(value) if t is not None else value.isoformat()
+
+
+def _what(course: Course, target: str, target_id: str, t: Translator) -> str:
+    if target == "milestone":
+        return t.gettext("the milestone '{title}'").format(title=course.milestone(target_id).label)
+    if target == "lesson":
+        return t.gettext("the lesson '{title}'").format(title=course.lesson(target_id).label)
+    return course.competency(target_id).label
+
+
+def _target(course: Course, kind: str, goal: Goal, t: Translator | None) -> Target:
+    tr = t or _ENGLISH
     comps = goal.competencies(course)
-    if goal.target == "milestone":
-        what = f"the milestone '{course.milestone(goal.target_id).label}'"
-    elif goal.target == "lesson":
-        what = f"the lesson '{course.lesson(goal.target_id).label}'"
+    what = _what(course, goal.target, goal.target_id, tr)
+    if kind == "goal":
+        label = tr.gettext("your goal: {what}").format(what=what)
     else:
-        what = course.competency(goal.target_id).label
-    owner = "your goal: " if kind == "goal" else "an assignment: "
+        label = tr.gettext("an assignment: {what}").format(what=what)
     return Target(
         kind=kind,
         id=goal.id,
-        label=owner + what + _due(goal.due),
+        label=label + _due(goal.due, t),
         competencies=comps,
         closure=_closure(course, comps),
         due=goal.due,
     )
 
 
-def _due(due: date | None) -> str:
-    return f" (due {due.isoformat()})" if due else ""
+def _due(due: date | None, t: Translator | None) -> str:
+    if due is None:
+        return ""
+    return " " + (t or _ENGLISH).gettext("(due {date})").format(date=day(due, t))
 
 
 def _closure(course: Course, comps: tuple[str, ...]) -> tuple[str, ...]:
@@ -78,18 +95,22 @@ def _by_date(goal: Goal) -> tuple[int, date, object]:
     return (goal.due is None, goal.due or date.max, goal.set_at)
 
 
-def targets(course: Course, record: LearnerRecord) -> tuple[Target, ...]:
+def targets(
+    course: Course, record: LearnerRecord, *, t: Translator | None = None
+) -> tuple[Target, ...]:
     """What the learner works towards, in the order the plan serves them: assignments, then
-    their own goals (each by date, undated last), then the course's milestones by date."""
-    found = [_target(course, "assignment", g) for g in sorted(record.assignments, key=_by_date)]
-    found += [_target(course, "goal", g) for g in sorted(record.goals, key=_by_date)]
+    their own goals (each by date, undated last), then the course's milestones by date.
+    Labels are in ``t``'s language (English and ISO dates by default)."""
+    assignments = sorted(record.assignments, key=_by_date)
+    found = [_target(course, "assignment", g, t) for g in assignments]
+    found += [_target(course, "goal", g, t) for g in sorted(record.goals, key=_by_date)]
     milestones = sorted(course.milestones, key=lambda m: (m.due is None, m.due or date.max))
     for m in milestones:
         found.append(
             Target(
                 kind="milestone",
                 id=m.id,
-                label=f"the milestone '{m.label}'" + _due(m.due),
+                label=_what(course, "milestone", m.id, t or _ENGLISH) + _due(m.due, t),
                 competencies=m.competencies,
                 closure=_closure(course, m.competencies),
                 due=m.due,

@@ -55,6 +55,8 @@ def _apply(state: RunState, event: Event) -> None:
         _answered(state, step_id, data, statement_id(event.registration, event.seq))
     elif kind == "hint" and step_id:
         state.record(step_id).hints_used = int(data.get("index", 0)) + 1
+    elif kind == "chose" and not step_id and data.get("field"):  # a preference (language)
+        state.profile[str(data["field"])] = str(data.get("value"))
     elif kind == "chose" and step_id:
         field = data.get("field")
         state.apply_choice(

@@ -32,6 +32,7 @@ from .decisions import RunContext, choose_branch, known_choice
 from .history import carry_over, refuse_restart
 from .journal import Journal, Listener, action
 from .outcomes import Decision, Outcome, StepRecord, StepView
+from .preference import LearnerChoices
 from .state import RunState
 from .state_view import RunStateView
 from .view import step_view
@@ -39,7 +40,7 @@ from .view import step_view
 __all__ = ["LessonSession"]
 
 
-class LessonSession(RunStateView):
+class LessonSession(RunStateView, LearnerChoices):
     """A learner's run through a lesson.
 
     Parameters
@@ -72,8 +73,9 @@ class LessonSession(RunStateView):
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
     language
         The learner's language, a BCP 47 tag (``None``: the lesson's own): its translation is
-        shown where there is one (:attr:`lesson`), numbers are read its way (``3,5`` in
-        ``de``), events record the language shown (docs/translations.md).
+        shown where there is one (:attr:`lesson`), lessonkit's own feedback is written in it,
+        numbers are read its way (``3,5`` in ``de``), events record the language shown
+        (docs/translations.md); :meth:`use_language` changes it.
     """
 
     def __init__(
@@ -95,6 +97,8 @@ class LessonSession(RunStateView):
     ) -> None:
         from ..lesson.units import localize
 
+        self.source = lesson
+        """The lesson as written (:attr:`lesson` is as the learner sees it, translated)."""
         self.lesson = localize(lesson, language)  # as the learner sees it; ValueError: no tag
         self.language = language
         self.learner = learner_ref(learner)
@@ -352,9 +356,8 @@ class LessonSession(RunStateView):
         return False
 
     def _pass_mastered(self, step: Practice) -> bool:
-        """Leave a practice pool whose competencies are all mastered on arrival: no item is
-        given; the ``navigated`` event says so (``skipped: "mastered"``, with the
-        competencies) and the pool's branch picks where to go, as after its last item."""
+        """Leave a pool whose competencies are all mastered on arrival (``navigated`` says
+        ``skipped: "mastered"``); its branch picks where to go, as after its last item."""
         if step.next is None:  # pragma: no cover - the schema requires a pool's next
             raise SessionStateError(f"step {step.id!r} has nowhere to go")
         self.state.leave(step.id)
@@ -369,8 +372,8 @@ class LessonSession(RunStateView):
     def _finish(self) -> None:
         earned, available = self.score()
         scaled = earned / available if available else 1.0
-        done = dict(score=earned, max_score=available, scaled=scaled, path=list(self.path))
-        self._emit("completed", self.current_id, **done)
+        data = {"score": earned, "max_score": available, "scaled": scaled, "path": list(self.path)}
+        self._emit("completed", self.current_id, **data)
 
     def take_grades(self, statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         """Take in teachers' rubric grades (statements, e.g. from the course service): points,

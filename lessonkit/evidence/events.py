@@ -27,6 +27,7 @@ kind               data
                    ``points`` and ``attempt`` None
 ``hint``           ``index`` (0-based hint shown), ``attempt`` (attempts so far)
 ``chose``          ``value`` (str), ``field`` (profile field set or ""), ``sets`` (dict)
+                   — without a step: a preference the learner set (``field`` ``language``)
 ``mastery``        ``competency`` (id), ``before`` (float), ``after`` (float), ``mastered`` (bool)
 ``navigated``      ``to`` (step id), ``reason`` (str: rule text, "default", "back", "option",
                    "skipped"), ``why`` (str, for "skipped": e.g. "not checked here")

@@ -11,7 +11,8 @@ event kind       verb                                   object
 ``experienced``  ADL ``experienced``                    the step
 ``answered``     ADL ``answered``                       the step (``cmi.interaction``)
 ``hint``         ADL ``interacted``                     the step
-``chose``        ADL ``preferred``                      the step (``cmi.interaction``)
+``chose``        ADL ``preferred``                      the step (``cmi.interaction``);
+                                                       for a preference: the lesson
 ``mastery``      ADL ``mastered`` / ADL ``scored``      the competency (``objective``)
 ``navigated``    ADL ``progressed``                     the step left
 ``passed``       ADL ``passed``                         the lesson
@@ -242,7 +243,11 @@ def _hint(parts: _Parts, data: Mapping[str, Any]) -> None:
 
 
 def _chose(parts: _Parts, data: Mapping[str, Any]) -> None:
-    parts.obj["definition"] = {"type": ACTIVITY_TYPES["interaction"], "interactionType": "choice"}
+    if parts.step_obj is not None:  # a preference (no step) keeps the lesson's definition
+        parts.obj["definition"] = {
+            "type": ACTIVITY_TYPES["interaction"],
+            "interactionType": "choice",
+        }
     if data.get("value") not in (None, ""):
         parts.result["response"] = str(data["value"])
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from ..checks import grade
 from ..checks.result import jsonable
 from ..checks.scoring import DEFAULT_INCORRECT, DEFAULT_PARTIAL
+from ..i18n import Translator, translator
 from ..lesson.model import Feedback, Lesson, Question
 from . import db
 from .ingest import canonical_json
@@ -59,10 +60,11 @@ def _find(
     return step
 
 
-def _specific(result: Any) -> str:
+def _specific(result: Any, t: Translator) -> str:
     """The verdict's own message, without the general defaults the copy adds itself."""
     text = str(result.feedback or "")
-    if result.details.get("targeted") or text not in (DEFAULT_INCORRECT, DEFAULT_PARTIAL):
+    defaults = (t.gettext(DEFAULT_INCORRECT), t.gettext(DEFAULT_PARTIAL))
+    if result.details.get("targeted") or text not in defaults:
         return text
     return ""
 
@@ -89,8 +91,10 @@ def check_answer(
     question_id: str,
     response: Any,
     membership: Membership,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """Check ``response`` for ``user``; the JSON the ``lessonkit.service`` checker reads.
+    Messages are in the learner's ``language`` (a BCP 47 tag; English by default).
 
     Raises
     ------
@@ -98,6 +102,7 @@ def check_answer(
         The lesson or question is unknown here, or the user is not in its course.
     """
     question = _find(ledger, user, lesson_id, question_id, membership)
+    t = translator(language)
     response = jsonable(response)
     c = db.checks.c
     mine = (c.learner == user) & (c.lesson == lesson_id) & (c.question == question_id)
@@ -110,14 +115,22 @@ def check_answer(
         with ledger.engine.connect() as conn:
             rows = conn.execute(sa.select(db.checks).where(mine).order_by(c.attempt)).all()
         if any(r.correct for r in rows):
-            return _recorded(rows, question, "You have already answered this correctly.")
+            message = t.gettext("You have already answered this correctly.")
+            return _recorded(rows, question, message)
         limit = question.max_attempts
         if limit is not None and len(rows) >= limit:  # a teacher's grant may give more
             limit += _granted(ledger, user, lesson_id, question_id)
         if limit is not None and len(rows) >= limit:
-            return _recorded(rows, question, f"No attempts left: you have used all {limit}.")
+            message = t.ngettext(
+                "No attempts left: you have used your {n} attempt.",
+                "No attempts left: you have used all {n} attempts.",
+                limit,
+            ).format(n=t.number(limit))
+            return _recorded(rows, question, message)
         attempt = (rows[-1].attempt if rows else 0) + 1
-        result = grade(bare, response, attempt=attempt, hints_used=0, seed=seed)
+        result = grade(
+            bare, response, attempt=attempt, hints_used=0, seed=seed, language=t.language
+        )
         if not result.understood:
             return {
                 "correct": False,
@@ -136,7 +149,7 @@ def check_answer(
             "score": float(result.score),
             "raw": canonical_json(response),
             "response": result.response_text,
-            "feedback": _specific(result),
+            "feedback": _specific(result, t),
             "created": ledger.now(),
         }
         try:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..evidence.privacy import pseudonym
+from ..i18n import Translator, translator
 from .config import ClassViewConfig
 
 __all__ = ["progress_table", "render_items_page", "render_page", "tabs"]
@@ -67,10 +68,14 @@ def progress_table(
     *,
     struggling: Iterable[str] = (),
     now: datetime | None = None,
+    t: Translator | None = None,
 ) -> Any:
-    """One row per learner (the roster and anyone with evidence) with a ``flag`` column."""
+    """One row per learner (the roster and anyone with evidence) with a ``flag`` column
+    (English keys) and a ``reason`` in ``t``'s language (English by default)."""
     import pandas as pd
 
+    t = t or translator()
+    _ = t.gettext
     now = now or datetime.now(UTC)
     hard = set(struggling)
     learners = sorted(set(roster) | set(frame["learner"].dropna().astype(str)))
@@ -79,7 +84,7 @@ def progress_table(
         row: dict[str, Any] = {"learner": learner}
         stamp = last_seen.get(learner)
         if stamp is None or not (frame["learner"] == learner).any():
-            row.update(flag="not started", reason="no evidence in this lesson yet")
+            row.update(flag="not started", reason=_("no evidence in this lesson yet"))
             rows.append(row)
             continue
         row.update(_learner_rows(frame, learner, cfg))
@@ -88,12 +93,18 @@ def progress_table(
         if row["completed"]:
             row.update(flag="completed", reason="")
         elif row["wrong_in_a_row"] >= cfg.stuck_wrong:
-            why = f"{row['wrong_in_a_row']} wrong answers in a row on {row['current_step']}"
+            n = row["wrong_in_a_row"]
+            why = t.ngettext(
+                "{n} wrong answer in a row on {step}", "{n} wrong answers in a row on {step}", n
+            ).format(n=t.number(n), step=row["current_step"])
             row.update(flag="stuck", reason=why)
         elif idle >= cfg.stuck_minutes:
-            row.update(flag="stuck", reason=f"idle for {idle:.0f} min on {row['current_step']}")
+            why = _("idle for {n} min on {step}").format(
+                n=t.number(round(idle)), step=row["current_step"]
+            )
+            row.update(flag="stuck", reason=why)
         elif learner in hard:
-            row.update(flag="struggling", reason="low mastery after many attempts")
+            row.update(flag="struggling", reason=_("low mastery after many attempts"))
         else:
             row.update(flag="", reason="")
         rows.append(row)
@@ -123,18 +134,24 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _table(table: Any, flagged: bool = False) -> str:
+def _table(table: Any, t: Translator, flagged: bool = False) -> str:
+    from ..analytics.labels import FLAGS, for_display
+
     if table is None or len(table) == 0:
-        return "<p>Nothing yet.</p>"
+        nothing = t.gettext("Nothing yet.")
+        return f"<p>{html.escape(nothing)}</p>"
     if not flagged:
-        return str(table.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3g}"))
+        shown = for_display(table, t)
+        return str(shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3g}"))
     out = ["<table><thead><tr>"]
-    out += [f"<th>{html.escape(str(c))}</th>" for c in table.columns]
+    out += [f"<th>{html.escape(str(c))}</th>" for c in for_display(table.iloc[:0], t).columns]
     out.append("</tr></thead><tbody>")
     for row in table.itertuples(index=False):
         flag = str(getattr(row, "flag", "") or "")
         out.append(f'<tr class="flag-{html.escape(flag.replace(" ", "-"))}">')
-        out += [f"<td>{'' if _missing(v) else html.escape(str(v))}</td>" for v in row]
+        for name, v in zip(table.columns, row, strict=True):
+            shown = t.gettext(FLAGS[v]) if name == "flag" and v in FLAGS else v
+            out.append(f"<td>{'' if _missing(v) else html.escape(str(shown))}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -158,87 +175,109 @@ def render_page(
     frame: Any,
     pseudonymised: bool,
     refresh: int,
+    t: Translator | None = None,
 ) -> str:
-    """The class view page (no external assets; plots inline)."""
+    """The class view page in ``t``'s language (no external assets; plots inline)."""
     from ..analytics.plots import mastery_heatmap, step_funnel
     from ..analytics.report import personal_data_note
     from ..analytics.tables import class_mastery, step_stats, wrong_answers
 
+    t = t or translator()
+    _ = t.gettext
     esc = html.escape
     title = f"{course}: {lesson}"
     links = " | ".join(
         f'<a href="?lesson={esc(name)}">{esc(name)}</a>' if name != lesson else esc(name)
         for name in lessons
     )
+    statements = _("xAPI statements")
     exports = (
         f'<a href="export?lesson={esc(lesson)}&amp;format=csv">CSV</a> · '
-        f'<a href="export?lesson={esc(lesson)}&amp;format=xapi">xAPI statements</a>'
+        f'<a href="export?lesson={esc(lesson)}&amp;format=xapi">{esc(statements)}</a>'
     )
+    reloads = _("This page reloads every {n} s.").format(n=t.number(int(refresh)))
+    lessons_, export, personal = _("Lessons:"), _("Export:"), _("Personal data.")
+    learners = _("Learners")
+    page = esc(_("{page} – lessonkit class view").format(page=title))
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f'<!DOCTYPE html><html lang="{t.language}" dir="{t.direction}"><head>'
+        '<meta charset="utf-8">',
         f'<meta http-equiv="refresh" content="{int(refresh)}">',
-        f"<title>{esc(title)} – lessonkit class view</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{esc(title)}</h1>{tabs(lesson, 'learners')}",
-        f"<p>Lessons: {links}</p><p>Export: {exports}</p>",
-        f'<p class="note"><strong>Personal data.</strong> {esc(personal_data_note(pseudonymised))}'
-        f" This page reloads every {int(refresh)} s.</p>",
-        "<h2>Learners</h2>",
-        _table(progress, flagged=True),
+        f"<title>{page}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>{tabs(lesson, 'learners', t)}",
+        f"<p>{esc(lessons_)} {links}</p><p>{esc(export)} {exports}</p>",
+        f'<p class="note"><strong>{esc(personal)}</strong> '
+        f"{esc(personal_data_note(pseudonymised, t))} {esc(reloads)}</p>",
+        f"<h2>{esc(learners)}</h2>",
+        _table(progress, t, flagged=True),
     ]
     if len(frame):
         tables = (
-            ("Class mastery", class_mastery(frame).reset_index()),
-            ("Steps", step_stats(frame).reset_index()),
-            ("Common wrong answers", wrong_answers(frame)),
+            (_("Class mastery"), class_mastery(frame).reset_index()),
+            (_("Steps"), step_stats(frame).reset_index()),
+            (_("Common wrong answers"), wrong_answers(frame)),
         )
-        parts += [f"<h2>{caption}</h2>{_table(table)}" for caption, table in tables]
-        for caption, draw in (("Mastery", mastery_heatmap), ("Step funnel", step_funnel)):
-            img = f'<img alt="{caption}" src="data:image/png;base64,{_png(draw(frame))}">'
-            parts.append(f"<h2>{caption}</h2>{img}")
+        parts += [f"<h2>{esc(caption)}</h2>{_table(table, t)}" for caption, table in tables]
+        for caption, draw in ((_("Mastery"), mastery_heatmap), (_("Step funnel"), step_funnel)):
+            img = f'<img alt="{esc(caption)}" src="data:image/png;base64,{_png(draw(frame, t=t))}">'
+            parts.append(f"<h2>{esc(caption)}</h2>{img}")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def tabs(lesson: str, current: str) -> str:
+def tabs(lesson: str, current: str, t: Translator | None = None) -> str:
     """The class view's tabs: links, the current one marked for assistive technology too."""
+    _ = (t or translator()).gettext
     esc = html.escape
     out = []
     for key, label, href in (
-        ("learners", "Learners and class", f"./?lesson={esc(lesson)}"),
-        ("items", "Item analysis", f"items?lesson={esc(lesson)}"),
-        ("grading", "Grading", f"grading?lesson={esc(lesson)}"),
-        ("support", "Support a learner", f"support?lesson={esc(lesson)}"),
+        ("learners", _("Learners and class"), f"./?lesson={esc(lesson)}"),
+        ("items", _("Item analysis"), f"items?lesson={esc(lesson)}"),
+        ("grading", _("Grading"), f"grading?lesson={esc(lesson)}"),
+        ("support", _("Support a learner"), f"support?lesson={esc(lesson)}"),
     ):
         if key == current:
-            out.append(f'<a href="{href}" aria-current="page"><strong>{label}</strong></a>')
+            out.append(f'<a href="{href}" aria-current="page"><strong>{esc(label)}</strong></a>')
         else:
-            out.append(f'<a href="{href}">{label}</a>')
-    return f'<nav aria-label="Class view">{" | ".join(out)}</nav>'
+            out.append(f'<a href="{href}">{esc(label)}</a>')
+    label = _("Class view")
+    return f'<nav aria-label="{esc(label)}">{" | ".join(out)}</nav>'
 
 
-def render_items_page(*, course: str, lesson: str, lessons: list[str], analysis: Any) -> str:
+def render_items_page(
+    *, course: str, lesson: str, lessons: list[str], analysis: Any, t: Translator | None = None
+) -> str:
     """The "Item analysis" tab (no learner ids; not reloading itself, so that a command can be
-    copied at leisure)."""
+    copied at leisure). The page's own words are in ``t``'s language; the analysis itself
+    (statistics, the commands to run) is in English."""
     from ..analytics.itemreport import ITEMS_DATA_NOTE, STYLE, items_fragment
 
+    t = t or translator()
+    _ = t.gettext
     esc = html.escape
     title = f"{course}: {lesson}"
     links = " | ".join(
         f'<a href="items?lesson={esc(name)}">{esc(name)}</a>' if name != lesson else esc(name)
         for name in lessons
     )
+    page = _("{page} – item analysis – lessonkit class view").format(page=title)
+    heading = _("{page}: item analysis").format(page=title)
+    lessons_, personal = _("Lessons:"), _("Personal data.")
+    commands = _(
+        "The commands edit the lesson file on your own server: run them where the file is (the "
+        "path is the one in the service's configuration), then publish the lesson again."
+    )
     return "\n".join(
         [
-            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-            f"<title>{esc(title)} – item analysis – lessonkit class view</title>",
+            f'<!DOCTYPE html><html lang="{t.language}" dir="{t.direction}"><head>'
+            '<meta charset="utf-8">',
+            f"<title>{esc(page)}</title>",
             f"<style>{_STYLE}{STYLE}</style></head><body><main>",
-            f"<h1>{esc(title)}: item analysis</h1>{tabs(lesson, 'items')}",
-            f"<p>Lessons: {links}</p>",
-            f'<p class="note"><strong>Personal data.</strong> {esc(ITEMS_DATA_NOTE)}</p>',
-            "<p>The commands edit the lesson file on your own server: run them where the file "
-            "is (the path is the one in the service's configuration), then publish the lesson "
-            "again.</p>",
-            items_fragment(analysis),
+            f"<h1>{esc(heading)}</h1>{tabs(lesson, 'items', t)}",
+            f"<p>{esc(lessons_)} {links}</p>",
+            f'<p class="note"><strong>{esc(personal)}</strong> {esc(_(ITEMS_DATA_NOTE))}</p>',
+            f"<p>{esc(commands)}</p>",
+            f'<div lang="en" dir="ltr">{items_fragment(analysis)}</div>',
             "</main></body></html>",
         ]
     )

@@ -19,6 +19,11 @@ from .roles import INSTRUCTOR, LEARNER
 __all__ = ["Check", "Grades", "Health", "Learner", "LessonCopy", "Statements", "WhoAmI"]
 
 
+def _language(value: Any) -> str | None:
+    """The learner's language from a request body (a short string, else none)."""
+    return value if isinstance(value, str) and len(value) <= 35 else None
+
+
 class Health(Base):
     """``GET api/health``: the database answers (no authentication; for probes, so cheap)."""
 
@@ -113,6 +118,7 @@ class Check(Base):
                         question_id=str(body["question"]),
                         response=body.get("response"),
                         membership=self.membership,
+                        language=_language(body.get("language")),
                     )
                 )
             except CheckRefusedError as exc:

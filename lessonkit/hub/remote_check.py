@@ -30,6 +30,7 @@ from typing import Any
 from ..checks.result import CheckResult, jsonable, not_understood
 from ..evidence.stores.service import hub_token, request_json, split_url
 from ..evidence.stores.wire import Reply, call
+from ..i18n import N_, Translator, translator
 
 __all__ = [
     "UNREACHABLE",
@@ -40,7 +41,7 @@ __all__ = [
     "too_many",
 ]
 
-UNREACHABLE = (
+UNREACHABLE = N_(
     "Your answer could not be checked right now: the course service did not answer. "
     "It was not counted as an attempt; please try again in a moment."
 )
@@ -49,13 +50,14 @@ SHORT_WAIT = 3.0
 _blocked_until: dict[str, float] = {}  # service URL -> monotonic time its Retry-After ends
 
 
-def too_many(seconds: float) -> str:
+def too_many(seconds: float, t: Translator | None = None) -> str:
     """The learner's message when the service asks them to wait ``seconds``."""
+    t = t or translator()
     wait = max(1, math.ceil(seconds))
-    return (
-        f"Too many checks in a short time: please try again in {wait} s. "
+    return t.gettext(
+        "Too many checks in a short time: please try again in {n} s. "
         "This answer was not counted as an attempt."
-    )
+    ).format(n=t.number(wait))
 
 
 def service_url(env: Mapping[str, str] = os.environ) -> str:
@@ -79,33 +81,41 @@ def _response_payload(response: Any) -> Any:
     return jsonable(response)
 
 
-def check_service(response: Any, answer: Any = None, **_: Any) -> CheckResult:
-    """Ask the service to check ``response`` to the question ``answer`` names."""
+def check_service(
+    response: Any, answer: Any = None, *, language: str | None = None, **_: Any
+) -> CheckResult:
+    """Ask the service to check ``response`` to the question ``answer`` names; its messages
+    come back in the learner's ``language``."""
+    t = translator(language)
+    unreachable = t.gettext(UNREACHABLE)
     raw = _response_payload(response)
     text = raw if isinstance(raw, str) else str(raw)
     base = service_url()
     if not isinstance(answer, Mapping) or not base:
         return not_understood(
             raw,
-            "This question is checked by the course service, which "
-            "is not configured here (set LESSONKIT_STORE or "
-            "LESSONKIT_SERVICE_URL).",
+            t.gettext(
+                "This question is checked by the course service, which is not configured here "
+                "(set {store} or {url})."
+            ).format(store="LESSONKIT_STORE", url="LESSONKIT_SERVICE_URL"),
         )
     body = {"lesson": answer.get("lesson"), "question": answer.get("question"), "response": raw}
+    if language:
+        body["language"] = t.language
     try:
         reply = _ask(base, body)
     except OSError:
-        return not_understood(raw, UNREACHABLE, service="unreachable")
+        return not_understood(raw, unreachable, service="unreachable")
     if reply.status == 429:
-        return not_understood(raw, too_many(reply.retry_after or 1.0), service="HTTP 429")
+        return not_understood(raw, too_many(reply.retry_after or 1.0, t), service="HTTP 429")
     verdict = reply.body
     if reply.status != 200 or not isinstance(verdict, dict):
         message = verdict.get("error") if isinstance(verdict, dict) else None
-        return not_understood(raw, str(message or UNREACHABLE), service=f"HTTP {reply.status}")
+        return not_understood(raw, str(message or unreachable), service=f"HTTP {reply.status}")
     try:
         return _result(raw, text, verdict)
     except (TypeError, ValueError):  # a verdict this client cannot read: not counted either
-        return not_understood(raw, UNREACHABLE, service="unreadable verdict")
+        return not_understood(raw, unreachable, service="unreadable verdict")
 
 
 def _ask(base: str, body: dict[str, Any]) -> Reply:

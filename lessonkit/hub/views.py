@@ -1,4 +1,8 @@
-"""Pages for people: the course index, the live class view, exports."""
+"""Pages for people: the course index, the live class view, exports.
+
+Pages speak the viewer's language: ``?lang=`` if given, else the browser's
+``Accept-Language`` (:func:`viewer_language`); each language is cached apart.
+"""
 
 from __future__ import annotations
 
@@ -10,31 +14,52 @@ from typing import Any
 from tornado import web
 
 from ..evidence.privacy import pseudonymise
+from ..i18n import Translator, translator
 from .base import Base
 from .classview import progress_table, pseudonymise_names, render_items_page, render_page
 from .roles import INSTRUCTOR, OBSERVER
 
-__all__ = ["ClassView", "Export", "Index", "ItemsView"]
+__all__ = ["ClassView", "Export", "Index", "ItemsView", "viewer_language"]
+
+
+def viewer_language(handler: Any) -> Translator:
+    """The viewer's language: ``?lang=``, else the browser's ``Accept-Language``."""
+    from ..i18n.choice import choose_language
+    from ..i18n.tags import parse_accept_language
+
+    header = handler.request.headers.get("Accept-Language", "")
+    found = choose_language(
+        query=handler.get_argument("lang", None), browser=parse_accept_language(header)
+    )
+    return translator(found.language)
 
 
 class Index(Base):
     """The service's start page: the courses the user can look at."""
 
     async def get(self) -> None:
+        t = viewer_language(self)
+        _ = t.gettext
+        roles = {INSTRUCTOR: _("instructor"), OBSERVER: _("observer")}
         items = []
         for course in self.service.config.courses:
             role = self.membership.role(self.user, course)
             if role in (INSTRUCTOR, OBSERVER):
                 link = f'<a href="class/{html.escape(course)}/">{html.escape(course)}</a>'
-                items.append(f"<li>{link} ({role})</li>")
+                items.append(f"<li>{link} ({html.escape(roles[role])})</li>")
             elif role:
-                items.append(f"<li>{html.escape(course)} (learner)</li>")
-        body = "".join(items) or "<li>You are not in any lessonkit course on this hub.</li>"
+                learner = _("learner")
+                items.append(f"<li>{html.escape(course)} ({html.escape(learner)})</li>")
+        none = html.escape(_("You are not in any lessonkit course on this hub."))
+        body = "".join(items) or f"<li>{none}</li>"
+        signed = _("Signed in as {user}.").format(user=str(self.user))
+        heading = _("lessonkit courses")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
-            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>lessonkit</title></head><body><h1>lessonkit courses</h1><ul>{body}</ul>"
-            f"<p>Signed in as {html.escape(str(self.user))}.</p></body></html>"
+            f'<!DOCTYPE html><html lang="{t.language}" dir="{t.direction}"><head>'
+            f'<meta charset="utf-8"><title>lessonkit</title></head><body>'
+            f"<h1>{html.escape(heading)}</h1><ul>{body}</ul>"
+            f"<p>{html.escape(signed)}</p></body></html>"
         )
 
 
@@ -65,19 +90,20 @@ class ClassView(_CourseData):
 
     async def get(self, course: str) -> None:
         lesson, pseudonymised = self.lesson_and_mode(course)
+        t = viewer_language(self)
         cfg = self.service.config.class_view
-        key = (course, lesson, pseudonymised)
+        key = (course, lesson, pseudonymised, t.language)
         cached = self.service.view_cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < max(2.0, cfg.refresh_seconds / 2):
             page = cached[1]
         else:
-            page = await self.service.run(self._build, course, lesson, pseudonymised)
+            page = await self.service.run(self._build, course, lesson, pseudonymised, t)
             self.service.view_cache[key] = (time.monotonic(), page)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(page)
 
-    def _build(self, course: str, lesson: str, pseudonymised: bool) -> str:
+    def _build(self, course: str, lesson: str, pseudonymised: bool, t: Translator) -> str:
         from ..analytics.flags import flags
         from ..analytics.frame import statements_frame
 
@@ -93,7 +119,7 @@ class ClassView(_CourseData):
                 struggling = list(flagged[flagged["flag"] == "struggling"].index)
             except (KeyError, ValueError):  # too little evidence for the mastery tables
                 struggling = []
-        progress = progress_table(frame, roster, last_seen, cfg, struggling=struggling)
+        progress = progress_table(frame, roster, last_seen, cfg, struggling=struggling, t=t)
         if pseudonymised:
             from ..analytics.privacy import pseudonymise_frame
 
@@ -108,6 +134,7 @@ class ClassView(_CourseData):
             frame=frame,
             pseudonymised=pseudonymised,
             refresh=cfg.refresh_seconds,
+            t=t,
         )
 
 
@@ -117,18 +144,19 @@ class ItemsView(_CourseData):
 
     async def get(self, course: str) -> None:
         lesson, _ = self.lesson_and_mode(course)
-        key = (course, lesson, "items")
+        t = viewer_language(self)
+        key = (course, lesson, "items", t.language)
         cached = self.service.view_cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < 10.0:
             page = cached[1]
         else:
-            page = await self.service.run(self._build, course, lesson)
+            page = await self.service.run(self._build, course, lesson, t)
             self.service.view_cache[key] = (time.monotonic(), page)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(page)
 
-    def _build(self, course: str, lesson: str) -> str:
+    def _build(self, course: str, lesson: str, t: Translator) -> str:
         from ..analytics.frame import statements_frame
         from ..analytics.items import item_analysis
 
@@ -139,7 +167,7 @@ class ItemsView(_CourseData):
             frame, {lesson: config.lessons[lesson]}, {lesson: source} if source else {}
         )
         return render_items_page(
-            course=course, lesson=lesson, lessons=list(config.lessons), analysis=analysis
+            course=course, lesson=lesson, lessons=list(config.lessons), analysis=analysis, t=t
         )
 
 

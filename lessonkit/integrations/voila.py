@@ -20,6 +20,8 @@ The hook also records, in the notebook's metadata, whether ``?theme=`` was given
 the template follows the browser's ``prefers-color-scheme``) and the page's XSRF token, which
 the template uses to shut the page's kernel down when the page goes away.
 
+The page speaks the learner's language: see :mod:`lessonkit.integrations.voila_language`.
+
 A page that does not finish rendering
 -------------------------------------
 Now and then a fresh kernel's first render never completed (a kernel restarted on new TCP
@@ -211,7 +213,8 @@ def _page_cells(notebook: Any) -> None:
 
 
 def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
-    """Voilà ``prelaunch_hook``: theme choice, and the anonymous learner cookie.
+    """Voilà ``prelaunch_hook``: theme choice, the page's language, and the anonymous learner
+    cookie.
 
     Configure it in a ``voila.py`` config file (``lessonkit serve`` writes one)::
 
@@ -221,6 +224,9 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     meta = notebook.metadata.setdefault("lessonkit", {})
     meta["theme"] = "fixed" if handler.get_argument("theme", None) else "auto"
     meta["render_timeout"] = render_timeout()  # the page offers a retry after this long
+    from .voila_language import page_language
+
+    meta.update(page_language(handler, template=template_dir(), seconds=render_timeout()))
     # The page shuts its kernel down when it goes away (Voilà's own request lacks the XSRF
     # token and is refused); a reload then resumes at once instead of waiting for a lock.
     token = handler.xsrf_token
@@ -305,6 +311,8 @@ def write_voila_config(folder: str | os.PathLike[str], *, timeout: float = RENDE
         "# Written by `lessonkit serve`.\n"
         "from lessonkit.integrations.voila import prelaunch_hook\n\n"
         "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n"
+        "# The browser's languages reach each page's kernel (HTTP_ACCEPT_LANGUAGE).\n"
+        'c.VoilaConfiguration.http_header_envs = ["Accept-Language"]  # noqa: F821\n'
         + sockets
         + "# A cell that never finishes ends the page's rendering instead of holding it forever.\n"
         f"c.VoilaExecutor.timeout = {_server_limit(timeout)}  # noqa: F821\n",

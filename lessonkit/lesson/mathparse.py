@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
+from ..i18n import N_, Translator
 from .mathtree import ALIASES, CONSTANTS, FUNCTIONS, MAX_MAGNITUDE, Node, apply, evaluate
 
 __all__ = [
@@ -63,26 +64,40 @@ _TOKEN = re.compile(
     re.ASCII,
 )
 _REFUSED = {
-    "=": "Please type an expression, not an equation.",
-    "<": "Please type an expression, not an inequality.",
-    ">": "Please type an expression, not an inequality.",
-    "|": "Write an absolute value as abs(x).",
-    "[": "Use round brackets ( ) only.",
-    "]": "Use round brackets ( ) only.",
-    "{": "Use round brackets ( ) only.",
-    "}": "Use round brackets ( ) only.",
-    "!": "Factorials are not supported.",
+    "=": N_("Please type an expression, not an equation."),
+    "<": N_("Please type an expression, not an inequality."),
+    ">": N_("Please type an expression, not an inequality."),
+    "|": N_("Write an absolute value as abs(x)."),
+    "[": N_("Use round brackets ( ) only."),
+    "]": N_("Use round brackets ( ) only."),
+    "{": N_("Use round brackets ( ) only."),
+    "}": N_("Use round brackets ( ) only."),
+    "!": N_("Factorials are not supported."),
 }
-_INCOMPLETE = "That does not look like a complete expression."
-_ARGUMENT_COMMA = "Use a comma only between the arguments of log(x, base)."
-_ONE_EXPRESSION = "Please type one expression (commas separate arguments only)."
+_INCOMPLETE = N_("That does not look like a complete expression.")
+_ARGUMENT_COMMA = N_("Use a comma only between the arguments of log(x, base).")
+_ONE_EXPRESSION = N_("Please type one expression (commas separate arguments only).")
 COMMA_MESSAGES = frozenset({_ARGUMENT_COMMA, _ONE_EXPRESSION})
 """The messages about a misplaced comma (a language with a decimal comma words them its way)."""
-_TOO_LARGE = "The numbers in your expression are too large."
+_TOO_LARGE = N_("The numbers in your expression are too large.")
+_TOO_LONG = N_("Please keep your expression under {n} characters.")
 
 
 class MathSyntaxError(ValueError):
-    """The text is not an expression of the grammar; the message says why, for the learner."""
+    """The text is not an expression of the grammar; the message says why, for the learner.
+
+    ``message`` is English with ``{name}`` placeholders filled from ``params``;
+    :meth:`translated` gives it in the learner's language.
+    """
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+    def translated(self, t: Translator) -> str:
+        """The message in ``t``'s language."""
+        return t.gettext(self.message).format(**self.params)
 
 
 def _make(kind: str, args: Sequence[Node] = (), name: str = "", flags: Sequence[bool] = ()) -> Node:
@@ -111,12 +126,12 @@ def _describe(char: str) -> str:
 
 def _prepare(text: str) -> str:
     if len(text) > 10 * MAX_CHARS:  # refused before any copy, however much is whitespace
-        raise MathSyntaxError(f"Please keep your expression under {MAX_CHARS} characters.")
+        raise MathSyntaxError(_TOO_LONG, n=MAX_CHARS)
     text = text.strip()
     if not text:
-        raise MathSyntaxError("Please type an expression.")
+        raise MathSyntaxError(N_("Please type an expression."))
     if len(text) > MAX_CHARS:
-        raise MathSyntaxError(f"Please keep your expression under {MAX_CHARS} characters.")
+        raise MathSyntaxError(_TOO_LONG, n=MAX_CHARS)
     out: list[str] = []
     raised = False  # inside a run of superscript digits: x²³ is x^23
     for char in text:
@@ -163,20 +178,22 @@ def tokenize(text: str, variables: Sequence[str]) -> list[tuple[str, str]]:
         match = _TOKEN.match(source, pos)
         if match is None:
             char = source[pos]
+            if char in _REFUSED:
+                raise MathSyntaxError(_REFUSED[char])
             raise MathSyntaxError(
-                _REFUSED.get(char, f"The character {_describe(char)} cannot be used here.")
+                N_("The character {char} cannot be used here."), char=_describe(char)
             )
         pos = match.end()
         kind, piece = match.lastgroup or "", match.group()
         if kind == "num":
             digits = sum(c.isdigit() for c in re.split("[eE]", piece)[0])
             if digits > MAX_DIGITS:
-                raise MathSyntaxError("A number in your expression is too long.")
+                raise MathSyntaxError(N_("A number in your expression is too long."))
             tokens.append(("num", piece))
         elif kind == "word":
             names = _split(piece, known)
             if names is None:
-                raise MathSyntaxError(_unknown(piece, source, pos, variables))
+                raise _unknown(piece, source, pos, variables)
             tokens.extend((known[n], n) for n in names)
         elif kind == "op":
             tokens.append(("op", "^" if piece == "**" else piece))
@@ -184,12 +201,19 @@ def tokenize(text: str, variables: Sequence[str]) -> list[tuple[str, str]]:
     return tokens
 
 
-def _unknown(word: str, source: str, end: int, variables: Sequence[str]) -> str:
-    shown = word if len(word) <= 20 else word[:19] + "…"
+def _unknown(word: str, source: str, end: int, variables: Sequence[str]) -> MathSyntaxError:
+    shown = repr(word if len(word) <= 20 else word[:19] + "…")
     if source[end:].lstrip().startswith("("):
-        return f"Unknown function {shown!r} (you may use {_LISTED})."
-    allowed = ", ".join(variables) or "no variables"
-    return f"Unknown name {shown!r} (you may use {allowed})."
+        return MathSyntaxError(
+            N_("Unknown function {name} (you may use {allowed})."), name=shown, allowed=_LISTED
+        )
+    if not variables:
+        return MathSyntaxError(
+            N_("Unknown name {name} (this answer uses no variables)."), name=shown
+        )
+    return MathSyntaxError(
+        N_("Unknown name {name} (you may use {allowed})."), name=shown, allowed=", ".join(variables)
+    )
 
 
 class _Parser:
@@ -212,13 +236,13 @@ class _Parser:
         kind, text = self.take()
         if (kind, text) != ("op", op):
             if op == ")":
-                raise MathSyntaxError("A bracket is not closed.")
+                raise MathSyntaxError(N_("A bracket is not closed."))
             raise MathSyntaxError(_INCOMPLETE)
 
     def nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise MathSyntaxError("Your expression is nested too deeply.")
+            raise MathSyntaxError(N_("Your expression is nested too deeply."))
 
     def starts_atom(self, *, functions: bool = True) -> bool:
         kind, text = self.peek()
@@ -290,7 +314,7 @@ class _Parser:
         if kind == "func":
             return self.call(ALIASES.get(text, text), text)
         if (kind, text) == ("op", ")"):
-            raise MathSyntaxError("A closing bracket has no opening bracket.")
+            raise MathSyntaxError(N_("A closing bracket has no opening bracket."))
         if (kind, text) == ("op", ","):
             raise MathSyntaxError(_ARGUMENT_COMMA)
         raise MathSyntaxError(_INCOMPLETE)
@@ -298,7 +322,7 @@ class _Parser:
     def call(self, name: str, written: str) -> Node:
         self.nest()
         if self.peek() == ("op", "^"):
-            raise MathSyntaxError(f"Write powers of {written} after it: {written}(x)^2.")
+            raise MathSyntaxError(N_("Write powers of {name} after it: {name}(x)^2."), name=written)
         if self.peek() == ("op", "("):
             self.take()
             args = [self.expr()]
@@ -318,7 +342,7 @@ class _Parser:
             args = [one]
         self.depth -= 1
         if len(args) == 2 and name != "log":
-            raise MathSyntaxError(f"{written} takes one argument.")
+            raise MathSyntaxError(N_("{name} takes one argument."), name=written)
         return _make("call", args, name=name)
 
 
@@ -329,7 +353,7 @@ def parse_math(text: str, variables: Sequence[str] = ()) -> Node:
     kind, token = parser.peek()
     if kind != "end":
         if token == ")":
-            raise MathSyntaxError("A closing bracket has no opening bracket.")
+            raise MathSyntaxError(N_("A closing bracket has no opening bracket."))
         if token == ",":
             raise MathSyntaxError(_ONE_EXPRESSION)
         raise MathSyntaxError(_INCOMPLETE)

@@ -20,33 +20,50 @@ from ..course.recommend import recommend
 from ..course.storage import assign, read_records
 from ..course.teacher import class_by_competency, flags, not_started, with_roster
 from ..evidence.events import LearnerRef
+from ..i18n import N_, Translator, translator
 from .markdown import escape
-from .plan import course_context, target_options
+from .plan import course_context, in_language, language_for, target_options
 from .plan_html import PLAN_CSS, competencies_html, goals_html, lessons_html, next_html
 from .styles import player_css
 
 __all__ = ["ClassPlan", "class_html", "show_class"]
 
 
-def class_html(course: Course, records: dict[LearnerRef, Any], today: date) -> str:
+_STATUS = {"overdue": N_("overdue"), "at-risk": N_("at-risk")}
+
+
+def _flag(course: Course, flag: Any, t: Translator) -> str:
+    _ = t.gettext
+    status = _(_STATUS[flag.status]) if flag.status in _STATUS else flag.status
+    text = f"{flag.title} {status}"
+    if flag.due:
+        text += " " + _("(due {date})").format(date=t.date(flag.due))
+    missing = t.join([course.competency(c).label for c in flag.missing])
+    text += "; " + _("still to master: {skills}").format(skills=missing)
+    if flag.next_lesson:
+        text += "; " + _("next: {lesson}").format(lesson=flag.next_lesson)
+    return text
+
+
+def class_html(
+    course: Course, records: dict[LearnerRef, Any], today: date, t: Translator | None = None
+) -> str:
     """The class by competency, the learners falling behind and those who have not started
-    (in ``records`` without evidence: from a roster), as HTML."""
+    (in ``records`` without evidence: from a roster), as HTML in ``t``'s language."""
+    t = t or translator()
+    _ = t.gettext
     rows = class_by_competency(course, records)
     body = "".join(
         f"<tr data-competency='{escape(r.id)}'><th scope='row'>{escape(r.title)}</th>"
-        f"<td>{r.mastered}</td><td>{r.in_progress}</td><td>{r.not_started}</td>"
-        f"<td>{round(r.mean_probability * 100)}%</td>"
+        f"<td>{t.number(r.mastered)}</td><td>{t.number(r.in_progress)}</td>"
+        f"<td>{t.number(r.not_started)}</td><td>{escape(t.percent(r.mean_probability))}</td>"
         f"<td>{escape(', '.join(r.struggling)) or '–'}</td></tr>"
         for r in rows
     )
     found = flags(course, records, today=today)
     behind = "".join(
         f"<li data-learner='{escape(f.learner.id)}'><strong>{escape(f.learner.id)}</strong>: "
-        f"{escape(f.title)} {escape(f.status)}"
-        + (f" (due {escape(f.due.isoformat())})" if f.due else "")
-        + f"; still to master: {escape(', '.join(course.competency(c).label for c in f.missing))}"
-        + (f"; next: {escape(f.next_lesson)}" if f.next_lesson else "")
-        + "</li>"
+        f"{escape(_flag(course, f, t))}</li>"
         for f in found
     )
     waiting = not_started(records)
@@ -56,17 +73,44 @@ def class_html(course: Course, records: dict[LearnerRef, Any], today: date) -> s
         + "</li>"
         for r in waiting
     )
+    active = len(records) - len(waiting)
+    counts = t.ngettext(
+        "{n} learner with evidence in the course",
+        "{n} learners with evidence in the course",
+        active,
+    ).format(n=t.number(active))
+    if waiting:
+        counts = _("{learners}, {n} not started yet").format(
+            learners=counts, n=t.number(len(waiting))
+        )
+    heads = "".join(
+        f"<th scope='col'>{escape(_(h))}</th>"
+        for h in (
+            N_("Competency"),
+            N_("Mastered"),
+            N_("Started"),
+            N_("Not yet"),
+            N_("Mean"),
+            N_("Struggling"),
+        )
+    )
+    words = {
+        "nobody": _("Nobody is falling behind."),
+        "idle": _("Not started yet"),
+        "title": _("{course}: the class").format(course=course.title),
+        "caption": _("Learners per competency"),
+        "behind": _("Falling behind a milestone"),
+    }
+    nobody = f"<p>{escape(words['nobody'])}</p>"
+    idle_html = f"<h3>{escape(words['idle'])}</h3><ul class='lk-not-started'>{idle}</ul>"
     return (
-        f"<h2>{escape(course.title)}: the class</h2>"
-        f"<p class='lk-status'>{len(records) - len(waiting)} learner(s) with evidence in the "
-        f"course" + (f", {len(waiting)} not started yet" if waiting else "") + ".</p>"
-        "<table><caption>Learners per competency</caption><thead><tr>"
-        "<th scope='col'>Competency</th><th scope='col'>Mastered</th>"
-        "<th scope='col'>Started</th><th scope='col'>Not yet</th><th scope='col'>Mean</th>"
-        "<th scope='col'>Struggling</th></tr></thead><tbody>" + body + "</tbody></table>"
-        "<h3>Falling behind a milestone</h3>"
-        + (f"<ul>{behind}</ul>" if behind else "<p>Nobody is falling behind.</p>")
-        + (f"<h3>Not started yet</h3><ul class='lk-not-started'>{idle}</ul>" if idle else "")
+        f"<h2>{escape(words['title'])}</h2>"
+        f"<p class='lk-status'>{escape(counts)}.</p>"
+        f"<table><caption>{escape(words['caption'])}</caption><thead><tr>"
+        f"{heads}</tr></thead><tbody>{body}</tbody></table>"
+        f"<h3>{escape(words['behind'])}</h3>"
+        + (f"<ul>{behind}</ul>" if behind else nobody)
+        + (idle_html if idle else "")
     )
 
 
@@ -87,6 +131,9 @@ class ClassPlan(w.VBox):
         The class list: learner ids or references, or a function returning them (called at
         each refresh, e.g. ``lambda: fetch_roster("algebra")`` for the LMS roster). Learners
         without evidence are counted and listed as not started.
+    language
+        The language to show (a BCP 47 tag); by default the page's, JupyterLab's or the
+        browser's (see :mod:`lessonkit.i18n.choice`).
     """
 
     def __init__(
@@ -97,35 +144,40 @@ class ClassPlan(w.VBox):
         teacher: LearnerRef | str | None = None,
         clock: Callable[[], datetime] | None = None,
         roster: Iterable[LearnerRef | str] | Callable[[], Iterable[LearnerRef | str]] = (),
+        language: str | None = None,
     ) -> None:
         self.course, self.store, self.teacher, self.clock = course_context(
             course, store, teacher, clock
         )
+        self.t = language_for(None, language)
+        _ = self.t.gettext
         self.roster = roster
         self.overview = w.HTML()
         wide = {"description_width": "initial"}
-        self.learner = w.Dropdown(options=[], description="Learner", style=wide)
-        self.learner.observe(lambda _: self._show_learner(), names="value")
+        self.learner = w.Dropdown(options=[], description=_("Learner"), style=wide)
+        self.learner.observe(lambda _change: self._show_learner(), names="value")
         self.learner_plan = w.HTML()
-        self.assignees = w.SelectMultiple(options=[], description="Assign to", rows=5, style=wide)
-        self.target = w.Dropdown(options=self._targets(), description="Target", style=wide)
-        self.due = w.DatePicker(description="Due (optional)", value=None, style=wide)
-        self.note = w.Text(
-            description="Note", placeholder="optional, shown to the learners", style=wide
+        self.assignees = w.SelectMultiple(
+            options=[], description=_("Assign to"), rows=5, style=wide
         )
-        self.assign_button = w.Button(description="Assign", button_style="primary")
-        self.assign_button.on_click(lambda _: self._assign())
+        self.target = w.Dropdown(options=self._targets(), description=_("Target"), style=wide)
+        self.due = w.DatePicker(description=_("Due (optional)"), value=None, style=wide)
+        self.note = w.Text(
+            description=_("Note"), placeholder=_("optional, shown to the learners"), style=wide
+        )
+        self.assign_button = w.Button(description=_("Assign"), button_style="primary")
+        self.assign_button.on_click(lambda _b: self._assign())
         self.status = w.HTML()
-        refresh = w.Button(description="Refresh")
-        refresh.on_click(lambda _: self.refresh())
+        refresh = w.Button(description=_("Refresh"))
+        refresh.on_click(lambda _b: self.refresh())
         super().__init__(
             [
                 w.HTML(player_css() + PLAN_CSS),
                 self.overview,
-                w.HTML("<h3>One learner's plan</h3>"),
+                w.HTML(self._wrap("<h3>" + escape(_("One learner’s plan")) + "</h3>")),
                 self.learner,
                 self.learner_plan,
-                w.HTML("<h3>Assign a goal or a lesson</h3>"),
+                w.HTML(self._wrap("<h3>" + escape(_("Assign a goal or a lesson")) + "</h3>")),
                 self.assignees,
                 w.HBox([self.target, self.due]),
                 self.note,
@@ -135,10 +187,14 @@ class ClassPlan(w.VBox):
         )
         self.add_class("lk-player")
         self.add_class("lk-plan")
+        in_language(self, self.t)
         self.refresh()
 
+    def _wrap(self, html: str) -> str:
+        return f"<div lang='{self.t.language}' dir='{self.t.direction}'>{html}</div>"
+
     def _targets(self) -> list[tuple[str, str]]:
-        return target_options(self.course, lessons=True)
+        return target_options(self.course, lessons=True, t=self.t)
 
     def refresh(self) -> None:
         """Re-read the store and redraw."""
@@ -146,7 +202,7 @@ class ClassPlan(w.VBox):
         self.records = read_records(self.course, self.store, as_of=now)
         roster = self.roster() if callable(self.roster) else self.roster
         self.records = with_roster(self.course, self.records, roster, as_of=now)
-        self.overview.value = class_html(self.course, self.records, now.date())
+        self.overview.value = self._wrap(class_html(self.course, self.records, now.date(), self.t))
         names = [(ref.name or ref.id, ref.id) for ref in self.records]
         keep = self.learner.value
         self.learner.options = names
@@ -159,31 +215,34 @@ class ClassPlan(w.VBox):
         return next((r for ref, r in self.records.items() if ref.id == learner_id), None)
 
     def _show_learner(self) -> None:
+        t = self.t
         record = self._record(self.learner.value)
         if record is None:
-            self.learner_plan.value = "<p class='lk-status'>No learner yet.</p>"
+            none = escape(t.gettext("No learner yet."))
+            self.learner_plan.value = self._wrap(f"<p class='lk-status'>{none}</p>")
             return
         today = self.clock().date()
-        plan = recommend(self.course, record, today=today)
-        self.learner_plan.value = (
-            next_html(plan)
-            + goals_html(self.course, record, today, heading="Goals and assignments")
-            + lessons_html(self.course, plan.items)
-            + competencies_html(self.course, record)
+        plan = recommend(self.course, record, today=today, t=t)
+        self.learner_plan.value = self._wrap(
+            next_html(plan, t)
+            + goals_html(self.course, record, today, heading=N_("Goals and assignments"), t=t)
+            + lessons_html(self.course, plan.items, t)
+            + competencies_html(self.course, record, t)
         )
 
     def _say(self, text: str) -> None:
-        self.status.value = f"<p class='lk-status' role='status'>{escape(text)}</p>"
+        self.status.value = self._wrap(f"<p class='lk-status' role='status'>{escape(text)}</p>")
 
     def _assign(self) -> None:
         chosen = [self._record(i) for i in self.assignees.value]
         learners = [r.learner for r in chosen if r is not None]
         value, due = self.target.value, self.due.value
+        _ = self.t.gettext
         if not learners or not isinstance(value, str) or ":" not in value:
-            self._say("Choose at least one learner and a target.")
+            self._say(_("Choose at least one learner and a target."))
             return
         if due is not None and not isinstance(due, date):
-            self._say("That date was not understood.")
+            self._say(_("That date was not understood."))
             return
         target, target_id = value.split(":", 1)
         try:
@@ -202,7 +261,12 @@ class ClassPlan(w.VBox):
             self._say(str(exc))
             return
         self.refresh()
-        self._say(f"Assigned to {len(learners)} learner(s).")
+        n = len(learners)
+        self._say(
+            self.t.ngettext("Assigned to {n} learner.", "Assigned to {n} learners.", n).format(
+                n=self.t.number(n)
+            )
+        )
 
 
 def show_class(
@@ -211,7 +275,8 @@ def show_class(
     store: Any = None,
     teacher: LearnerRef | str | None = None,
     roster: Iterable[LearnerRef | str] | Callable[[], Iterable[LearnerRef | str]] = (),
+    language: str | None = None,
 ) -> ClassPlan:
     """The teacher's view of ``course`` (``roster``: see :class:`ClassPlan`); the last
     expression of a cell displays it."""
-    return ClassPlan(course, store=store, teacher=teacher, roster=roster)
+    return ClassPlan(course, store=store, teacher=teacher, roster=roster, language=language)

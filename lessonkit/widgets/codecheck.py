@@ -19,6 +19,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..i18n import N_
+
 __all__ = [
     "OPERATOR_SETTING",
     "CodeChecking",
@@ -39,7 +41,7 @@ class CodeChecking:
     enabled: bool
     """Learner code typed in the page is run and checked."""
     reason: str = ""
-    """Why not, for the learner (empty when enabled)."""
+    """Why not, for the learner (empty when enabled; English, shown translated)."""
     setting: str = ""
     """The operator's setting that decides it (shown to the learner when checking is off)."""
 
@@ -51,11 +53,11 @@ def code_checking_state(env: Mapping[str, str] = os.environ) -> CodeChecking:
     setting = f"lessonkit serve --no-code-checking ({OPERATOR_SETTING}=off)"
     if wanted in _OFF or (not wanted and legacy in _OFF):
         return CodeChecking(
-            False, "the server's operator turned code checking off", setting=setting
+            False, N_("the server's operator turned code checking off"), setting=setting
         )
     status = _isolation_status()
     if not _available(status):
-        why = str(getattr(status, "reason", "") or "learner code cannot be confined here")
+        why = str(getattr(status, "reason", "") or N_("learner code cannot be confined here"))
         return CodeChecking(False, why, setting=setting)
     return CodeChecking(True, setting=setting)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import checks
+from ..i18n import N_, Translator, translator
 from ..lesson.model import Exercise, Question
 from .markdown import escape, highlight_code, render_markdown
 
@@ -30,14 +31,18 @@ class InvalidResponse(ValueError):  # noqa: N818 - reads better at the call site
 
 
 class AnswerInput:
-    """A question's input: ``spec()`` for the page, ``read(value)`` for a submitted value."""
+    """A question's input: ``spec()`` for the page, ``read(value)`` for a submitted value.
+
+    ``t`` is the learner's language: labels and messages are in it.
+    """
 
     kind = "text"
-    label = "Your answer"
+    label = N_("Your answer")
+    t: Translator = translator()
 
     def spec(self) -> dict[str, Any]:
         """What the page needs to draw the input (JSON)."""
-        return {"kind": self.kind, "label": self.label}
+        return {"kind": self.kind, "label": self.t.gettext(self.label)}
 
     def read(self, value: Any) -> Any:
         """The submitted ``value`` as a response for the checker; raises InvalidResponse."""
@@ -67,7 +72,8 @@ class SingleChoice(AnswerInput):
 
     kind = "single"
 
-    def __init__(self, spec: checks.Choice, base_dir: Any = None) -> None:
+    def __init__(self, spec: checks.Choice, t: Translator, base_dir: Any = None) -> None:
+        self.t = t
         self.values = [o.value for o in spec.options]
         self.labels = {o.value: _label_html(o.text or o.value, base_dir) for o in spec.options}
 
@@ -76,10 +82,13 @@ class SingleChoice(AnswerInput):
         return {**super().spec(), "options": options}
 
     def read(self, value: Any) -> Any:
+        _ = self.t.gettext
         if value is None or value == "":
-            raise InvalidResponse("Please pick one of the options first.")
+            raise InvalidResponse(_("Please pick one of the options first."))
         if not isinstance(value, str) or value not in self.values:
-            raise InvalidResponse("That is not one of the options; please pick one from the list.")
+            raise InvalidResponse(
+                _("That is not one of the options; please pick one from the list.")
+            )
         return value
 
     def echo(self, response: Any) -> str:
@@ -93,49 +102,58 @@ class MultiChoice(SingleChoice):
     kind = "multi"
 
     def read(self, value: Any) -> Any:
+        _ = self.t.gettext
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidResponse("That is not a selection of the options; please try again.")
+            raise InvalidResponse(_("That is not a selection of the options; please try again."))
         if any(v not in self.values for v in value):
-            raise InvalidResponse("That is not one of the options; please pick from the list.")
+            raise InvalidResponse(_("That is not one of the options; please pick from the list."))
         if not value:
-            raise InvalidResponse("Please select at least one option.")
+            raise InvalidResponse(_("Please select at least one option."))
         return [v for v in self.values if v in value]  # the options' order, no repeats
 
 
 class ShortText(AnswerInput):
     """A one-line answer: numeric, text, expression (Enter checks it)."""
 
-    def __init__(self, kind: str, placeholder: str) -> None:
+    def __init__(self, kind: str, placeholder: str, t: Translator) -> None:
         self.kind = kind
         self.placeholder = placeholder
+        self.t = t
 
     def spec(self) -> dict[str, Any]:
         return {**super().spec(), "placeholder": self.placeholder}
 
     def read(self, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip():
-            raise InvalidResponse("Please type an answer first.")
+            raise InvalidResponse(self.t.gettext("Please type an answer first."))
         if len(value) > MAX_TEXT:
-            raise InvalidResponse(f"That answer is too long (over {MAX_TEXT} characters).")
+            raise InvalidResponse(_too_long(self.t, MAX_TEXT))
         return value
+
+
+def _too_long(t: Translator, limit: int) -> str:
+    return t.ngettext(
+        "That is too long (over {n} character).", "That is too long (over {n} characters).", limit
+    ).format(n=t.number(limit))
 
 
 class LongText(AnswerInput):
     """A multi-line editor: free responses, and code in Voilà (Ctrl+Enter checks it)."""
 
-    def __init__(self, value: str, *, code: bool) -> None:
+    def __init__(self, value: str, *, code: bool, t: Translator) -> None:
         self.kind = "code" if code else "free"
-        self.label = "Your code" if code else "Your answer"
+        self.label = N_("Your code") if code else N_("Your answer")
         self.starter = value
+        self.t = t
 
     def spec(self) -> dict[str, Any]:
         return {**super().spec(), "starter": self.starter}
 
     def read(self, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip():
-            raise InvalidResponse("Please write something first.")
+            raise InvalidResponse(self.t.gettext("Please write something first."))
         if len(value) > MAX_CODE:
-            raise InvalidResponse(f"That is too long (over {MAX_CODE} characters).")
+            raise InvalidResponse(_too_long(self.t, MAX_CODE))
         return value
 
 
@@ -143,9 +161,12 @@ class Ordering(AnswerInput):
     """Items with Move up / Move down buttons (moved in the page, sent with Check)."""
 
     kind = "ordering"
-    label = "Put these in order"
+    label = N_("Put these in order")
 
-    def __init__(self, spec: checks.Ordering, seed: int, base_dir: Any = None) -> None:
+    def __init__(
+        self, spec: checks.Ordering, seed: int, t: Translator, base_dir: Any = None
+    ) -> None:
+        self.t = t
         self.items = list(spec.items)
         order = list(range(len(self.items)))
         random.Random(seed).shuffle(order)
@@ -165,7 +186,9 @@ class Ordering(AnswerInput):
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in value)
             or sorted(value) != list(range(n))
         ):
-            raise InvalidResponse("The list was changed unexpectedly; please reload the page.")
+            raise InvalidResponse(
+                self.t.gettext("The list was changed unexpectedly; please reload the page.")
+            )
         return [self.items[i] for i in value]
 
     def echo(self, response: Any) -> str:
@@ -177,13 +200,15 @@ class NamespaceCheck(AnswerInput):
 
     kind = "namespace"
 
-    def __init__(self, name: str, starter: str) -> None:
-        note = (
-            f"<p>Write <code>{escape(name)}</code> in a code cell of this notebook and run "
-            "it, then press <strong>Check</strong>.</p>"
-        )
+    def __init__(self, name: str, starter: str, t: Translator) -> None:
+        self.t = t
+        note = t.gettext(
+            "<p>Write <code>{name}</code> in a code cell of this notebook and run it, then "
+            "press <strong>Check</strong>.</p>"
+        ).format(name=escape(name))
         if starter.strip():
-            note += "<p>You can start from:</p>" + highlight_code(starter, "python")
+            start = t.gettext("You can start from:")
+            note += f"<p>{start}</p>" + highlight_code(starter, "python")
         self.note = note
 
     def spec(self) -> dict[str, Any]:
@@ -200,22 +225,31 @@ class FrameInput(AnswerInput):
     """JupyterLab: the name of the learner's DataFrame variable, read from the kernel."""
 
     kind = "frame"
-    label = "Variable name"
+    label = N_("Variable name")
 
-    def __init__(self, namespace: Mapping[str, Any] | None) -> None:
+    def __init__(self, namespace: Mapping[str, Any] | None, t: Translator) -> None:
         self.namespace = namespace
+        self.t = t
 
     def spec(self) -> dict[str, Any]:
-        return {**super().spec(), "placeholder": "e.g. totals"}
+        return {
+            **super().spec(),
+            "placeholder": self.t.gettext("e.g. {example}").format(example="totals"),
+        }
 
     def read(self, value: Any) -> Any:
+        _ = self.t.gettext
         name = value.strip() if isinstance(value, str) else ""
         if not name.isidentifier():
-            raise InvalidResponse("Please type the name of your DataFrame variable, e.g. df.")
+            raise InvalidResponse(_("Please type the name of your DataFrame variable, e.g. df."))
         if self.namespace is None:
-            raise InvalidResponse("This question needs a notebook: open the lesson in JupyterLab.")
+            raise InvalidResponse(
+                _("This question needs a notebook: open the lesson in JupyterLab.")
+            )
         if name not in self.namespace:
-            raise InvalidResponse(f"There is no variable named {name} yet: run your cell first.")
+            raise InvalidResponse(
+                _("There is no variable named {name} yet: run your cell first.").format(name=name)
+            )
         return self.namespace[name]
 
     def echo(self, response: Any) -> str:
@@ -229,27 +263,34 @@ def make_input(
     seed: int = 0,
     namespace: Any = None,
     base_dir: Any = None,
+    t: Translator | None = None,
 ) -> AnswerInput:
-    """The input for ``question``; ``code_mode`` is ``"namespace"`` or ``"editor"``."""
+    """The input for ``question``; ``code_mode`` is ``"namespace"`` or ``"editor"``; ``t``
+    the learner's language (English by default)."""
     from ..grading.keys import display_spec  # not needed before a question is on screen
 
+    t = t or translator()
+    _ = t.gettext
     spec = display_spec(question.check)  # a student copy's hidden key: what to show, no key
     if isinstance(spec, checks.Choice):
-        return MultiChoice(spec, base_dir) if spec.multiple else SingleChoice(spec, base_dir)
+        choice = MultiChoice if spec.multiple else SingleChoice
+        return choice(spec, t, base_dir)
     if isinstance(spec, checks.Numeric):
-        hint = f"a number{f' in {spec.units}' if spec.units else ''}"
-        return ShortText("number", f"Type {hint}")
+        if spec.units:
+            return ShortText("number", _("Type a number in {units}").format(units=spec.units), t)
+        return ShortText("number", _("Type a number"), t)
     if isinstance(spec, checks.Expression):
-        return ShortText("expression", "Type an expression, e.g. 2*(x+1)")
+        example = _("Type an expression, e.g. {example}").format(example="2*(x+1)")
+        return ShortText("expression", example, t)
     if isinstance(spec, checks.Code):
         starter = question.starter if isinstance(question, Exercise) else ""
         if code_mode == "namespace":
-            return NamespaceCheck(spec.name, starter)
-        return LongText(starter, code=True)
+            return NamespaceCheck(spec.name, starter, t)
+        return LongText(starter, code=True, t=t)
     if isinstance(spec, checks.Frame):
-        return FrameInput(namespace)
+        return FrameInput(namespace, t)
     if isinstance(spec, checks.Ordering):
-        return Ordering(spec, seed, base_dir)
+        return Ordering(spec, seed, t, base_dir)
     if isinstance(spec, checks.FreeResponse):
-        return LongText("", code=False)
-    return ShortText("text", "Type your answer")
+        return LongText("", code=False, t=t)
+    return ShortText("text", _("Type your answer"), t)

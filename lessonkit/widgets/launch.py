@@ -64,6 +64,7 @@ def open_session(
 
     ``start`` makes the keyword arguments of a new session (e.g. a course record's
     ``mastery_start`` and ``profile``); a resumed session restores its own from its events.
+    ``language`` is the language the learner sees (a BCP 47 tag).
 
     Raises
     ------
@@ -150,8 +151,10 @@ def show(
         A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
         new session then starts mastery and profile from the learner's course record.
     language
-        The learner's language (a BCP 47 tag such as ``es``): the lesson's translation into
-        it where there is one, and numbers read as it writes them; ``None``: the lesson's own.
+        The language to show (a BCP 47 tag such as ``"es"``): lessonkit's words, the lesson's
+        translation into it where there is one, and numbers read as it writes them. By default
+        the learner's own choice, the page's ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's
+        display language, the browser's, else the lesson's (see :mod:`lessonkit.i18n.choice`).
     """
     from ..evidence.identity import resolve_learner
     from ..lesson.loader import load_lesson
@@ -168,6 +171,8 @@ def show(
     mode = code_mode(namespace=namespace)
     session_ns = namespace if mode == "namespace" else None
     loaded = lesson
+    # Without an author's ``language`` the player decides (the learner's profile is read with
+    # the session) and hands its choice to the session before it starts.
 
     lease: Lease | None = None
     if store is not False:
@@ -227,6 +232,7 @@ def show(
         reopen=reopen if opener is not None else None,
         lease=lease,
         lab_url=lab_url or os.environ.get("LESSONKIT_LAB_URL") or None,
+        language=language,
     )
     if away:
         player.hand_over(busy=True)

@@ -101,8 +101,10 @@ def _highlight(code: str, lang: str) -> str:
     try:
         lexer = get_lexer_by_name(lang or "python")
     except ClassNotFound:
-        return f'<div class="lk-code"><pre><code>{escape(code)}</code></pre></div>\n'
-    return highlight(code, lexer, HtmlFormatter(cssclass="lk-code"))
+        return f'<div class="lk-code"><pre dir="ltr"><code>{escape(code)}</code></pre></div>\n'
+    # Code reads left to right in every language (the player may be right to left).
+    html = highlight(code, lexer, HtmlFormatter(cssclass="lk-code"))
+    return str(html).replace("<pre>", '<pre dir="ltr">', 1)
 
 
 @lru_cache(maxsize=8)

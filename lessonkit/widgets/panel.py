@@ -13,8 +13,10 @@ from typing import Any
 import ipywidgets as w
 
 from ..evidence.events import Event, LearnerRef
+from ..i18n import N_
 from ..lesson.model import Lesson
 from .markdown import escape
+from .plan import in_language, language_for
 from .progress import bars_html
 from .styles import player_css
 
@@ -86,6 +88,9 @@ class ProgressPanel(w.VBox):
         Whose progress; default from the environment.
     lessons
         Lessons whose titles (and competency titles) label the panel.
+    language
+        The language to show (a BCP 47 tag); by default the learner's (see
+        :mod:`lessonkit.i18n.choice`).
     """
 
     def __init__(
@@ -93,6 +98,7 @@ class ProgressPanel(w.VBox):
         store: Any = None,
         learner: LearnerRef | str | None = None,
         lessons: Iterable[Lesson] = (),
+        language: str | None = None,
     ) -> None:
         from ..evidence.identity import resolve_learner
         from ..evidence.stores import open_store
@@ -100,16 +106,21 @@ class ProgressPanel(w.VBox):
         self.store = open_store() if store is None else store
         self.learner = learner if isinstance(learner, LearnerRef) else resolve_learner(learner)
         self.lessons = {lesson.id: lesson for lesson in lessons}
+        self.language = language
+        self.t = language_for(None, language)
         self.content = w.HTML()
-        self.refresh_button = w.Button(description="Refresh")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button = w.Button(description=self.t.gettext("Refresh"))
+        self.refresh_button.on_click(lambda _b: self.refresh())
         super().__init__([w.HTML(player_css()), self.content, self.refresh_button])
         self.add_class("lk-player")
+        in_language(self, self.t)
         self.refresh()
 
     def refresh(self) -> None:
         """Re-read the store and redraw."""
         progress = progress_summary(_events(self.store, self.learner))
+        t = self.t = language_for(progress.profile, self.language)
+        _ = t.gettext
         titles = {c.id: c.title or c.id for les in self.lessons.values() for c in les.competencies}
         rows = [
             (cid, titles.get(cid, cid), p, cid in progress.mastered)
@@ -120,18 +131,28 @@ class ProgressPanel(w.VBox):
             for k, v in sorted(progress.profile.items())
         )
         done = "".join(
-            f"<li>{escape(self._title(lid))} — {s:g} / {m:g} points</li>"
+            f"<li>{escape(self._title(lid))} — "
+            + _("{score} points").format(score=f"<bdi>{t.number(s)} / {t.number(m)}</bdi>")
+            + "</li>"
             for lid, (s, m) in sorted(progress.completed.items())
         )
         going = sorted(progress.started - set(progress.completed))
         doing = "".join(f"<li>{escape(self._title(lid))}</li>" for lid in going)
+        words = {
+            "none": _("No mastery evidence yet."),
+            "goals": _("Your goals"),
+            "done": _("Lessons done"),
+            "doing": _("In progress"),
+        }
+        none = f"<p class='lk-status'>{escape(words['none'])}</p>"
+        title = escape(_("Your progress"))
         self.content.value = (
-            "<div class='lk-summary' role='region' aria-label='Your progress'>"
-            "<h3>Your progress</h3>"
-            + (bars_html(rows) or "<p class='lk-status'>No mastery evidence yet.</p>")
-            + (f"<h4>Your goals</h4><ul>{goals}</ul>" if goals else "")
-            + (f"<h4>Lessons done</h4><ul>{done}</ul>" if done else "")
-            + (f"<h4>In progress</h4><ul>{doing}</ul>" if doing else "")
+            f"<div class='lk-summary' role='region' aria-label='{title}' lang='{t.language}' "
+            f"dir='{t.direction}'><h3>{title}</h3>"
+            + (bars_html(rows, N_("Your mastery"), t=t) or none)
+            + (f"<h4>{escape(words['goals'])}</h4><ul>{goals}</ul>" if goals else "")
+            + (f"<h4>{escape(words['done'])}</h4><ul>{done}</ul>" if done else "")
+            + (f"<h4>{escape(words['doing'])}</h4><ul>{doing}</ul>" if doing else "")
             + "</div>"
         )
 

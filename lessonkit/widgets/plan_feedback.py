@@ -13,6 +13,7 @@ from typing import Any
 from ..course.model import Course
 from ..course.record import LearnerRecord
 from ..evidence.replies import Feedback
+from ..i18n import Translator, translator
 
 __all__ = ["feedback_html", "feedback_label", "from_teachers_html"]
 
@@ -28,15 +29,16 @@ def _question(course: Course, lesson_id: str, question_id: str) -> tuple[str, An
     return entry.label, lesson.step(question_id)
 
 
-def feedback_label(course: Course, item: Feedback) -> str:
-    """``Lesson: question (date)``, plain text (a dropdown option)."""
+def feedback_label(course: Course, item: Feedback, t: Translator | None = None) -> str:
+    """``Lesson: question (date)``, plain text (a dropdown option), dates as ``t`` writes them."""
+    t = t or translator()
     lesson, question = _question(course, item.grade.lesson_id, item.grade.question_id)
     title = (getattr(question, "title", "") or item.grade.question_id) if question else ""
-    when = item.grade.timestamp.date().isoformat()
+    when = t.date(item.grade.timestamp.date())
     return f"{lesson}: {title or item.grade.question_id} ({when})"
 
 
-def _levels(question: Any, item: Feedback) -> str:
+def _levels(question: Any, item: Feedback, t: Translator) -> str:
     rubric = getattr(question, "rubric", None)
     grade = item.grade
     rows = []
@@ -44,53 +46,65 @@ def _levels(question: Any, item: Feedback) -> str:
         label = grade.levels.get(criterion.id)
         if label is not None:
             points = grade.criterion_points.get(criterion.id, 0.0)
-            rows.append(
-                f"<li>{escape(criterion.title or criterion.id)}: {escape(label)} "
-                f"({points:g} of {criterion.max_points:g})</li>"
+            of = t.gettext("({points} of {max_points})").format(
+                points=t.number(points), max_points=t.number(criterion.max_points)
             )
+            rows.append(f"<li>{escape(criterion.title or criterion.id)}: {escape(label)} {of}</li>")
     return f"<ul class='lk-rubric'>{''.join(rows)}</ul>" if rows else ""
 
 
-def feedback_html(course: Course, items: Sequence[Feedback]) -> str:
+def feedback_html(course: Course, items: Sequence[Feedback], t: Translator | None = None) -> str:
     """The section (empty text when no answer of the learner was graded)."""
     if not items:
         return ""
+    t = t or translator()
     fresh = sum(1 for i in items if i.new)
-    parts = ["<h3 id='lk-feedback-h'>Feedback from your teachers</h3>"]
+    parts = [f"<h3 id='lk-feedback-h'>{escape(t.gettext('Feedback from your teachers'))}</h3>"]
     if fresh:
-        what = "a graded answer" if fresh == 1 else f"{fresh} graded answers"
-        parts.append(f"<p class='lk-news' role='status'>New since your last visit: {what}.</p>")
+        what = t.ngettext(
+            "New since your last visit: {n} graded answer.",
+            "New since your last visit: {n} graded answers.",
+            fresh,
+        ).format(n=t.number(fresh))
+        parts.append(f"<p class='lk-news' role='status'>{escape(what)}</p>")
     rows = []
     for item in items:
         grade = item.grade
         _, question = _question(course, grade.lesson_id, grade.question_id)
-        tag = "<span class='lk-tag'>new</span>" if item.new else ""
-        by = escape(grade.grader.name or grade.grader.id)
+        tag = f"<span class='lk-tag'>{escape(t.gettext('new'))}</span>" if item.new else ""
+        points = t.gettext("{points} of {max_points} points, graded by {grader}.").format(
+            points=t.number(grade.points),
+            max_points=t.number(grade.max_points),
+            grader=grade.grader.name or grade.grader.id,
+        )
         body = [
-            f"<p>{tag}<strong>{escape(feedback_label(course, item))}</strong>: "
-            f"{grade.points:g} of {grade.max_points:g} points, graded by {by}.</p>",
-            _levels(question, item),
+            f"<p>{tag}<strong>{escape(feedback_label(course, item, t))}</strong>: "
+            f"{escape(points)}</p>",
+            _levels(question, item, t),
         ]
         if grade.comment:
             comment = escape(grade.comment).replace("\n", "<br>")
-            body.append(f"<p class='lk-comment'>Comment: {comment}</p>")
+            body.append(f"<p class='lk-comment'>{escape(t.gettext('Comment:'))} {comment}</p>")
         if item.reply is not None:
             said = escape(item.reply.text).replace("\n", "<br>")
-            body.append(f"<p class='lk-reply'>Your reply: {said}</p>")
+            body.append(f"<p class='lk-reply'>{escape(t.gettext('Your reply:'))} {said}</p>")
         rows.append(f"<li data-grade='{escape(grade.id)}'>{''.join(body)}</li>")
     parts.append("<ul class='lk-feedback' aria-labelledby='lk-feedback-h'>" + "".join(rows))
     parts.append("</ul>")
     return "".join(parts)
 
 
-def from_teachers_html(course: Course, record: LearnerRecord) -> str:
+def from_teachers_html(course: Course, record: LearnerRecord, t: Translator | None = None) -> str:
     """Teachers' notes and judgements of competencies, newest first (empty text if none)."""
     if not record.from_teachers:
         return ""
+    t = t or translator()
     rows = []
     for event in reversed(record.from_teachers):
-        who = escape(event.by.name or event.by.id) if event.by is not None else "A teacher"
-        when = escape(event.timestamp.date().isoformat())
+        who = escape(
+            event.by.name or event.by.id if event.by is not None else t.gettext("A teacher")
+        )
+        when = escape(t.date(event.timestamp.date()))
         text = escape(event.note).replace("\n", "<br>")
         if event.kind == "judged":
             label = (
@@ -98,12 +112,16 @@ def from_teachers_html(course: Course, record: LearnerRecord) -> str:
                 if course.has_competency(event.target_id)
                 else event.target_id
             )
-            verdict = "mastered" if event.mastered else "not mastered yet"
-            head = f"{who} marked <strong>{escape(label)}</strong> as {verdict}"
+            verdict = (
+                t.gettext("{who} marked {competency} as mastered")
+                if event.mastered
+                else t.gettext("{who} marked {competency} as not mastered yet")
+            )
+            head = verdict.format(who=who, competency=f"<strong>{escape(label)}</strong>")
         else:
-            head = f"Note from {who}"
+            head = t.gettext("Note from {who}").format(who=who)
         rows.append(f"<li>{head} ({when}): {text}</li>")
     return (
-        "<h3 id='lk-teachers-h'>From your teachers</h3>"
+        f"<h3 id='lk-teachers-h'>{escape(t.gettext('From your teachers'))}</h3>"
         f"<ul class='lk-from-teachers' aria-labelledby='lk-teachers-h'>{''.join(rows)}</ul>"
     )

@@ -4,16 +4,19 @@ The player is one widget (an anywidget: plain ES module, no build step). The ker
 page one ``view`` — a JSON description of the screen built by :mod:`lessonkit.widgets.screen`
 — and the page sends back one message per learner action: ``{"action": "submit", "value":
 ...}``, ``{"action": "choose", "value": ...}``, ``next``, ``hint``, ``back``, ``skip``,
-``restart`` (with ``confirmed``) and ``takeback``. A value travels *with* its action, on one
-widget, so no ordering between widgets (JupyterLab sends widget messages over kernel
-subshells) can make the kernel grade something other than what the learner saw.
+``restart`` (with ``confirmed``), ``takeback`` and ``language`` (with ``value``). A value
+travels *with* its action, on one widget, so no ordering between widgets (JupyterLab sends
+widget messages over kernel subshells) can make the kernel grade something other than what the
+learner saw.
 
 The player holds no lesson logic: it forwards actions to the session and renders what
-``session.current`` says. Every value from the page is validated here first.
+``session.current`` says. Every value from the page is validated here first. Every word it
+shows is in the learner's language (:mod:`lessonkit.widgets.language`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -25,11 +28,13 @@ import anywidget
 import traitlets
 
 from ..errors import SessionStateError, StorageError
+from ..i18n import available, direction, translator
 from .codecheck import CodeChecking, CodeCheckingDecision, code_allowed, code_checking_state
-from .feedback import box, last_feedback, news_notice, result_box
+from .feedback import box, news_notice, result_box
+from .handover import LiveView
 from .inputs import AnswerInput, InvalidResponse
+from .language import choose_for, language_state
 from .live import Lease, Watcher, register
-from .markdown import escape
 from .progress import why_moved
 from .screen import build_view
 from .styles import stylesheet
@@ -40,7 +45,7 @@ __all__ = ["LessonPlayer", "code_allowed", "code_checking_state"]
 _STATIC = Path(__file__).with_name("static")
 
 
-class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
+class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
     """Plays a lesson session: step content, answer input, feedback, hints and progress.
 
     Parameters
@@ -62,12 +67,17 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         Coordinates views of the same learner and lesson (see :mod:`lessonkit.widgets.live`).
     lab_url
         Where the lesson opens in JupyterLab (offered when code is not checked here).
+    language
+        The language to show (a BCP 47 tag); by default the learner's profile, the page's
+        ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's, the browser's, else the lesson's.
     """
 
     _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
     _css = stylesheet()
     view = traitlets.Dict().tag(sync=True)
     """The screen, as the page draws it (see :mod:`lessonkit.widgets.screen`)."""
+    i18n = traitlets.Dict().tag(sync=True)
+    """The language: tag, direction, the page's messages, the languages to pick from."""
 
     def __init__(
         self,
@@ -80,6 +90,7 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         reopen: Callable[[], Any] | None = None,
         lease: Lease | None = None,
         lab_url: str | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__()
         self.session = session
@@ -104,13 +115,49 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         self._seq = 0
         self._watcher: Watcher | None = None
         self.on_msg(self._on_msg)
+        self.language_source = "explicit" if language else ""
+        self.language: str | None = language or getattr(session, "language", None)
+        """The learner's language: lessonkit's words, the lesson's translation and the numbers
+        the session reads are all in it (one choice; the page's words use :attr:`t`)."""
+        self.t = translator(self.language)
+        self.adopt(session, choose=not self.language)  # a session made in a language keeps it
         if not session.started:
             session.start()
         if lease is not None:
             register(lease.key, self)
             self._watch()
         self.restore_feedback()
-        self._notice = news_notice(session)  # a teacher's grades since the last visit
+        self._notice = news_notice(session, self.t)  # a teacher's grades since the last visit
+        self.refresh()
+
+    def adopt(self, session: Any, *, choose: bool = False) -> None:
+        """Show ``session`` (a restart, a session taken back), in the player's language; with
+        ``choose``, the language is decided again (the learner's profile may name one)."""
+        self.session = session
+        if choose:
+            found = choose_for(session)
+            self.language, self.language_source = found.language, found.source
+            self.t = translator(found.language)
+        session.use_language(self.language)  # one language: the session's is the page's
+        lesson = session.lesson  # its own words: a translation, or the language it is written in
+        content = {"lang": lesson.language, "dir": direction(lesson.language)}
+        self.i18n = {**language_state(self.t), "content": content}
+
+    def set_language(self, value: Any) -> None:
+        """The learner picked a language: show it, and keep it in their profile."""
+        if not isinstance(value, str) or value not in available():
+            return  # the page can send anything
+        if value != self.t.language:
+            try:
+                self.session.prefer("language", value)
+            except StorageError as exc:
+                self._lost_store(exc)
+            self.language, self.language_source = value, "profile"
+            self.t = translator(value)
+            self.adopt(self.session)
+            self.input = None  # its labels are in the old language
+            self._feedback = None
+        self._focus = "language"
         self.refresh()
 
     @property
@@ -151,9 +198,12 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
                 if message.get("confirmed") is True:
                     self.restart()
                 return
+            if action == "language":
+                self.set_language(message.get("value"))
+                return
             token = message.get("token")
             if token is not None and token != step_token(self.session):
-                self._feedback = box("info", "This step changed; here it is again.")
+                self._feedback = box("info", self.t.gettext("This step changed; here it is again."))
                 self.refresh()
                 return
             if action == "submit":
@@ -204,12 +254,13 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
             self.refresh()
 
     def _check(self, value: Any) -> None:
+        _ = self.t.gettext
         view = self.session.current
         if view.question is None or not view.can_submit:
-            self.set_feedback("info", "This question cannot be answered again.")
+            self.set_feedback("info", _("This question cannot be answered again."))
             return
         if self.input is None:
-            self.set_feedback("info", "There is nothing to check here.")
+            self.set_feedback("info", _("There is nothing to check here."))
             return
         try:
             response = self.input.read(value)
@@ -219,17 +270,16 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         question = view.question
         try:
             outcome = self.session.submit(response, duration=time.monotonic() - self._shown_at)
-        except SessionStateError as exc:
-            self.set_feedback("info", "That answer could not be checked.", escape(exc))
+        except SessionStateError:
+            self.set_feedback("info", _("That answer could not be checked."))
             return
         except StorageError as exc:
             self._lost_store(exc)
             return
-        self._why = why_moved(self.session, question, outcome)
-        self._show_result(outcome.result, self.input.echo(response))
-
-    def _show_result(self, result: Any, echo: str) -> None:
-        self._feedback = result_box(result, echo, self.base_dir)
+        self._why = why_moved(self.session, question, outcome, self.t)
+        self._feedback = result_box(
+            outcome.result, self.input.echo(response), self.base_dir, self.t
+        )
         self._focus = "feedback"
 
     def hint(self) -> None:
@@ -250,12 +300,13 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         with self._lock:
             if not isinstance(value, str):
                 value = ""
-            self._do(lambda: self.session.choose(value), "Please pick one of the options shown.")
+            refused = self.t.gettext("Please pick one of the options shown.")
+            self._do(lambda: self.session.choose(value), refused)
 
     def next(self) -> None:
         """Move on to the step the lesson's branching picks."""
         with self._lock:
-            self._do(self.session.advance, "You cannot move on yet.")
+            self._do(self.session.advance, self.t.gettext("You cannot move on yet."))
 
     def back(self) -> None:
         """Return to the previous step, if the lesson allows it."""
@@ -290,13 +341,18 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
                 return
             try:
                 session = self._new_session()
+                session.use_language(self.language)  # before its started event records it
                 if not session.started:
                     session.start()
-            except SessionStateError as exc:  # the lesson does not allow a restart
-                self.set_feedback("info", "The lesson cannot be restarted.", escape(exc))
+            except SessionStateError:  # the lesson does not allow a restart
+                self.set_feedback("info", self.t.gettext("The lesson cannot be restarted."))
                 self.refresh()
                 return
-            self.session = session
+            chosen = self.session.profile.get("language")
+            self.adopt(session)
+            if chosen and not session.profile.get("language"):  # the learner's choice carries on
+                with contextlib.suppress(StorageError):  # pending: the next action writes it
+                    session.prefer("language", chosen)
             self._clear()
             self._focus = "title"
             self.refresh()
@@ -307,92 +363,10 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         fixed = ("default", "back", "option", "practice", "skipped")  # not chosen adaptively
         adaptive = decision is not None and decision.reason not in fixed
         if adaptive and not self.session.finished:
-            self._route = "Chosen for you from your answers so far."
+            self._route = self.t.gettext("Chosen for you from your answers so far.")
         self._focus = "title"
         self.refresh()
 
     def _clear(self) -> None:
         self._feedback, self._why, self._route, self._notice = None, {}, "", None
         self.input = None
-
-    # ------------------------------------------------------------------ one live view
-
-    def restore_feedback(self) -> None:
-        """After a reload: the last answer's feedback, as it was shown live."""
-        restored = last_feedback(self.session, self.base_dir, code_mode=self.code_mode)
-        self._feedback = restored or self._feedback
-
-    def hand_over(self, *, busy: bool = False) -> None:
-        """Another view took the session: stop writing, release the store, say so.
-
-        ``busy`` says the other view holds the session but did not let go of it (a stopped or
-        busy kernel): this view shows the recorded session without writing to it.
-        """
-        with self._lock:
-            if not self.live:
-                return
-            self.live = False
-            if self._watcher is not None:
-                self._watcher.stop()
-            close = getattr(self.session.store, "close", None)
-            if self._reopen is not None and callable(close):
-                close()  # the new view needs the store's writer lock
-            if busy:
-                text = (
-                    "<strong>This lesson is open in another tab that is not responding.</strong>"
-                    " Nothing was lost. Continue here to take it over."
-                )
-            else:
-                text = (
-                    "<strong>This lesson continued in another tab.</strong> Your progress is "
-                    "kept there."
-                )
-            notice = {"kind": "away", "html": text}
-            if self._reopen is not None:
-                if not busy:
-                    notice["html"] += " Continue here to take it back."
-                notice.update(action="takeback", label="Continue here")
-            self._notice = notice
-            self.refresh()
-
-    def take_back(self) -> None:
-        """Resume the session here from the store, becoming its live view again."""
-        with self._lock:
-            if self._reopen is None:
-                return
-            if self.lease is not None:
-                self.lease.claim()
-                register(self.lease.key, self)
-            try:
-                session = self._reopen()
-            except StorageError as exc:
-                self._lost_store(exc)
-                self.refresh()
-                return
-            self.session = session
-            self.live = True
-            self._clear()
-            self.restore_feedback()
-            self._focus = "title"
-            self._watch()
-            self.refresh()
-
-    def _watch(self) -> None:
-        if self.lease is None:
-            return
-        self._watcher = Watcher(self.lease, self, lambda view: view.hand_over())
-        self._watcher.start()
-
-    def _lost_store(self, exc: Exception) -> None:
-        if self.lease is not None and not self.lease.held():
-            self.hand_over()
-            return
-        self.set_feedback(
-            "info", "Your progress could not be saved just now.", f"<p>{escape(exc)}</p>"
-        )
-
-    def close(self) -> None:
-        """Close the widget and stop watching the lease."""
-        if self._watcher is not None:
-            self._watcher.stop()
-        super().close()

@@ -22,7 +22,8 @@ Keys (every HTML value is made safe here, in the kernel):
 ``summary``    the end summary (HTML)
 ``mastery``    mastery bars (HTML)
 ``notice``     a banner: ``{kind, html, action, label}`` or null
-``focus``      where focus goes after this update: ``title``, ``feedback``, ``hints`` or null
+``focus``      where focus goes after this update: ``title``, ``feedback``, ``hints``,
+               ``language`` or null
 ``live``       false while another tab holds the session
 =============  ==============================================================================
 """
@@ -46,7 +47,7 @@ def build_view(player: Any) -> dict[str, Any]:
     screen: dict[str, Any] = {
         "token": step_token(session),
         "seq": player._seq,
-        "header": position_html(session),
+        "header": position_html(session, player.t),
         "title": step.title or (view.question.title if view.question else ""),
         "route": player._route,
         "body": "",
@@ -66,7 +67,7 @@ def build_view(player: Any) -> dict[str, Any]:
         "hints": "",
         "solution": "",
         "summary": "",
-        "mastery": mastery_html(session, player._why),
+        "mastery": mastery_html(session, player._why, player.t),
         "notice": player._notice,
         "focus": player._focus,
         "live": bool(player.live),

@@ -4,6 +4,10 @@ The player follows the light or dark JupyterLab theme (``data-jp-theme-light``),
 template's theme classes and, where the page asks for it (``lk-auto``), the browser's
 ``prefers-color-scheme``; under ``forced-colors`` (Windows high contrast) it uses system
 colours. Text meets WCAG AA contrast (4.5:1) and focus rings 3:1 in every theme.
+
+Layout uses logical properties (``margin-inline-start``, ``text-align: start``...), so a
+right-to-left language (``dir="rtl"`` on the player) mirrors it, progress and mastery bars
+included; code and formulas stay left to right.
 """
 
 from __future__ import annotations
@@ -57,9 +61,11 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-body table { border-collapse: collapse; margin: .75rem 0; display: block;
   overflow-x: auto; }
 .lk-player .lk-body th, .lk-player .lk-body td { border: 1px solid var(--lk-border);
-  padding: .3rem .7rem; text-align: left; }
+  padding: .3rem .7rem; text-align: start; }
 .lk-player .lk-body th { background: var(--lk-subtle); }
 .lk-player img { max-width: 100%; height: auto; }
+.lk-player code, .lk-player .lk-code { direction: ltr; unicode-bidi: isolate; }
+.lk-player .lk-code { text-align: left; }
 .lk-player code { font-family: var(--jp-code-font-family, ui-monospace, monospace);
   font-size: .92em; background: var(--lk-subtle); color: inherit; padding: .05em .3em;
   border-radius: 4px; overflow-wrap: anywhere; }
@@ -84,8 +90,8 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
   filter: brightness(1.1); }
 .lk-player .lk-btn:disabled { cursor: default; opacity: .6; }
 .lk-player .lk-btn-link { border-color: transparent; background: transparent;
-  text-decoration: underline; padding-left: .25rem; padding-right: .25rem; }
-.lk-player .lk-option { width: 100%; text-align: left; }
+  text-decoration: underline; padding-inline: .25rem; }
+.lk-player .lk-option { width: 100%; text-align: start; }
 .lk-player .lk-option[aria-pressed="true"] { border-width: 2px; border-color: var(--lk-accent); }
 .lk-player .lk-option code { background: transparent; }
 .lk-player .lk-answer { margin: .75rem 0; border: 0; padding: 0; }
@@ -112,11 +118,12 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
   margin: .6rem 0 0; }
 .lk-player .lk-status { color: var(--lk-muted); font-size: .9rem; margin: .35rem 0; }
 .lk-player .lk-feedback:empty { display: none; }
-.lk-player .lk-msg { display: block; width: 100%; border-left: 4px solid; border-radius: 6px;
+.lk-player .lk-msg { display: block; width: 100%; border-inline-start: 4px solid;
+  border-radius: 6px;
   padding: .6rem .9rem; margin: .75rem 0; }
 .lk-player .lk-msg > strong:first-child { display: block; }
 .lk-player .lk-msg p { margin: .35rem 0; }
-.lk-player .lk-msg ul { margin: .35rem 0; padding-left: 1.2rem; }
+.lk-player .lk-msg ul { margin: .35rem 0; padding-inline-start: 1.2rem; }
 .lk-player .lk-correct { color: var(--lk-ok-fg); background: var(--lk-ok-bg);
   border-color: var(--lk-ok-border); }
 .lk-player .lk-incorrect { color: var(--lk-bad-fg); background: var(--lk-bad-bg);
@@ -124,11 +131,14 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-info { color: var(--lk-info-fg); background: var(--lk-info-bg);
   border-color: var(--lk-info-border); }
 .lk-player .lk-msg code { background: transparent; color: inherit; padding: 0; }
-.lk-player .lk-hints ol { margin: .5rem 0; padding-left: 1.4rem; }
+.lk-player .lk-hints ol { margin: .5rem 0; padding-inline-start: 1.4rem; }
 .lk-player .lk-hints li { margin: .25rem 0; }
+/* Feedback and hints mix lessonkit's words with the author's, maybe in another language: each
+   paragraph takes the direction of its own text. */
+.lk-player .lk-msg-body p, .lk-player .lk-hints li { unicode-bidi: plaintext; }
 .lk-player .lk-nav { display: flex; flex-wrap: wrap; gap: .5rem; margin: 1rem 0;
   align-items: center; }
-.lk-player .lk-nav .lk-next { margin-left: auto; }
+.lk-player .lk-nav .lk-next { margin-inline-start: auto; }
 .lk-player .lk-solution { border: 1px dashed var(--lk-border); border-radius: 6px;
   padding: .25rem 1rem; margin: .75rem 0; }
 .lk-player .lk-mastery { margin: 1rem 0 .5rem; border-top: 1px solid var(--lk-subtle);
@@ -148,6 +158,11 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
 .lk-player .lk-confirm { border: 2px solid var(--lk-bad-border); border-radius: 6px;
   padding: .6rem .9rem; background: var(--lk-panel); }
 .lk-player .lk-confirm p { margin: 0 0 .5rem; }
+.lk-player .lk-language { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center;
+  margin: 1rem 0 0; font-size: .9rem; }
+.lk-player .lk-language .lk-label { display: inline; margin: 0; font-weight: 400; }
+.lk-player .lk-language .lk-field { width: auto; min-height: 2.75rem; padding: .25rem .5rem; }
+.lk-player[dir="rtl"] .lk-route-mark { display: inline-block; transform: scaleX(-1); }
 .lk-player :focus-visible, .lk-player .lk-field:focus { outline: 3px solid var(--lk-focus);
   outline-offset: 2px; }
 .lk-player .lk-sr { position: absolute; width: 1px; height: 1px; overflow: hidden;
@@ -156,7 +171,7 @@ body.theme-dark .lk-player, body[data-jp-theme-light="false"] .lk-player { %(dar
   .lk-player { padding: .25rem 0 1rem; }
   .lk-player .lk-step-title { font-size: 1.3rem; }
   .lk-player .lk-nav .lk-btn, .lk-player .lk-row .lk-btn { flex: 1 1 auto; }
-  .lk-player .lk-nav .lk-next { margin-left: 0; flex-basis: 100%; order: -1; }
+  .lk-player .lk-nav .lk-next { margin-inline-start: 0; flex-basis: 100%; order: -1; }
   .lk-player .lk-summary { padding: .5rem .75rem; }
 }
 @media (forced-colors: active) {

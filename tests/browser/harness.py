@@ -269,9 +269,25 @@ def run_in_lab(page: Any, url: str, cells: int, timeout: float = 120_000) -> Non
     try:
         page.wait_for_selector(READY, timeout=timeout / 2)
     except Exception:  # the key press was lost to a dialog: run the cells from the menu
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        _run_all_from_the_menu(page)
         page.wait_for_selector(READY, timeout=timeout / 2)
+
+
+def _run_all_from_the_menu(page: Any) -> None:
+    """Run All Cells from JupyterLab's menu bar, found by its command (in any display
+    language: the menus' names are translated)."""
+    page.keyboard.press("Escape")
+    run_all = page.locator("[data-command='runmenu:run-all']")
+    for item in page.locator(".lm-MenuBar-item").all():
+        item.click()
+        try:
+            run_all.first.wait_for(state="visible", timeout=2_000)  # menus open on a frame
+        except Exception:
+            page.keyboard.press("Escape")
+            continue
+        run_all.first.click()
+        return
+    raise AssertionError("JupyterLab's menu has no Run All Cells")
 
 
 def write_notebook(path: Path, sources: list[str]) -> None:

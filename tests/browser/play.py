@@ -114,9 +114,10 @@ def loops_practice(prompt: str) -> str:
     prompt = prompt.replace("`", "")
     if m := re.search(r"range\((\d+), (\d+)\)", prompt):
         return str(int(m[2]) - int(m[1]))
-    if m := re.search(r"last value of i in for i in range\((\d+)\)", prompt):
-        return str(int(m[1]) - 1)
-    rows, cols = re.findall(r"range\((\d+)\)", prompt)[:2]
+    ranges = re.findall(r"range\((\d+)\)", prompt)
+    if len(ranges) == 1:  # the last value of i (read from the code: any language)
+        return str(int(ranges[0]) - 1)
+    rows, cols = ranges[:2]
     return str(int(rows) * int(cols))
 
 
@@ -137,14 +138,22 @@ def center_practice(prompt: str) -> str:
     return f"{sum(nums) / len(nums):g}"
 
 
-def practise(learner: Learner, solve: Callable[[str], str], limit: int = 12) -> None:
-    """Answer practice items until the summary shows (stage checks on the first item only)."""
+def practise(
+    learner: Learner,
+    solve: Callable[[str], str],
+    limit: int = 12,
+    *,
+    correct: str = "Correct!",
+    next_label: str = "Continue",
+) -> None:
+    """Answer practice items until the summary shows (stage checks on the first item only);
+    ``correct`` and ``next_label`` are the words the player shows (in its language)."""
     page = learner.page
     for index in range(limit):
         prompt = str(page.locator(".lk-body").inner_text())
-        learner.type(solve(prompt), "Correct!", "practice: correct" if index == 0 else "")
+        learner.type(solve(prompt), correct, "practice: correct" if index == 0 else "")
         before = page.locator(".lk-status").inner_text()
-        learner.click("Continue")
+        learner.click(next_label)
         page.wait_for_function(
             "([before]) => !document.querySelector('.lk-feedback .lk-msg') &&"
             " (document.querySelector('.lk-summary') ||"

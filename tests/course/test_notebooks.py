@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,13 +74,14 @@ def test_launcher_notebooks_execute(workspace: dict[str, Any], name: str) -> Non
     assert not [o for o in outputs if o["output_type"] == "error"], outputs
     assert not [o for o in outputs if o.get("name") == "stderr"], outputs
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
-    state = json.dumps(nb.metadata.get("widgets", {}))
+    # The text of the saved widget state, tags dropped (titles are isolated in <bdi>).
+    state = re.sub(r"<[^>]+>", "", json.dumps(nb.metadata.get("widgets", {}), ensure_ascii=False))
     if name == "plan.ipynb":
         # lists placed out, for loops not: the loops lesson is next, and says why
         assert "your learning plan" in state and "Next: Python loops for beginners" in state
         assert "You have mastered lists, which for loops requires." in state
     if name == "teacher.ipynb":
-        assert "1 learner(s) with evidence in the course" in state
+        assert "1 learner with evidence in the course" in state
     if name == "lists.ipynb":
         with open_store(workspace["store"]) as store:
             starts = [

@@ -74,3 +74,19 @@ def test_the_render_timeout_setting(tmp_path: Path) -> None:
     assert ('c.KernelManager.transport = "ipc"' in text) == sys.platform.startswith("linux")
     assert "c.VoilaExecutor.timeout = 30" in text
     compile(text, "voila.py", "exec")  # a config file Voilà can load
+
+
+def test_serve_lang_is_every_pages_language_and_refuses_one_without_a_catalog(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from lessonkit.cli import build_parser
+    from lessonkit.commands.serve import serve_env
+
+    args = build_parser().parse_args(["serve", "lesson.ipynb", "--lang", "es-MX"])
+    env = serve_env(args, base={})
+    assert env["LESSONKIT_LANGUAGE"] == "es"  # the closest catalog, for every page's kernel
+    assert "LESSONKIT_LANGUAGE" not in serve_env(build_parser().parse_args(["serve", "x"]), {})
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["serve", "lesson.ipynb", "--lang", "tlh"])
+    assert stop.value.code == 2
+    assert "no translation for 'tlh'" in capsys.readouterr().err

@@ -4,10 +4,13 @@
 // sends back one message per learner action. An answer travels *with* its submit, in one
 // message on this one widget, so the kernel grades exactly the value shown.
 // All HTML in the view was made safe in the kernel; text from here is set as text.
+// Words shown from here are marked with _(): the kernel sends their translations in the
+// learner's language (the `i18n` state: lang, dir, messages), read from the same catalog as
+// its own words (lessonkit/widgets/language.py); {name} placeholders are filled by fmt().
 
 const SECTIONS = [
   "notice", "header", "route", "title", "body", "options", "answer", "status", "feedback",
-  "hints", "solution", "nav", "summary", "mastery", "footer", "say",
+  "hints", "solution", "nav", "summary", "mastery", "footer", "language", "say",
 ];
 
 function el(tag, attrs = {}, text) {
@@ -20,6 +23,10 @@ function el(tag, attrs = {}, text) {
   }
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+function fmt(text, values) {
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 function button(label, cls, attrs = {}) {
@@ -37,6 +44,13 @@ function storage() {
 function render({ model, el: host }) {
   const uid = "lk" + Math.random().toString(36).slice(2, 10);
   const root = el("div", { class: "lk-player", "data-lk": "player" });
+  let i18n = model.get("i18n") || {};
+  const _ = (message) => (i18n.messages && i18n.messages[message]) || message;
+  function setLanguage() {
+    root.setAttribute("lang", i18n.lang || "en");
+    root.setAttribute("dir", i18n.dir || "ltr");
+  }
+  setLanguage();
   const S = {};
   for (const name of SECTIONS) {
     // Sections are plain holders; what they hold carries the styled classes.
@@ -44,6 +58,22 @@ function render({ model, el: host }) {
     root.appendChild(S[name]);
   }
   S.notice.setAttribute("role", "status");
+  function setContentLanguage() {
+    // The lesson's own words (title, text, options) carry their language where it is not the
+    // page's: an English lesson on an Arabic page reads left to right.
+    const content = i18n.content || {};
+    const other = content.lang && content.lang.split("-")[0] !== (i18n.lang || "en").split("-")[0];
+    for (const name of ["title", "body", "options"]) {
+      if (other) {
+        S[name].setAttribute("lang", content.lang);
+        S[name].setAttribute("dir", content.dir || "ltr");
+      } else {
+        S[name].removeAttribute("lang");
+        S[name].removeAttribute("dir");
+      }
+    }
+  }
+  setContentLanguage();
   S.title.setAttribute("tabindex", "-1");
   S.feedback.setAttribute("role", "status");
   S.feedback.setAttribute("aria-live", "polite");
@@ -119,7 +149,11 @@ function render({ model, el: host }) {
     }
     if (changed("route", route)) {
       S.route.replaceChildren();
-      if (route) S.route.appendChild(el("p", { class: "lk-route", "data-reason": "adapted" }, "↪ " + route));
+      if (route) {
+        const note = el("p", { class: "lk-route", "data-reason": "adapted" });
+        note.append(el("span", { class: "lk-route-mark", "aria-hidden": "true" }, "↪"), " " + route);
+        S.route.appendChild(note);
+      }
     }
   }
 
@@ -133,7 +167,7 @@ function render({ model, el: host }) {
       return;
     }
     S.options.setAttribute("role", "group");
-    S.options.setAttribute("aria-label", "Options");
+    S.options.setAttribute("aria-label", _("Options"));
     for (const option of options) {
       const pick = el("button", {
         type: "button",
@@ -152,9 +186,11 @@ function render({ model, el: host }) {
   // ---------------------------------------------------------------- the answer unit
 
   function textField(spec, id, multiline) {
+    // Code, numbers and formulas read left to right in every language; text follows its own.
+    const dir = ["code", "number", "expression", "frame"].includes(spec.kind) ? "ltr" : "auto";
     const field = multiline
-      ? el("textarea", { id, class: `lk-field ${spec.kind === "free" ? "lk-free" : ""}`, rows: spec.kind === "code" ? 10 : 5, spellcheck: spec.kind === "free" ? "true" : "false", autocapitalize: "off" })
-      : el("input", { id, class: "lk-field", type: "text", autocomplete: "off", spellcheck: "false", autocapitalize: "off", placeholder: spec.placeholder || "", inputmode: spec.kind === "number" ? "decimal" : null });
+      ? el("textarea", { id, dir, class: `lk-field ${spec.kind === "free" ? "lk-free" : ""}`, rows: spec.kind === "code" ? 10 : 5, spellcheck: spec.kind === "free" ? "true" : "false", autocapitalize: "off" })
+      : el("input", { id, dir, class: "lk-field", type: "text", autocomplete: "off", spellcheck: "false", autocapitalize: "off", placeholder: spec.placeholder || "", inputmode: spec.kind === "number" ? "decimal" : null });
     return field;
   }
 
@@ -175,7 +211,7 @@ function render({ model, el: host }) {
         field.value = spec.starter || "";
       }
       form.appendChild(field);
-      if (multiline) form.appendChild(el("p", { class: "lk-status", id: help }, "Press Ctrl+Enter to check."));
+      if (multiline) form.appendChild(el("p", { class: "lk-status", id: help }, _("Press Ctrl+Enter to check.")));
       fields.push(field);
       read = () => field.value;
       restore = (value) => {
@@ -183,7 +219,7 @@ function render({ model, el: host }) {
       };
     } else if (spec.kind === "single" || spec.kind === "multi") {
       const set = el("fieldset", { class: "lk-answer-set" });
-      set.appendChild(el("legend", {}, spec.kind === "multi" ? `${spec.label} (select all that apply)` : spec.label));
+      set.appendChild(el("legend", {}, spec.kind === "multi" ? fmt(_("{label} (select all that apply)"), { label: spec.label }) : spec.label));
       spec.options.forEach((option, i) => {
         const box = el("div", { class: "lk-choice" });
         const input = el("input", { type: spec.kind === "multi" ? "checkbox" : "radio", id: `${id}-${i}`, name: id, value: option.value });
@@ -215,8 +251,8 @@ function render({ model, el: host }) {
           const row = el("li");
           const text = spec.items[item].text;
           row.appendChild(el("span", { class: "lk-item", html: `${pos + 1}. ${spec.items[item].html}` }));
-          const up = button("Move up", "", { "aria-label": `Move up: ${text}`, disabled: pos === 0 });
-          const down = button("Move down", "", { "aria-label": `Move down: ${text}`, disabled: pos === order.length - 1 });
+          const up = button(_("Move up"), "", { "aria-label": fmt(_("Move up: {item}"), { item: text }), disabled: pos === 0 });
+          const down = button(_("Move down"), "", { "aria-label": fmt(_("Move down: {item}"), { item: text }), disabled: pos === order.length - 1 });
           up.addEventListener("click", () => move(pos, -1));
           down.addEventListener("click", () => move(pos, +1));
           row.append(up, down);
@@ -233,7 +269,7 @@ function render({ model, el: host }) {
         if (to < 0 || to >= order.length) return;
         [order[pos], order[to]] = [order[to], order[pos]];
         draw(to, delta);
-        S.say.textContent = `${spec.items[order[to]].text}: now item ${to + 1} of ${order.length}.`;
+        S.say.textContent = fmt(_("{item}: now item {n} of {total}."), { item: spec.items[order[to]].text, n: to + 1, total: order.length });
         save();
       };
       read = () => order.slice();
@@ -246,9 +282,9 @@ function render({ model, el: host }) {
       form.appendChild(el("div", { class: "lk-note", html: spec.note }));
     }
     const row = el("div", { class: "lk-row" });
-    const check = el("button", { type: "submit", class: "lk-btn lk-btn-primary lk-check" }, "Check");
+    const check = el("button", { type: "submit", class: "lk-btn lk-btn-primary lk-check" }, _("Check"));
     row.appendChild(check);
-    const hint = button("Hint", "lk-hint");
+    const hint = button(_("Hint"), "lk-hint");
     hint.addEventListener("click", () => {
       hint.disabled = true;
       send("hint");
@@ -351,7 +387,7 @@ function render({ model, el: host }) {
       S.hints.replaceChildren();
       if (hints) {
         const box = el("div", { class: "lk-msg lk-info" });
-        box.appendChild(el("h3", { class: "lk-subhead" }, "Hints"));
+        box.appendChild(el("h3", { class: "lk-subhead" }, _("Hints")));
         box.appendChild(el("ol", { html: hints }));
         S.hints.appendChild(box);
         typeset(box);
@@ -361,7 +397,7 @@ function render({ model, el: host }) {
       S.solution.replaceChildren();
       if (solution) {
         const box = el("div", { class: "lk-solution" });
-        box.appendChild(el("h3", { class: "lk-subhead" }, "Worked solution"));
+        box.appendChild(el("h3", { class: "lk-subhead" }, _("Worked solution")));
         box.appendChild(el("div", { html: solution }));
         S.solution.appendChild(box);
         typeset(box);
@@ -374,7 +410,7 @@ function render({ model, el: host }) {
     if (!changed("nav", nav)) return;
     S.nav.replaceChildren();
     if (nav.back) {
-      const back = button("Back", "lk-back");
+      const back = button(_("Back"), "lk-back");
       back.addEventListener("click", () => send("back"));
       S.nav.appendChild(back);
     }
@@ -389,7 +425,7 @@ function render({ model, el: host }) {
       S.nav.appendChild(skip);
     }
     if (nav.lab) {
-      S.nav.appendChild(el("a", { class: "lk-btn lk-btn-link", href: nav.lab, target: "_blank", rel: "noopener" }, "Open in JupyterLab"));
+      S.nav.appendChild(el("a", { class: "lk-btn lk-btn-link", href: nav.lab, target: "_blank", rel: "noopener" }, _("Open in JupyterLab")));
     }
     if (nav.next) {
       const next = button(nav.next.label, `lk-next ${nav.next.primary ? "lk-btn-primary" : ""}`);
@@ -406,13 +442,13 @@ function render({ model, el: host }) {
     S.footer.replaceChildren();
     S.footer.classList.toggle("lk-footer", !!restart);
     if (!restart) return;
-    const ask = button("Restart lesson…", "lk-restart");
+    const ask = button(_("Restart lesson…"), "lk-restart");
     ask.addEventListener("click", () => {
       const box = el("div", { class: "lk-confirm", role: "group", "aria-labelledby": `${uid}-confirm` });
-      box.appendChild(el("p", { id: `${uid}-confirm` }, "Start the lesson again from the beginning? Your answers so far stay recorded."));
+      box.appendChild(el("p", { id: `${uid}-confirm` }, _("Start the lesson again from the beginning? Your answers so far stay recorded.")));
       const row = el("div", { class: "lk-row" });
-      const yes = button("Start again", "lk-btn-primary");
-      const no = button("Cancel", "");
+      const yes = button(_("Start again"), "lk-btn-primary");
+      const no = button(_("Cancel"), "");
       yes.addEventListener("click", () => {
         yes.disabled = true;
         send("restart", { confirmed: true });
@@ -431,6 +467,26 @@ function render({ model, el: host }) {
       no.focus();
     });
     S.footer.appendChild(ask);
+  }
+
+  function drawLanguage() {
+    const languages = i18n.languages || [];
+    if (!changed("language", [i18n.lang, languages, view.live])) return;
+    S.language.replaceChildren();
+    S.language.classList.toggle("lk-language", languages.length > 1);
+    if (languages.length < 2) return;
+    const id = `${uid}-language`;
+    const pick = el("select", { id, class: "lk-field lk-language-pick", disabled: view.live === false });
+    for (const language of languages) {
+      const option = el("option", { value: language.tag, lang: language.tag }, language.name);
+      if (language.tag === i18n.lang) option.selected = true;
+      pick.appendChild(option);
+    }
+    pick.addEventListener("change", () => {
+      pick.disabled = true;
+      send("language", { value: pick.value });
+    });
+    S.language.append(el("label", { class: "lk-label", for: id }, _("Language")), pick);
   }
 
   function update(next) {
@@ -453,9 +509,11 @@ function render({ model, el: host }) {
     setHtml("summary", view.summary, true);
     setHtml("mastery", view.mastery);
     drawFooter(!!buttons.restart);
+    drawLanguage();
     root.classList.toggle("lk-away", view.live === false);
     if (acted && view.focus) {
-      const target = { title: S.title, feedback: S.feedback, hints: S.hints }[view.focus];
+      const picker = S.language.querySelector("select");
+      const target = { title: S.title, feedback: S.feedback, hints: S.hints, language: picker }[view.focus];
       const field = answerParts && answerParts.fields.find((f) => !f.disabled && f.tagName !== "BUTTON");
       // A wrong answer keeps focus in the field (the live region reads the feedback); a
       // finished question moves it to the feedback, whose next Tab reaches Continue.
@@ -469,9 +527,21 @@ function render({ model, el: host }) {
   }
 
   const onChange = () => update(model.get("view"));
+  const onLanguage = () => {
+    // Another language: every word drawn here is drawn again.
+    i18n = model.get("i18n") || {};
+    setLanguage();
+    setContentLanguage();
+    shown = {};
+    update(model.get("view"));
+  };
   model.on("change:view", onChange);
+  model.on("change:i18n", onLanguage);
   update(model.get("view"));
-  return () => model.off("change:view", onChange);
+  return () => {
+    model.off("change:view", onChange);
+    model.off("change:i18n", onLanguage);
+  };
 }
 
 export default { render };

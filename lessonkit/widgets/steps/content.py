@@ -11,4 +11,4 @@ def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
     """Show the body and a Continue button."""
     screen["body"] = render_markdown(getattr(view.step, "body", ""), player.base_dir)
     if view.can_advance:
-        screen["buttons"]["next"] = {"label": "Continue", "primary": True}
+        screen["buttons"]["next"] = {"label": player.t.gettext("Continue"), "primary": True}

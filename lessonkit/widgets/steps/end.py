@@ -13,7 +13,7 @@ def render(player: Any, view: Any, screen: dict[str, Any]) -> None:
     step = view.step
     body = render_markdown(step.body, player.base_dir) if step.body else ""
     if step.show_summary:
-        screen["summary"] = summary_html(player.session, body)
+        screen["summary"] = summary_html(player.session, body, player.t)
     else:
         screen["body"] = body
     screen["mastery"] = ""

@@ -42,7 +42,7 @@ def test_diff_names_the_first_differing_cells() -> None:
 
 def test_missing_extra_columns_and_shape() -> None:
     result = check(SPEC, pd.DataFrame({"name": ["a"], "m": [1]}))
-    assert "missing column(s): 'n'" in result.feedback and "'m'" in result.feedback
+    assert "Missing column: 'n'." in result.feedback and "'m'" in result.feedback
     assert (
         "Expected 3 rows, got 2"
         in check(SPEC, pd.DataFrame({"name": ["a", "b"], "n": [1, 2]})).feedback

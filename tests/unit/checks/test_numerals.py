@@ -155,7 +155,11 @@ def test_numbers_as_the_language_writes_them(language: str, text: str, value: fl
 def test_what_the_language_cannot_mean_is_not_understood(language: str, text: str) -> None:
     said = check(Numeric(answer=3.5), text, language=language)
     assert not said.understood
-    assert said.feedback == "Please enter a number, like 42, -3,5 or 1.234,5."
+    please = {  # in the learner's language, with numbers as they write them
+        "de": "Bitte gib eine Zahl ein, etwa 42, -3,5 oder 1.234,5.",
+        "es": "Escribe un número, como 42, -3,5 o 1.234,5.",
+    }
+    assert said.feedback == please[language]
 
 
 def test_units_after_a_decimal_comma() -> None:
@@ -169,7 +173,7 @@ def test_a_german_3_5_is_right_and_feedback_echoes_it() -> None:
     assert said.correct and said.details["value"] == 3.5
     assert said.response_text == "3,5"
     wrong = check(Numeric(answer=3.5), "-3,5", language="de")
-    assert wrong.feedback == "Check the sign of your answer."
+    assert wrong.feedback == "Prüf das Vorzeichen deiner Antwort."
     assert check(Numeric(answer=3.5), "3,5", language="fr").correct
 
 
@@ -236,7 +240,7 @@ def test_commas_german_cannot_read_say_how_to_write_it() -> None:
     for text in ("1,2,3", "x,5", "log(8,2,3)"):
         said = check(Expression(answer="x", variables=("x",)), text, language="de")
         assert not said.understood
-        assert "comma (3,5)" in said.feedback and "log(x; 2)" in said.feedback, text
+        assert "Komma (3,5)" in said.feedback and "log(x; 2)" in said.feedback, text
 
 
 def test_a_language_babel_does_not_know_reads_as_its_base_or_english() -> None:
