@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..evidence.grades import RubricGrade
     from ..policies.mastery import MasteryTracker
 
-__all__ = ["RunGrades", "learner_grades"]
+__all__ = ["RunGrades", "TakesGrades", "learner_grades"]
 
 MasteryChanges = dict[str, tuple[float, float]]
 
@@ -103,3 +103,19 @@ def learner_grades(items: Iterable[Any], learner_id: str, lesson_id: str) -> dic
         for answer, grade in index.current.items()
         if grade.learner.id == learner_id and grade.lesson_id == lesson_id
     }
+
+
+class TakesGrades:
+    """The session's side of teachers' grades (a mix-in of ``LessonSession``)."""
+
+    state: Any
+    learner: Any
+    lesson: Any
+
+    def take_grades(self, statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Take in teachers' rubric grades (statements, e.g. from the course service): points,
+        and mastery with each grade after its answer; returns the mastery changes."""
+        changes: dict[str, Any] = self.state.take_grades(
+            learner_grades(statements, self.learner.id, self.lesson.id)
+        )
+        return changes

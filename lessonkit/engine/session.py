@@ -29,6 +29,7 @@ from ..lesson.model import Choice, End, Lesson, Practice, Question, Step
 from ..lesson.serialize import content_hash
 from .answers import answer_data, recorded_data
 from .decisions import RunContext, choose_branch, known_choice
+from .graded import TakesGrades
 from .history import carry_over, refuse_restart
 from .journal import Journal, Listener, action
 from .outcomes import Decision, Outcome, StepRecord, StepView
@@ -40,7 +41,7 @@ from .view import step_view
 __all__ = ["LessonSession"]
 
 
-class LessonSession(RunStateView, LearnerChoices):
+class LessonSession(RunStateView, LearnerChoices, TakesGrades):
     """A learner's run through a lesson.
 
     Parameters
@@ -374,13 +375,6 @@ class LessonSession(RunStateView, LearnerChoices):
         scaled = earned / available if available else 1.0
         data = {"score": earned, "max_score": available, "scaled": scaled, "path": list(self.path)}
         self._emit("completed", self.current_id, **data)
-
-    def take_grades(self, statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-        """Take in teachers' rubric grades (statements, e.g. from the course service): points,
-        and mastery with each grade after its answer; returns the mastery changes."""
-        from .graded import learner_grades
-
-        return self.state.take_grades(learner_grades(statements, self.learner.id, self.lesson.id))
 
     # ------------------------------------------------------------------ resume
 
