@@ -28,10 +28,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import LessonDefinitionError, LessonkitError
 
-__all__ = ["build_command", "describe_store", "isolation_notice", "register", "run", "serve_env"]
+__all__ = [
+    "build_command",
+    "describe_store",
+    "isolation_notice",
+    "preheat_size",
+    "register",
+    "run",
+    "serve_env",
+]
 
 DEFAULT_PORT = 8866
 """Voilà's usual port; ``serve`` takes the next free one if it is in use."""
+DEFAULT_PREHEAT = 1
+"""Preheated kernels per notebook: one makes the next page ready at once for about 100 MB
+while it waits; a class arriving together needs more (see docs/performance.md)."""
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _GRACE = 15.0
 """Seconds Voilà gets to shut its kernels down before it is killed."""
@@ -77,6 +88,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--allow-code", action="store_true", help=argparse.SUPPRESS
     )  # the old opt-in, now the default
     parser.add_argument("--ip", default=None, help="interface to listen on (default localhost)")
+    parser.add_argument(
+        "--preheat",
+        type=int,
+        default=DEFAULT_PREHEAT,
+        metavar="N",
+        help="keep N kernels per notebook that already ran it, so a page is ready at once; "
+        "each page's learner is bound when its request comes (0: start a kernel per page; "
+        f"default {DEFAULT_PREHEAT}; never for --dashboard)",
+    )
     parser.add_argument(
         "--render-timeout",
         type=float,
@@ -187,7 +207,24 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
         env["LESSONKIT_STORE"] = args.store
     if getattr(args, "render_timeout", None) is not None:
         env["LESSONKIT_RENDER_TIMEOUT"] = str(args.render_timeout)
+    # A page's learner comes from the server or the page's request, never from the machine's
+    # own anonymous id (which every visitor would share): see lessonkit.widgets.binding.
+    env["LESSONKIT_PAGE_LEARNER"] = "request"
+    ip = getattr(args, "ip", None)
+    if ip not in (None, "", "0.0.0.0", "::"):
+        env["VOILA_APP_IP"] = ip  # where a preheated kernel asks Voilà for its request
     return env
+
+
+def preheat_size(args: argparse.Namespace) -> int:
+    """Preheated kernels per notebook for ``args`` (none for the dashboard, whose numbers
+    must be read when the page is asked for)."""
+    if getattr(args, "dashboard", False):
+        return 0
+    size = getattr(args, "preheat", DEFAULT_PREHEAT)
+    if size < 0:
+        raise LessonkitError("serve: --preheat must be 0 or more")
+    return int(size)
 
 
 def describe_store(url: str) -> str:
@@ -313,9 +350,10 @@ def run(args: argparse.Namespace) -> int:
     if args.port is None:
         args.port = free_port(args.ip or "127.0.0.1")
     timeout = render_timeout(env)
+    preheat = preheat_size(args)
     # One folder per setting: servers started with other settings never rewrite this one.
-    config_dir = _cache_dir() / "config" / f"render-{int(timeout)}"
-    write_voila_config(config_dir, timeout=timeout)
+    config_dir = _cache_dir() / "config" / f"render-{int(timeout)}-preheat-{preheat}"
+    write_voila_config(config_dir, timeout=timeout, preheat=preheat)
     from ..lesson.schema import is_schema_valid
 
     is_schema_valid({})  # compiles the schema check into the user's cache for every page's kernel
@@ -335,6 +373,12 @@ def run(args: argparse.Namespace) -> int:
             if state == "up":
                 print(f"lessonkit: serving {notebook} at http://{host}:{args.port}/", flush=True)
                 print(f"lessonkit: evidence is written to {evidence}", flush=True)
+                if preheat:
+                    print(
+                        f"lessonkit: {preheat} preheated kernel(s) wait for the next pages "
+                        "(--preheat 0 to start one per page)",
+                        flush=True,
+                    )
                 print("lessonkit: press Ctrl-C to stop", flush=True)
                 while proc.poll() is None and not signals.count:
                     time.sleep(0.2)

@@ -1,9 +1,11 @@
 """``show()``: one line in a notebook puts a lesson on screen, resuming where the learner was.
 
-``lessonkit.show("loops.lesson.yaml")`` loads the lesson, works out who the learner is
-(:func:`lessonkit.evidence.identity.resolve_learner`), opens the evidence store
-(``LESSONKIT_STORE`` or the configured default), and continues the learner's latest session
-from its recorded events, or starts a new one.
+``lessonkit.show("loops.lesson.yaml")`` loads the lesson, makes its player, works out who the
+learner is (:func:`lessonkit.widgets.binding.page_request`: the environment, or a Voilà page's
+request), opens the evidence store (``LESSONKIT_STORE`` or the configured default), and
+continues the learner's latest session from its recorded events, or starts a new one. In a
+preheated Voilà kernel everything up to the player happens before any request, the rest when
+the request comes (:func:`lessonkit.widgets.binding.when_requested`).
 
 One learner has one live session per lesson: a second tab, or the launcher cell run again,
 resumes the *same* session and becomes its live view, while the older view steps back (see
@@ -13,6 +15,7 @@ resumes the *same* session and becomes its live view, while the older view steps
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -22,7 +25,9 @@ from typing import Any
 from ..engine.session import LessonSession
 from ..errors import SessionStateError, StorageError
 from ..evidence.events import LearnerRef
+from ..evidence.identity import learner_ref
 from ..lesson.model import Lesson
+from .binding import PageRequest, when_requested
 from .live import Lease, lease_for, release_local
 from .player import LessonPlayer
 
@@ -124,7 +129,10 @@ def show(
     lesson
         A ``.lesson.yaml`` path (relative to the notebook's folder) or a :class:`Lesson`.
     learner
-        Learner id or reference; default from the environment (see ``lessonkit.evidence.identity``).
+        Learner id or reference; default from the environment (see ``lessonkit.evidence.identity``)
+        or, in a Voilà page, from the page's request (see :mod:`lessonkit.widgets.binding`).
+        A preheated page (``lessonkit serve --preheat``) loads the lesson and makes the player
+        before any request, and binds the learner's session when its request comes.
     store
         A store, a store URL, or ``None`` for the configured default; ``False`` records nothing.
     namespace
@@ -141,7 +149,6 @@ def show(
         A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
         new session then starts mastery and profile from the learner's course record.
     """
-    from ..evidence.identity import resolve_learner
     from ..lesson.loader import load_lesson
 
     base_dir: Path | None = None
@@ -149,68 +156,90 @@ def show(
         path = Path(lesson)
         base_dir = path.resolve().parent
         lesson = load_lesson(path)
-    ref = learner if isinstance(learner, LearnerRef) else resolve_learner(learner or None)
+    loaded = lesson
     opener = _opener(store)
     if namespace is None:
         namespace = _notebook_namespace()
     mode = code_mode(namespace=namespace)
     session_ns = namespace if mode == "namespace" else None
-    loaded = lesson
-
-    lease: Lease | None = None
-    if store is not False:
-        url = _store_url(store)
-        lease = lease_for(url, loaded.id, ref)
-        lease.claim()
-        release_local(lease.key)  # the launcher cell run again: the old view lets go first
-    target = opener() if opener is not None else (None if store is False else store)
-    box: dict[str, Any] = {"store": target}
-    start = _course_start(course, loaded, ref, lambda: box["store"]) if course else None
-
-    def reopen() -> LessonSession:
-        box["store"] = opener() if opener is not None else box["store"]
-        return open_session(
-            loaded,
-            learner=ref,
-            store=box["store"],
-            namespace=session_ns,
-            wait=LOCK_WAIT,
-            start=start,
-        )
-
-    def new_session() -> LessonSession:
-        return open_session(
-            loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False, start=start
-        )
-
-    away = False
-    try:
-        session = open_session(
-            lesson,
-            learner=ref,
-            store=target,
-            namespace=session_ns,
-            resume=resume,
-            wait=LOCK_WAIT,
-            start=start,
-        )
-    except StorageError:
-        session, away = _read_only(lesson, ref, target, session_ns), True
-        if opener is not None:
-            target.close()
     player = LessonPlayer(
-        session,
+        None,
         base_dir=base_dir,
         code_mode=mode,
         allow_code=allow_code,
-        new_session=new_session,
-        reopen=reopen if opener is not None else None,
-        lease=lease,
         lab_url=lab_url or os.environ.get("LESSONKIT_LAB_URL") or None,
     )
-    if away:
-        player.hand_over(busy=True)
+
+    def bind(ref: LearnerRef) -> None:
+        lease: Lease | None = None
+        if store is not False:
+            lease = lease_for(_store_url(store), loaded.id, ref)
+            lease.claim()
+            release_local(lease.key)  # the launcher cell run again: the old view lets go first
+        target = opener() if opener is not None else (None if store is False else store)
+        box: dict[str, Any] = {"store": target}
+        start = _course_start(course, loaded, ref, lambda: box["store"]) if course else None
+
+        def reopen() -> LessonSession:
+            box["store"] = opener() if opener is not None else box["store"]
+            return open_session(
+                loaded, learner=ref, store=box["store"], namespace=session_ns, wait=LOCK_WAIT,
+                start=start,
+            )  # fmt: skip
+
+        def new_session() -> LessonSession:
+            return open_session(
+                loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False,
+                start=start,
+            )  # fmt: skip
+
+        away = False
+        try:
+            session = open_session(
+                loaded, learner=ref, store=target, namespace=session_ns, resume=resume,
+                wait=LOCK_WAIT, start=start,
+            )  # fmt: skip
+        except StorageError:
+            session, away = _read_only(loaded, ref, target, session_ns), True
+            if opener is not None:
+                target.close()
+        player.bind(
+            session,
+            new_session=new_session,
+            reopen=reopen if opener is not None else None,
+            lease=lease,
+        )
+        if away:
+            player.hand_over(busy=True)
+
+    if learner:
+        bind(learner_ref(learner))
+    else:
+        # A preheated Voilà page binds its learner when its request comes (now, elsewhere).
+        when_requested(lambda request, error: _bind_request(player, bind, request, error))
     return player
+
+
+UNBOUND = (
+    "This page could not tell who you are, so it shows no lesson rather than someone "
+    "else's. Please reload the page."
+)
+"""What a page whose request names no learner says (see :mod:`lessonkit.widgets.binding`)."""
+
+
+def _bind_request(
+    player: LessonPlayer,
+    bind: Callable[[LearnerRef], None],
+    request: PageRequest | None,
+    error: str | None,
+) -> None:
+    if request is None or request.learner is None:
+        player.unbound(UNBOUND)
+        if error:  # for the server's operator: a kernel's stderr is the server's
+            print(f"lessonkit: a page's request did not reach its kernel ({error})",
+                  file=sys.__stderr__, flush=True)  # fmt: skip
+        return
+    bind(request.learner)
 
 
 def _opener(store: Any) -> Callable[[], Any] | None:

@@ -26,12 +26,13 @@ import traitlets
 
 from ..errors import SessionStateError, StorageError
 from .codecheck import CodeChecking, CodeCheckingDecision, code_allowed, code_checking_state
-from .feedback import box, last_feedback, result_box
+from .feedback import box, result_box
 from .inputs import AnswerInput, InvalidResponse
 from .live import Lease, Watcher, register
+from .liveview import LiveView
 from .markdown import escape
 from .progress import why_moved
-from .screen import build_view
+from .screen import build_view, waiting_view
 from .styles import stylesheet
 from .tokens import step_token
 
@@ -40,13 +41,14 @@ __all__ = ["LessonPlayer", "code_allowed", "code_checking_state"]
 _STATIC = Path(__file__).with_name("static")
 
 
-class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
+class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
     """Plays a lesson session: step content, answer input, feedback, hints and progress.
 
     Parameters
     ----------
     session
-        The session to render; started here if it has not started.
+        The session to render; started here if it has not started. ``None`` makes a player
+        that waits for one (see :meth:`bind`).
     base_dir
         Folder that relative image paths in the lesson are read from.
     code_mode
@@ -104,13 +106,42 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         self._seq = 0
         self._watcher: Watcher | None = None
         self.on_msg(self._on_msg)
+        if session is None:  # a preheated page: the learner's session comes with the request
+            self.view = waiting_view("Loading the lesson…")
+        else:
+            self._attach(session)
+
+    def _attach(self, session: Any) -> None:
+        self.session = session
         if not session.started:
             session.start()
-        if lease is not None:
-            register(lease.key, self)
+        if self.lease is not None:
+            register(self.lease.key, self)
             self._watch()
         self.restore_feedback()
         self.refresh()
+
+    def bind(
+        self,
+        session: Any,
+        *,
+        new_session: Callable[[], Any] | None = None,
+        reopen: Callable[[], Any] | None = None,
+        lease: Lease | None = None,
+    ) -> None:
+        """Give a player made without a session (a preheated page) its learner's session, once
+        the page's request says who the learner is. A player is bound once."""
+        with self._lock:
+            if self.session is not None:
+                raise SessionStateError("this player already shows a learner's session")
+            self._new_session, self._reopen, self.lease = new_session, reopen, lease
+            self._attach(session)
+
+    def unbound(self, message: str) -> None:
+        """Say, instead of a session, why this page has none (``message`` is text)."""
+        with self._lock:
+            if self.session is None:
+                self.view = waiting_view(message, kind="error")
 
     @property
     def code_checking(self) -> CodeChecking:
@@ -134,6 +165,8 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
         """Handle one action from the page (validated; unknown actions are ignored)."""
         action = message.get("action")
         with self._lock:
+            if self.session is None:  # nothing to act on before the learner's session is bound
+                return
             if action == "takeback":
                 if self.live:  # a second click, or a stale page: nothing to take back
                     self.refresh()
@@ -313,82 +346,6 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
     def _clear(self) -> None:
         self._feedback, self._why, self._route, self._notice = None, {}, "", None
         self.input = None
-
-    # ------------------------------------------------------------------ one live view
-
-    def restore_feedback(self) -> None:
-        """After a reload: the last answer's feedback, as it was shown live."""
-        restored = last_feedback(self.session, self.base_dir, code_mode=self.code_mode)
-        self._feedback = restored or self._feedback
-
-    def hand_over(self, *, busy: bool = False) -> None:
-        """Another view took the session: stop writing, release the store, say so.
-
-        ``busy`` says the other view holds the session but did not let go of it (a stopped or
-        busy kernel): this view shows the recorded session without writing to it.
-        """
-        with self._lock:
-            if not self.live:
-                return
-            self.live = False
-            if self._watcher is not None:
-                self._watcher.stop()
-            close = getattr(self.session.store, "close", None)
-            if self._reopen is not None and callable(close):
-                close()  # the new view needs the store's writer lock
-            if busy:
-                text = (
-                    "<strong>This lesson is open in another tab that is not responding.</strong>"
-                    " Nothing was lost. Continue here to take it over."
-                )
-            else:
-                text = (
-                    "<strong>This lesson continued in another tab.</strong> Your progress is "
-                    "kept there."
-                )
-            notice = {"kind": "away", "html": text}
-            if self._reopen is not None:
-                if not busy:
-                    notice["html"] += " Continue here to take it back."
-                notice.update(action="takeback", label="Continue here")
-            self._notice = notice
-            self.refresh()
-
-    def take_back(self) -> None:
-        """Resume the session here from the store, becoming its live view again."""
-        with self._lock:
-            if self._reopen is None:
-                return
-            if self.lease is not None:
-                self.lease.claim()
-                register(self.lease.key, self)
-            try:
-                session = self._reopen()
-            except StorageError as exc:
-                self._lost_store(exc)
-                self.refresh()
-                return
-            self.session = session
-            self.live = True
-            self._clear()
-            self.restore_feedback()
-            self._focus = "title"
-            self._watch()
-            self.refresh()
-
-    def _watch(self) -> None:
-        if self.lease is None:
-            return
-        self._watcher = Watcher(self.lease, self, lambda view: view.hand_over())
-        self._watcher.start()
-
-    def _lost_store(self, exc: Exception) -> None:
-        if self.lease is not None and not self.lease.held():
-            self.hand_over()
-            return
-        self.set_feedback(
-            "info", "Your progress could not be saved just now.", f"<p>{escape(exc)}</p>"
-        )
 
     def close(self) -> None:
         """Close the widget and stop watching the lease."""
