@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from lessonkit.cli import main
 from lessonkit.commands.serve import describe_store, free_port
+from lessonkit.errors import LessonkitError
 from lessonkit.integrations import voila
 
 
@@ -74,3 +76,32 @@ def test_the_render_timeout_setting(tmp_path: Path) -> None:
     assert ('c.KernelManager.transport = "ipc"' in text) == sys.platform.startswith("linux")
     assert "c.VoilaExecutor.timeout = 30" in text
     compile(text, "voila.py", "exec")  # a config file Voilà can load
+
+
+def test_the_preheat_setting(tmp_path: Path) -> None:
+    """``--preheat N`` writes Voilà's pool settings with lessonkit's request-time identity
+    instead of the prelaunch hook (Voilà refuses the two together); 0 keeps the hook."""
+    pooled = voila.write_voila_config(tmp_path / "pooled", preheat=3).read_text(encoding="utf-8")
+    assert "c.VoilaConfiguration.preheat_kernel = True" in pooled
+    assert "c.VoilaConfiguration.default_pool_size = 3" in pooled
+    assert "LearnerIdentityProvider" in pooled and "PoolKernelManager" in pooled
+    assert '"X-Lessonkit-Learner"' in pooled and "prelaunch_hook" not in pooled
+    hooked = voila.write_voila_config(tmp_path / "hooked", preheat=0).read_text(encoding="utf-8")
+    assert "prelaunch_hook" in hooked and "preheat_kernel" not in hooked
+    for text in (pooled, hooked):
+        compile(text, "voila.py", "exec")
+        assert "extension_denylist" in text and "compress_response" in text
+
+    from lessonkit.commands import serve
+
+    parser = argparse.ArgumentParser()
+    serve.register(parser.add_subparsers())
+    args = parser.parse_args(["serve", "lesson.yaml"])
+    assert serve.preheat_size(args) == serve.DEFAULT_PREHEAT == 1
+    assert serve.preheat_size(parser.parse_args(["serve", "x", "--preheat", "4"])) == 4
+    assert serve.preheat_size(parser.parse_args(["serve", "--dashboard", "--preheat", "4"])) == 0
+    with pytest.raises(LessonkitError, match="--preheat"):
+        serve.preheat_size(parser.parse_args(["serve", "x", "--preheat", "-1"]))
+    env = serve.serve_env(parser.parse_args(["serve", "x", "--ip", "10.1.2.3"]), base={})
+    assert env["LESSONKIT_PAGE_LEARNER"] == "request" and env["VOILA_APP_IP"] == "10.1.2.3"
+    assert "VOILA_APP_IP" not in serve.serve_env(args, base={})
