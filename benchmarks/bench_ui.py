@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# First on the path: a dependency installs a top-level ``tests`` package of its own, and the
+# editable install puts the repository after site-packages.
+sys.path.insert(0, str(ROOT))
 
 from timing import compared, percentile, row, value_row  # noqa: E402 - benchmarks/ is on sys.path
 

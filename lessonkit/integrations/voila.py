@@ -329,8 +329,6 @@ def write_voila_config(
         "# not load in Voilà's front end): nbgrader's and Notebook 7's.\n"
         'c.VoilaConfiguration.extension_denylist = ["@jupyter/nbgrader", '
         '"@jupyter-notebook/lab-extension"]  # noqa: F821\n'
-        "# Responses gzip-compressed for browsers that accept it (the page's scripts weigh MBs).\n"
-        'c.Voila.tornado_settings = {"compress_response": True}  # noqa: F821\n'
         + "# What the page template needs to know when no hook ran for the request.\n"
         f"c.VoilaConfiguration.resources = {{'lessonkit': {{'render_timeout': {timeout!r}}}}}"
         "  # noqa: F821\n"

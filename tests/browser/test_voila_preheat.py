@@ -27,7 +27,7 @@ from lessonkit.evidence.identity import ANONYMOUS_HOME_PAGE
 from lessonkit.evidence.stores import load_session_events, open_store
 from lessonkit.lesson.loader import load_lesson
 
-from .harness import LOOPS, READY, VoilaServer
+from .harness import LOOPS, READY, VoilaServer, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -172,6 +172,66 @@ def test_a_forged_or_broken_identity_gets_a_fresh_session(browser: Any, pool: Po
     finally:
         forged.close()
         broken.close()
+
+
+def test_the_page_draws_the_player_before_voilas_front_end(browser: Any, pool: Pool) -> None:
+    """The template's script draws the player over the page's kernel socket: the lesson works
+    with Voilà's front end blocked; with it, the page has one player and typeset math."""
+    context = browser.new_context()
+    try:
+        pool.wait_waiting(1)
+        page = context.new_page()
+        page.route("**/voila/static/voila.js", lambda route: route.abort())
+        page.goto(pool.server.url)
+        page.wait_for_selector(READY, timeout=90_000)
+        page.get_by_role("button", name="Continue", exact=True).click()
+        page.locator(".lk-step-title", has_text=SECOND).wait_for()
+        assert page.evaluate("() => typeof window.jupyterapp") == "undefined"
+        page.close()
+
+        pool.wait_waiting(1)
+        page = context.new_page()
+        page.goto(pool.server.url)
+        page.wait_for_selector(READY, timeout=90_000)
+        page.get_by_role("button", name="I have never written one").click()
+        page.locator(".lk-step-title", has_text=THIRD).wait_for()
+        page.locator(".lk-body mjx-container").first.wait_for(timeout=60_000)  # "$2, 4, 6, 8$"
+        assert page.locator(".lk-player").count() == 1
+        assert page.evaluate("() => typeof window.jupyterapp") == "object"
+    finally:
+        context.close()
+
+
+def test_other_outputs_are_still_drawn_by_voila(tmp_path: Path, browser: Any) -> None:
+    """A notebook with a plain widget and printed text beside its lesson: the page draws the
+    player, Voilà's front end the rest."""
+    lesson = LOOPS.with_name("loops.lesson.yaml")
+    write_notebook(
+        tmp_path / "mixed.ipynb",
+        [
+            "import ipywidgets\nipywidgets.IntSlider(description='Volume', value=3)",
+            "print('printed beside the lesson')",
+            f"import lessonkit\nlessonkit.show({str(lesson)!r})",
+        ],
+    )
+    env = {
+        "LESSONKIT_STORE": (tmp_path / "store").as_uri(),
+        "LESSONKIT_HOME": str(tmp_path / "home"),
+        "LESSONKIT_LEARNER": "",
+        "JUPYTERHUB_USER": "",
+    }
+    log = tmp_path / "voila.log"
+    with VoilaServer(tmp_path / "mixed.ipynb", env=env, log=log, preheat=1) as server:
+        Pool(server, log, tmp_path / "store").wait_waiting(1)
+        context = browser.new_context()
+        try:
+            page, _, title = open_lesson(context, server.url)
+            assert title == FIRST
+            page.get_by_role("slider").first.wait_for(timeout=60_000)
+            page.get_by_text("printed beside the lesson").wait_for()
+            assert page.locator(".lk-player").count() == 1
+        finally:
+            context.close()
 
 
 def _pids(kernel_ids: list[str]) -> list[psutil.Process]:
