@@ -65,7 +65,8 @@ def _runtime(args: argparse.Namespace) -> Any:
     class _Service:  # what LtiRuntime reads from a service
         def __init__(self) -> None:
             self.config = config
-            self.ledger = Ledger(config)
+            # an administrator's command never changes the schema: upgrade-db does
+            self.ledger = Ledger(config, migrate=False)
             self.directory = None
 
     return LtiRuntime(_Service(), config.lti)

@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for variants (default 0)")
     parser.add_argument("--learner", default="player", help="learner id (default 'player')")
     parser.add_argument(
+        "--lang",
+        metavar="TAG",
+        help="play in this language (BCP 47 tag, e.g. es): the lesson's translation where it "
+        "has one, and numbers answered as that language writes them (3,5 in es or de)",
+    )
+    parser.add_argument(
         "--store",
         default=None,
         metavar="URL",
@@ -47,6 +53,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Play the lesson; exit 0 when it completed, 1 when the script stopped early."""
+    from ..lesson.translated import LANGUAGE_TAG
+
+    if args.lang is not None and not LANGUAGE_TAG.fullmatch(args.lang):
+        print(f"lessonkit: error: --lang {args.lang!r} is not a language tag", file=sys.stderr)
+        return 2
     try:
         lesson = load_lesson(args.lesson)
     except LessonDefinitionError as exc:
@@ -67,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
         session = _stored_session(args, lesson, store) if store is not None else None
         if store is not None and session is None:
             return 1
-        result = play(lesson, script, seed=args.seed, learner=args.learner, session=session)
+        result = play(
+            lesson,
+            script,
+            seed=args.seed,
+            learner=args.learner,
+            session=session,
+            language=args.lang,
+        )
     finally:
         if store is not None:
             store.close()
@@ -117,5 +135,6 @@ def _stored_session(args: argparse.Namespace, lesson: Any, store: Any) -> Any:
         seed=args.seed,
         store=store,
         registration=registration,
+        language=args.lang,
         **start,
     )

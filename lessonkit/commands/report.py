@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --items: flag no question fewer learners answered (default 20)",
     )
     parser.add_argument(
+        "--by",
+        choices=("language",),
+        help="also split the report by the language learners saw the lesson in: a summary "
+        "per language and the step statistics per language",
+    )
+    parser.add_argument(
         "--format", choices=("csv", "json", "html"), default="html", help="default html"
     )
     parser.add_argument("--output", "-o", metavar="PATH", default="-", help="default stdout")
@@ -102,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if salt:
         frame = pseudonymise_frame(frame, salt)
-    tables = report_tables(frame)
+    tables = report_tables(frame, by=args.by)
     note = personal_data_note(bool(salt))
     meta = {
         "lesson": picked[0] or "",

@@ -83,6 +83,7 @@ class PlayResult:
         out: dict[str, Any] = {
             "lesson": s.lesson.id,
             "lesson_version": s.lesson.version,
+            "language": s.lesson.language,
             "learner": s.learner.id,
             "registration": s.registration,
             "path": list(s.path),
@@ -120,17 +121,25 @@ def play(
     learner: str = "player",
     store: Any = None,
     session: LessonSession | None = None,
+    language: str | None = None,
 ) -> PlayResult:
     """Run ``lesson`` headless with the scripted responses.
 
     ``session`` drives a session made by the caller (e.g. one started from a course record,
     with its own clock) instead of a new one; it is started here if it has not started.
+    ``language`` plays a new session in that language (translated text, numbers written its
+    way: a script for ``de`` may answer ``"3,5"``).
     """
     if not isinstance(script, Script):
         script = Script(script)
     if session is None:
         session = LessonSession(
-            lesson, learner=learner, seed=seed, store=store, clock=_fixed_clock()
+            lesson,
+            learner=learner,
+            seed=seed,
+            store=store,
+            clock=_fixed_clock(),
+            language=language,
         )
     result = PlayResult(session=session, completed=False)
     if not session.started:

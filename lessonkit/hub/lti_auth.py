@@ -21,7 +21,8 @@ subclass:
   ``lessonkit-<course>``), leaving the user's other groups as they are (``manage_groups``);
 - writes what the launch says (context, link, line item URLs, NRPS URL, the member) into the
   service's database before the learner is redirected: the service never takes these from a
-  request body (see docs/lms.md, "Why the hub writes launches to the database");
+  request body (see docs/lms.md, "Why the hub writes launches to the database"). It never
+  creates or changes tables: the service does (see :meth:`LessonkitLTIAuthenticator.engine`);
 - sends a resource-link launch to its lesson, or to the learning plan for a milestone or the
   plan (JupyterLab or Voilà, as the link says), an instructor to the class view, and a
   deep-linking request to the service's picker.
@@ -44,7 +45,7 @@ from ltiauthenticator.lti13.validator import LTI13LaunchValidator
 from ltiauthenticator.utils import convert_request_to_dict
 from tornado import web
 from tornado.httputil import url_concat
-from traitlets import Unicode, default
+from traitlets import Float, Unicode, default
 
 from ..lti.claims import (
     DEEP_LINKING,
@@ -56,12 +57,19 @@ from ..lti.claims import (
     read_launch,
 )
 from ..lti.config import LtiConfig, LtiConfigError, Platform
+from . import schema
 from .config import HubConfig, load_config
 from .lti_items import PLAN, find_item
 
 __all__ = ["LessonkitLTIAuthenticator"]
 
 REQUIRED = ["iss", "aud", "sub", "exp", "iat", "nonce"]
+NOT_READY = (
+    "lessonkit is being set up or upgraded on this hub and cannot take your launch yet. Go back "
+    "to your course and open the link again in a minute. If this keeps happening, tell the "
+    "hub's administrator (the hub's log says why)."
+)
+"""The page a launch gets while the service's database is not at this lessonkit's schema."""
 
 
 class LoginInit(LTI13LoginInitHandler):  # type: ignore[misc]
@@ -167,6 +175,12 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
         config=True,
         help="The lessonkit service configuration file (default $LESSONKIT_HUB_CONFIG).",
     )
+    schema_wait = Float(
+        10.0,
+        config=True,
+        help="Seconds a launch waits for the course service to bring its database to this "
+        "lessonkit's schema (the service does at start) before the launch is refused (503).",
+    )
 
     @default("manage_groups")
     def _manage_groups(self) -> bool:
@@ -176,6 +190,7 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
         super().__init__(**kwargs)
         self._config: HubConfig | None = None
         self._engine: Any = None
+        self._schema_ready = False
         self._nonces: dict[str, float] = {}
 
     def settings(self) -> HubConfig:
@@ -193,13 +208,34 @@ class LessonkitLTIAuthenticator(LTI13Authenticator):  # type: ignore[misc]
         return lti
 
     def engine(self) -> Any:
-        """The service's database."""
+        """The service's database, once it is at the schema this lessonkit reads and writes.
+
+        The hub's login never creates or changes tables. The course service owns the schema: it
+        upgrades the database when it starts, under its lock, once across replicas
+        (:func:`lessonkit.hub.schema.ensure`), after the administrator's backup (docs/jupyterhub.md,
+        "Upgrading lessonkit"). Migrating here as well would change the layout whenever the hub
+        restarts, from the hub's own install (on Kubernetes, possibly another lessonkit than the
+        service's image) and inside a learner's login request. So a launch that finds the
+        database behind waits up to :attr:`schema_wait` seconds (in an executor thread: the
+        service is usually starting and about to finish), then is refused with a 503 page asking
+        to try again, nothing recorded, and the hub's log says why; a database a newer
+        lessonkit upgraded is refused at once, as the service refuses it. Once the database was
+        seen at the schema, this process does not check again (a running hub keeps working
+        through a later upgrade, as a running service replica does: revisions only add).
+        """
         if self._engine is None:
-            from ..lti.store import create_tables
             from .db import make_engine
 
             self._engine = make_engine(self.settings().database)
-            create_tables(self._engine)
+        if not self._schema_ready:
+            try:
+                schema.wait_for_head(self._engine, timeout=self.schema_wait)
+            except schema.SchemaError as exc:
+                self.log.error("lessonkit: LMS launch refused: %s", exc)
+                refused = web.HTTPError(503, NOT_READY)
+                refused.headers = {"Retry-After": "60"}  # type: ignore[attr-defined]
+                raise refused from exc
+            self._schema_ready = True
         return self._engine
 
     def platform_for(self, issuer: str, client_id: Any) -> Platform:

@@ -45,8 +45,8 @@ class LtiRuntime:
         self.config = config
         self.keys = ToolKeys(config.keys, config.rotation_days)
         self.keys.ensure()  # first start: the key pair is made now, not at the first grade
+        # the ledger brought the database to the schema, LMS tables included (migrations)
         self.engine = service.ledger.engine
-        store.create_tables(self.engine)
         self.clients = {(p.issuer, p.client_id): LmsClient(p, self.keys) for p in config.platforms}
         self.roster_read: dict[tuple[str, str, str], float] = {}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -97,6 +98,13 @@ def _check_source(
             f"`lessonkit course validate|graph|plan {source}` (or `lessonkit validate`)"
         )
         return None, [_at(located, ("lessonkit-course",), msg, source, at_key=True)]
+    if "lessonkit-translation" in data and "lessonkit" not in data:
+        lesson_file = re.sub(r"\.[A-Za-z0-9-]+\.ya?ml$", ".lesson.yaml", source)
+        msg = (
+            "this is a translation file (it has 'lessonkit-translation:'), not a lesson: it is "
+            f"checked with its lesson: `lessonkit validate {lesson_file}`"
+        )
+        return None, [_at(located, ("lessonkit-translation",), msg, source, at_key=True)]
     schema_paths = set()
     lost_way = False
     for path, message, at_key in schema_problems(data):
@@ -247,7 +255,39 @@ def _read(
             raw = fh.read(_read_limit())
     except OSError as exc:
         return None, [Problem(f"cannot read file: {exc.strerror or exc}", source, 1, 1)]
-    return check_source(raw, source, warnings=warnings)
+    lesson, problems = check_source(raw, source, warnings=warnings)
+    if lesson is None:
+        return lesson, problems
+    return _with_translations(lesson, source, raw, warnings)
+
+
+def _with_translations(
+    lesson: Lesson, source: str, raw: bytes, warnings: list[Problem] | None
+) -> tuple[Lesson | None, list[Problem]]:
+    """The lesson with the translation files beside it (``NAME.LANG.yaml``); their errors
+    keep it from loading, their warnings (missing and stale translations) go to
+    ``warnings``."""
+    from .sidecar import check_translation, sidecar_paths
+
+    found = sidecar_paths(source)
+    if not found:
+        return lesson, []
+    located = Located()
+    if warnings is not None:  # positions in the lesson file, for untranslated texts
+        text, _ = decode_source(raw, source)
+        located = parse_yaml(text or "", source)[0]
+    translations = {}
+    errors: list[Problem] = []
+    for _, path in sorted(found.items()):
+        checked = check_translation(path, lesson, located, source)
+        errors += checked.errors
+        if warnings is not None:
+            warnings.extend(checked.warnings)
+        if checked.translation is not None:
+            translations[checked.translation.language] = checked.translation
+    if errors:
+        return None, errors
+    return replace(lesson, translations=translations), []
 
 
 def _read_limit() -> int:

@@ -43,7 +43,11 @@ _FIELDS: dict[type, tuple[dataclasses.Field[Any], ...]] = {}
 def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
     found = _FIELDS.get(cls)
     if found is None:
-        found = tuple(f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
+        found = tuple(
+            f
+            for f in dataclasses.fields(cls)
+            if f.init and not f.name.startswith("_") and f.metadata.get("in_file", True)
+        )
         _FIELDS[cls] = found
     return found
 

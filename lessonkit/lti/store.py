@@ -18,6 +18,10 @@ Tables of their own (``lessonkit_lti_*``, in :data:`metadata`), in the service's
 ``lessonkit_lti_state``
     Small bookkeeping (how far the evidence was scanned, due dates handled).
 
+The tables are created and changed only by the service database's migrations
+(:mod:`lessonkit.hub.migrations`, revision ``0003``), never by ``create_all``: :data:`metadata`
+is what the code expects, and a test checks that the migrations produce exactly that.
+
 Writes go through ``engine.begin()``; on the service's engine that is ``BEGIN IMMEDIATE`` on
 SQLite (see :mod:`lessonkit.hub.db`).
 """
@@ -33,7 +37,7 @@ import sqlalchemy as sa
 
 from .claims import Launch
 
-__all__ = ["DELIVERED", "PENDING", "REFUSED", "create_tables", "metadata"]
+__all__ = ["DELIVERED", "PENDING", "REFUSED", "metadata"]
 
 PENDING, DELIVERED, REFUSED = 1, 2, 3
 metadata = sa.MetaData()
@@ -126,14 +130,6 @@ state = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-
-
-def create_tables(engine: sa.Engine) -> None:
-    """Create the tables that are missing (one process at a time on PostgreSQL)."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x1E550_4C71)))
-        metadata.create_all(conn, checkfirst=True)
 
 
 def upsert(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]) -> None:

@@ -63,6 +63,7 @@ def open_session(
     resume: bool = True,
     wait: float | None = None,
     start: Any = None,
+    language: str | None = None,
 ) -> LessonSession:
     """The learner's latest session of ``lesson`` resumed from ``store``, or a new one.
 
@@ -83,7 +84,12 @@ def open_session(
         while events:
             try:
                 return LessonSession.resume(
-                    lesson, events, learner=learner, store=store, namespace=namespace
+                    lesson,
+                    events,
+                    learner=learner,
+                    store=store,
+                    namespace=namespace,
+                    language=language,
                 )
             except StorageError:
                 if time.monotonic() >= deadline:
@@ -98,7 +104,9 @@ def open_session(
                 )
                 break
     extra = start() if start is not None else {}
-    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace, **extra)
+    session = LessonSession(
+        lesson, learner=learner, store=store, namespace=namespace, language=language, **extra
+    )
     session.start()
     return session
 
@@ -121,6 +129,7 @@ def show(
     allow_code: bool | None = None,
     lab_url: str | None = None,
     course: Any = None,
+    language: str | None = None,
 ) -> LessonPlayer:
     """A :class:`LessonPlayer` for ``lesson``; the last expression of a cell displays it.
 
@@ -148,6 +157,9 @@ def show(
     course
         A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
         new session then starts mastery and profile from the learner's course record.
+    language
+        The learner's language (a BCP 47 tag such as ``es``): the lesson's translation into
+        it where there is one, and numbers read as it writes them; ``None``: the lesson's own.
     """
     from ..lesson.loader import load_lesson
 
@@ -170,7 +182,7 @@ def show(
         lab_url=lab_url or os.environ.get("LESSONKIT_LAB_URL") or None,
     )
 
-    def bind(ref: LearnerRef) -> None:
+    def bind(ref: LearnerRef, language: str | None) -> None:
         lease: Lease | None = None
         if store is not False:
             lease = lease_for(_store_url(store), loaded.id, ref)
@@ -184,20 +196,20 @@ def show(
             box["store"] = opener() if opener is not None else box["store"]
             return open_session(
                 loaded, learner=ref, store=box["store"], namespace=session_ns, wait=LOCK_WAIT,
-                start=start,
+                start=start, language=language,
             )  # fmt: skip
 
         def new_session() -> LessonSession:
             return open_session(
                 loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False,
-                start=start,
+                start=start, language=language,
             )  # fmt: skip
 
         away = False
         try:
             session = open_session(
                 loaded, learner=ref, store=target, namespace=session_ns, resume=resume,
-                wait=LOCK_WAIT, start=start,
+                wait=LOCK_WAIT, start=start, language=language,
             )  # fmt: skip
         except StorageError:
             session, away = _read_only(loaded, ref, target, session_ns), True
@@ -213,10 +225,10 @@ def show(
             player.hand_over(busy=True)
 
     if learner:
-        bind(learner_ref(learner))
+        bind(learner_ref(learner), language)
     else:
         # A preheated Voilà page binds its learner when its request comes (now, elsewhere).
-        when_requested(lambda request, error: _bind_request(player, bind, request, error))
+        when_requested(lambda request, error: _bind_request(player, bind, request, error, language))
     return player
 
 
@@ -229,17 +241,21 @@ UNBOUND = (
 
 def _bind_request(
     player: LessonPlayer,
-    bind: Callable[[LearnerRef], None],
+    bind: Callable[[LearnerRef, str | None], None],
     request: PageRequest | None,
     error: str | None,
+    language: str | None,
 ) -> None:
+    """Bind the session of the request's learner, in ``language`` (the one ``show()`` was
+    given): the session is made here, after the request, so whatever the request says about
+    the learner's language (``request.params``, ``request.accept_language``) can choose it."""
     if request is None or request.learner is None:
         player.unbound(UNBOUND)
         if error:  # for the server's operator: a kernel's stderr is the server's
             print(f"lessonkit: a page's request did not reach its kernel ({error})",
                   file=sys.__stderr__, flush=True)  # fmt: skip
         return
-    bind(request.learner)
+    bind(request.learner, language)
 
 
 def _opener(store: Any) -> Callable[[], Any] | None:

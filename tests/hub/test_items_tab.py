@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,9 +15,9 @@ from lessonkit.analytics.items import item_analysis
 from lessonkit.evidence.statements import event_to_statement
 from lessonkit.hub.classview import render_items_page
 from lessonkit.lesson.loader import load_lesson
-from tests.browser.harness import axe_violations, chromium_available, launch_chromium
+from tests.browser.harness import axe_violations
 
-from .conftest import Api, unavailable
+from .conftest import Api
 from .harness import LESSON, ThreadedService
 from .test_service_api import KEY, learner_session
 
@@ -78,18 +79,13 @@ def _class_pages() -> list[tuple[str, str]]:
     return [("items tab", tab), ("report", report)]
 
 
-def test_the_item_pages_pass_axe() -> None:
-    if not chromium_available():
-        unavailable("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            page = browser.new_page()
-            for name, content in _class_pages():
-                page.set_content(content)
-                page.click("summary")  # the folded table too
-                assert axe_violations(page) == [], name
-        finally:
-            browser.close()
+@pytest.mark.browser
+def test_the_item_pages_pass_axe(browser: Any) -> None:
+    page = browser.new_page()
+    try:
+        for name, content in _class_pages():
+            page.set_content(content)
+            page.click("summary")  # the folded table too
+            assert axe_violations(page) == [], name
+    finally:
+        page.close()

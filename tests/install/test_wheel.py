@@ -238,6 +238,6 @@ def test_the_installed_wheel_upgrades_a_service_database(
     )
     lessonkit_cli = venv / "bin" / "lessonkit"
     out = _run(lessonkit_cli, "hub", "upgrade-db", "--config", config, env=env, cwd=tmp_path)
-    assert json.loads(out)["applied"] == ["0001", "0002"]
+    assert json.loads(out)["applied"] == ["0001", "0002", "0003"]
     status = _run(lessonkit_cli, "hub", "status", "--config", config, env=env, cwd=tmp_path)
     assert json.loads(status)["stored"] == 0

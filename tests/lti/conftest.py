@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser
 from tests.hub.conftest import pg_server, unavailable
 from tests.hub.hubrun import find_chp
 
 from .lms_hub import LmsHub
 
-__all__ = ["browser", "env", "pg_server"]
+__all__ = ["env", "pg_server"]
 
 
 @pytest.fixture(scope="package")

@@ -75,9 +75,10 @@ class LmsHub:
     :meth:`start` then starts the hub again on other ports, up to three times.
     """
 
-    def __init__(self, folder: Path, database: str) -> None:
+    def __init__(self, folder: Path, database: str, extra_config: str = "") -> None:
         self.folder = folder
         self.database = database
+        self.extra_config = EXTRA_CONFIG + extra_config
         self.config = folder / "lessonkit-hub.yaml"
         self.attempt = 0
         self.hub = self._new_hub()
@@ -95,7 +96,9 @@ class LmsHub:
         self.attempt += 1
         folder = self.folder / f"hub{self.attempt}"
         folder.mkdir()
-        return TestHub(folder, self.config, extra_config=EXTRA_CONFIG)
+        # no external second service: these tests do not use it, and the hub waits about 30 s
+        # at start for an external service that is not up
+        return TestHub(folder, self.config, extra_config=self.extra_config, external=False)
 
     def _write_config(self) -> None:
         """The service configuration, and the tool's URLs at the platform, for this hub."""
