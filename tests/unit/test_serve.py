@@ -105,3 +105,26 @@ def test_the_preheat_setting(tmp_path: Path) -> None:
     env = serve.serve_env(parser.parse_args(["serve", "x", "--ip", "10.1.2.3"]), base={})
     assert env["LESSONKIT_PAGE_LEARNER"] == "request" and env["VOILA_APP_IP"] == "10.1.2.3"
     assert "VOILA_APP_IP" not in serve.serve_env(args, base={})
+
+
+def test_the_base_url_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--base-url PATH`` serves Voilà's routes and pages under PATH (behind a proxy that
+    passes the whole path on); anything but a plain path is refused before Voilà starts."""
+    from lessonkit.commands import serve
+
+    parser = argparse.ArgumentParser()
+    serve.register(parser.add_subparsers())
+
+    def command(*extra: str) -> list[str]:
+        args = parser.parse_args(["serve", "x", "--port", "9", *extra])
+        return serve.build_command(args, tmp_path / "x.ipynb", tmp_path)
+
+    assert not [a for a in command() if a.startswith("--Voila.base_url")]
+    assert "--Voila.base_url=/user/ada/lessonkit/" in command("--base-url=/user/ada/lessonkit")
+    assert "--Voila.base_url=/a/b/" in command("--base-url", "a//b/")
+    for bad in ("http://evil.example/", "/a/../b/", "/a?b", "/a b/", "/%2e%2e/"):
+        with pytest.raises(LessonkitError, match="--base-url"):
+            command("--base-url", bad)
+    lesson = Path(__file__).parents[2] / "lessons" / "loops" / "loops.lesson.yaml"
+    assert main(["serve", str(lesson), "--base-url", "/a/../b/"]) == 1
+    assert "lessonkit: error: serve: --base-url must be a path" in capsys.readouterr().err
