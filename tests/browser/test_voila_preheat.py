@@ -202,6 +202,48 @@ def test_the_page_draws_the_player_before_voilas_front_end(browser: Any, pool: P
         context.close()
 
 
+def test_an_update_before_the_full_state_does_not_give_the_player_away(
+    browser: Any, pool: Pool
+) -> None:
+    """A preheated kernel binds its learner as the request comes and the player sends what
+    changed: under load that update can reach the page before the full state the page asked
+    for. The page must wait for the full state and draw the player itself, not hand it to
+    Voilà's front end (blocked here, so a player handed over is never drawn)."""
+    context = browser.new_context()
+    try:
+        pool.wait_waiting(1)
+        page = context.new_page()
+        page.route("**/voila/static/voila.js", lambda route: route.abort())
+
+        def relay(ws: Any) -> None:
+            server = ws.connect_to_server()
+            server.on_message(ws.send)
+
+            def to_server(text: Any) -> None:
+                msg = json.loads(text) if isinstance(text, str) else {}
+                data = (msg.get("content") or {}).get("data") or {}
+                if data.get("method") == "request_state":  # the kernel's partial update first
+                    update = {"method": "update", "state": {"view": {}}, "buffer_paths": []}
+                    ws.send(json.dumps({
+                        "header": {"msg_id": uuid.uuid4().hex, "msg_type": "comm_msg",
+                                   "session": "kernel", "username": "", "version": "5.3",
+                                   "date": "2026-01-01T00:00:00Z"},
+                        "parent_header": {}, "metadata": {}, "channel": "iopub",
+                        "content": {"comm_id": msg["content"]["comm_id"], "data": update},
+                    }))  # fmt: skip
+                server.send(text)
+
+            ws.on_message(to_server)
+
+        page.route_web_socket(re.compile(r".*/channels\?session_id=lk-.*"), relay)
+        page.goto(pool.server.url)
+        page.wait_for_selector(READY, timeout=30_000)
+        assert page.locator(".lk-step-title").first.inner_text() == FIRST
+        assert page.evaluate("() => typeof window.jupyterapp") == "undefined"
+    finally:
+        context.close()
+
+
 def test_other_outputs_are_still_drawn_by_voila(tmp_path: Path, browser: Any) -> None:
     """A notebook with a plain widget and printed text beside its lesson: the page draws the
     player, Voilà's front end the rest."""

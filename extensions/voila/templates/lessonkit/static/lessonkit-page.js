@@ -172,6 +172,10 @@ window.lk_page = function (voila) {
     var first = !entry.model;
     for (var key in data.state) entry.state[key] = data.state[key];
     if (first) {
+      // A preheated kernel binds its learner when the page's request comes, and the player
+      // sends what that changed: such a partial update can come before the full state asked
+      // for above. Keep it (the full state follows) and draw from the full state only.
+      if (typeof entry.state._esm !== "string") return;
       mount(id, entry).then(drawn, function () { release(id); });
       return;
     }
