@@ -176,9 +176,14 @@ def page(rows: list[dict[str, Any]]) -> str:
     ]
     quiz = _find(rows, r"^ui: preheated lesson, navigation to interactive \(new")
     for label, pattern in (
-        ("interactive, preheated, new learner", r"^ui: preheated lesson, navigation.*new"),
+        ("interactive, preheated, new learner", r"^ui: preheated lesson, navigation to .* \(new"),
+        ("— by the page's own clock", r"^ui: preheated lesson, navigation.*page's clock"),
         ("interactive, preheated, returning learner", r"^ui: preheated lesson, navigation.*return"),
-        ("interactive, a kernel per page (`--preheat 0`)", r"^ui: navigation to an interactive"),
+        (
+            "interactive, a kernel per page (`--preheat 0`)",
+            r"^ui: navigation to an interactive lesson$",
+        ),
+        ("— by the page's own clock", r"^ui: navigation to an interactive lesson by the page"),
         ("time to first byte, preheated", r"^ui: preheated lesson, time to first byte"),
         ("Check to visible feedback, preheated", r"^ui: preheated lesson, Check"),
         ("Check to visible feedback, a kernel per page", r"^ui: Check to visible"),
@@ -191,6 +196,8 @@ def page(rows: list[dict[str, Any]]) -> str:
         f"({_t(quiz.get('baseline_p10_s')) if quiz else '-'}–"
         f"{_t(quiz.get('baseline_p90_s')) if quiz else '-'}) | [baseline] |"
     )
+    clock = _find(rows, r"^ui: plain ipywidgets quiz in Voila, navigation.*page's clock")
+    out.append(f"| — by the page's own clock | {_spread(clock)} | [baseline] |")
     out.append(f"| plain quiz: time to first byte | {_spread(base_first)} | [baseline] |")
     for label, pattern in (
         ("bytes received, preheated lesson page", r"^ui: bytes received, preheated"),
