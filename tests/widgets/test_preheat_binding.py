@@ -188,3 +188,19 @@ def test_an_explicit_learner_needs_no_request(preheated: tuple[VoilaRequests, st
 def test_page_request_is_plain_data() -> None:
     request = PageRequest(learner=None, query="a=1&a=2&b=", accept_language="fr, en;q=0.5")
     assert request.params == {"a": ["1", "2"], "b": [""]}
+
+
+def test_the_session_bound_at_request_time_is_in_the_language_asked_for(
+    preheated: tuple[VoilaRequests, str],
+) -> None:
+    """``show(..., language=)`` in a preheated kernel: the session made when the request
+    comes shows the lesson's translation (the request could choose the language there too)."""
+    voila, kernel_id = preheated
+    player = show(str(LOOPS), language="es")
+    assert player.session is None
+    voila.hand(kernel_id, {HEADER: ADA, "QUERY_STRING": ""})
+    _until(lambda: "waiting" not in player.view)
+    assert player.session.language == "es"
+    assert player.session.current.step.title == "¿Por qué bucles?"
+    player.session.store.close()
+    player.close()
