@@ -53,7 +53,13 @@ def _value(row: dict[str, Any] | None, digits: int = 4) -> str:
     return f"{row['value']:.{digits}f}" if row and row.get("value") is not None else "-"
 
 
-_FORMATS = {"statements/s": "{:,.0f}", "items": "{:.1f}", "nats": "{:.3f}", "x": "{:.2f}"}
+_FORMATS = {
+    "statements/s": "{:,.0f}",
+    "items": "{:.1f}",
+    "nats": "{:.3f}",
+    "x": "{:.2f}",
+    "MB": "{:.1f}",
+}
 
 
 def _quantity(row: dict[str, Any]) -> str:
@@ -162,6 +168,51 @@ def statements(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def page(rows: list[dict[str, Any]]) -> str:
+    """The lesson page in the browser: preheated, a kernel per page, and the plain quiz."""
+    out = [
+        "| lesson page (cold browser, warm server) | median (p10–p90) | vs plain quiz in Voilà |",
+        "|---|---|---|",
+    ]
+    quiz = _find(rows, r"^ui: preheated lesson, navigation to interactive \(new")
+    for label, pattern in (
+        ("interactive, preheated, new learner", r"^ui: preheated lesson, navigation to .* \(new"),
+        ("— by the page's own clock", r"^ui: preheated lesson, navigation.*page's clock"),
+        ("interactive, preheated, returning learner", r"^ui: preheated lesson, navigation.*return"),
+        (
+            "interactive, a kernel per page (`--preheat 0`)",
+            r"^ui: navigation to an interactive lesson$",
+        ),
+        ("— by the page's own clock", r"^ui: navigation to an interactive lesson by the page"),
+        ("time to first byte, preheated", r"^ui: preheated lesson, time to first byte"),
+        ("Check to visible feedback, preheated", r"^ui: preheated lesson, Check"),
+        ("Check to visible feedback, a kernel per page", r"^ui: Check to visible"),
+    ):
+        r = _find(rows, pattern)
+        out.append(f"| {label} | {_spread(r)} | {_ratio(r)} |")
+    base_first = _find(rows, r"^ui: plain ipywidgets quiz in Voila, time to first byte")
+    out.append(
+        f"| plain quiz: interactive | {_t(quiz.get('baseline_median_s')) if quiz else '-'} "
+        f"({_t(quiz.get('baseline_p10_s')) if quiz else '-'}–"
+        f"{_t(quiz.get('baseline_p90_s')) if quiz else '-'}) | [baseline] |"
+    )
+    clock = _find(rows, r"^ui: plain ipywidgets quiz in Voila, navigation.*page's clock")
+    out.append(f"| — by the page's own clock | {_spread(clock)} | [baseline] |")
+    out.append(f"| plain quiz: time to first byte | {_spread(base_first)} | [baseline] |")
+    for label, pattern in (
+        ("bytes received, preheated lesson page", r"^ui: bytes received, preheated"),
+        ("bytes received, lesson page (a kernel per page)", r"^ui: bytes received, lesson"),
+        ("bytes received, plain quiz page", r"^ui: bytes received, plain"),
+        ("memory per idle preheated kernel (PSS)", r"^ui: memory per idle.*PSS"),
+        ("memory per idle preheated kernel (RSS)", r"^ui: memory per idle.*RSS"),
+    ):
+        r = _find(rows, pattern)
+        out.append(f"| {label} | {_quantity(r) if r else '-'} | |")
+    r = _find(rows, r"^ui: resume a learner")
+    out.append(f"| resuming a learner's session from the store (in process) | {_spread(r)} | |")
+    return "\n".join(out)
+
+
 def everything(rows: list[dict[str, Any]]) -> str:
     out = ["| suite | row | result | vs baseline | target | |", "|---|---|---|---|---|---|"]
     for r in rows:
@@ -188,6 +239,7 @@ def main(argv: list[str]) -> int:
         ("Validation", validation(rows)),
         ("Learner step", step(rows)),
         ("A million statements", statements(rows)),
+        ("The lesson page", page(rows)),
         ("Every row", everything(rows)),
     ):
         print(f"### {title}\n\n{text}\n")

@@ -13,28 +13,34 @@ whatever it started and left behind is ended too, so no kernel outlives the comm
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import LessonDefinitionError, LessonkitError
+from ._voila_process import Signals, stop_voila, wait_until_up
 
-__all__ = ["build_command", "describe_store", "isolation_notice", "register", "run", "serve_env"]
+__all__ = [
+    "base_url",
+    "build_command",
+    "describe_store",
+    "isolation_notice",
+    "preheat_size",
+    "register",
+    "run",
+    "serve_env",
+]
 
 DEFAULT_PORT = 8866
 """Voilà's usual port; ``serve`` takes the next free one if it is in use."""
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-_GRACE = 15.0
-"""Seconds Voilà gets to shut its kernels down before it is killed."""
+DEFAULT_PREHEAT = 1
+"""Preheated kernels per notebook: one makes the next page ready at once for about 46 MB (PSS)
+while it waits; a class arriving together needs more (see docs/performance.md)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,6 +91,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--allow-code", action="store_true", help=argparse.SUPPRESS
     )  # the old opt-in, now the default
     parser.add_argument("--ip", default=None, help="interface to listen on (default localhost)")
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="PATH",
+        help="serve the pages under PATH (e.g. /user/ada/lessonkit/), as behind a proxy that "
+        "passes the whole path on (jupyter-server-proxy with absolute_url, as on Binder)",
+    )
+    parser.add_argument(
+        "--preheat",
+        type=int,
+        default=DEFAULT_PREHEAT,
+        metavar="N",
+        help="keep N kernels per notebook that already ran it, so a page is ready at once; "
+        "each page's learner is bound when its request comes (0: start a kernel per page; "
+        f"default {DEFAULT_PREHEAT}; never for --dashboard)",
+    )
     parser.add_argument(
         "--render-timeout",
         type=float,
@@ -188,7 +210,21 @@ def build_command(args: argparse.Namespace, notebook: Path, config_dir: Path) ->
         cmd.append("--no-browser")
     if args.ip:
         cmd.append(f"--Voila.ip={args.ip}")
+    base = base_url(args)
+    if base != "/":
+        # Voilà's routes and the addresses in its pages both start with it; a preheated
+        # kernel asks for its request there too (VOILA_SERVER_URL).
+        cmd.append(f"--Voila.base_url={base}")
     return cmd
+
+
+def base_url(args: argparse.Namespace) -> str:
+    """The path the pages are served under: ``/``, or ``--base-url`` with a slash at each end."""
+    raw = getattr(args, "base_url", None) or "/"
+    parts = [part for part in raw.split("/") if part]
+    if any(c in raw for c in ":?#%\\") or any(c.isspace() for c in raw) or ".." in parts:
+        raise LessonkitError(f"serve: --base-url must be a path such as /lessons/, not {raw!r}")
+    return "/" + "".join(f"{part}/" for part in parts)
 
 
 def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -209,7 +245,24 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
         env["LESSONKIT_LANGUAGE"] = args.lang
     if getattr(args, "render_timeout", None) is not None:
         env["LESSONKIT_RENDER_TIMEOUT"] = str(args.render_timeout)
+    # A page's learner comes from the server or the page's request, never from the machine's
+    # own anonymous id (which every visitor would share): see lessonkit.widgets.binding.
+    env["LESSONKIT_PAGE_LEARNER"] = "request"
+    ip = getattr(args, "ip", None)
+    if ip not in (None, "", "0.0.0.0", "::"):
+        env["VOILA_APP_IP"] = ip  # where a preheated kernel asks Voilà for its request
     return env
+
+
+def preheat_size(args: argparse.Namespace) -> int:
+    """Preheated kernels per notebook for ``args`` (none for the dashboard, whose numbers
+    must be read when the page is asked for)."""
+    if getattr(args, "dashboard", False):
+        return 0
+    size = getattr(args, "preheat", DEFAULT_PREHEAT)
+    if size < 0:
+        raise LessonkitError("serve: --preheat must be 0 or more")
+    return int(size)
 
 
 def describe_store(url: str) -> str:
@@ -240,84 +293,6 @@ def isolation_notice() -> str:
     return f"lessonkit: warning: code exercises cannot be checked: {status.reason}"
 
 
-class _Signals:
-    """Turns Ctrl-C, SIGTERM and SIGHUP into a count the serving loop checks."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.count += 1
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[_Signals]:
-        """Handle the stop signals inside the block (in the main thread only)."""
-        previous = {}
-        try:
-            for sig in _STOP_SIGNALS:
-                previous[sig] = signal.signal(sig, self._handle)
-        except ValueError:  # not the main thread: leave the defaults alone
-            pass
-        try:
-            yield self
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-
-def _listening(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
-        return True
-    return False
-
-
-def _wait(
-    proc: subprocess.Popen[bytes], signals: _Signals, until: float, host: str, port: int
-) -> str:
-    """Wait until Voilà listens (``"up"``), exits (``"exited"``) or a signal came (``"stop"``)."""
-    while time.monotonic() < until:
-        if signals.count:
-            return "stop"
-        if proc.poll() is not None:
-            return "exited"
-        if _listening(host, port):
-            return "up"
-        time.sleep(0.1)
-    return "stop"
-
-
-def stop_voila(proc: subprocess.Popen[bytes], signals: _Signals | None = None) -> None:
-    """Stop Voilà and everything it started: SIGTERM first, which makes Voilà shut its kernels
-    down; then any process it started that is still there (kernels run in sessions of their
-    own, so its process group alone would miss them) is terminated, and killed if need be."""
-    import psutil
-
-    try:
-        family = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + _GRACE
-        while proc.poll() is None and time.monotonic() < deadline:
-            if signals is not None and signals.count > 1:  # asked twice: do not wait
-                break
-            time.sleep(0.1)
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    _, alive = psutil.wait_procs(family, timeout=2)
-    for child in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            child.terminate()
-    _, alive = psutil.wait_procs(alive, timeout=3)
-    for child in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            child.kill()
-    psutil.wait_procs(alive, timeout=3)
-
-
 def run(args: argparse.Namespace) -> int:
     """Start Voilà, say where it is, and wait; returns 0 once stopped by a signal, else
     Voilà's exit code."""
@@ -325,6 +300,7 @@ def run(args: argparse.Namespace) -> int:
     from ..integrations.voila import render_timeout, template_dir, write_voila_config
 
     notebook = _target_notebook(args)
+    base_url(args)  # a bad --base-url stops here, before anything starts
     if template_dir() is None:
         raise LessonkitError(
             "the lessonkit Voilà template is not installed (no voila/templates/lessonkit in the "
@@ -335,16 +311,17 @@ def run(args: argparse.Namespace) -> int:
     if args.port is None:
         args.port = free_port(args.ip or "127.0.0.1")
     timeout = render_timeout(env)
+    preheat = preheat_size(args)
     # One folder per setting: servers started with other settings never rewrite this one.
-    config_dir = _cache_dir() / "config" / f"render-{int(timeout)}"
-    write_voila_config(config_dir, timeout=timeout)
+    config_dir = _cache_dir() / "config" / f"render-{int(timeout)}-preheat-{preheat}"
+    write_voila_config(config_dir, timeout=timeout, preheat=preheat)
     from ..lesson.schema import is_schema_valid
 
     is_schema_valid({})  # compiles the schema check into the user's cache for every page's kernel
     if getattr(args, "code_checking", True):
         print(isolation_notice(), file=sys.stderr)
     host = args.ip if args.ip not in (None, "", "0.0.0.0", "::") else "localhost"
-    signals = _Signals()
+    signals = Signals()
     with signals.installed():
         proc = subprocess.Popen(
             build_command(args, notebook, config_dir),
@@ -353,10 +330,17 @@ def run(args: argparse.Namespace) -> int:
             start_new_session=True,  # Ctrl-C reaches us alone; we stop Voilà in order
         )
         try:
-            state = _wait(proc, signals, time.monotonic() + 120, host, args.port)
+            state = wait_until_up(proc, signals, time.monotonic() + 120, host, args.port)
             if state == "up":
-                print(f"lessonkit: serving {notebook} at http://{host}:{args.port}/", flush=True)
+                address = f"http://{host}:{args.port}{base_url(args)}"
+                print(f"lessonkit: serving {notebook} at {address}", flush=True)
                 print(f"lessonkit: evidence is written to {evidence}", flush=True)
+                if preheat:
+                    print(
+                        f"lessonkit: {preheat} preheated kernel(s) wait for the next pages "
+                        "(--preheat 0 to start one per page)",
+                        flush=True,
+                    )
                 print("lessonkit: press Ctrl-C to stop", flush=True)
                 while proc.poll() is None and not signals.count:
                     time.sleep(0.2)

@@ -2,8 +2,10 @@
 
 Identity in Voilà
 -----------------
-Each page load starts a fresh kernel, which inherits the server's environment. The kernel learns
-who the learner is (see :func:`lessonkit.evidence.identity.resolve_learner`) from, in order:
+Each page load starts a fresh kernel, which inherits the server's environment (a preheated
+page instead takes a kernel that ran the notebook before the request, and learns its learner
+when the request comes: see :mod:`lessonkit.integrations.voila_preheat`). The kernel learns
+who the learner is (see :func:`lessonkit.widgets.binding.page_request`) from, in order:
 
 1. ``LESSONKIT_LEARNER`` or ``JUPYTERHUB_USER`` in the server's environment (a per-user server
    started by JupyterHub has the latter) — then nothing else is needed;
@@ -34,8 +36,8 @@ with a **Try again** button. Voilà's own limit on a cell is half as long again 
 default), so a client that is not a browser is not held for ever either; a cell Voilà gave up
 on shows the same error.
 
-The page is the lesson: a launcher notebook's Markdown cells ("Run the cell below...", the
-title again) are for notebook users and are left out, unless tagged ``lessonkit-voila``. When
+The page is the lesson: the template leaves a launcher notebook's Markdown cells ("Run the
+cell below...", the title again) out, unless tagged ``lessonkit-voila``. When
 Voilà runs inside a Jupyter server (``/voila/render/...``, as on Binder), the page also tells
 the kernel where the same notebook opens in JupyterLab (``LESSONKIT_LAB_URL``), which the
 player offers where code cannot be checked in the page.
@@ -62,6 +64,7 @@ __all__ = [
     "extensions_dir",
     "lab_cell",
     "learner_cell",
+    "learner_cookie",
     "nbgrader_config",
     "prelaunch_hook",
     "render_timeout",
@@ -197,21 +200,6 @@ def lab_url_for(handler: Any) -> str | None:
     return base.rstrip("/") + "/lab/tree/" + quote(rest)
 
 
-def _page_cells(notebook: Any) -> None:
-    """Leave out Markdown cells meant for notebook users when the notebook shows a lesson."""
-    launches = any(
-        cell.get("cell_type") == "code" and "lessonkit.show(" in str(cell.get("source", ""))
-        for cell in notebook.cells
-    )
-    if launches:
-        notebook.cells = [
-            cell
-            for cell in notebook.cells
-            if cell.get("cell_type") != "markdown"
-            or "lessonkit-voila" in (cell.get("metadata", {}).get("tags") or [])
-        ]
-
-
 def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     """Voilà ``prelaunch_hook``: theme choice, the page's language, and the anonymous learner
     cookie.
@@ -233,20 +221,25 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     meta["xsrf"] = token.decode("ascii") if isinstance(token, bytes) else str(token)
     from nbformat import from_dict
 
-    _page_cells(notebook)
     lab = lab_url_for(handler)
     if lab is not None:
         notebook.cells.insert(0, from_dict(lab_cell(lab)))
     if os.environ.get("LESSONKIT_LEARNER") or os.environ.get("JUPYTERHUB_USER"):
         return notebook
+    notebook.cells.insert(0, from_dict(learner_cell(learner_cookie(handler))))
+    return notebook
+
+
+def learner_cookie(handler: Any) -> str:
+    """The anonymous learner id in the request's ``lessonkit_learner`` cookie (a UUID),
+    creating it (and the cookie, for a year) when the request has none or a malformed one."""
     learner = _valid_id(handler.get_cookie(COOKIE))
     if learner is None:
         learner = str(uuid.uuid4())
         handler.set_cookie(
             COOKIE, learner, expires_days=_COOKIE_DAYS, httponly=True, samesite="Lax", path="/"
         )
-    notebook.cells.insert(0, from_dict(learner_cell(learner)))
-    return notebook
+    return learner
 
 
 def write_launcher(lesson_path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
@@ -293,10 +286,17 @@ def render_timeout(env: Mapping[str, str] = os.environ) -> float:
     return seconds if 1 <= seconds <= 3600 else RENDER_TIMEOUT
 
 
-def write_voila_config(folder: str | os.PathLike[str], *, timeout: float = RENDER_TIMEOUT) -> Path:
-    """Write a ``voila.py`` config into ``folder``: :func:`prelaunch_hook`, kernels on Unix
+def write_voila_config(
+    folder: str | os.PathLike[str], *, timeout: float = RENDER_TIMEOUT, preheat: int = 0
+) -> Path:
+    """Write a ``voila.py`` config into ``folder``: the learner's identity, kernels on Unix
     sockets (on Linux), and a limit on how long Voilà waits for one cell of a page (longer than
-    ``timeout``: the page itself gives up first and offers a retry, see the module docstring)."""
+    ``timeout``: the page itself gives up first and offers a retry, see the module docstring).
+
+    With ``preheat`` > 0, Voilà keeps that many kernels per notebook that already ran it, and
+    the learner is bound at request time (see :mod:`lessonkit.integrations.voila_preheat`);
+    otherwise each page starts its kernel and :func:`prelaunch_hook` names the learner.
+    """
     path = Path(folder) / "voila.py"
     path.parent.mkdir(parents=True, exist_ok=True)
     sockets = ""
@@ -307,14 +307,40 @@ def write_voila_config(folder: str | os.PathLike[str], *, timeout: float = RENDE
             "# cannot reach.\n"
             'c.KernelManager.transport = "ipc"  # noqa: F821\n'
         )
+    if preheat > 0:
+        from ..widgets.binding import LEARNER_HEADER
+
+        pool = "lessonkit.integrations.voila_preheat"
+        identity = (
+            "# Preheated kernels: each page takes a kernel that already ran the notebook; its\n"
+            "# learner is bound at request time (see lessonkit.integrations.voila_preheat).\n"
+            "c.VoilaConfiguration.preheat_kernel = True  # noqa: F821\n"
+            f"c.VoilaConfiguration.default_pool_size = {int(preheat)}  # noqa: F821\n"
+            f'c.VoilaConfiguration.multi_kernel_manager_class = "{pool}.PoolKernelManager"'
+            "  # noqa: F821\n"
+            f'c.Voila.identity_provider_class = "{pool}.LearnerIdentityProvider"  # noqa: F821\n'
+            f'c.VoilaConfiguration.http_header_envs = ["{LEARNER_HEADER}", "Accept-Language"]'
+            "  # noqa: F821\n"
+        )
+    else:
+        identity = (
+            "from lessonkit.integrations.voila import prelaunch_hook\n\n"
+            "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n"
+            "# The browser's languages reach each page's kernel (HTTP_ACCEPT_LANGUAGE).\n"
+            'c.VoilaConfiguration.http_header_envs = ["Accept-Language"]  # noqa: F821\n'
+        )
     path.write_text(
         "# Written by `lessonkit serve`.\n"
-        "from lessonkit.integrations.voila import prelaunch_hook\n\n"
-        "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n"
-        "# The browser's languages reach each page's kernel (HTTP_ACCEPT_LANGUAGE).\n"
-        'c.VoilaConfiguration.http_header_envs = ["Accept-Language"]  # noqa: F821\n'
+        + identity
         + sockets
-        + "# A cell that never finishes ends the page's rendering instead of holding it forever.\n"
+        + "# Labextensions of lessonkit's own dependencies that draw nothing on a page (and do\n"
+        "# not load in Voilà's front end): nbgrader's and Notebook 7's.\n"
+        'c.VoilaConfiguration.extension_denylist = ["@jupyter/nbgrader", '
+        '"@jupyter-notebook/lab-extension"]  # noqa: F821\n'
+        + "# What the page template needs to know when no hook ran for the request.\n"
+        f"c.VoilaConfiguration.resources = {{'lessonkit': {{'render_timeout': {timeout!r}}}}}"
+        "  # noqa: F821\n"
+        "# A cell that never finishes ends the page's rendering instead of holding it forever.\n"
         f"c.VoilaExecutor.timeout = {_server_limit(timeout)}  # noqa: F821\n",
         encoding="utf-8",
     )

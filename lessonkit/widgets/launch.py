@@ -1,9 +1,11 @@
 """``show()``: one line in a notebook puts a lesson on screen, resuming where the learner was.
 
-``lessonkit.show("loops.lesson.yaml")`` loads the lesson, works out who the learner is
-(:func:`lessonkit.evidence.identity.resolve_learner`), opens the evidence store
-(``LESSONKIT_STORE`` or the configured default), and continues the learner's latest session
-from its recorded events, or starts a new one.
+``lessonkit.show("loops.lesson.yaml")`` loads the lesson, makes its player, works out who the
+learner is (:func:`lessonkit.widgets.binding.page_request`: the environment, or a Voilà page's
+request), opens the evidence store (``LESSONKIT_STORE`` or the configured default), and
+continues the learner's latest session from its recorded events, or starts a new one. In a
+preheated Voilà kernel everything up to the player happens before any request, the rest when
+the request comes (:func:`lessonkit.widgets.binding.when_requested`).
 
 One learner has one live session per lesson: a second tab, or the launcher cell run again,
 resumes the *same* session and becomes its live view, while the older view steps back (see
@@ -13,16 +15,20 @@ resumes the *same* session and becomes its live view, while the older view steps
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..engine.session import LessonSession
 from ..errors import SessionStateError, StorageError
 from ..evidence.events import LearnerRef
+from ..evidence.identity import learner_ref
+from ..i18n import N_
 from ..lesson.model import Lesson
+from .binding import PageRequest, when_requested
 from .live import Lease, lease_for, release_local
 from .player import LessonPlayer
 
@@ -134,7 +140,10 @@ def show(
     lesson
         A ``.lesson.yaml`` path (relative to the notebook's folder) or a :class:`Lesson`.
     learner
-        Learner id or reference; default from the environment (see ``lessonkit.evidence.identity``).
+        Learner id or reference; default from the environment (see ``lessonkit.evidence.identity``)
+        or, in a Voilà page, from the page's request (see :mod:`lessonkit.widgets.binding`).
+        A preheated page (``lessonkit serve --preheat``) loads the lesson and makes the player
+        before any request, and binds the learner's session when its request comes.
     store
         A store, a store URL, or ``None`` for the configured default; ``False`` records nothing.
     namespace
@@ -156,7 +165,6 @@ def show(
         the learner's own choice, the page's ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's
         display language, the browser's, else the lesson's (see :mod:`lessonkit.i18n.choice`).
     """
-    from ..evidence.identity import resolve_learner
     from ..lesson.loader import load_lesson
 
     base_dir: Path | None = None
@@ -164,79 +172,105 @@ def show(
         path = Path(lesson)
         base_dir = path.resolve().parent
         lesson = load_lesson(path)
-    ref = learner if isinstance(learner, LearnerRef) else resolve_learner(learner or None)
     opener = _opener(store)
     if namespace is None:
         namespace = _notebook_namespace()
     mode = code_mode(namespace=namespace)
     session_ns = namespace if mode == "namespace" else None
     loaded = lesson
-    # Without an author's ``language`` the player decides (the learner's profile is read with
-    # the session) and hands its choice to the session before it starts.
-
-    lease: Lease | None = None
-    if store is not False:
-        url = _store_url(store)
-        lease = lease_for(url, loaded.id, ref)
-        lease.claim()
-        release_local(lease.key)  # the launcher cell run again: the old view lets go first
-    target = opener() if opener is not None else (None if store is False else store)
-    box: dict[str, Any] = {"store": target}
-    start = _course_start(course, loaded, ref, lambda: box["store"]) if course else None
-
-    def reopen() -> LessonSession:
-        box["store"] = opener() if opener is not None else box["store"]
-        return open_session(
-            loaded,
-            learner=ref,
-            store=box["store"],
-            namespace=session_ns,
-            wait=LOCK_WAIT,
-            start=start,
-            language=language,
-        )
-
-    def new_session() -> LessonSession:
-        return open_session(
-            loaded,
-            learner=ref,
-            store=box["store"],
-            namespace=session_ns,
-            resume=False,
-            start=start,
-            language=language,
-        )
-
-    away = False
-    try:
-        session = open_session(
-            lesson,
-            learner=ref,
-            store=target,
-            namespace=session_ns,
-            resume=resume,
-            wait=LOCK_WAIT,
-            start=start,
-            language=language,
-        )
-    except StorageError:
-        session, away = _read_only(lesson, ref, target, session_ns), True
-        if opener is not None:
-            target.close()
     player = LessonPlayer(
-        session,
+        None,
         base_dir=base_dir,
         code_mode=mode,
         allow_code=allow_code,
-        new_session=new_session,
-        reopen=reopen if opener is not None else None,
-        lease=lease,
         lab_url=lab_url or os.environ.get("LESSONKIT_LAB_URL") or None,
         language=language,
     )
-    if away:
-        player.hand_over(busy=True)
+
+    def bind(ref: LearnerRef, language: str | None, page: Mapping[str, str] | None = None) -> None:
+        lease: Lease | None = None
+        if store is not False:
+            lease = lease_for(_store_url(store), loaded.id, ref)
+            lease.claim()
+            release_local(lease.key)  # the launcher cell run again: the old view lets go first
+        target = opener() if opener is not None else (None if store is False else store)
+        box: dict[str, Any] = {"store": target}
+        start = _course_start(course, loaded, ref, lambda: box["store"]) if course else None
+
+        def reopen() -> LessonSession:
+            box["store"] = opener() if opener is not None else box["store"]
+            return open_session(
+                loaded, learner=ref, store=box["store"], namespace=session_ns, wait=LOCK_WAIT,
+                start=start, language=language,
+            )  # fmt: skip
+
+        def new_session() -> LessonSession:
+            return open_session(
+                loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False,
+                start=start, language=language,
+            )  # fmt: skip
+
+        away = False
+        try:
+            session = open_session(
+                loaded, learner=ref, store=target, namespace=session_ns, resume=resume,
+                wait=LOCK_WAIT, start=start, language=language,
+            )  # fmt: skip
+        except StorageError:
+            session, away = _read_only(loaded, ref, target, session_ns), True
+            if opener is not None:
+                target.close()
+        player.bind(
+            session,
+            new_session=new_session,
+            reopen=reopen if opener is not None else None,
+            lease=lease,
+            page=page,
+        )
+        if away:
+            player.hand_over(busy=True)
+
+    if learner:
+        bind(learner_ref(learner), language)
+    else:
+        # A preheated Voilà page binds its learner when its request comes (now, elsewhere).
+        when_requested(lambda request, error: _bind_request(player, bind, request, error, language))
     return player
+
+
+UNBOUND = N_(
+    "This page could not tell who you are, so it shows no lesson rather than someone "
+    "else's. Please reload the page."
+)
+"""What a page whose request names no learner says (see :mod:`lessonkit.widgets.binding`)."""
+
+
+def _bind_request(
+    player: LessonPlayer,
+    bind: Callable[[LearnerRef, str | None, Mapping[str, str] | None], None],
+    request: PageRequest | None,
+    error: str | None,
+    language: str | None,
+) -> None:
+    """Bind the session of the request's learner, in ``language`` (the one ``show()`` was
+    given): the session is made here, after the request, so whatever the request says about
+    the learner's language (``request.params``, ``request.accept_language``) can choose it."""
+    # The kernel was started before the request: its environment says nothing about this page,
+    # so the page's ?lang= and Accept-Language are handed to the player's language choice.
+    page = dict(os.environ)
+    if request is not None:
+        page.update(QUERY_STRING=request.query, HTTP_ACCEPT_LANGUAGE=request.accept_language)
+    if request is None or request.learner is None:
+        from ..i18n import translator
+        from ..i18n.choice import choose_language, environment_preferences
+
+        chosen = choose_language(explicit=language, **environment_preferences(page))
+        player.unbound(translator(chosen.language).gettext(UNBOUND))
+        if error:  # for the server's operator: a kernel's stderr is the server's
+            print(f"lessonkit: a page's request did not reach its kernel ({error})",
+                  file=sys.__stderr__, flush=True)  # fmt: skip
+        return
+    bind(request.learner, language, page)
 
 
 def _opener(store: Any) -> Callable[[], Any] | None:

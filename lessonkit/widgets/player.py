@@ -20,7 +20,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,30 +28,33 @@ import anywidget
 import traitlets
 
 from ..errors import SessionStateError, StorageError
-from ..i18n import available, direction, translator
+from ..i18n import translator
 from .codecheck import CodeChecking, CodeCheckingDecision, code_allowed, code_checking_state
 from .feedback import box, news_notice, result_box
 from .handover import LiveView
 from .inputs import AnswerInput, InvalidResponse
-from .language import choose_for, language_state
 from .live import Lease, Watcher, register
+from .player_language import PlayerLanguage
 from .progress import why_moved
-from .screen import build_view
-from .styles import stylesheet
+from .screen import build_view, waiting_view
 from .tokens import step_token
 
 __all__ = ["LessonPlayer", "code_allowed", "code_checking_state"]
 
 _STATIC = Path(__file__).with_name("static")
+_VIEW = "application/vnd.jupyter.widget-view+json"
+PLAYER_MIME = "application/vnd.lessonkit.player+json"
+"""The output type marking a lesson player (beside its widget view)."""
 
 
-class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
+class LessonPlayer(PlayerLanguage, LiveView, anywidget.AnyWidget):  # type: ignore[misc]
     """Plays a lesson session: step content, answer input, feedback, hints and progress.
 
     Parameters
     ----------
     session
-        The session to render; started here if it has not started.
+        The session to render; started here if it has not started. ``None`` makes a player
+        that waits for one (see :meth:`bind`).
     base_dir
         Folder that relative image paths in the lesson are read from.
     code_mode
@@ -72,8 +75,9 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
         ``?lang=``, ``LESSONKIT_LANGUAGE``, JupyterLab's, the browser's, else the lesson's.
     """
 
-    _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
-    _css = stylesheet()
+    # Minified static/player.js and styles.stylesheet() (see tests/widgets/test_minified.py)
+    _esm = (_STATIC / "player.min.js").read_text(encoding="utf-8")
+    _css = (_STATIC / "player.min.css").read_text(encoding="utf-8")
     view = traitlets.Dict().tag(sync=True)
     """The screen, as the page draws it (see :mod:`lessonkit.widgets.screen`)."""
     i18n = traitlets.Dict().tag(sync=True)
@@ -120,45 +124,56 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
         """The learner's language: lessonkit's words, the lesson's translation and the numbers
         the session reads are all in it (one choice; the page's words use :attr:`t`)."""
         self.t = translator(self.language)
-        self.adopt(session, choose=not self.language)  # a session made in a language keeps it
+        if session is None:  # a preheated page: the learner's session comes with the request
+            self.view = waiting_view(self.t.gettext("Loading the lesson…"))
+        else:
+            self._attach(session)
+
+    def _attach(self, session: Any, page: Mapping[str, str] | None = None) -> None:
+        # A session made in a language keeps it; else the player chooses, from the page's
+        # request (``page``: a preheated kernel's environment knows nothing of it) and more.
+        self.adopt(session, choose=not self.language, page=page)
         if not session.started:
             session.start()
-        if lease is not None:
-            register(lease.key, self)
+        if self.lease is not None:
+            register(self.lease.key, self)
             self._watch()
         self.restore_feedback()
         self._notice = news_notice(session, self.t)  # a teacher's grades since the last visit
         self.refresh()
 
-    def adopt(self, session: Any, *, choose: bool = False) -> None:
-        """Show ``session`` (a restart, a session taken back), in the player's language; with
-        ``choose``, the language is decided again (the learner's profile may name one)."""
-        self.session = session
-        if choose:
-            found = choose_for(session)
-            self.language, self.language_source = found.language, found.source
-            self.t = translator(found.language)
-        session.use_language(self.language)  # one language: the session's is the page's
-        lesson = session.lesson  # its own words: a translation, or the language it is written in
-        content = {"lang": lesson.language, "dir": direction(lesson.language)}
-        self.i18n = {**language_state(self.t), "content": content}
+    def bind(
+        self,
+        session: Any,
+        *,
+        new_session: Callable[[], Any] | None = None,
+        reopen: Callable[[], Any] | None = None,
+        lease: Lease | None = None,
+        page: Mapping[str, str] | None = None,
+    ) -> None:
+        """Give a player made without a session (a preheated page) its learner's session, once
+        the page's request says who the learner is (``page``: the environment with the
+        request's query and ``Accept-Language``, for the language). A player is bound once."""
+        with self._lock:
+            if self.session is not None:
+                raise SessionStateError("this player already shows a learner's session")
+            self._new_session, self._reopen, self.lease = new_session, reopen, lease
+            self._attach(session, page)
 
-    def set_language(self, value: Any) -> None:
-        """The learner picked a language: show it, and keep it in their profile."""
-        if not isinstance(value, str) or value not in available():
-            return  # the page can send anything
-        if value != self.t.language:
-            try:
-                self.session.prefer("language", value)
-            except StorageError as exc:
-                self._lost_store(exc)
-            self.language, self.language_source = value, "profile"
-            self.t = translator(value)
-            self.adopt(self.session)
-            self.input = None  # its labels are in the old language
-            self._feedback = None
-        self._focus = "language"
-        self.refresh()
+    def unbound(self, message: str) -> None:
+        """Say, instead of a session, why this page has none (``message`` is text)."""
+        with self._lock:
+            if self.session is None:
+                self.view = waiting_view(message, kind="error")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # anywidget's: (data, metadata)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict) and _VIEW in data:
+            # lessonkit's Voilà page draws a marked player itself, before Voilà's front end
+            # has booted (extensions/voila/templates/lessonkit/static/lessonkit-page.js).
+            data[PLAYER_MIME] = {"version": 1}
+        return bundle
 
     @property
     def code_checking(self) -> CodeChecking:
@@ -182,6 +197,8 @@ class LessonPlayer(LiveView, anywidget.AnyWidget):  # type: ignore[misc]
         """Handle one action from the page (validated; unknown actions are ignored)."""
         action = message.get("action")
         with self._lock:
+            if self.session is None:  # nothing to act on before the learner's session is bound
+                return
             if action == "takeback":
                 if self.live:  # a second click, or a stale page: nothing to take back
                     self.refresh()

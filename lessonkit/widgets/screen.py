@@ -36,7 +36,7 @@ from .progress import mastery_html, position_html
 from .steps import renderer_for
 from .tokens import step_token
 
-__all__ = ["build_view"]
+__all__ = ["build_view", "waiting_view"]
 
 
 def build_view(player: Any) -> dict[str, Any]:
@@ -84,3 +84,18 @@ def build_view(player: Any) -> dict[str, Any]:
         if screen["input"] is not None:
             screen["input"]["disabled"] = True
     return screen
+
+
+def waiting_view(message: str, *, kind: str = "info") -> dict[str, Any]:
+    """The screen of a player that has no session yet (a preheated page before its request),
+    or will have none (``kind="error"``): ``message`` in a banner, nothing to act on."""
+    from .markdown import escape
+
+    return {
+        "token": "",
+        "seq": 0,
+        "notice": {"kind": kind, "html": f"<strong>{escape(message)}</strong>"},
+        "buttons": {},
+        "live": False,
+        "waiting": True,
+    }

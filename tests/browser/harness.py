@@ -54,8 +54,9 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> 
 class VoilaServer:
     """A Voilà server in a subprocess (its own process group), stopped on exit.
 
-    ``lessonkit=True`` runs ``lessonkit serve`` (the lessonkit template and identity hook);
-    ``False`` runs plain ``voila`` with its default template (the benchmark baseline).
+    ``lessonkit=True`` runs ``lessonkit serve`` (the lessonkit template and identity, with
+    ``--preheat`` when ``preheat`` is given); ``False`` runs plain ``voila`` with its default
+    template (the benchmark baseline).
     """
 
     def __init__(
@@ -65,8 +66,10 @@ class VoilaServer:
         env: dict[str, str] | None = None,
         lessonkit: bool = True,
         log: Path | None = None,
+        preheat: int | None = None,
     ) -> None:
         self.notebook = notebook
+        self.preheat = preheat
         self.port = free_port()
         self.env = {**os.environ, **(env or {})}
         self.lessonkit = lessonkit
@@ -91,6 +94,7 @@ class VoilaServer:
                 f"--port={self.port}",
                 "--no-browser",
                 "--ip=127.0.0.1",
+                *([] if self.preheat is None else [f"--preheat={self.preheat}"]),
             ]
         return [
             sys.executable,

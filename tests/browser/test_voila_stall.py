@@ -65,7 +65,10 @@ def stalling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VoilaSe
         "JUPYTERHUB_USER": "",
         "LESSONKIT_RENDER_TIMEOUT": str(LIMIT),
     }
-    with VoilaServer(_notebook(folder, flag), env=env, log=folder / "voila.log") as server:
+    # Kernels started per page: the stall is made in the render a page's request starts (a
+    # preheated kernel would have run the cell before the flag was set).
+    notebook = _notebook(folder, flag)
+    with VoilaServer(notebook, env=env, log=folder / "voila.log", preheat=0) as server:
         yield server, flag
 
 

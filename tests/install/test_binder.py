@@ -31,7 +31,13 @@ BINDER = ROOT / "binder"
 def test_binder_files() -> None:
     # One list of pins: Binder has none of its own (no requirements.txt, environment.yml, ...);
     # apt.txt names Debian packages (the sandbox for learner code), not Python versions.
-    assert sorted(p.name for p in BINDER.iterdir()) == ["apt.txt", "postBuild", "runtime.txt"]
+    # jupyter_server_config.py serves the lesson preheated (tests/browser/test_binder_proxy.py).
+    assert sorted(p.name for p in BINDER.iterdir()) == [
+        "apt.txt",
+        "jupyter_server_config.py",
+        "postBuild",
+        "runtime.txt",
+    ]
     # The Python Binder runs is the one the lock is resolved for (dev.sh lock).
     runtime = (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()
     dev_sh = (ROOT / "dev.sh").read_text(encoding="utf-8")
@@ -41,7 +47,7 @@ def test_binder_files() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     base = "https://mybinder.org/v2/gh/lessonkit/lessonkit/main"
     assert f"{base}?urlpath=lab/tree/lessons/loops/loops.ipynb" in readme
-    assert f"{base}?urlpath=voila/render/lessons/loops/loops.ipynb" in readme
+    assert f"{base}?urlpath=lessonkit/" in readme  # the preheated lesson (jupyter-server-proxy)
     assert (ROOT / "lessons" / "loops" / "loops.ipynb").exists()
 
 
@@ -115,6 +121,10 @@ def test_post_build_installs_lessonkit_that_runs_the_loops_notebook(tmp_path: Pa
         python, "-c", "from lessonkit.integrations.voila import template_dir as t; print(t())"
     )
     assert Path(found.strip()) == template
+    # the Jupyter server's configuration that serves the lesson preheated at /lessonkit/
+    config = env_dir / "etc" / "jupyter" / "jupyter_server_config.py"
+    assert config.resolve() == BINDER / "jupyter_server_config.py"
+    run(python, "-c", "import jupyter_server_proxy")
     # the package data (the JSON Schema) was installed with it
     run(python, "-c", "import lessonkit.lesson.validate; print('ok')")
     out = run(env_dir / "bin" / "lessonkit", "validate", ROOT / "lessons")

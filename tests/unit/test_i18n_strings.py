@@ -41,6 +41,12 @@ ALLOWED = {
     ("checks/code.py", "not run"): "a test's status key in the evidence",
     ("checks/dispatch.py", "unknown spec type"): "a detail for the instructor in the evidence",
     ("hub/remote_check.py", "unreadable verdict"): "a detail for the instructor in the evidence",
+    ("widgets/binding.py", "True"): "Voilà's VOILA_PREHEAT environment value, never shown",
+    ("widgets/binding.py", "False"): "Voilà's VOILA_PREHEAT environment value, never shown",
+    (
+        "widgets/launch.py",
+        "lessonkit: a page's request did not reach its kernel (",
+    ): "a line in the server operator's log (the kernel's stderr), never on a page",
     ("hub/classview.py", "not started"): "a flag key (CSS class, API value), shown translated",
     ("analytics/labels.py", "not started"): "a flag key, the label beside it is translated",
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from lessonkit.cli import main
 from lessonkit.commands.serve import describe_store, free_port
+from lessonkit.errors import LessonkitError
 from lessonkit.integrations import voila
 
 
@@ -90,3 +92,55 @@ def test_serve_lang_is_every_pages_language_and_refuses_one_without_a_catalog(
         build_parser().parse_args(["serve", "lesson.ipynb", "--lang", "tlh"])
     assert stop.value.code == 2
     assert "no translation for 'tlh'" in capsys.readouterr().err
+
+
+def test_the_preheat_setting(tmp_path: Path) -> None:
+    """``--preheat N`` writes Voilà's pool settings with lessonkit's request-time identity
+    instead of the prelaunch hook (Voilà refuses the two together); 0 keeps the hook."""
+    pooled = voila.write_voila_config(tmp_path / "pooled", preheat=3).read_text(encoding="utf-8")
+    assert "c.VoilaConfiguration.preheat_kernel = True" in pooled
+    assert "c.VoilaConfiguration.default_pool_size = 3" in pooled
+    assert "LearnerIdentityProvider" in pooled and "PoolKernelManager" in pooled
+    assert '"X-Lessonkit-Learner"' in pooled and "prelaunch_hook" not in pooled
+    hooked = voila.write_voila_config(tmp_path / "hooked", preheat=0).read_text(encoding="utf-8")
+    assert "prelaunch_hook" in hooked and "preheat_kernel" not in hooked
+    for text in (pooled, hooked):
+        compile(text, "voila.py", "exec")
+        assert "extension_denylist" in text
+
+    from lessonkit.commands import serve
+
+    parser = argparse.ArgumentParser()
+    serve.register(parser.add_subparsers())
+    args = parser.parse_args(["serve", "lesson.yaml"])
+    assert serve.preheat_size(args) == serve.DEFAULT_PREHEAT == 1
+    assert serve.preheat_size(parser.parse_args(["serve", "x", "--preheat", "4"])) == 4
+    assert serve.preheat_size(parser.parse_args(["serve", "--dashboard", "--preheat", "4"])) == 0
+    with pytest.raises(LessonkitError, match="--preheat"):
+        serve.preheat_size(parser.parse_args(["serve", "x", "--preheat", "-1"]))
+    env = serve.serve_env(parser.parse_args(["serve", "x", "--ip", "10.1.2.3"]), base={})
+    assert env["LESSONKIT_PAGE_LEARNER"] == "request" and env["VOILA_APP_IP"] == "10.1.2.3"
+    assert "VOILA_APP_IP" not in serve.serve_env(args, base={})
+
+
+def test_the_base_url_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--base-url PATH`` serves Voilà's routes and pages under PATH (behind a proxy that
+    passes the whole path on); anything but a plain path is refused before Voilà starts."""
+    from lessonkit.commands import serve
+
+    parser = argparse.ArgumentParser()
+    serve.register(parser.add_subparsers())
+
+    def command(*extra: str) -> list[str]:
+        args = parser.parse_args(["serve", "x", "--port", "9", *extra])
+        return serve.build_command(args, tmp_path / "x.ipynb", tmp_path)
+
+    assert not [a for a in command() if a.startswith("--Voila.base_url")]
+    assert "--Voila.base_url=/user/ada/lessonkit/" in command("--base-url=/user/ada/lessonkit")
+    assert "--Voila.base_url=/a/b/" in command("--base-url", "a//b/")
+    for bad in ("http://evil.example/", "/a/../b/", "/a?b", "/a b/", "/%2e%2e/"):
+        with pytest.raises(LessonkitError, match="--base-url"):
+            command("--base-url", bad)
+    lesson = Path(__file__).parents[2] / "lessons" / "loops" / "loops.lesson.yaml"
+    assert main(["serve", str(lesson), "--base-url", "/a/../b/"]) == 1
+    assert "lessonkit: error: serve: --base-url must be a path" in capsys.readouterr().err

@@ -47,8 +47,15 @@ function render({ model, el: host }) {
   let i18n = model.get("i18n") || {};
   const _ = (message) => (i18n.messages && i18n.messages[message]) || message;
   function setLanguage() {
-    root.setAttribute("lang", i18n.lang || "en");
+    if (!i18n.lang) return; // a preheated page's player before its learner's request
+    root.setAttribute("lang", i18n.lang);
     root.setAttribute("dir", i18n.dir || "ltr");
+    // lessonkit's own Voilà page is the player's: a page rendered before its request (a
+    // preheated kernel) could not know the language, so the page takes the player's.
+    if (document.body && document.body.classList.contains("lk-page")) {
+      document.documentElement.lang = i18n.lang;
+      document.documentElement.dir = i18n.dir || "ltr";
+    }
   }
   setLanguage();
   const S = {};
