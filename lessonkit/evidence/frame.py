@@ -19,6 +19,7 @@ __all__ = [
     "FRAME_COLUMNS",
     "ROW_COLUMNS",
     "TO_STEP",
+    "columns_to_frame",
     "rows_to_frame",
     "statement_row",
     "statements_frame",
@@ -128,7 +129,15 @@ def statements_frame(statements: Iterable[Mapping[str, Any]]) -> Any:
 
 
 def rows_to_frame(rows: list[tuple[Any, ...]], *, targets: bool) -> Any:
-    """The frame of rows made by :func:`statement_row` (``rows`` is emptied).
+    """The frame of rows made by :func:`statement_row` (``rows`` is emptied)."""
+    with gc_paused():
+        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(ROW_COLUMNS)
+        rows.clear()
+    return columns_to_frame(columns, targets=targets)
+
+
+def columns_to_frame(columns: list[Any], *, targets: bool) -> Any:
+    """The frame of :data:`ROW_COLUMNS` values given column by column.
 
     Every value is converted on its own (never depending on the other rows), so the frame of
     many rows is the concatenation of the frames of any split of them: the columnar copies of
@@ -137,11 +146,8 @@ def rows_to_frame(rows: list[tuple[Any, ...]], *, targets: bool) -> Any:
     import pandas as pd
 
     names = ROW_COLUMNS if targets else FRAME_COLUMNS
-    with gc_paused():
-        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(ROW_COLUMNS)
-        rows.clear()
     frame: dict[str, Any] = {}
-    for name, column in zip(ROW_COLUMNS, columns, strict=True):
+    for name, column in zip(ROW_COLUMNS, columns, strict=False):
         if name not in names:
             continue
         values = list(column)

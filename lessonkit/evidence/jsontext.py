@@ -25,12 +25,12 @@ __all__ = ["FAST", "loads", "loads_all"]
 try:
     import orjson
 except ImportError:  # pragma: no cover - exercised by the tests with orjson hidden
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 FAST = orjson is not None
 """Whether orjson is there to speed parsing up."""
 
-_LONG_INT = re.compile(rb"[:\[,]\s*-?\d{19}")
+_LONG_INT = re.compile(rb"(?:^|[:\[,])\s*-?\d{19}", re.MULTILINE)
 _BRACKETS = 512
 
 

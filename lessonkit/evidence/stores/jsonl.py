@@ -347,6 +347,23 @@ class JsonlStore(BaseStore):
                 if unfiltered or _matches(wanted, statement):
                     yield statement
 
+    def frame(
+        self, learner: str | None = None, lesson: str | None = None, *, cache: bool = True
+    ) -> Any:
+        """The analysis frame (:func:`~lessonkit.evidence.frame.statements_frame`) of what
+        ``read(learner=..., lesson=...)`` gives; with pyarrow and ``cache``, through columnar
+        copies of the files (:mod:`~lessonkit.evidence.stores.jsonl_cache`): faster, the same."""
+        self._check_open()
+        if cache:
+            from .jsonl_cache import read_frame
+
+            frame = read_frame(self.root, Filter(learner, lesson, None, None))
+            if frame is not None:
+                return frame
+        from ..frame import statements_frame
+
+        return statements_frame(self.read(learner=learner, lesson=lesson))
+
     def registrations(self, learner: Learner, lesson: str) -> list[str]:
         """Registrations of ``learner`` in ``lesson``, oldest first (by first statement)."""
         self._check_open()

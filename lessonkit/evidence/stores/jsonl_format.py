@@ -189,12 +189,13 @@ class Scan:
 
 
 def seq_key(statement: Statement) -> int:
-    """A statement's ``seq`` for sorting (-1 when it has none)."""
+    """A statement's ``seq`` for sorting: -1 when it has none, and within 64 bits (columnar
+    copies sort by it too)."""
     try:
         seq = statement["context"]["extensions"][_SEQ_EXT]
     except (KeyError, TypeError):
         return -1
-    return seq if isinstance(seq, int) else -1
+    return max(-(2**63), min(int(seq), 2**63 - 1)) if isinstance(seq, int) else -1
 
 
 def session_files(root: Path, wanted: Filter) -> Iterator[Path]:

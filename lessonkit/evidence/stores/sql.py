@@ -22,7 +22,6 @@ server's default ``synchronous_commit = on``.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import warnings
@@ -35,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from ...errors import StorageError
+from ..jsontext import loads
 from ..safefs import PRIVATE_FILE, current_uid, is_link
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
@@ -304,7 +304,7 @@ class SqlStore(BaseStore):
                 result = conn.execution_options(yield_per=2000).execute(query)
                 for sid, text in result:
                     try:
-                        statement = json.loads(text)
+                        statement = loads(text)
                     except (ValueError, TypeError):
                         warnings.warn(
                             f"{self._safe_url}: statement {sid} is not valid JSON; skipped",
