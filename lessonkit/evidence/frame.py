@@ -182,7 +182,46 @@ def gc_paused() -> Iterator[None]:
 
 
 def statement_row(st: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The values of one statement, in :data:`ROW_COLUMNS` order."""
+    """The values of one statement, in :data:`ROW_COLUMNS` order.
+
+    A statement of another shape (a part that should be an object is not one: another tool's,
+    or an edited file's) gives what it can, never an error.
+    """
+    try:
+        return _row(st)
+    except (AttributeError, TypeError):
+        return _row(_objects_only(st))
+
+
+def _objects_only(st: Mapping[str, Any]) -> dict[str, Any]:
+    """``st`` with every part :func:`_row` reads as an object made one (else empty), and
+    texts it joins or splits made texts (else missing)."""
+
+    def obj(value: Any) -> dict[str, Any]:
+        return dict(value) if isinstance(value, Mapping) else {}
+
+    out = obj(st)
+    out["actor"] = {"account": obj(obj(out.get("actor")).get("account"))}
+    verb = obj(out.get("verb")).get("id")
+    out["verb"] = {"id": verb if isinstance(verb, str) else None}
+    result = obj(out.get("result"))
+    result["score"] = obj(result.get("score"))
+    out["result"] = result
+    context = obj(out.get("context"))
+    ext = obj(context.get("extensions"))
+    event = obj(ext.get(_E_EVENT))
+    event["data"] = obj(event.get("data"))
+    ext[_E_EVENT] = event
+    many = ext.get(_E_COMPETENCIES)
+    ext[_E_COMPETENCIES] = (
+        [c for c in many if isinstance(c, str)] if isinstance(many, list) else None
+    )
+    context["extensions"] = ext
+    out["context"] = context
+    return out
+
+
+def _row(st: Mapping[str, Any]) -> tuple[Any, ...]:
     account = (st.get("actor") or _EMPTY).get("account") or _EMPTY
     context = st.get("context") or _EMPTY
     ext = context.get("extensions") or _EMPTY

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from lessonkit.evidence import FRAME_COLUMNS, event_to_statement, statements_to_frame
 from lessonkit.evidence.events import EVENT_KINDS
+from lessonkit.evidence.statements import EXT
 
 from .samples import REGISTRATION, make_event
 
@@ -125,3 +126,20 @@ def test_a_frame_is_the_concatenation_of_the_frames_of_its_parts(
     parts = [statements_to_frame(statements[:at]), statements_to_frame(statements[at:])]
     joined = pd.concat([p for p in parts if len(p)], ignore_index=True)
     pd.testing.assert_frame_equal(joined, whole)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"id": "a", "actor": 1},
+        {"id": "b", "actor": {"account": "ada"}, "verb": {"id": 5}, "result": []},
+        {"id": "c", "context": {"extensions": {EXT + "competencies": ["x", 3, None]}}},
+        {"id": "d", "context": {"extensions": {EXT + "event": "answered"}}},
+        {"id": "e", "context": [], "result": {"score": 1}},
+    ],
+)
+def test_statements_of_other_shapes_give_a_row_not_an_error(odd: dict[str, Any]) -> None:
+    """An edited evidence file is read by the instructor's report: it must not stop it."""
+    frame = statements_to_frame([odd, event_to_statement(make_event("answered"))])
+    assert frame["id"].tolist() == [odd["id"], frame["id"].iloc[1]]
+    assert frame["success"].iloc[1]
