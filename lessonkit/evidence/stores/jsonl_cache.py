@@ -188,11 +188,16 @@ def _parse(
     """Read a file's bytes: only those after a copy's prefix when the file still starts with
     exactly that prefix, else all of them; record what its new copy covers."""
     end = data.rfind(b"\n") + 1  # complete lines only: a torn last line is never kept
-    covered, scan = 0, Scan()
-    if entry is not None:
+    view = memoryview(data)
+    covered, scan, digest = 0, Scan(), hashlib.sha256()
+    if entry is not None and entry.meta["covered"] <= end:
         prefix = entry.meta["covered"]
-        if prefix <= end and hashlib.sha256(data[:prefix]).hexdigest() == entry.meta["digest"]:
+        digest.update(view[:prefix])
+        if digest.hexdigest() == entry.meta["digest"]:
             covered, scan, work.base = prefix, entry.scan(), entry.table
+        else:
+            digest = hashlib.sha256()  # the file changed: read from its start
+    digest.update(view[covered:end])
     fresh = data[covered:end]
     scan.ordered_after(fresh)
     for statement in scan.lines(fresh):
@@ -217,7 +222,7 @@ def _parse(
         "ctime_ns": info.st_ctime_ns,
         "built_ns": now,
         "covered": end,
-        "digest": hashlib.sha256(data[:end]).hexdigest(),
+        "digest": digest.hexdigest(),
         "indexed": indexed,
         "scan": {
             "schema": scan.schema,

@@ -191,6 +191,17 @@ def test_truncation_and_rewrites_are_read_again_in_full(
     # the prefix changed (a line dropped) and the file grew past the old copy's length
     path.write_bytes(b"".join(lines[:3] + lines[4:] + [lines[3]]))
     assert len(same(root)) == 30
+    with open(path, "ab") as out:  # the copy made of the rewritten file serves the next append
+        out.write(json.dumps(session_statements(1)[0]).encode() + b"\n")
+    parsed: list[int] = []
+    real = jsonl_cache.Scan.lines
+    monkeypatch.setattr(
+        jsonl_cache.Scan,
+        "lines",
+        lambda self, data: parsed.append(data.count(b"\n")) or real(self, data),
+    )
+    assert len(same(root)) == 31
+    assert parsed == [32, 1]
 
 
 def test_a_file_replaced_by_another_is_not_mistaken_for_it(
