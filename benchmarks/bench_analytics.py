@@ -149,7 +149,12 @@ def _end_to_end(folder: Path, learners: int, repeat: int) -> list[dict[str, Any]
     for name in ("warm", "appended", "first", "plain"):
         assert tables[name].shape == (learners, 2), (name, tables[name].shape)
         assert tables[name].equals(tables["plain"]), name
-    label = _label(tables["json"] - len(files))
+    return _rows(timed, cpus, _label(tables["json"] - len(files)))
+
+
+def _rows(
+    timed: dict[str, list[float]], cpus: dict[str, list[float]], label: str
+) -> list[dict[str, Any]]:
     cpu_median = {name: statistics.median(values) for name, values in cpus.items()}
     rows = [
         row(f"json.loads of every line, {label} [floor]", timed["json"],
