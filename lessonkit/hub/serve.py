@@ -23,6 +23,7 @@ from .base import Service
 from .config import HubConfig
 from .limits import DRAIN_BYTES
 from .lrs import forwarder
+from .serialize import COUNTS
 
 __all__ = ["hub_service", "serve"]
 
@@ -31,11 +32,10 @@ log = logging.getLogger("lessonkit.hub")
 
 def hub_service(config: HubConfig) -> Service:
     """The service authenticated by the JupyterHub this process was started for."""
-    from jupyterhub.services.auth import HubOAuth
-
+    from .hubauth import ServiceAuth
     from .roles import GroupDirectory
 
-    auth = HubOAuth.instance(cache_max_age=60)
+    auth = ServiceAuth.instance(cache_max_age=60)
     directory = GroupDirectory(auth.api_url, auth.api_token, config.group_prefix)
     return Service(config, auth, directory)
 
@@ -56,6 +56,11 @@ async def run_service(service: Service, host: str, port: int, stop: asyncio.Even
         server.stop()
         await server.close_all_connections()
         await asyncio.get_running_loop().run_in_executor(None, service.close)
+        log.info(
+            "answer checks: %d graded, %d recorded, %d graded for nothing (another replica "
+            "recorded that attempt first)",
+            *(COUNTS.get(name) for name in ("graded", "recorded", "discarded")),
+        )
 
 
 def serve(config: HubConfig, *, host: str | None = None, port: int | None = None) -> None:

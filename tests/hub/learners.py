@@ -1,0 +1,179 @@
+"""Simulated learners of the course service: statements and answer checks at a human pace.
+
+Each learner works through the test course's lesson in one session: every few seconds (a pace
+drawn between ``low`` and ``high`` seconds) it either moves on (one POST of two statements: the
+step seen and the move) or answers the variant question ``q-sum`` (a POST to ``api/check``,
+then a POST of the answer's statement, which the service binds to its own record of the
+check). Learners start spread over one pace interval, act a bounded number of times, and wait
+for each answer before their next action, as a learner's kernel does. Every request, its kind,
+status and latency, and every statement id in the order sent are recorded, for the caller to
+check against the database: nothing lost or doubled, server sequence numbers increasing with
+each learner's own, one check row per attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lessonkit.evidence.events import Event, LearnerRef
+from lessonkit.evidence.statements import event_to_statement
+
+__all__ = ["LESSON", "Learner", "Pace", "Result", "run_learners"]
+
+LESSON = "hub-course"
+STEPS = ("intro", "q-even", "q-times", "done")
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How learners act."""
+
+    low: float = 5.0
+    """Fewest seconds between two actions of one learner."""
+    high: float = 20.0
+    """Most seconds between two actions of one learner."""
+    actions: int = 6
+    """Actions per learner (then it stops)."""
+    answers: float = 0.3
+    """Share of actions that answer a question (a check, then its statement)."""
+
+
+@dataclass
+class Learner:
+    """One simulated learner and what it sent."""
+
+    name: str
+    token: str
+    registration: str = field(default_factory=lambda: str(uuid.uuid4()))
+    seq: int = 0
+    sent: list[str] = field(default_factory=list)
+    """Statement ids in the order sent (each POST waited for before the next)."""
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    """The service's verdicts, in order."""
+
+    def statement(self, kind: str, step: str | None, data: dict[str, Any]) -> dict[str, Any]:
+        event = Event(
+            kind=kind,
+            learner=LearnerRef(id=self.name),
+            lesson_id=LESSON,
+            lesson_version="1.0",
+            content_hash="ab" * 32,
+            registration=self.registration,
+            seq=self.seq,
+            timestamp=datetime.now(UTC),
+            step_id=step,
+            data=data,
+        )
+        self.seq += 1
+        return event_to_statement(event)
+
+
+@dataclass
+class Result:
+    """Every request made: ``(kind, status, seconds)``, and the learners."""
+
+    requests: list[tuple[str, int, float]] = field(default_factory=list)
+    learners: list[Learner] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def latencies(self, kind: str) -> list[float]:
+        """Seconds of the answered (200) requests of ``kind``."""
+        return [s for k, status, s in self.requests if k == kind and status == 200]
+
+    def failed(self) -> list[tuple[str, int, float]]:
+        """The requests not answered 200."""
+        return [r for r in self.requests if r[1] != 200]
+
+
+async def run_learners(
+    base: str,
+    tokens: dict[str, str],
+    pace: Pace,
+    *,
+    seed: int = 1,
+    time_limit: float = 600.0,
+) -> Result:
+    """Run one learner per token against the service at ``base`` (ending in ``/``)."""
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+    AsyncHTTPClient.configure(None, max_clients=len(tokens) + 10)
+    client = AsyncHTTPClient()
+    rng = random.Random(seed)
+    result = Result(learners=[Learner(name, token) for name, token in tokens.items()])
+    deadline = time.monotonic() + time_limit
+
+    async def post(learner: Learner, kind: str, path: str, body: Any) -> tuple[int, Any]:
+        request = HTTPRequest(
+            base + path,
+            method="POST",
+            headers={"Authorization": f"token {learner.token}", "Content-Type": "application/json"},
+            body=json.dumps(body),
+            request_timeout=120,
+        )
+        started = time.perf_counter()
+        response = await client.fetch(request, raise_error=False)
+        result.requests.append((kind, response.code, time.perf_counter() - started))
+        try:
+            return response.code, json.loads(response.body or b"null")
+        except ValueError:
+            return response.code, None
+
+    async def send(learner: Learner, statements: list[dict[str, Any]]) -> None:
+        status, _ = await post(learner, "statements", "api/statements", statements)
+        if status == 200:
+            learner.sent.extend(s["id"] for s in statements)
+
+    async def learn(learner: Learner, waits: list[float], answering: list[bool]) -> None:
+        await asyncio.sleep(waits[0] * rng.random())  # learners do not start in step
+        step = 0
+        for wait, answer in zip(waits, answering, strict=True):
+            if time.monotonic() > deadline:
+                return
+            began = time.monotonic()
+            if answer:
+                response = rng.randint(0, 9)  # q-sum asks for two 2-digit numbers: wrong
+                status, verdict = await post(
+                    learner,
+                    "check",
+                    "api/check",
+                    {"lesson": LESSON, "question": "q-sum", "response": response},
+                )
+                if status == 200:
+                    learner.checks.append(verdict)
+                    data = {"response": str(response), "raw": response, "correct": False,
+                            "score": 0.0, "points": 0.0, "max_points": 1,
+                            "attempt": verdict.get("attempt"), "checker": "numeric"}  # fmt: skip
+                    await send(learner, [learner.statement("answered", "q-sum", data)])
+            else:
+                here, there = STEPS[step % len(STEPS)], STEPS[(step + 1) % len(STEPS)]
+                step += 1
+                await send(
+                    learner,
+                    [
+                        learner.statement("experienced", here, {"visit": 1, "title": ""}),
+                        learner.statement("navigated", here, {"to": there, "reason": "next"}),
+                    ],
+                )
+            await asyncio.sleep(max(0.0, wait - (time.monotonic() - began)))
+
+    plans = [
+        (
+            [rng.uniform(pace.low, pace.high) for _ in range(pace.actions)],
+            [rng.random() < pace.answers for _ in range(pace.actions)],
+        )
+        for _ in result.learners
+    ]
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(learn(lr, w, a) for lr, (w, a) in zip(result.learners, plans, strict=True))
+    )
+    result.elapsed = time.perf_counter() - started
+    client.close()
+    return result
