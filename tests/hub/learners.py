@@ -14,6 +14,7 @@ each learner's own, one check row per attempt.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import time
@@ -43,6 +44,9 @@ class Pace:
     """Actions per learner (then it stops)."""
     answers: float = 0.3
     """Share of actions that answer a question (a check, then its statement)."""
+    together: int = 1
+    """Checks sent at once for one answer (more than one: a double click, an impatient
+    retry); each recorded verdict then gets its statement."""
 
 
 @dataclass
@@ -139,13 +143,13 @@ async def run_learners(
             began = time.monotonic()
             if answer:
                 response = rng.randint(0, 9)  # q-sum asks for two 2-digit numbers: wrong
-                status, verdict = await post(
-                    learner,
-                    "check",
-                    "api/check",
-                    {"lesson": LESSON, "question": "q-sum", "response": response},
+                body = {"lesson": LESSON, "question": "q-sum", "response": response}
+                replies = await asyncio.gather(
+                    *(post(learner, "check", "api/check", body) for _ in range(pace.together))
                 )
-                if status == 200:
+                for status, verdict in replies:
+                    if status != 200:
+                        continue
                     learner.checks.append(verdict)
                     data = {"response": str(response), "raw": response, "correct": False,
                             "score": 0.0, "points": 0.0, "max_points": 1,
@@ -177,3 +181,67 @@ async def run_learners(
     result.elapsed = time.perf_counter() - started
     client.close()
     return result
+
+
+def verify(database: str, results: list[Result]) -> dict[str, int]:
+    """Check the database against what the learners of ``results`` (runs one after another)
+    sent; counts of each kind of problem.
+
+    ``lost``: statements answered 200 but not stored; ``duplicated``: stored events (a
+    registration and sequence number) beyond one each; ``out_of_order``: a learner's statement
+    whose server sequence number is not above that of the statement the learner sent before it
+    (each POST was answered before the next was sent); ``attempts``: learners whose checked
+    attempts are not exactly 1, 2, ... n, one row each, n being the checks the service answered
+    as recorded.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database)
+    try:
+        with engine.connect() as conn:
+            seqs = {
+                sid: int(seq)
+                for sid, seq in conn.execute(
+                    sa.text(
+                        "SELECT r.statement_id, r.server_seq FROM lessonkit_hub_receipts r "
+                        "JOIN lessonkit_statements s ON s.id = r.statement_id "
+                        "WHERE s.lesson = :lesson"
+                    ),
+                    {"lesson": LESSON},
+                )
+            }
+            stored, events = conn.execute(
+                sa.text(
+                    "SELECT count(*), count(DISTINCT registration || '/' || seq) "
+                    "FROM lessonkit_statements WHERE lesson = :lesson"
+                ),
+                {"lesson": LESSON},
+            ).one()
+            attempts: dict[str, list[int]] = {}
+            for learner, attempt in conn.execute(
+                sa.text(
+                    "SELECT learner, attempt FROM lessonkit_hub_checks "
+                    "WHERE lesson = :lesson ORDER BY learner, attempt"
+                ),
+                {"lesson": LESSON},
+            ):
+                attempts.setdefault(str(learner), []).append(int(attempt))
+    finally:
+        engine.dispose()
+    everyone = [lr for result in results for lr in result.learners]
+    lost = sum(1 for lr in everyone for sid in lr.sent if sid not in seqs)
+    out_of_order = 0
+    recorded: dict[str, int] = {}
+    for lr in everyone:
+        got = [seqs[sid] for sid in lr.sent if sid in seqs]
+        out_of_order += sum(1 for a, b in itertools.pairwise(got) if b <= a)
+        recorded[lr.name] = recorded.get(lr.name, 0) + sum(1 for v in lr.checks if v["recorded"])
+    bad_attempts = sum(
+        1 for name, n in recorded.items() if attempts.get(name, []) != list(range(1, n + 1))
+    )
+    return {
+        "lost": lost,
+        "duplicated": int(stored) - int(events),
+        "out_of_order": out_of_order,
+        "attempts": bad_attempts,
+    }
