@@ -46,6 +46,7 @@ system_packages() {
   have npm || missing+=(npm)
   have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
   have pandoc || missing+=(pandoc)                            # qti2latex reads exported QTI
+  have haproxy || [ -x /usr/sbin/haproxy ] || missing+=(haproxy) # replicas behind a balancer
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
@@ -159,6 +160,7 @@ cmd_test() {
 }
 
 cmd_bench() {
+  system_packages  # PostgreSQL, HAProxy for the hub and scale-out suites
   python_env "$DEV_EXTRAS"
   node_tools  # configurable-http-proxy for the hub suite
   # Kernels import lessonkit from this checkout: give it the bytecode an installed wheel has, so
