@@ -120,37 +120,27 @@ async def _flat_out(base: str, tokens: dict[str, str], seconds: float) -> tuple[
     """Learners posting one statement at a time, back to back, for ``seconds``."""
     import json
 
-    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-
     from tests.hub.learners import Learner
+    from tests.hub.wireclient import Connection
 
-    AsyncHTTPClient.configure(None, max_clients=len(tokens) + 10)
-    client = AsyncHTTPClient()
     took: list[float] = []
     failed = 0
     deadline = time.monotonic() + seconds
 
     async def learner(name: str, token: str) -> None:
         nonlocal failed
-        me = Learner(name, token)
+        me, link = Learner(name, token), Connection(base, token)
         while time.monotonic() < deadline:
-            body = json.dumps([me.statement("experienced", "intro", {"visit": 1, "title": ""})])
-            request = HTTPRequest(
-                base + "api/statements",
-                method="POST",
-                headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-                body=body,
-                request_timeout=120,
-            )
+            body = [me.statement("experienced", "intro", {"visit": 1, "title": ""})]
             started = time.perf_counter()
-            response = await client.fetch(request, raise_error=False)
-            if response.code == 200:
+            status, _ = await link.request("POST", "api/statements", json.dumps(body).encode())
+            if status == 200:
                 took.append(time.perf_counter() - started)
             else:
                 failed += 1
+        link.close()
 
     await asyncio.gather(*(learner(n, t) for n, t in tokens.items()))
-    client.close()
     return failed, took
 
 

@@ -26,6 +26,8 @@ from typing import Any
 from lessonkit.evidence.events import Event, LearnerRef
 from lessonkit.evidence.statements import event_to_statement
 
+from .wireclient import Connection
+
 __all__ = ["LESSON", "Learner", "Pace", "Result", "run_learners"]
 
 LESSON = "hub-course"
@@ -105,29 +107,24 @@ async def run_learners(
     time_limit: float = 600.0,
 ) -> Result:
     """Run one learner per token against the service at ``base`` (ending in ``/``)."""
-    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-
-    AsyncHTTPClient.configure(None, max_clients=len(tokens) + 10)
-    client = AsyncHTTPClient()
     rng = random.Random(seed)
     result = Result(learners=[Learner(name, token) for name, token in tokens.items()])
+    links = {lr.name: Connection(base, lr.token) for lr in result.learners}
     deadline = time.monotonic() + time_limit
 
     async def post(learner: Learner, kind: str, path: str, body: Any) -> tuple[int, Any]:
-        request = HTTPRequest(
-            base + path,
-            method="POST",
-            headers={"Authorization": f"token {learner.token}", "Content-Type": "application/json"},
-            body=json.dumps(body),
-            request_timeout=120,
-        )
         started = time.perf_counter()
-        response = await client.fetch(request, raise_error=False)
-        result.requests.append((kind, response.code, time.perf_counter() - started))
         try:
-            return response.code, json.loads(response.body or b"null")
+            status, data = await links[learner.name].request(
+                "POST", path, json.dumps(body).encode()
+            )
+        except OSError:
+            status, data = 599, b""
+        result.requests.append((kind, status, time.perf_counter() - started))
+        try:
+            return status, json.loads(data or b"null")
         except ValueError:
-            return response.code, None
+            return status, None
 
     async def send(learner: Learner, statements: list[dict[str, Any]]) -> None:
         status, _ = await post(learner, "statements", "api/statements", statements)
@@ -179,7 +176,8 @@ async def run_learners(
         *(learn(lr, w, a) for lr, (w, a) in zip(result.learners, plans, strict=True))
     )
     result.elapsed = time.perf_counter() - started
-    client.close()
+    for link in links.values():
+        link.close()
     return result
 
 

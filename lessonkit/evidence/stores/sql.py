@@ -241,8 +241,33 @@ class SqlStore(BaseStore):
     def append(self, statements: Iterable[Mapping[str, Any]]) -> None:
         """Insert statements in one transaction; durable when it returns (see module doc)."""
         self._check_open()
+        rows = self._rows(statements)
+        if not rows:
+            return
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(self._insert, rows)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot write evidence to {self._safe_url}: {exc}") from exc
+
+    def append_in(self, conn: sa.Connection, statements: Iterable[Mapping[str, Any]]) -> None:
+        """Insert statements on ``conn`` (a connection to this store's database), inside the
+        caller's transaction: durable when the caller commits. The course service stores
+        statements with their receipts this way, in one transaction.
+
+        Raises
+        ------
+        StorageError
+            If a statement cannot be indexed or serialised (nothing is inserted).
+        """
+        self._check_open()
+        rows = self._rows(statements)
+        if rows:
+            conn.execute(self._insert, rows)
+
+    def _rows(self, statements: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         stored = format_timestamp(datetime.now(UTC))
-        rows = [
+        return [
             {
                 "id": index.id,
                 "learner": index.learner,
@@ -257,13 +282,6 @@ class SqlStore(BaseStore):
             }
             for index, text in prepare(statements)
         ]
-        if not rows:
-            return
-        try:
-            with self._write() as conn, conn.begin():
-                conn.execute(self._insert, rows)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot write evidence to {self._safe_url}: {exc}") from exc
 
     def _where(self, wanted: Filter) -> list[Any]:
         c = statements_table.c
