@@ -68,41 +68,37 @@ def _pct(values: list[float], q: float) -> float:
 
 async def _warm(ports: list[int], tokens: dict[str, str], prefix: str) -> list[float]:
     """Each token shown once to each replica (directly): the hub checks it once per replica."""
-    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tests.hub.wireclient import Connection
 
-    AsyncHTTPClient.configure(None, max_clients=50)
-    client = AsyncHTTPClient()
     took: list[float] = []
+    gate = asyncio.Semaphore(50)
 
     async def one(port: int, token: str) -> None:
-        request = HTTPRequest(
-            f"http://127.0.0.1:{port}{prefix}api/whoami",
-            headers={"Authorization": f"token {token}"},
-            request_timeout=300,
-        )
-        started = time.perf_counter()
-        response = await client.fetch(request, raise_error=False)
-        if response.code == 200:
-            took.append(time.perf_counter() - started)
+        link = Connection(f"http://127.0.0.1:{port}{prefix}", token)
+        async with gate:
+            started = time.perf_counter()
+            status, _ = await link.request("GET", "api/whoami")
+            if status == 200:
+                took.append(time.perf_counter() - started)
+            await link.aclose()
 
     await asyncio.gather(*(one(p, t) for p in ports for t in tokens.values()))
-    client.close()
     return took
 
 
 async def _probe(url: str, stop: asyncio.Event) -> list[float]:
     """``GET api/health`` every 100 ms until ``stop``: the path's own latency."""
-    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tests.hub.wireclient import Connection
 
-    client = AsyncHTTPClient(force_instance=True)
+    link = Connection(url)
     took: list[float] = []
     while not stop.is_set():
         started = time.perf_counter()
-        response = await client.fetch(HTTPRequest(url, request_timeout=60), raise_error=False)
-        if response.code == 200:
+        status, _ = await link.request("GET", "api/health")
+        if status == 200:
             took.append(time.perf_counter() - started)
         await asyncio.sleep(0.1)
-    client.close()
+    await link.aclose()
     return took
 
 
@@ -110,7 +106,7 @@ async def _paced(base: str, tokens: dict[str, str], pace: Any) -> tuple[Any, lis
     from tests.hub.learners import run_learners
 
     stop = asyncio.Event()
-    probe = asyncio.ensure_future(_probe(base + "api/health", stop))
+    probe = asyncio.ensure_future(_probe(base, stop))
     result = await run_learners(base, tokens, pace, time_limit=600)
     stop.set()
     return result, await probe
@@ -138,7 +134,7 @@ async def _flat_out(base: str, tokens: dict[str, str], seconds: float) -> tuple[
                 took.append(time.perf_counter() - started)
             else:
                 failed += 1
-        link.close()
+        await link.aclose()
 
     await asyncio.gather(*(learner(n, t) for n, t in tokens.items()))
     return failed, took
@@ -172,7 +168,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     try:
         lab.replicas.start()
         lab.balance(2)
-        hub.start(chp)
+        hub.start(chp, timeout=300)  # a hub loading 1,000 users takes a while
         rows += _phases(lab, database, learners, quick)
     finally:
         lab.stop()

@@ -112,12 +112,13 @@ async def run_learners(
     links = {lr.name: Connection(base, lr.token) for lr in result.learners}
     deadline = time.monotonic() + time_limit
 
-    async def post(learner: Learner, kind: str, path: str, body: Any) -> tuple[int, Any]:
+    async def post(
+        learner: Learner, kind: str, path: str, body: Any, link: Connection | None = None
+    ) -> tuple[int, Any]:
         started = time.perf_counter()
         try:
-            status, data = await links[learner.name].request(
-                "POST", path, json.dumps(body).encode()
-            )
+            link = link or links[learner.name]
+            status, data = await link.request("POST", path, json.dumps(body).encode())
         except OSError:
             status, data = 599, b""
         result.requests.append((kind, status, time.perf_counter() - started))
@@ -141,9 +142,12 @@ async def run_learners(
             if answer:
                 response = rng.randint(0, 9)  # q-sum asks for two 2-digit numbers: wrong
                 body = {"lesson": LESSON, "question": "q-sum", "response": response}
+                extra = [Connection(base, learner.token) for _ in range(pace.together - 1)]
                 replies = await asyncio.gather(
-                    *(post(learner, "check", "api/check", body) for _ in range(pace.together))
+                    *(post(learner, "check", "api/check", body, link) for link in [None, *extra])
                 )
+                for link in extra:
+                    await link.aclose()
                 for status, verdict in replies:
                     if status != 200:
                         continue
@@ -177,7 +181,7 @@ async def run_learners(
     )
     result.elapsed = time.perf_counter() - started
     for link in links.values():
-        link.close()
+        await link.aclose()
     return result
 
 

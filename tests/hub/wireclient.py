@@ -9,6 +9,7 @@ for it; this one writes a request and reads its answer on an ``asyncio`` stream 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from urllib.parse import urlsplit
 
 __all__ = ["Connection"]
@@ -39,7 +40,7 @@ class Connection:
                 writer.write(head.encode() + body)
                 return await self._answer(reader)
             except (ConnectionError, asyncio.IncompleteReadError):
-                self.close()
+                await self.aclose()
                 if attempt:
                     raise
         raise AssertionError("unreachable")
@@ -77,3 +78,12 @@ class Connection:
         if self._streams is not None:
             self._streams[1].close()
             self._streams = None
+
+    async def aclose(self) -> None:
+        """Close the connection and wait until it is closed."""
+        if self._streams is not None:
+            writer = self._streams[1]
+            self._streams = None
+            writer.close()
+            with contextlib.suppress(OSError):  # the server had closed it first
+                await writer.wait_closed()
