@@ -28,6 +28,7 @@ are upper bounds of the service's own cost.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import statistics
 import sys
@@ -48,8 +49,6 @@ GOAL_P99_S = 0.1
 
 def _cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds of the processes ``pids`` so far."""
-    import os
-
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -59,6 +58,24 @@ def _cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -163,7 +180,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         return _skip(f"not run: PostgreSQL unavailable ({exc})")
     database = pg.url("lessonkit_scaleout")
     hub = TestHub(folder, write_config(folder, database), learners=learners)
-    lab = _Lab(folder, hub, Replicas(hub, 4), haproxy)
+    lab = _Lab(folder, hub, Replicas(hub, 4), haproxy, pg)
     rows: list[dict[str, Any]] = []
     try:
         lab.replicas.start()
@@ -182,8 +199,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
 class _Lab:
     """The replicas and the balancer in front of as many of them as a phase uses."""
 
-    def __init__(self, folder: Path, hub: Any, replicas: Any, haproxy: str) -> None:
+    def __init__(self, folder: Path, hub: Any, replicas: Any, haproxy: str, pg: Any) -> None:
         self.folder, self.hub, self.replicas, self.haproxy = folder, hub, replicas, haproxy
+        self.pg = pg
         self.balancer: Any = None
 
     def balance(self, count: int) -> None:
@@ -195,6 +213,10 @@ class _Lab:
         sub.mkdir(exist_ok=True)
         ports = self.replicas.ports[:count]
         self.balancer = Balancer(sub, self.hub.ports["external"], ports).start(self.haproxy)
+
+    def postmaster(self) -> int:
+        """The PostgreSQL server's main process."""
+        return int((self.pg.data / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
         self.replicas.stop()
@@ -219,10 +241,22 @@ def _phases(lab: _Lab, database: str, learners: int, quick: bool) -> list[dict[s
     results = []
     for count in (2, 4):
         lab.balance(count)
-        before = _cpu_seconds(replicas.pids()[:count])
+        groups = {
+            "replicas": replicas.pids()[:count],
+            "hub and proxy": _family(hub.proc.pid),
+            "PostgreSQL": _family(lab.postmaster()),
+            "HAProxy": [lab.balancer.proc.pid],
+        }
+        before = {name: _cpu_seconds(pids) for name, pids in groups.items()}
+        mine, load = time.process_time(), os.getloadavg()[0]
         result, probe = asyncio.run(_paced(hub.public + PREFIX, tokens, pace))
-        cpu = _cpu_seconds(replicas.pids()[:count]) - before
-        rows += _paced_rows(result, probe, count, learners, cpu)
+        cores = {
+            name: (_cpu_seconds(pids) - before[name]) / result.elapsed
+            for name, pids in groups.items()
+        }
+        cores["load generator"] = (time.process_time() - mine) / result.elapsed
+        rows += _paced_rows(result, probe, count, learners, cores)
+        rows[-1]["load_average_before"] = load
         results.append(result)
     rows += _verified(verify(database, results), learners)
     for count in (1, 2, 4):
@@ -244,12 +278,13 @@ def _throughput(
 
 
 def _paced_rows(
-    result: Any, probe: list[float], count: int, learners: int, cpu: float
+    result: Any, probe: list[float], count: int, learners: int, cores: dict[str, float]
 ) -> list[dict[str, Any]]:
     title = f"{learners} learners at 5-20 s, {count} replicas"
     statements, checks = result.latencies("statements"), result.latencies("check")
     requests = len(result.requests)
     failed = len(result.failed())
+    per_request = 1000 * cores["replicas"] * result.elapsed / max(1, requests)
     rows: list[dict[str, Any]] = [
         {"name": f"scaleout: GET api/health during the load, {title} [baseline]",
          "median_s": statistics.median(probe), "p90_s": _pct(probe, 0.9),
@@ -264,7 +299,8 @@ def _paced_rows(
          "n": len(checks)},
         {"name": f"scaleout: requests/s offered and served, {title}",
          "value": requests / result.elapsed, "unit": "requests/s",
-         "failed": failed, "replica_cpu_ms_per_request": 1000 * cpu / max(1, requests)},
+         "failed": failed, "cores_busy": cores,
+         "replica_cpu_ms_per_request": per_request},
     ]  # fmt: skip
     return rows
 

@@ -19,7 +19,7 @@ from .freshness import Refreshing
 
 __all__ = ["STALE", "ServiceAuth"]
 
-STALE = 240.0
+STALE = 300.0
 """Seconds past ``cache_max_age`` a token's reading may still answer while it is renewed."""
 
 

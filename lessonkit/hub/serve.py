@@ -35,7 +35,9 @@ def hub_service(config: HubConfig) -> Service:
     from .hubauth import ServiceAuth
     from .roles import GroupDirectory
 
-    auth = ServiceAuth.instance(cache_max_age=60)
+    # 300 s: JupyterHub's own default. Every replica renews every active token once per period
+    # (in the background), so the hub's work grows with learners x replicas / period.
+    auth = ServiceAuth.instance(cache_max_age=300)
     directory = GroupDirectory(auth.api_url, auth.api_token, config.group_prefix)
     return Service(config, auth, directory)
 
