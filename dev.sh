@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # lessonkit developer entry point. On a fresh Debian/Ubuntu machine with Python 3.11+:
-#   ./dev.sh demo [serve options]  set up, then serve the loops lesson in Voilà on this machine
-#                                  (prints the address and where evidence goes; Ctrl-C stops)
+#   ./dev.sh demo [serve options]  set up (with the Debian packages serving needs: bubblewrap,
+#                                  so code exercises are checked), then serve the loops lesson in
+#                                  Voilà on this machine (prints the address and where evidence
+#                                  goes; Ctrl-C stops)
 #   ./dev.sh test [pytest args]    set everything up, lint, type-check, build the docs, then run
 #                                  the full test suite (what CI runs: .ci/run)
 #   ./dev.sh docs [serve]          build the documentation site (strict) into site/, or serve it
@@ -35,23 +37,45 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # without hiding pip's exit status (pipefail).
 quiet_pip() { "$PY" -m pip "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }; }
 
-system_packages() {
-  # Debian packages the real-component tests need. One check per line: a new tool the tests
-  # need gets its own line here.
+apt_install() {
+  # Install Debian packages. A fresh image has no package lists: they are fetched (apt-get
+  # update) only when the install cannot find a package, so a machine that has the lists
+  # needs no network here. Another apt run holding the lock is waited for, not failed on.
+  [ $# -gt 0 ] || return 0
+  log "installing Debian packages: $*"
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120
+    install -y -qq "$@")
+  if ! as_root "${install[@]}" >/dev/null 2>&1; then
+    as_root apt-get -o DPkg::Lock::Timeout=120 update -qq
+    as_root "${install[@]}" >/dev/null
+  fi
+}
+
+demo_packages() {
+  # Debian packages serving a lesson needs (./dev.sh demo, and the tests, which serve lessons
+  # too). One check per line.
+  local missing=()
+  have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox: without
+                                                              # it code exercises go unchecked
+  /sbin/ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' \
+    || missing+=(libseccomp2)                                 # its seccomp filter (pyseccomp)
+  [ -x "$PY" ] || python3 -c 'import ensurepip' 2>/dev/null \
+    || missing+=(python3-venv)                                # python3 -m venv (Debian splits it)
+  apt_install "${missing[@]}"
+}
+
+test_packages() {
+  # Debian packages only the real-component tests need, beyond demo_packages. One check per
+  # line: a new tool the tests need gets its own line here.
   local missing=()
   have chromium || missing+=(chromium)                       # browser tests (Playwright)
   have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     || missing+=(postgresql)                                  # PostgreSQL store tests
   have node || missing+=(nodejs)                              # axe-core (accessibility)
   have npm || missing+=(npm)
-  have bwrap || missing+=(bubblewrap)                         # the learner-code sandbox
   have pandoc || missing+=(pandoc)                            # qti2latex reads exported QTI
   have haproxy || [ -x /usr/sbin/haproxy ] || missing+=(haproxy) # replicas behind a balancer
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing Debian packages: ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  apt_install "${missing[@]}"
 }
 
 setup_stamp() {
@@ -123,6 +147,7 @@ hub55_env() {
 }
 
 cmd_demo() {
+  demo_packages
   python_env ""
   "$VENV/bin/lessonkit" validate -q lessons/
   log "serving the loops lesson (code exercises run on this machine: --allow-code)"
@@ -141,7 +166,8 @@ cmd_docs() {
 }
 
 cmd_test() {
-  system_packages
+  demo_packages
+  test_packages
   python_env "$DEV_EXTRAS"
   node_tools
   ralph_env

@@ -47,12 +47,16 @@ class Problem:
     """1-based column of the offending node."""
     path: tuple[str | int, ...] = ()
     """Location in the document as keys and indices, e.g. ``("steps", 3, "next")``."""
+    severity: str = "error"
+    """``"error"`` (the lesson does not load) or ``"warning"`` (it loads; something in it
+    is probably not what the author meant, e.g. a rule that can never fire)."""
 
     def __str__(self) -> str:
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
         if self.line:
-            return f"{self.source}:{self.line}:{self.column}: {self.message}"
+            return f"{self.source}:{self.line}:{self.column}: {message}"
         where = "/".join(str(p) for p in self.path)
-        return f"{self.source}: {where + ': ' if where else ''}{self.message}"
+        return f"{self.source}: {where + ': ' if where else ''}{message}"
 
 
 class LessonDefinitionError(LessonkitError, ValueError):

@@ -1,4 +1,6 @@
-"""Shared fixtures: paths to the repository's data and lessons; the code sandbox.
+"""Shared fixtures: paths to the repository's data and lessons; the code sandbox; the one
+browser of the run (Playwright's sync API allows one running instance per thread, so every
+package's browser tests share this fixture rather than starting their own).
 
 The whole run gets its own lessonkit data folder (``LESSONKIT_HOME``), set before any test,
 server or subprocess starts: tests never read or write the developer's evidence, anonymous
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +51,33 @@ def sandbox() -> IsolationStatus:
             pytest.fail(message + " — CI must run the sandbox tests", pytrace=False)
         pytest.skip(message)
     return status
+
+
+def _require_browser_tools() -> None:
+    from tests.browser.harness import AXE, CHROMIUM, chromium_available
+
+    missing = []
+    if not chromium_available():
+        missing.append(f"chromium at {CHROMIUM} (apt-get install -y chromium)")
+    if not AXE.is_file():
+        missing.append(f"axe-core at {AXE} (./dev.sh test installs it from npm)")
+    if not missing:
+        return
+    message = "browser tests need " + " and ".join(missing)
+    if os.environ.get("CI"):
+        pytest.fail(message + " — CI must run the browser tests", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian chromium driven by Playwright: one for the whole run, whatever package asks."""
+    _require_browser_tools()
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.harness import launch_chromium
+
+    with sync_playwright() as playwright:
+        instance = launch_chromium(playwright)
+        yield instance
+        instance.close()

@@ -13,17 +13,21 @@ from .calibration import calibrate, first_attempt_sequences
 from .filters import select
 from .flags import flags
 from .frame import load_frame
+from .items import ItemAnalysis, ItemRules, item_analysis
 from .paths import branch_stats, common_paths
 from .privacy import pseudonymise_frame
 from .tables import class_mastery, step_stats, timeline, wrong_answers
 
 __all__ = [
+    "ItemAnalysis",
+    "ItemRules",
     "branch_stats",
     "calibrate",
     "class_mastery",
     "common_paths",
     "first_attempt_sequences",
     "flags",
+    "item_analysis",
     "load_frame",
     "pseudonymise_frame",
     "select",

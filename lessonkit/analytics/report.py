@@ -16,9 +16,10 @@ from .tables import class_mastery, step_stats, wrong_answers
 __all__ = ["personal_data_note", "render_csv", "render_html", "render_json", "report_tables"]
 
 
-def report_tables(frame: Any) -> dict[str, Any]:
-    """The report's tables by name, each a DataFrame with a plain (non-index) layout."""
-    return {
+def report_tables(frame: Any, by: str | None = None) -> dict[str, Any]:
+    """The report's tables by name, each a DataFrame with a plain (non-index) layout; ``by``
+    (``"language"``) adds the tables split by that column (:mod:`.groups`)."""
+    tables = {
         "class_mastery": class_mastery(frame).reset_index(),
         "step_stats": step_stats(frame).reset_index(),
         "branch_stats": branch_stats(frame),
@@ -26,6 +27,14 @@ def report_tables(frame: Any) -> dict[str, Any]:
         "wrong_answers": wrong_answers(frame),
         "flags": flags(frame).reset_index(),
     }
+    if by is not None:
+        from .groups import GROUP_COLUMNS, group_summary, step_stats_by
+
+        if by not in GROUP_COLUMNS:
+            raise ValueError(f"cannot split a report by {by!r} (only {', '.join(GROUP_COLUMNS)})")
+        tables[f"by_{by}"] = group_summary(frame, by)
+        tables[f"step_stats_by_{by}"] = step_stats_by(frame, by)
+    return tables
 
 
 def personal_data_note(pseudonymised: bool) -> str:

@@ -1,7 +1,8 @@
 """Custom checkers: a callable (Python API) or a name registered as a plugin.
 
 A checker is called as ``checker(response, answer, **params)``; when it also accepts a
-``variant`` keyword (or ``**kwargs``), it receives the drawn variant values. It may return:
+``variant`` keyword (or ``**kwargs``), it receives the drawn variant values, and when it
+accepts a ``language`` keyword, the learner's language (a BCP 47 tag, or ``None``). It may return:
 
 - ``bool``: right or wrong;
 - a number in ``[0, 1]``: a score (1 is right);
@@ -62,12 +63,12 @@ def load_checker(name: str) -> Callable[..., Any]:
     return loaded  # type: ignore[no-any-return]
 
 
-def _wants_variant(checker: Callable[..., Any]) -> bool:
+def _wants(checker: Callable[..., Any], name: str, *, var_keyword: bool = True) -> bool:
     try:
         parameters = inspect.signature(checker).parameters.values()
     except (TypeError, ValueError):
         return False
-    return any(p.name == "variant" or p.kind is p.VAR_KEYWORD for p in parameters)
+    return any(p.name == name or (var_keyword and p.kind is p.VAR_KEYWORD) for p in parameters)
 
 
 def _broken(response: Any, why: str) -> CheckResult:
@@ -84,7 +85,12 @@ def _as_score(value: Any) -> float | None:
 
 
 def check_spec(
-    spec: Custom, response: Any, *, params: dict[str, Any] | None = None, **_: Any
+    spec: Custom,
+    response: Any,
+    *,
+    params: dict[str, Any] | None = None,
+    language: str | None = None,
+    **_: Any,
 ) -> CheckResult:
     """Run the custom checker and normalise what it returns."""
     name = spec.checker if isinstance(spec.checker, str) else getattr(spec.checker, "__name__", "")
@@ -93,8 +99,12 @@ def check_spec(
     except PluginError as exc:
         return _broken(response, str(exc))
     kwargs = dict(spec.params)
-    if params and _wants_variant(checker):
+    if params and _wants(checker, "variant"):
         kwargs["variant"] = dict(params)
+    if language and _wants(checker, "language", var_keyword=False):
+        # only a checker that names it: one taking **kwargs may pass them on to code that
+        # does not expect a language
+        kwargs["language"] = language
     try:
         outcome = checker(response, spec.answer, **kwargs)
     except Exception as exc:

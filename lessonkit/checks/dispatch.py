@@ -46,6 +46,7 @@ def check(
     *,
     namespace: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
+    language: str | None = None,
 ) -> CheckResult:
     """Check ``response`` against ``spec``.
 
@@ -60,6 +61,10 @@ def check(
         function when ``response`` is not source text.
     params
         The variant's drawn values, passed on to custom checkers.
+    language
+        The learner's language (a BCP 47 tag such as ``de``): numeric and expression answers
+        are read as its learners write numbers (``3,5``); ``None`` reads English. Custom
+        checkers that take a ``language`` keyword receive it.
 
     Returns
     -------
@@ -73,7 +78,7 @@ def check(
     try:
         module = importlib.import_module(f"{__package__}.{module_name}")
         result: CheckResult = module.check_spec(
-            spec, response, namespace=namespace, params=params or {}
+            spec, response, namespace=namespace, params=params or {}, language=language
         )
     except RecursionError:
         return not_understood(response, "Your answer is nested too deeply to be checked.")

@@ -11,6 +11,9 @@ Equivalence is decided at fixed probe points (negative and positive, so ``sqrt(x
 bounded float operation, and must agree within a relative ``1e-9`` wherever both have a value,
 at two points at least (one for constants). Checking is therefore fast for every accepted
 input in any thread; it also runs under a time limit where one can be set (the main thread).
+
+A learner's numbers are read as their language writes them (:mod:`.numerals`): in German
+``3,5x`` is ``3.5x`` and ``log(8; 2)`` has two arguments; English input reads as it always did.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from functools import lru_cache
 from typing import Any
 
 from ..lesson.mathanswer import answer_problem, answer_variables, values_at_probes
-from ..lesson.mathparse import MathSyntaxError, Node, parse_math
+from ..lesson.mathparse import COMMA_MESSAGES, MathSyntaxError, Node, parse_math
 from ..lesson.specs import Expression
 from ._runner import TestTimeout, time_limit
+from .numerals import comma_message, expression_text, number_format
 from .result import CheckResult, make_result, not_understood
 
 __all__ = [
@@ -162,20 +166,30 @@ def _shown(node: Node) -> str:
         return ""
 
 
-def check_spec(spec: Expression, response: Any, **_: Any) -> CheckResult:
-    """Check an expression response (see the module docstring)."""
+def check_spec(
+    spec: Expression, response: Any, *, language: str | None = None, **_: Any
+) -> CheckResult:
+    """Check an expression response (see the module docstring), its numbers written as
+    learners of ``language`` write them."""
     text = _text_of(response)
     if isinstance(text, CheckResult):
         return text
     variables = answer_variables(spec.answer, spec.variables)
     expected = _answer(spec.answer, variables)  # the question's own problem: raises
+    # SymPy's first import takes about a second, several on a busy server: it is lessonkit's
+    # cost, not the learner's, so it is paid before the learner's time limit starts.
+    _sympy_functions()
+    fmt = number_format(language)
     try:
         with time_limit(_SECONDS):
-            given = parse_math(text, variables)
+            given = parse_math(expression_text(text, fmt), variables)
             same = equivalent(given, expected, variables)
             shown = _shown(given)
     except MathSyntaxError as exc:
-        return not_understood(response, str(exc))
+        message = str(exc)
+        if fmt is not None and fmt.decimal == "," and message in COMMA_MESSAGES:
+            message = comma_message(fmt)
+        return not_understood(response, message)
     except (TestTimeout, RecursionError):
         return not_understood(response, "Your expression is too complicated to check.")
     text = text.strip()

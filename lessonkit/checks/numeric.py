@@ -12,6 +12,10 @@ Accepted input (documented in docs/checks.md):
 
 ``nan`` and ``inf`` are read, and are wrong (never a crash); text that is no number at all is
 "not understood" and does not cost an attempt.
+
+These are the English rules. A learner of another language (the session's, else the lesson's)
+writes numbers that language's way: ``3,5`` and ``1.234,5`` in German, Arabic-Indic digits in
+Arabic (see :mod:`.numerals`); the instructor's ``answer`` is always read the English way.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..lesson.specs import Numeric
+from .numerals import NumberFormat, english_reading, number_format
 from .result import CheckResult, make_result, not_understood
 
 __all__ = ["check_spec", "parse_number"]
@@ -42,9 +47,17 @@ def _clean(text: str) -> str:
     return text.strip().replace("\u2212", "-").replace("\u2009", "").replace("\xa0", " ")
 
 
-def parse_number(text: str) -> tuple[float, str] | None:
-    """Split ``text`` into a float and the rest (a unit); ``None`` when no number leads it."""
-    text = _clean(text)
+def parse_number(text: str, fmt: NumberFormat | None = None) -> tuple[float, str] | None:
+    """Split ``text`` into a float and the rest (a unit); ``None`` when no number leads it.
+
+    ``fmt`` is how the learner's language writes numbers (:func:`.numerals.number_format`);
+    ``None`` reads English.
+    """
+    text, commas = english_reading(text, fmt)
+    return _parse(_clean(text), commas)
+
+
+def _parse(text: str, commas: bool) -> tuple[float, str] | None:
     if m := _SCI.match(text):
         exponent = int(m.group(2)) if len(m.group(2)) < 6 else 99_999
         return float(f"{m.group(1)}e{exponent}"), text[m.end() :]
@@ -52,9 +65,9 @@ def parse_number(text: str) -> tuple[float, str] | None:
         if int(m.group(2)) == 0:
             return None
         return float(Fraction(int(m.group(1)), int(m.group(2)))), text[m.end() :]
-    if m := _GROUPED.match(text):
+    if commas and (m := _GROUPED.match(text)):
         return float(m.group(0).replace(",", "")), text[m.end() :]
-    if m := _DECIMAL_COMMA.match(text):
+    if commas and (m := _DECIMAL_COMMA.match(text)):
         return float(m.group(0).replace(",", ".")), text[m.end() :]
     if m := _PLAIN.match(text):
         if "__" in m.group(0) or m.group(0).endswith("_"):
@@ -75,7 +88,12 @@ def _unit(text: str) -> str:
     return "".join(text.split())
 
 
-def _value_of(response: Any) -> tuple[float, str] | str:
+def _please(fmt: NumberFormat | None) -> str:
+    examples = fmt.example() if fmt else "42, -3.5 or 1.2e3"
+    return f"Please enter a number, like {examples}."
+
+
+def _value_of(response: Any, fmt: NumberFormat | None = None) -> tuple[float, str] | str:
     """``(value, unit)``, or a message explaining why the response is not a number."""
     if isinstance(response, bool) or response is None:
         return "Please enter a number."
@@ -91,12 +109,12 @@ def _value_of(response: Any) -> tuple[float, str] | str:
             return "Please enter a number."
     if len(response) > _MAX_CHARS:
         return "That is too long to be a number."
-    parsed = parse_number(response)
+    parsed = parse_number(response, fmt)
     if parsed is None:
-        return "Please enter a number, like 42, -3.5 or 1.2e3."
+        return _please(fmt)
     value, rest = parsed
     if not _unit_ok(rest):
-        return "Please enter a number, like 42, -3.5 or 1.2e3."
+        return _please(fmt)
     return value, _unit(rest)
 
 
@@ -128,9 +146,12 @@ def _matches(spec: Numeric, value: float, target: float | None) -> bool:
     return abs(value - target) <= allowed
 
 
-def check_spec(spec: Numeric, response: Any, **_: Any) -> CheckResult:
-    """Check a numeric response (see the module docstring)."""
-    read = _value_of(response)
+def check_spec(
+    spec: Numeric, response: Any, *, language: str | None = None, **_: Any
+) -> CheckResult:
+    """Check a numeric response (see the module docstring), written as learners of
+    ``language`` write numbers."""
+    read = _value_of(response, number_format(language))
     if isinstance(read, str):
         return not_understood(response, read)
     value, unit = read

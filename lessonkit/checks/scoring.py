@@ -46,7 +46,9 @@ def _with_answer(spec: CheckSpec, answer: Any) -> CheckSpec | None:
     return None  # code, frame and free responses have no single wrong answer to name
 
 
-def _targeted(question: Question, response: Any, values: Mapping[str, Any]) -> str:
+def _targeted(
+    question: Question, response: Any, values: Mapping[str, Any], language: str | None
+) -> str:
     """The message of the first listed wrong answer the response matches, else ``""``."""
     for wrong in question.feedback.wrong:
         try:
@@ -57,7 +59,7 @@ def _targeted(question: Question, response: Any, values: Mapping[str, Any]) -> s
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CheckerWarning)
-            outcome = check(spec, response, params=values)
+            outcome = check(spec, response, params=values, language=language)
         if outcome.understood and outcome.correct:
             return wrong.message
     return ""
@@ -90,6 +92,7 @@ def grade(
     hints_used: int,
     seed: int | None,
     namespace: Mapping[str, Any] | None = None,
+    language: str | None = None,
 ) -> CheckResult:
     """Judge ``response`` to ``question`` as attempt number ``attempt``.
 
@@ -107,9 +110,20 @@ def grade(
         The variant seed; with a question that still has params, the variant is regenerated.
     namespace
         The kernel namespace for code checks (see :func:`~lessonkit.checks.check`).
+    language
+        The learner's language: numbers are read as its learners write them (see
+        :func:`~lessonkit.checks.check`).
     """
     try:
-        return _grade(question, response, attempt, hints_used, seed=seed, namespace=namespace)
+        return _grade(
+            question,
+            response,
+            attempt,
+            hints_used,
+            seed=seed,
+            namespace=namespace,
+            language=language,
+        )
     except Exception as exc:  # the lesson must go on; the instructor gets a warning
         warnings.warn(
             f"grading {getattr(question, 'id', '?')!r} failed: {type(exc).__name__}: {exc}",
@@ -129,6 +143,7 @@ def _grade(
     *,
     seed: int | None,
     namespace: Mapping[str, Any] | None,
+    language: str | None = None,
 ) -> CheckResult:
     values: dict[str, Any] = {}
     if (question.params or question.derived) and seed is not None:
@@ -136,7 +151,7 @@ def _grade(
 
         values = draw(question, seed)
         question = render(question, values)
-    result = check(question.check, response, namespace=namespace, params=values)
+    result = check(question.check, response, namespace=namespace, params=values, language=language)
     attempts_made = attempt if result.understood else attempt - 1
     details = dict(result.details)
     details.update(attempt=attempt, hints_used=hints_used)
@@ -155,7 +170,7 @@ def _grade(
     if result.correct:
         feedback = _join(question.feedback.correct or DEFAULT_CORRECT, result.feedback)
     else:
-        targeted = _targeted(question, response, values)
+        targeted = _targeted(question, response, values, language)
         if targeted:
             details["targeted"] = True
         default = DEFAULT_PARTIAL if result.score > 0 else DEFAULT_INCORRECT

@@ -1,5 +1,6 @@
-"""``lessonkit course validate|graph|simulate|plan|assign|unassign|goal|export-record``.
+"""``lessonkit course new|validate|graph|simulate|plan|assign|unassign|goal|export-record``.
 
+- ``new TITLE`` — write a course file over lesson files (``course.scaffold``).
 - ``validate COURSE...`` — check course files and the lessons they name (``FILE:LINE:COL``).
 - ``graph COURSE`` — the prerequisite graph and the lessons, as Mermaid or DOT.
 - ``simulate COURSE`` — simulated learners through the whole course: steps to each milestone
@@ -19,18 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 
-from ..course.model import CourseDefinitionError
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+from ._course_records import load_or_say, register_store_actions
 
 
 def _share(text: str) -> float:
@@ -58,8 +50,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     parser.set_defaults(func=lambda _args: _usage(parser))
 
+    p = actions.add_parser(
+        "new",
+        help="create a course file over lesson files (like `lessonkit new` for a lesson)",
+        description="Write DIR/ID.course.yaml for TITLE over the given lessons (default: every "
+        "*.lesson.yaml under DIR; with none, a first lesson is created too). Each lesson "
+        "develops the competencies it is the first to declare and requires those an earlier "
+        "lesson develops. An existing file is never overwritten.",
+    )
+    p.add_argument("title", metavar="TITLE", help="the course's title, e.g. 'Probability'")
+    p.add_argument("--dir", default=".", help="where to write it (default: here)")
+    p.add_argument(
+        "--lesson",
+        dest="lessons",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a lesson file of the course, in teaching order (repeatable)",
+    )
+    p.set_defaults(func=_new)
+
     p = actions.add_parser("validate", help="check course files and their lessons")
-    p.add_argument("courses", nargs="+", metavar="COURSE", help="course file(s)")
+    p.add_argument("courses", nargs="+", metavar="COURSE", help="course file(s) or folder(s)")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     p.set_defaults(func=_validate)
 
@@ -90,56 +102,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_simulate)
 
-    _register_store_actions(actions)
-
-
-def _register_store_actions(actions: Any) -> None:
-    """The actions that read or write a store."""
-    p = actions.add_parser("plan", help="a learner's plan, or the class view (--class)")
-    _store_args(p)
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--learner", metavar="ID", help="default: the current learner")
-    group.add_argument(
-        "--class",
-        dest="whole_class",
-        action="store_true",
-        help="the class by competency, and who is falling behind",
-    )
-    p.add_argument(
-        "--today", type=_date, help="judge milestones and forgetting as of this date (noon UTC)"
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=_plan)
-
-    p = actions.add_parser("assign", help="assign a milestone, competency or lesson")
-    _store_args(p)
-    p.add_argument("--learner", metavar="ID", action="append", default=[], help="repeatable")
-    p.add_argument("--learners-file", metavar="FILE", help="a group: one learner id a line")
-    _target_args(p, lesson=True)
-    p.add_argument("--due", type=_date, help="target date YYYY-MM-DD")
-    p.add_argument("--note", default="", help="a note to the learners")
-    p.add_argument("--teacher", metavar="ID", help="default: the current user")
-    p.set_defaults(func=_assign)
-
-    p = actions.add_parser("unassign", help="withdraw an assignment")
-    _store_args(p)
-    p.add_argument("--learner", metavar="ID", required=True)
-    p.add_argument("--goal", metavar="GOAL_ID", required=True, help="the assignment's id")
-    p.add_argument("--teacher", metavar="ID", help="default: the current user")
-    p.set_defaults(func=_unassign)
-
-    p = actions.add_parser("goal", help="set (or remove) a learner's own goal")
-    _store_args(p)
-    p.add_argument("--learner", metavar="ID", help="default: the current learner")
-    _target_args(p, lesson=False, remove=True)
-    p.add_argument("--due", type=_date, help="target date YYYY-MM-DD")
-    p.set_defaults(func=_goal)
-
-    p = actions.add_parser("export-record", help="everything recorded about a learner")
-    _store_args(p)
-    p.add_argument("--learner", metavar="ID", help="default: the current learner")
-    p.add_argument("--output", "-o", metavar="FILE", default="-", help="default stdout")
-    p.set_defaults(func=_export)
+    register_store_actions(actions)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -147,52 +110,33 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _store_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("course", metavar="COURSE")
-    p.add_argument("--store", metavar="URL", help="store URL or folder (default: configured)")
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import validate_paths
+
+    return validate_paths(args.courses, quiet=args.quiet, only="course")
 
 
-def _target_args(p: argparse.ArgumentParser, *, lesson: bool, remove: bool = False) -> None:
-    group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--milestone", metavar="ID")
-    group.add_argument("--competency", metavar="ID")
-    if lesson:
-        group.add_argument("--lesson", metavar="ID")
-    if remove:
-        group.add_argument("--remove", metavar="GOAL_ID", help="remove this goal")
-
-
-def _load(path: str) -> Any:
-    from ..course import load_course
+def _new(args: argparse.Namespace) -> int:
+    from ..course.scaffold import new_course
+    from ..errors import LessonDefinitionError
 
     try:
-        return load_course(path)
-    except CourseDefinitionError as exc:
-        print(exc, file=sys.stderr)
-        return None
-
-
-def _validate(args: argparse.Namespace) -> int:
-    from ..course import check_course
-
-    bad = 0
-    for name in args.courses:
-        if not Path(name).is_file():
-            print(f"lessonkit: error: no such file: {name}", file=sys.stderr)
-            return 2
-        _, problems = check_course(name)
-        for problem in problems:
-            print(problem)
-        bad += bool(problems)
-        if not problems and not args.quiet:
-            print(f"{name}: ok")
-    return 1 if bad else 0
+        path = new_course(args.title, Path(args.dir), [Path(f) for f in args.lessons])
+    except LessonDefinitionError as exc:
+        for problem in exc.problems:
+            print(
+                f"lessonkit: error: {problem if problem.line else problem.message}", file=sys.stderr
+            )
+        return 1
+    print(f"created {path}")
+    print(f"  next: edit it, then run `lessonkit course validate {path}`")
+    return 0
 
 
 def _graph(args: argparse.Namespace) -> int:
     from ..course.graph import to_dot, to_mermaid
 
-    course = _load(args.course)
+    course = load_or_say(args.course)
     if course is None:
         return 1
     print(to_dot(course) if args.format == "dot" else to_mermaid(course))
@@ -203,7 +147,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from ..course.report import simulation_text
     from ..course.simulate import CourseLearnerModel, simulate_course, summary
 
-    course = _load(args.course)
+    course = load_or_say(args.course)
     if course is None:
         return 1
     model = CourseLearnerModel(
@@ -219,157 +163,4 @@ def _simulate(args: argparse.Namespace) -> int:
         print(json.dumps({**data, "learners": args.learners, "seed": args.seed}, indent=2))
     else:
         print(simulation_text(course, data, args.learners))
-    return 0
-
-
-def _store(args: argparse.Namespace, *, create: bool = False) -> Any:
-    from ..evidence.stores import open_store
-
-    return open_store(args.store, create=create)
-
-
-def _who(args: argparse.Namespace) -> Any:
-    from ..evidence.identity import resolve_learner
-
-    return args.learner or resolve_learner()
-
-
-def _plan(args: argparse.Namespace) -> int:
-    from ..course.recommend import recommend
-    from ..course.report import class_text, plan_data, plan_text
-    from ..course.storage import read_record, read_records
-    from ..course.teacher import class_by_competency, flags
-
-    course = _load(args.course)
-    if course is None:
-        return 1
-    as_of = datetime.combine(args.today, time(12), UTC) if args.today else None
-    with _store(args) as store:
-        if args.whole_class:
-            records = read_records(course, store, as_of=as_of)
-            rows, found = (
-                class_by_competency(course, records),
-                flags(course, records, today=args.today),
-            )
-            if args.json:
-                from ..course.export import plain
-
-                print(json.dumps({"competencies": plain(rows), "flags": plain(found)}, indent=2))
-            else:
-                print(class_text(course, rows, found))
-            return 0
-        record = read_record(course, store, _who(args), as_of=as_of)
-    plan = recommend(course, record, today=args.today)
-    if args.json:
-        print(json.dumps(plan_data(course, record, plan), indent=2))
-    else:
-        print(plan_text(course, record, plan))
-    return 0
-
-
-def _target(args: argparse.Namespace) -> tuple[str, str]:
-    for kind in ("milestone", "competency", "lesson"):
-        value = getattr(args, kind, None)
-        if value:
-            return kind, value
-    raise AssertionError("argparse requires one target")  # pragma: no cover
-
-
-def _teacher(args: argparse.Namespace) -> Any:
-    from ..evidence.events import LearnerRef
-    from ..evidence.identity import resolve_learner
-
-    return LearnerRef(id=args.teacher) if args.teacher else resolve_learner()
-
-
-def _assign(args: argparse.Namespace) -> int:
-    from ..course.storage import assign, read_record
-
-    course = _load(args.course)
-    if course is None:
-        return 1
-    ids = list(args.learner)
-    if args.learners_file:
-        text = Path(args.learners_file).read_text(encoding="utf-8")
-        ids += [line.strip() for line in text.splitlines() if line.strip()]
-    if not ids:
-        print("lessonkit: error: name learners with --learner or --learners-file", file=sys.stderr)
-        return 2
-    kind, target = _target(args)
-    with _store(args, create=True) as store:
-        learners = [read_record(course, store, i).learner for i in dict.fromkeys(ids)]
-        try:
-            events = assign(
-                store,
-                course,
-                learners,
-                kind,
-                target,
-                teacher=_teacher(args),
-                due=args.due,
-                note=args.note,
-            )
-        except ValueError as exc:
-            print(f"lessonkit: error: {exc}", file=sys.stderr)
-            return 1
-    for event in events:
-        print(f"assigned {kind} {target} to {event.learner.id} (id {event.goal})")
-    return 0
-
-
-def _unassign(args: argparse.Namespace) -> int:
-    from ..course.storage import read_record, unassign
-
-    course = _load(args.course)
-    if course is None:
-        return 1
-    with _store(args, create=True) as store:
-        record = read_record(course, store, args.learner)
-        if all(a.id != args.goal for a in record.assignments):
-            print(
-                f"lessonkit: error: {args.learner} has no assignment {args.goal!r}", file=sys.stderr
-            )
-            return 1
-        unassign(store, course, record.learner, args.goal, teacher=_teacher(args))
-    print(f"withdrew {args.goal} from {args.learner}")
-    return 0
-
-
-def _goal(args: argparse.Namespace) -> int:
-    from ..course.storage import read_record, remove_goal, set_goal
-
-    course = _load(args.course)
-    if course is None:
-        return 1
-    with _store(args, create=True) as store:
-        learner = read_record(course, store, _who(args)).learner
-        if args.remove:
-            remove_goal(store, course, learner, args.remove)
-            print(f"removed goal {args.remove}")
-            return 0
-        kind, target = _target(args)
-        try:
-            event = set_goal(store, course, learner, kind, target, due=args.due)
-        except ValueError as exc:
-            print(f"lessonkit: error: {exc}", file=sys.stderr)
-            return 1
-    print(f"goal {event.goal}: {kind} {target}" + (f" by {args.due}" if args.due else ""))
-    return 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    from ..course.export import export_record
-    from ..course.storage import read_record
-
-    course = _load(args.course)
-    if course is None:
-        return 1
-    with _store(args) as store:
-        learner = read_record(course, store, _who(args)).learner
-        data = export_record(course, store, learner, as_of=datetime.now(UTC))
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
     return 0

@@ -75,6 +75,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     purge.add_argument("--before", required=True, metavar="DATE", help="e.g. 2026-01-01")
     purge.set_defaults(func=run_purge)
 
+    from .hub_lti import register_lti
+
+    register_lti(actions)
+
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run the service until interrupted."""

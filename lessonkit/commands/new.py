@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from ..errors import LessonDefinitionError
 from ..lesson.scaffold import new_lesson
 
 
@@ -23,7 +25,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Create the folder and say what to do next."""
-    folder = new_lesson(args.name, Path(args.dir))
+    try:
+        folder = new_lesson(args.name, Path(args.dir))
+    except LessonDefinitionError as exc:
+        print(f"lessonkit: error: {exc.problems[0].message}", file=sys.stderr)
+        return 1
     print(f"created {folder}/")
     print(
         f"  next: edit {folder}/{folder.name}.lesson.yaml, then run "

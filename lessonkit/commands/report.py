@@ -2,7 +2,8 @@
 
 ``--pseudonymise [SALT]`` replaces learner ids by the same salted HMAC-SHA256 pseudonyms as
 ``lessonkit export --pseudonymise`` (salt from the option, ``--salt`` or ``LESSONKIT_SALT``).
-Every report states what personal data it contains.
+Every report states what personal data it contains. ``--items`` gives the item analysis
+instead (:mod:`lessonkit.analytics.items`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
-from ..errors import StorageError
+from ..errors import LessonDefinitionError, StorageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +27,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "challenge. HTML reports are one file with inline plots, readable offline.",
     )
     parser.add_argument("store", metavar="STORE", help="store URL or folder")
-    parser.add_argument("--lesson", metavar="ID", help="only this lesson")
+    parser.add_argument(
+        "--lesson",
+        metavar="ID_OR_FILE",
+        help="only this lesson; with --items, give its file so that wrong answers are judged "
+        "against it and `lessonkit feedback add` commands are printed",
+    )
+    parser.add_argument(
+        "--items",
+        action="store_true",
+        help="item analysis: per question, first-try share, attempts, hints, time, "
+        "discrimination, common wrong answers without feedback, and flags",
+    )
+    parser.add_argument(
+        "--min-learners",
+        type=int,
+        default=20,
+        metavar="N",
+        help="with --items: flag no question fewer learners answered (default 20)",
+    )
+    parser.add_argument(
+        "--by",
+        choices=("language",),
+        help="also split the report by the language learners saw the lesson in: a summary "
+        "per language and the step statistics per language",
+    )
     parser.add_argument(
         "--format", choices=("csv", "json", "html"), default="html", help="default html"
     )
@@ -70,17 +96,22 @@ def run(args: argparse.Namespace) -> int:
         report_tables,
     )
 
+    if args.items:
+        return _items(args)
+    picked = _lesson(args.lesson)
+    if picked is None:
+        return 1
     try:
-        frame = load_frame(args.store, lesson=args.lesson)
+        frame = load_frame(args.store, lesson=picked[0])
     except StorageError as exc:
         print(f"lessonkit: error: {exc}", file=sys.stderr)
         return 1
     if salt:
         frame = pseudonymise_frame(frame, salt)
-    tables = report_tables(frame)
+    tables = report_tables(frame, by=args.by)
     note = personal_data_note(bool(salt))
     meta = {
-        "lesson": args.lesson or "",
+        "lesson": picked[0] or "",
         "statements": len(frame),
         "learners": int(frame["learner"].nunique()),
     }
@@ -90,13 +121,68 @@ def run(args: argparse.Namespace) -> int:
         text = render_json(tables, note, meta)
     else:
         text = render_html(frame, tables, note, meta)
-    if args.output == "-":
+    return _emit(args.output, text)
+
+
+def _items(args: argparse.Namespace) -> int:
+    """``--items``: the item analysis (no learner ids, so ``--pseudonymise`` changes nothing)."""
+    from ..analytics.frame import load_frame
+    from ..analytics.itemreport import ITEMS_DATA_NOTE, items_tables, render_items_html
+    from ..analytics.items import ItemRules, item_analysis
+    from ..analytics.report import render_csv, render_json
+
+    if args.min_learners < 1:
+        print("lessonkit: error: --min-learners must be at least 1", file=sys.stderr)
+        return 2
+    picked = _lesson(args.lesson)
+    if picked is None:
+        return 1
+    lesson_id, lessons, sources = picked
+    try:
+        frame = load_frame(args.store, lesson=lesson_id)
+    except StorageError as exc:
+        print(f"lessonkit: error: {exc}", file=sys.stderr)
+        return 1
+    rules = ItemRules(min_learners=args.min_learners)
+    analysis = item_analysis(frame, lessons, sources, rules=rules)
+    meta = {
+        "lesson": lesson_id or "",
+        "learners": int(frame["learner"].nunique()),
+        "questions": len(analysis.items),
+        "min_learners": rules.min_learners,
+    }
+    if args.format == "csv":
+        text = render_csv(items_tables(analysis), ITEMS_DATA_NOTE)
+    elif args.format == "json":
+        text = render_json(items_tables(analysis), ITEMS_DATA_NOTE, meta)
+    else:
+        text = render_items_html(analysis, meta)
+    return _emit(args.output, text)
+
+
+def _lesson(given: str | None) -> tuple[str | None, dict[str, Any], dict[str, str]] | None:
+    """``--lesson`` as (lesson id, {id: lesson}, {id: file}); a file is loaded (``None``: it
+    does not load, and the error was printed)."""
+    if not given or not os.path.isfile(given):
+        return given, {}, {}
+    from ..lesson.loader import load_lesson
+
+    try:
+        lesson = load_lesson(given)
+    except LessonDefinitionError as exc:
+        print(f"lessonkit: error: {exc}", file=sys.stderr)
+        return None
+    return lesson.id, {lesson.id: lesson}, {lesson.id: given}
+
+
+def _emit(output: str, text: str) -> int:
+    if output == "-":
         sys.stdout.write(text)
         return 0
     try:
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
+        with open(output, "w", encoding="utf-8", newline="") as out:
             out.write(text)
     except OSError as exc:
-        print(f"lessonkit: error: cannot write {args.output}: {exc}", file=sys.stderr)
+        print(f"lessonkit: error: cannot write {output}: {exc}", file=sys.stderr)
         return 1
     return 0

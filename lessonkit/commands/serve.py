@@ -77,6 +77,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--allow-code", action="store_true", help=argparse.SUPPRESS
     )  # the old opt-in, now the default
     parser.add_argument("--ip", default=None, help="interface to listen on (default localhost)")
+    parser.add_argument(
+        "--render-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds a page may take to render before the learner is offered a retry "
+        "(default: $LESSONKIT_RENDER_TIMEOUT or 60)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -177,6 +185,8 @@ def serve_env(args: argparse.Namespace, base: dict[str, str] | None = None) -> d
         env["LESSONKIT_CODE_CHECKING"] = "off"
     if args.store:
         env["LESSONKIT_STORE"] = args.store
+    if getattr(args, "render_timeout", None) is not None:
+        env["LESSONKIT_RENDER_TIMEOUT"] = str(args.render_timeout)
     return env
 
 
@@ -290,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
     """Start Voilà, say where it is, and wait; returns 0 once stopped by a signal, else
     Voilà's exit code."""
     from ..evidence.stores import configured_store_url
-    from ..integrations.voila import template_dir, write_voila_config
+    from ..integrations.voila import render_timeout, template_dir, write_voila_config
 
     notebook = _target_notebook(args)
     if template_dir() is None:
@@ -302,8 +312,10 @@ def run(args: argparse.Namespace) -> int:
     evidence = describe_store(configured_store_url(env, cwd=notebook.parent))
     if args.port is None:
         args.port = free_port(args.ip or "127.0.0.1")
-    config_dir = _cache_dir() / "config"
-    write_voila_config(config_dir)
+    timeout = render_timeout(env)
+    # One folder per setting: servers started with other settings never rewrite this one.
+    config_dir = _cache_dir() / "config" / f"render-{int(timeout)}"
+    write_voila_config(config_dir, timeout=timeout)
     from ..lesson.schema import is_schema_valid
 
     is_schema_valid({})  # compiles the schema check into the user's cache for every page's kernel

@@ -1,8 +1,9 @@
 """The course as a graph: competencies with their prerequisites, and the lessons developing them.
 
 ``lessonkit course graph`` prints it as Mermaid (default) or Graphviz DOT. An arrow goes from a
-prerequisite to what requires it; a lesson is a box with a dashed arrow to each competency it
-develops (a placement check has none).
+prerequisite to what requires it: a competency, or a lesson that lists it in its own
+``requires`` (that arrow is labelled ``requires``); a lesson is a box with a dashed arrow to
+each competency it develops (a placement check has none).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def to_mermaid(course: Course) -> str:
         label = entry.label + (" (placement)" if entry.kind == "placement" else "")
         lines.append(f'    l{i}["{_mermaid_text(label)}"]')
         lines.extend(f"    l{i} -.-> {ids[cid]}" for cid in entry.develops)
+        lines.extend(f"    {ids[cid]} -- requires --> l{i}" for cid in entry.requires)
     return "\n".join(lines)
 
 
@@ -42,5 +44,8 @@ def to_dot(course: Course) -> str:
         node = _dot_text(f"lesson:{entry.id}")
         lines.append(f"    {node} [shape=box, label={_dot_text(entry.label)}];")
         lines.extend(f"    {node} -> {_dot_text(cid)} [style=dashed];" for cid in entry.develops)
+        lines.extend(
+            f'    {_dot_text(cid)} -> {node} [label="requires"];' for cid in entry.requires
+        )
     lines.append("}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ course names, whose own problems are reported at their own ``FILE:LINE:COL``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -24,10 +25,30 @@ from .model import Course, CourseCompetency, CourseDefinitionError, CourseLesson
 from .schema import schema_problems
 from .validate import course_findings
 
-__all__ = ["COURSE_SUFFIXES", "check_course", "load_course"]
+__all__ = ["COURSE_SUFFIXES", "check_course", "file_kind", "load_course"]
 
 COURSE_SUFFIXES = (".course.yaml", ".course.yml", ".course.json")
 """File names recognised as courses."""
+
+_COURSE_KEY = re.compile(
+    r"""^(?:lessonkit-course|"lessonkit-course"|'lessonkit-course')\s*:""", re.M
+)
+_JSON_KEY = re.compile(r'"lessonkit-course"\s*:')
+
+
+def file_kind(path: str | os.PathLike[str]) -> str:
+    """``"course"`` or ``"lesson"``: a ``*.course.yaml`` name or a ``lessonkit-course:`` key
+    makes a course; anything else (anything unreadable too) counts as a lesson."""
+    name = os.fspath(path)
+    if name.endswith(COURSE_SUFFIXES):
+        return "course"
+    try:
+        with open(name, "rb") as fh:
+            text = fh.read(MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return "lesson"
+    return "course" if _COURSE_KEY.search(text) or _JSON_KEY.search(text) else "lesson"
+
 
 Path_ = tuple[str | int, ...]
 _LABELS = {"competencies": "competency", "lessons": "lesson", "milestones": "milestone"}
@@ -56,7 +77,9 @@ def check_course(path: str | os.PathLike[str]) -> tuple[Course | None, list[Prob
     except OSError as exc:
         return None, [Problem(f"cannot read file: {exc.strerror or exc}", source, 1, 1)]
     try:
-        return _check(raw, source, Path(source).resolve().parent)
+        # Lesson files are named relative to the course file as the caller named it, so
+        # their problems read in the same terms as the course's own.
+        return _check(raw, source, Path(source).parent)
     except RecursionError:
         return None, [Problem("the document is nested too deeply", source, 1, 1)]
 
@@ -81,19 +104,32 @@ def _check(raw: bytes, source: str, base: Path) -> tuple[Course | None, list[Pro
     if not isinstance(data, Mapping):
         message = "a course file must be a mapping with 'lessonkit-course', 'id', 'title', ..."
         return None, [Problem(message, source, 1, 1)]
+    if "lessonkit" in data and "lessonkit-course" not in data:
+        message = (
+            "this is a lesson file (it has 'lessonkit:'), not a course: check it with "
+            f"`lessonkit validate {source}`"
+        )
+        return None, [_at(located, data, ("lessonkit",), message, source, at_key=True)]
     data = _dates_as_text(data)
     schema_paths: set[Path_] = set()
     for path, message, at_key in schema_problems(data):
         schema_paths.add(path)
         problems.append(_at(located, data, path, message, source, at_key=at_key))
     lessons, elsewhere = _load_lessons(data, base, located, source, problems)
-    for finding in course_findings(data, lessons):
+    later: list[Problem] = []
+    for finding in course_findings(data, lessons, schema_paths):
         if finding.path not in schema_paths:
-            problems.append(_at(located, data, finding.path, finding.message, source))
-    problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.message))
+            where = later if finding.consequence else problems
+            where.append(_at(located, data, finding.path, finding.message, source))
+    # causes first, in file order; then what may follow from them; then the lessons' own
+    problems = _in_order(problems) + _in_order(later)
     if problems or elsewhere:
         return None, problems + elsewhere
     return _build(data, lessons, source), []
+
+
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.line, p.column, p.message))
 
 
 def _dates_as_text(value: Any) -> Any:
@@ -118,7 +154,7 @@ def _load_lessons(
         name = entry.get("file") if isinstance(entry, Mapping) else None
         if not isinstance(name, str) or not name or Path(name).is_absolute():
             continue  # the schema reports it
-        path = base / name
+        path = _tidy(base / name)
         where: Path_ = ("lessons", i, "file")
         if not path.is_file():
             problems.append(_at(located, data, where, f"no such lesson file: {name}", source))
@@ -135,6 +171,16 @@ def _load_lessons(
 
         lessons[i] = load_lesson(path)
     return lessons, elsewhere
+
+
+def _tidy(path: Path) -> Path:
+    """``path`` without ``dir/..`` detours when that names the same file (a symbolic link on
+    the way could make it another one: then it is kept as it is)."""
+    tidy = Path(os.path.normpath(path))
+    try:
+        return tidy if tidy == path or os.path.samefile(tidy, path) else path
+    except OSError:
+        return path
 
 
 def _context(data: Any, path: Path_) -> str:

@@ -9,6 +9,7 @@ and each competency's BKT parameters are those its lessons declare.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -25,6 +26,8 @@ __all__ = [
     "CourseDefinitionError",
     "CourseLesson",
     "Milestone",
+    "lesson_needs",
+    "prerequisite_closure",
 ]
 
 LESSON_KINDS = ("lesson", "practice", "placement")
@@ -33,6 +36,36 @@ LESSON_KINDS = ("lesson", "practice", "placement")
 
 class CourseDefinitionError(LessonDefinitionError):
     """A course file or model is malformed; carries every problem found."""
+
+
+def prerequisite_closure(
+    requires: Mapping[str, Iterable[str]], competencies: Iterable[str]
+) -> set[str]:
+    """Every competency ``competencies`` require, directly or indirectly, through the
+    prerequisite map ``requires`` (competency -> its direct prerequisites). Terminates on a
+    cycle (validation reports it); unknown ids are followed no further."""
+    found: set[str] = set()
+    todo = [before for cid in competencies for before in requires.get(cid, ())]
+    while todo:
+        cid = todo.pop()
+        if cid not in found:
+            found.add(cid)
+            todo.extend(requires.get(cid, ()))
+    return found
+
+
+def lesson_needs(
+    develops: Iterable[str], requires: Iterable[str], graph: Mapping[str, Iterable[str]]
+) -> set[str]:
+    """What a course lesson needs mastered first: its own ``requires`` and the prerequisites
+    of what it develops, less what it develops itself.
+
+    The one rule for a lesson's prerequisites: the learning plan locks a lesson until these
+    are mastered (:meth:`Course.requirements`), and course validation accepts evidence a lesson
+    gives for them, or for what it develops, and for nothing else.
+    """
+    develops = set(develops)
+    return (set(requires) | prerequisite_closure(graph, develops)) - develops
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,11 +277,12 @@ class Course:
         """Competencies to master before a lesson: its own ``requires`` and the prerequisites
         of what it develops (less what it develops itself), in teaching order."""
         entry = self.lesson(lesson_id)
-        needed = set(entry.requires)
-        for cid in entry.develops:
-            needed.update(self.prerequisites(cid))
-        needed.difference_update(entry.develops)
+        needed = lesson_needs(entry.develops, entry.requires, self._graph)
         return tuple(c for c in self.order if c in needed)
+
+    @cached_property
+    def _graph(self) -> dict[str, tuple[str, ...]]:
+        return {c.id: c.requires for c in self.competencies}
 
     def developed_by(self, competency_id: str) -> tuple[CourseLesson, ...]:
         """The lessons that develop a competency, in course order."""

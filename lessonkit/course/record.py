@@ -177,6 +177,14 @@ class LearnerRecord:
         """Whether any answer of the learner counted as evidence."""
         return any(r.opportunities for r in self.competencies.values())
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether the store holds nothing of this learner in the course: no session, answer,
+        profile field, goal or assignment (a newcomer, or a learner id mistyped)."""
+        return not (
+            self.has_evidence or self.lessons or self.profile or self.goals or self.assignments
+        )
+
     def completed(self, lesson_id: str) -> bool:
         """Whether the learner completed a lesson at least once."""
         progress = self.lessons.get(lesson_id)

@@ -3,16 +3,19 @@ flags and simulation comparisons."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
+from ..evidence.events import LearnerRef
 from .export import plain
 from .model import Course
 from .recommend import Plan
 from .record import LearnerRecord
-from .teacher import CompetencyRow, Flag
+from .teacher import CompetencyRow, Flag, class_by_competency, flags, not_started
 
-__all__ = ["class_text", "plan_data", "plan_text", "simulation_text"]
+__all__ = ["class_report", "class_text", "plan_data", "plan_text", "simulation_text"]
 
 
 def _pct(p: float) -> str:
@@ -83,8 +86,14 @@ def plan_text(course: Course, record: LearnerRecord, plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def class_text(course: Course, rows: Sequence[CompetencyRow], found: Sequence[Flag]) -> str:
-    """The class by competency, and the learners falling behind."""
+def class_text(
+    course: Course,
+    rows: Sequence[CompetencyRow],
+    found: Sequence[Flag],
+    waiting: Sequence[LearnerRef] = (),
+) -> str:
+    """The class by competency, the learners falling behind, and those not started
+    (``waiting``)."""
     learners = rows[0].learners if rows else 0
     lines = [f"Class view: {course.title} - {learners} learner(s)", ""]
     lines.append(f"  {'competency':<32} {'mastered':>8} {'started':>8} {'not yet':>8} {'mean':>6}")
@@ -100,7 +109,30 @@ def class_text(course: Course, rows: Sequence[CompetencyRow], found: Sequence[Fl
         missing = ", ".join(course.competency(c).label for c in f.missing)
         nxt = f"; next: {f.next_lesson}" if f.next_lesson else ""
         lines.append(f"  {f.learner.id:<16} {f.status:<8} {f.title} (due {due}): {missing}{nxt}")
+    if waiting:
+        lines += ["", f"Not started yet ({len(waiting)}):"]
+        lines += [f"  {r.id}" + (f" ({r.name})" if r.name else "") for r in waiting]
     return "\n".join(lines)
+
+
+def class_report(
+    course: Course,
+    records: Mapping[LearnerRef, LearnerRecord],
+    *,
+    today: date | None = None,
+    as_json: bool = False,
+) -> str:
+    """``lessonkit course plan --class``: the class by competency, who is falling behind and
+    who has not started, as text or JSON."""
+    rows, found, waiting = (
+        class_by_competency(course, records),
+        flags(course, records, today=today),
+        not_started(records),
+    )
+    if as_json:
+        data = {"competencies": plain(rows), "flags": plain(found)}
+        return json.dumps({**data, "not_started": [r.id for r in waiting]}, indent=2)
+    return class_text(course, rows, found, waiting)
 
 
 def simulation_text(course: Course, data: Mapping[str, Any], learners: int) -> str:

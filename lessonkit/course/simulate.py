@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from ..engine.decisions import known_choice
+from ..engine.decisions import all_mastered, known_choice
 from ..lesson.model import MasteryParams, Practice, Question
 from ..policies.mastery import MasteryTracker
 from ..simulation import LearnerModel, SimulatedLearner, run_learner
@@ -159,8 +159,11 @@ class _Engine(FastEngine):
             self.extra += 1
 
     def _enter(self, step_id: str) -> None:
-        if known_choice(self.state.lesson.step(step_id), self.state.profile) is not None:
-            self.extra -= 1
+        step = self.state.lesson.step(step_id)
+        if known_choice(step, self.state.profile) is not None or (
+            isinstance(step, Practice) and all_mastered(step, self.state)
+        ):
+            self.extra -= 1  # passed over: a choice the profile knows, a mastered pool
         super()._enter(step_id)
 
 

@@ -1,22 +1,32 @@
-"""The teacher's side of a course: the class by competency, and who is falling behind.
+"""The teacher's side of a course: the class by competency, who is falling behind, and who
+has not started.
 
-Both read learner records (:func:`~lessonkit.course.storage.read_records`) and nothing else;
-assignments are written with :func:`~lessonkit.course.storage.assign`.
+All read learner records (:func:`~lessonkit.course.storage.read_records`) and nothing else;
+assignments are written with :func:`~lessonkit.course.storage.assign`. The evidence knows only
+learners who have done something: :func:`with_roster` adds the rest of a class list (an LMS
+roster, a file of names) as learners with no evidence yet, so they are counted and listed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from ..evidence.events import LearnerRef
 from .model import Course
 from .recommend import recommend
-from .record import LearnerRecord
+from .record import LearnerRecord, build_record
 from .targets import target_status
 
-__all__ = ["CompetencyRow", "Flag", "class_by_competency", "flags"]
+__all__ = [
+    "CompetencyRow",
+    "Flag",
+    "class_by_competency",
+    "flags",
+    "not_started",
+    "with_roster",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,3 +142,27 @@ def flags(
                     )
                 )
     return sorted(found, key=lambda f: (f.due or date.max, f.status != "overdue", f.learner.id))
+
+
+def with_roster(
+    course: Course,
+    records: Mapping[LearnerRef, LearnerRecord],
+    roster: Iterable[LearnerRef | str],
+    *,
+    as_of: datetime | None = None,
+) -> dict[LearnerRef, LearnerRecord]:
+    """``records``, plus a record with no evidence for each learner of ``roster`` (ids or
+    references) who has none: the whole class, ordered by learner id."""
+    out = dict(records)
+    known = {ref.id for ref in records}
+    for entry in roster:
+        ref = entry if isinstance(entry, LearnerRef) else LearnerRef(id=str(entry))
+        if ref.id and ref.id not in known:
+            known.add(ref.id)
+            out[ref] = build_record(course, [], ref, as_of=as_of)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0].id, kv[0].home_page)))
+
+
+def not_started(records: Mapping[LearnerRef, LearnerRecord]) -> list[LearnerRef]:
+    """Learners who have started no lesson of the course, by id."""
+    return sorted((ref for ref, r in records.items() if not r.lessons), key=lambda r: r.id)

@@ -8,7 +8,8 @@ turns it into ``FILE:LINE:COL: message``.
 Reported: duplicate ids; unknown competencies in ``requires``, ``develops`` and milestones (with a
 "did you mean"); prerequisite cycles (with the cycle spelled out); a lesson file whose id is not
 the entry's; a lesson that develops a competency its file does not declare, or gives evidence for
-a course competency it neither develops nor requires; competencies no lesson develops; two lessons
+a course competency it neither develops nor needs first (:func:`~.model.lesson_needs`, the rule
+the learning plan locks lessons by); competencies no lesson develops; two lessons
 with different BKT parameters for one competency; more than one placement lesson; dates that do
 not exist.
 """
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from ..lesson.graph import strongly_connected
 from ..lesson.model import Lesson
 from ..lesson.validate import Finding
+from .model import lesson_needs
 
 __all__ = ["course_findings"]
 
@@ -48,13 +50,24 @@ def _ids(value: Any) -> list[tuple[int, str]]:
     return [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
 
 
-def course_findings(data: Mapping[str, Any], lessons: Mapping[int, Lesson | None]) -> list[Finding]:
+def course_findings(
+    data: Mapping[str, Any],
+    lessons: Mapping[int, Lesson | None],
+    broken: Collection[Path] = (),
+) -> list[Finding]:
     """Every semantic problem of course ``data``; ``lessons`` maps an entry's index in
-    ``data["lessons"]`` to its loaded lesson (``None`` when it could not be loaded)."""
+    ``data["lessons"]`` to its loaded lesson (``None`` when it could not be loaded).
+
+    ``broken`` are the paths the schema found problems at. What could follow from them (a
+    competency nothing develops because a lesson's ``develop:`` is mistyped) is left out: the
+    cause is reported, its consequences are not.
+    """
     found: list[Finding] = []
     competencies = _competency_ids(data, found)
     _graph(data, competencies, found)
-    _lessons(data, competencies, lessons, found)
+    entries = {p[1] for p in broken if len(p) > 1 and p[0] == "lessons"}
+    graph_broken = any(p[:1] == ("competencies",) for p in broken)
+    _lessons(data, competencies, lessons, found, broken=(entries, graph_broken))
     _milestones(data, competencies, found)
     return found
 
@@ -128,11 +141,14 @@ def _lessons(
     known: Mapping[str, Path],
     lessons: Mapping[int, Lesson | None],
     found: list[Finding],
+    *,
+    broken: tuple[set[Any], bool] = (set(), False),
 ) -> None:
     seen: set[str] = set()
     placements: list[int] = []
     declared: dict[str, tuple[str, Any]] = {}  # competency -> (lesson id, mastery params)
     developed: set[str] = set()
+    graph = _prerequisites(data, known)
     all_loaded = True
     for i, entry in _entries(data, "lessons"):
         lid = entry.get("id")
@@ -168,13 +184,14 @@ def _lessons(
                 elif key == "develops":
                     developed.add(cid)
         lesson = lessons.get(i)
+        typo = typo or i in broken[0]
         if lesson is None or typo:
             # Its own problems are reported; what follows from them would only be noise.
             all_loaded = False
             if lesson is None:
                 continue
         else:
-            _lesson_matches(entry, lesson, where, known, found)
+            _lesson_matches(entry, lesson, where, known, graph=graph, found=found)
         for comp in lesson.competencies:
             if comp.id not in known:
                 continue
@@ -201,6 +218,7 @@ def _lessons(
                         (*path, "id"),
                         f"competency {cid!r} is declared by no lesson of the course; "
                         "add it to a lesson's competencies",
+                        consequence=True,
                     )
                 )
             elif cid not in developed:
@@ -208,8 +226,21 @@ def _lessons(
                     Finding(
                         (*path, "id"),
                         f"no lesson develops competency {cid!r}; list it in a lesson's develops",
+                        consequence=True,
                     )
                 )
+    if broken[1]:  # a mistyped prerequisite can make a lesson's evidence look unlisted
+        found[:] = [f for f in found if not f.consequence]
+
+
+def _prerequisites(data: Mapping[str, Any], known: Mapping[str, Path]) -> dict[str, list[str]]:
+    """Competency -> its direct prerequisites (known ids only), as the file gives them."""
+    graph: dict[str, list[str]] = {}
+    for _, comp in _entries(data, "competencies"):
+        cid = comp.get("id")
+        if isinstance(cid, str) and cid in known:
+            graph.setdefault(cid, []).extend(r for _, r in _ids(comp.get("requires")) if r in known)
+    return graph
 
 
 def _params(params: Any) -> str:
@@ -222,6 +253,8 @@ def _lesson_matches(
     lesson: Lesson,
     where: Path,
     known: Mapping[str, Path],
+    *,
+    graph: Mapping[str, list[str]],
     found: list[Finding],
 ) -> None:
     lid = entry.get("id")
@@ -245,13 +278,17 @@ def _lesson_matches(
                 )
             )
     placement = entry.get("kind") == "placement"
+    # The plan's rule (lesson_needs): evidence for what the lesson develops or needs first.
+    allowed = set(develops) | lesson_needs(develops, requires, graph)
     for comp in lesson.competencies:
-        if comp.id in known and not placement and comp.id not in (*develops, *requires):
+        if comp.id in known and not placement and comp.id not in allowed:
             found.append(
                 Finding(
                     (*where, "develops"),
-                    f"lesson {lesson.id!r} gives evidence for course competency {comp.id!r}; "
-                    "list it in develops (or requires)",
+                    f"lesson {lesson.id!r} gives evidence for course competency {comp.id!r}, "
+                    "which it neither develops nor needs first (its requires, and the "
+                    "prerequisites of what it develops); list it in develops or requires",
+                    consequence=True,
                 )
             )
         elif placement and comp.id not in known:

@@ -21,10 +21,12 @@ __all__ = [
     "PracticeState",
     "RunContext",
     "RunView",
+    "all_mastered",
     "choose_branch",
     "known_choice",
     "mastery_tracker",
     "next_practice_item",
+    "practised",
     "prepare_question",
 ]
 
@@ -208,15 +210,26 @@ class PracticeState:
 
     def competencies(self) -> tuple[str, ...]:
         """Competencies practised: the step's own, else its items'."""
-        if self.step.competencies:
-            return self.step.competencies
-        return tuple(dict.fromkeys(c for item in self.step.items for c in item.competencies))
+        return practised(self.step)
 
     def done(self, session: RunView) -> bool:
         """Stop when every practised competency is mastered or the item budget is spent."""
         if self.given >= self.max_items:
             return True
-        return all(session.mastery.mastered(c) for c in self.competencies())
+        return all_mastered(self.step, session)
+
+
+def practised(step: Practice) -> tuple[str, ...]:
+    """The competencies a practice pool practises: its own, else its items'."""
+    if step.competencies:
+        return step.competencies
+    return tuple(dict.fromkeys(c for item in step.items for c in item.competencies))
+
+
+def all_mastered(step: Practice, session: RunView) -> bool:
+    """Whether every competency the pool practises is mastered: then it asks nothing more,
+    and a learner who arrives with all of them mastered passes it without an item."""
+    return all(session.mastery.mastered(c) for c in practised(step))
 
 
 def next_practice_item(state: PracticeState, session: RunView) -> tuple[Question, int]:

@@ -9,10 +9,16 @@ A script maps step ids (and practice-item ids) to what the learner does there::
       - {answer: "def total(xs): return sum(xs)"}
     pick-two: [{answer: [a, c]}]      # wrap list-valued answers in {answer: ...}
     loop-step: {visits: [[1], [2]]}   # different actions on each visit
+    p-item: [{wrong: true}, {correct: true}]  # a wrong answer, then a right one, made up
+                                              # from the check as shown (variants drawn)
+    pool: {correct: true}             # a practice pool: each item it gives (or by item id)
 
 On a question the answers are submitted in order until one is correct or no attempts are
-left; then the learner moves on. Content steps are passed through. The same lesson, script
-and seed always give the same result.
+left; then the learner moves on. Content steps are passed through. A practice item is looked
+up by its own id first (each time the pool gives it is a visit), then by the pool's id.
+``{correct: true}`` and ``{wrong: true}`` answer right or wrong without knowing the answer, so a
+randomized item needs no drawn values (code, DataFrame, free-response and custom checks need
+the answer itself). The same lesson, script and seed always give the same result.
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ class PlayResult:
         out: dict[str, Any] = {
             "lesson": s.lesson.id,
             "lesson_version": s.lesson.version,
+            "language": s.lesson.language,
             "learner": s.learner.id,
             "registration": s.registration,
             "path": list(s.path),
@@ -114,17 +121,25 @@ def play(
     learner: str = "player",
     store: Any = None,
     session: LessonSession | None = None,
+    language: str | None = None,
 ) -> PlayResult:
     """Run ``lesson`` headless with the scripted responses.
 
     ``session`` drives a session made by the caller (e.g. one started from a course record,
     with its own clock) instead of a new one; it is started here if it has not started.
+    ``language`` plays a new session in that language (translated text, numbers written its
+    way: a script for ``de`` may answer ``"3,5"``).
     """
     if not isinstance(script, Script):
         script = Script(script)
     if session is None:
         session = LessonSession(
-            lesson, learner=learner, seed=seed, store=store, clock=_fixed_clock()
+            lesson,
+            learner=learner,
+            seed=seed,
+            store=store,
+            clock=_fixed_clock(),
+            language=language,
         )
     result = PlayResult(session=session, completed=False)
     if not session.started:
@@ -177,8 +192,7 @@ def _play_step(session: LessonSession, step: Any, script: Script, result: PlayRe
             continue
         if not view.can_submit:
             break
-        answer = action["answer"] if isinstance(action, Mapping) and "answer" in action else action
-        outcome = session.submit(answer)
+        outcome = session.submit(_answer(action, view.question))
         result.feedback.append(
             {
                 "step": key,
@@ -190,6 +204,27 @@ def _play_step(session: LessonSession, step: Any, script: Script, result: PlayRe
         if outcome.result.correct:
             break
     session.advance()
+
+
+def _answer(action: Any, question: Any) -> Any:
+    """The response an action gives: ``{answer: x}`` or ``x``, or one made up from the
+    question as shown for ``{correct: true}`` / ``{wrong: true}``."""
+    if not isinstance(action, Mapping):
+        return action
+    if "answer" in action:
+        return action["answer"]
+    for token, right in (("correct", True), ("wrong", False)):
+        if action.get(token) is True:
+            from ..checks.respond import UnanswerableError, respond
+
+            try:
+                return respond(question.check, right)
+            except UnanswerableError as exc:
+                raise _ScriptEndedError(
+                    f"{question.id}: {{{token}: true}} cannot answer it ({exc}); "
+                    "script the answer itself"
+                ) from exc
+    return action
 
 
 def _fixed_clock() -> Any:

@@ -76,6 +76,12 @@ def _apply(state: RunState, event: Event) -> None:
 
 def _answered(state: RunState, step_id: str, data: Mapping[str, Any]) -> None:
     question = state.shown.get(step_id)
+    step = state.lesson.step(state.current_id) if state.current_id else None
+    if question is None and isinstance(step, Practice):
+        pool = state.practice.get(step.id)
+        if pool is not None and pool.item_id is None:
+            # recorded before a mastered pool was passed without an item: give it, as then
+            question = state.shown.get(state.next_item(step).id)
     if question is None:
         return
     if data.get("recorded") is True:

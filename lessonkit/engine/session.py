@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import SessionStateError
 from ..evidence.events import Event, LearnerRef
@@ -34,9 +34,6 @@ from .outcomes import Decision, Outcome, StepRecord, StepView
 from .state import RunState
 from .state_view import RunStateView
 from .view import step_view
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["LessonSession"]
 
@@ -72,6 +69,10 @@ class LessonSession(RunStateView):
         ``allow_restart: false``, :meth:`start` refuses a second session.
     identity
         Who is working (e.g. nbgrader student, ``JUPYTERHUB_USER``), kept in ``started``.
+    language
+        The learner's language, a BCP 47 tag (``None``: the lesson's own): its translation is
+        shown where there is one (:attr:`lesson`), numbers are read its way (``3,5`` in
+        ``de``), events record the language shown (docs/translations.md).
     """
 
     def __init__(
@@ -89,8 +90,12 @@ class LessonSession(RunStateView):
         history: Iterable[Event | Mapping[str, Any]] | None = None,
         identity: Mapping[str, str] | None = None,
         secret: bytes | str | None = None,
+        language: str | None = None,
     ) -> None:
-        self.lesson = lesson
+        from ..lesson.units import localize
+
+        self.lesson = localize(lesson, language)  # as the learner sees it; ValueError: no tag
+        self.language = language
         self.learner = learner_ref(learner)
         self.store = store
         self.seed = seed
@@ -100,7 +105,7 @@ class LessonSession(RunStateView):
         keys = session_keys(lesson.id, self.learner.id, seed=seed, secret=secret, variants=variants)
         self.registration = registration or keys.registration
         self.state = RunState(
-            lesson,
+            self.lesson,
             learner_id=self.learner.id,
             seed=seed,
             profile=profile,
@@ -110,7 +115,7 @@ class LessonSession(RunStateView):
         self.identity = dict(identity or {})
         self.events: list[Event] = []
         self._journal = Journal()
-        self._hash = content_hash(lesson)
+        self._hash = content_hash(lesson)  # the source's: the same evidence in any language
         self.earlier_sessions: tuple[str, ...] = carry_over(
             self.state, history, store=store, learner=self.learner, registration=self.registration
         )
@@ -118,7 +123,7 @@ class LessonSession(RunStateView):
         self.state.start_from(mastery_start)  # a course record's mastery wins over the history
         from ..checks.warmup import warm_up
 
-        warm_up(q.check for q in lesson.questions())  # SymPy or pandas, before the first Check
+        warm_up(q.check for q in self.lesson.questions())  # SymPy or pandas, before the first Check
 
     # ------------------------------------------------------------------ events
 
@@ -149,6 +154,7 @@ class LessonSession(RunStateView):
             timestamp=self.clock(),
             step_id=step_id,
             data=data,
+            language=self.lesson.language if self.language else None,
         )
         self.events.append(event)
         # Written with the rest of the action's events when the action ends (one sync).
@@ -194,6 +200,7 @@ class LessonSession(RunStateView):
             raise SessionStateError("the session has already started")
         refuse_restart(self.lesson, self.learner.id, self.earlier_sessions)
         extra: dict[str, Any] = {"identity": dict(self.identity)} if self.identity else {}
+        extra.update({"language": self.language} if self.language else {})  # asked for
         self._emit("started", profile=dict(self.profile), **self.state.carried(), **extra)
         self._enter(self.lesson.start_id)
         return Outcome(action="start", step_id=self.lesson.start_id)
@@ -218,6 +225,7 @@ class LessonSession(RunStateView):
             hints_used=rec.hints_used,
             seed=rec.variant_seed,
             namespace=self.namespace,
+            language=self.language or self.lesson.language,
         )
         mastery: dict[str, tuple[float, float]] = {}
         if result.understood and result.details.get("recorded") is True:  # judged at grading
@@ -333,10 +341,27 @@ class LessonSession(RunStateView):
         known = None if ask else known_choice(step, self.profile)
         if known is not None:  # chosen before (a course carries the profile): not asked again
             return self.choose(known).finished
+        if isinstance(step, Practice) and self.practice[step_id].item_id is None and not ask:
+            return self._pass_mastered(step)  # going back, it shows (nothing left to ask)
         if isinstance(step, End):
             self._finish()
             return True
         return False
+
+    def _pass_mastered(self, step: Practice) -> bool:
+        """Leave a practice pool whose competencies are all mastered on arrival: no item is
+        given; the ``navigated`` event says so (``skipped: "mastered"``, with the
+        competencies) and the pool's branch picks where to go, as after its last item."""
+        if step.next is None:  # pragma: no cover - the schema requires a pool's next
+            raise SessionStateError(f"step {step.id!r} has nowhere to go")
+        self.state.leave(step.id)
+        target, reason = choose_branch(step.next, self.context())
+        decision = Decision(from_step=step.id, to_step=target, reason=reason)
+        competencies = list(self.practice[step.id].competencies())
+        outcome = self._move(
+            step, decision, "advance", skipped="mastered", competencies=competencies
+        )
+        return outcome.finished
 
     def _finish(self) -> None:
         earned, available = self.score()

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..lesson.model import End, Lesson, Practice, Question, Step
 from ..lesson.specs import checked_by_service
-from .decisions import PracticeState, mastery_tracker, next_practice_item, prepare_question
+from .decisions import (
+    PracticeState,
+    all_mastered,
+    mastery_tracker,
+    next_practice_item,
+    prepare_question,
+)
 from .outcomes import CountedAnswer, StepRecord
 
 if TYPE_CHECKING:
@@ -141,7 +147,8 @@ class RunState:
             self.mastery.start_from(valid)
 
     def enter(self, step_id: str) -> Step:
-        """Arrive at a step: path, visit count, its question shown, a practice pool started."""
+        """Arrive at a step: path, visit count, its question shown, a practice pool started
+        (with its first item, unless every competency it practises is mastered already)."""
         step = self.lesson.step(step_id)
         self.current_id = step_id
         self.path.append(step_id)
@@ -150,7 +157,8 @@ class RunState:
             self.show(step, variant=0)
         if isinstance(step, Practice):
             self.practice[step_id] = PracticeState(step, self.seed)
-            self.next_item(step)
+            if not all_mastered(step, self):  # else it is passed without an item
+                self.next_item(step)
         if isinstance(step, End):
             self.finished = True
         return step

@@ -13,7 +13,8 @@ kind               data
 ``started``        ``profile`` (dict) learner profile at start; ``mastery_start`` (dict,
                    only when carried in from a course record) competency -> P(known);
                    ``identity`` (dict, optional) who is working, e.g. ``nbgrader_student``,
-                   ``jupyterhub_user``
+                   ``jupyterhub_user``; ``language`` (str, optional) the language asked for
+                   (the one shown is the event's :attr:`Event.language`)
 ``resumed``        ``from_seq`` (int) last sequence number before the resume
 ``experienced``    ``visit`` (int) visit count of the step, ``title`` (str)
 ``answered``       ``response`` (str, canonical text of the raw response), ``raw`` (JSON value),
@@ -98,6 +99,9 @@ class Event:
     """The step concerned, if any."""
     data: Mapping[str, Any] = field(default_factory=dict)
     """Kind-specific details (see the module docstring); JSON-serializable values only."""
+    language: str | None = None
+    """The language the learner saw the lesson in (a BCP 47 tag), when the session was given
+    one; recorded as the statement's ``context.language``."""
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:

@@ -55,13 +55,15 @@ FRAME_COLUMNS = (
     "seq",
     "lesson_version",
     "content_hash",
+    "language",
 )
 """Column order of :func:`statements_to_frame`.
 
 ``verb`` is the verb IRI's last segment (``answered``), ``kind`` the lessonkit event kind
 (``hint``; empty for statements from other tools). ``competency`` is the competency of a
 mastery statement, or the competencies of an answer joined with ``,``. ``hints`` is the number
-of hints used so far (answers and hints).
+of hints used so far (answers and hints). ``language`` is the language the learner saw the
+lesson in (the statement's ``context.language``; NA when the session recorded none).
 """
 
 TO_STEP = "to_step"
@@ -261,6 +263,7 @@ def _row(st: Mapping[str, Any]) -> tuple[Any, ...]:
         ext.get(_E_SEQ),
         ext.get(_E_VERSION),
         ext.get(_E_HASH),
+        context.get("language"),
         ext.get(_E_TO),
     )
 

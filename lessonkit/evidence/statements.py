@@ -19,6 +19,9 @@ event kind       verb                                   object
 ``completed``    ADL ``completed``                      the lesson
 ===============  =====================================  ==============================
 
+A session given a language records the language the learner saw in ``context.language``
+(an RFC 5646 tag), and names a step in that language (``object.definition.name``).
+
 Every statement carries the whole event in the context extension ``…/ext/event``
 (``{"kind", "lesson", "step", "data"}``), so :func:`statement_to_event` rebuilds the event
 exactly and a session can be resumed from its statements. The statement ``id`` is a UUID5 of
@@ -158,9 +161,19 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
 class _Parts:
     """The pieces of a statement that the per-kind builders fill in."""
 
-    __slots__ = ("context_activities", "ext", "lesson_iri", "obj", "result", "step_obj", "verb")
+    __slots__ = (
+        "context_activities",
+        "ext",
+        "language",
+        "lesson_iri",
+        "obj",
+        "result",
+        "step_obj",
+        "verb",
+    )
 
     def __init__(self, event: Event, base_iri: str | None) -> None:
+        self.language = event.language
         self.lesson_iri = _iri(_base(base_iri), "lessons", event.lesson_id)
         self.verb = VERBS[event.kind]
         self.result: dict[str, Any] = {}
@@ -194,7 +207,7 @@ def _activity(iri: str, **definition: Any) -> dict[str, Any]:
 
 def _experienced(parts: _Parts, data: Mapping[str, Any]) -> None:
     if data.get("title"):
-        parts.obj["definition"] = {"name": {"und": str(data["title"])}}
+        parts.obj["definition"] = {"name": {parts.language or "und": str(data["title"])}}
     _put(parts.ext, "visit", data.get("visit"))
 
 
@@ -309,6 +322,8 @@ def event_to_statement(event: Event, *, base_iri: str | None = None) -> dict[str
     }
     if event.lesson_version:
         context["revision"] = event.lesson_version
+    if event.language:
+        context["language"] = event.language
     if parts.context_activities:
         context["contextActivities"] = parts.context_activities
     actor: dict[str, Any] = {
@@ -361,6 +376,7 @@ def statement_to_event(statement: Mapping[str, Any]) -> Event:
             timestamp=parse_timestamp(statement["timestamp"]),
             step_id=recorded.get("step"),
             data=dict(recorded.get("data") or {}),
+            language=context.get("language") or None,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a lessonkit statement (missing {exc})") from exc

@@ -111,7 +111,9 @@ def number_candidates(value: float) -> list[str]:
     return list(dict.fromkeys(t for c in found if (t := canonical_number(c)) is not None))
 
 
-def _read(kind: str, key: Mapping[str, Any], response: Any) -> CheckResult:
+def _read(
+    kind: str, key: Mapping[str, Any], response: Any, language: str | None = None
+) -> CheckResult:
     """The grader's checker run on ``response`` with a stand-in spec (reading, not judging)."""
     from ..checks import check
 
@@ -145,7 +147,7 @@ def _read(kind: str, key: Mapping[str, Any], response: Any) -> CheckResult:
         )
     else:
         return make_result(response, correct=False)
-    return check(stand_in, response)
+    return check(stand_in, response, language=language)
 
 
 def canonical(kind: str, key: Mapping[str, Any], read: CheckResult) -> list[str]:
@@ -183,12 +185,15 @@ def canonical(kind: str, key: Mapping[str, Any], read: CheckResult) -> list[str]
     return number_candidates(value) if isinstance(value, float) and math.isfinite(value) else []
 
 
-def check_hashed(response: Any, answer: Any = None, **_: Any) -> CheckResult:
-    """Live check against a hashed key (the ``lessonkit.hashed`` checker)."""
+def check_hashed(
+    response: Any, answer: Any = None, *, language: str | None = None, **_: Any
+) -> CheckResult:
+    """Live check against a hashed key (the ``lessonkit.hashed`` checker); numbers are read
+    as learners of ``language`` write them."""
     if not isinstance(answer, Mapping) or "salt" not in answer:
-        return check_recorded(response, answer)
+        return check_recorded(response, answer, language=language)
     kind, salt = str(answer.get("kind")), str(answer["salt"])
-    read = _read(kind, answer, response)
+    read = _read(kind, answer, response, language)
     if not read.understood:
         return read
     if kind in ("number", "sigfigs") and read.details.get("unit") not in (None, _unit(answer)):
@@ -196,7 +201,7 @@ def check_hashed(response: Any, answer: Any = None, **_: Any) -> CheckResult:
     hashes = set(answer.get("hashes") or ())
     for form in canonical(kind, answer, read):
         if digest(salt, form) in hashes:
-            return _right(kind, answer, response, read, form)
+            return _right(kind, answer, response, read, form, language=language)
     feedback = _wrong_message(kind, answer, read)
     if not feedback and kind == "number" and _negated_matches(answer, read):
         feedback = "Check the sign of your answer."
@@ -212,7 +217,13 @@ def _unit(answer: Mapping[str, Any]) -> str:
 
 
 def _right(
-    kind: str, answer: Mapping[str, Any], response: Any, read: CheckResult, form: str
+    kind: str,
+    answer: Mapping[str, Any],
+    response: Any,
+    read: CheckResult,
+    form: str,
+    *,
+    language: str | None = None,
 ) -> CheckResult:
     message = unseal(
         str(answer["salt"]),
@@ -227,7 +238,7 @@ def _right(
             units=str(answer.get("units") or ""),
             require_units=bool(answer.get("require_units")),
         )
-        result = check_spec(spec, response)
+        result = check_spec(spec, response, language=language)
         if not result.correct:
             return make_result(
                 response,
@@ -261,7 +272,9 @@ def _negated_matches(answer: Mapping[str, Any], read: CheckResult) -> bool:
     return any(digest(str(answer["salt"]), f) in hashes for f in number_candidates(-value))
 
 
-def check_recorded(response: Any, answer: Any = None, **_: Any) -> CheckResult:
+def check_recorded(
+    response: Any, answer: Any = None, *, language: str | None = None, **_: Any
+) -> CheckResult:
     """Record without judging (the ``lessonkit.recorded`` checker): checked at grading.
 
     A response the grader could not read (no number, a syntax error...) is "not understood"
@@ -271,7 +284,7 @@ def check_recorded(response: Any, answer: Any = None, **_: Any) -> CheckResult:
     shown = answer if isinstance(answer, Mapping) else {}
     kind = {"numeric": "number"}.get(str(shown.get("input")), str(shown.get("input")))
     if kind in ("choice", "number", "text", "ordering", "expression"):
-        read = _read(kind, shown, response)
+        read = _read(kind, shown, response, language)
         if not read.understood:
             return read
     elif kind == "code":

@@ -105,11 +105,18 @@ def regrade(
     tally = Tally(key, recorded=recorded.__contains__).add_all(events)
     _report_gaps(tally, report)
     questions = {q.id: q for q in key.questions()}
-    checked = [
-        c
-        for a, last_recorded in _counted_answers(tally.answers, recorded)
-        if (c := _recheck(a, last_recorded, questions, namespace, report))
-    ]
+    shown: dict[str | None, dict[str, Question]] = {}
+    # the language each session was asked for (its numbers were read that way), which may
+    # differ from the one shown (a language the lesson has no translation into)
+    asked = {e.registration: e.data.get("language") for e in events if e.kind == "started"}
+    checked = []
+    for a, last_recorded in _counted_answers(tally.answers, recorded):
+        language = a.event.language
+        if language not in shown:
+            shown[language] = _questions_in(key, language)
+        read_as = asked.get(a.event.registration) or language or key.language
+        if c := _recheck(a, last_recorded, shown[language], namespace, report, language=read_as):
+            checked.append(c)
     found = review(
         checked, key, conflicts=conflicts, sessions=report.sessions, answers=tally.answers
     )
@@ -183,12 +190,22 @@ def _counted_answers(
     return out
 
 
+def _questions_in(key: Lesson, language: str | None) -> dict[str, Question]:
+    """The questions of ``key`` as a learner of ``language`` answered them (its translation's
+    extra accepted answers included), by id."""
+    from ..lesson.units import localize
+
+    return {q.id: q for q in localize(key, language).questions()}
+
+
 def _recheck(
     answer: CountedAnswer,
     last_recorded: bool,
     questions: Mapping[str, Question],
     namespace: Mapping[str, Any] | None,
     report: GradeReport,
+    *,
+    language: str | None = None,
 ) -> Checked | None:
     """The key's verdict on one answer (``None`` for an answer to an unknown question)."""
     from ..checks import grade
@@ -208,6 +225,7 @@ def _recheck(
         hints_used=answer.hints_used,
         seed=seed if isinstance(seed, int) else None,
         namespace=namespace,
+        language=language,
     )
     if not result.understood and result.details.get("mode") == "unavailable":
         report.problems.append(f"{question.id}: {result.feedback}")  # code could not be re-run

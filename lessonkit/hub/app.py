@@ -18,7 +18,9 @@ Routes below the service prefix (``/services/lessonkit/``):
 ``GET  api/grades/<course>/<lesson>``    grades from server-side evidence (instructor)
 ``DELETE api/learners/<name>``           delete a learner's data in a course (instructor)
 ``GET  class/<course>/``                 the live class view (instructor, observer)
+``GET  class/<course>/items``            item analysis (instructor, observer)
 ``GET  class/<course>/export``           CSV or xAPI export (instructor, observer)
+``…    lti/…``, ``api/lti/…``            the LMS connection (:mod:`.lti_views`)
 =======================================  ==========================================
 """
 
@@ -53,10 +55,17 @@ def make_app(service: Service, prefix: str | None = None) -> web.Application:
             (r"api/grades/([A-Za-z0-9_-]+)/([A-Za-z0-9_-]+)", handlers.Grades),
             (r"api/learners/([^/]+)", handlers.Learner),
             (r"class/([A-Za-z0-9_-]+)/", views.ClassView),
+            (r"class/([A-Za-z0-9_-]+)/items", views.ItemsView),
             (r"class/([A-Za-z0-9_-]+)/export", views.Export),
             ("", views.Index),
         )
     ]
+    if service.config.lti is not None:  # the LMS connection (docs/lms.md)
+        from .lti_runtime import runtime
+        from .lti_views import lti_routes
+
+        runtime(service)
+        routes += [(route, cls, {"service": service}) for route, cls in lti_routes()]
     full: list[Any] = [(prefix + route + "$", cls, kw) for route, cls, kw in routes]
     from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 

@@ -27,7 +27,7 @@ from typing import Any
 from ..evidence.privacy import pseudonym
 from .config import ClassViewConfig
 
-__all__ = ["progress_table", "render_page"]
+__all__ = ["progress_table", "render_items_page", "render_page", "tabs"]
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
@@ -178,7 +178,8 @@ def render_page(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="refresh" content="{int(refresh)}">',
         f"<title>{esc(title)} – lessonkit class view</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{esc(title)}</h1><p>Lessons: {links}</p><p>Export: {exports}</p>",
+        f"<h1>{esc(title)}</h1>{tabs(lesson, 'learners')}",
+        f"<p>Lessons: {links}</p><p>Export: {exports}</p>",
         f'<p class="note"><strong>Personal data.</strong> {esc(personal_data_note(pseudonymised))}'
         f" This page reloads every {int(refresh)} s.</p>",
         "<h2>Learners</h2>",
@@ -196,3 +197,46 @@ def render_page(
             parts.append(f"<h2>{caption}</h2>{img}")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def tabs(lesson: str, current: str) -> str:
+    """The class view's tabs: links, the current one marked for assistive technology too."""
+    esc = html.escape
+    out = []
+    for key, label, href in (
+        ("learners", "Learners and class", f"./?lesson={esc(lesson)}"),
+        ("items", "Item analysis", f"items?lesson={esc(lesson)}"),
+    ):
+        if key == current:
+            out.append(f'<a href="{href}" aria-current="page"><strong>{label}</strong></a>')
+        else:
+            out.append(f'<a href="{href}">{label}</a>')
+    return f'<nav aria-label="Class view">{" | ".join(out)}</nav>'
+
+
+def render_items_page(*, course: str, lesson: str, lessons: list[str], analysis: Any) -> str:
+    """The "Item analysis" tab (no learner ids; not reloading itself, so that a command can be
+    copied at leisure)."""
+    from ..analytics.itemreport import ITEMS_DATA_NOTE, STYLE, items_fragment
+
+    esc = html.escape
+    title = f"{course}: {lesson}"
+    links = " | ".join(
+        f'<a href="items?lesson={esc(name)}">{esc(name)}</a>' if name != lesson else esc(name)
+        for name in lessons
+    )
+    return "\n".join(
+        [
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+            f"<title>{esc(title)} – item analysis – lessonkit class view</title>",
+            f"<style>{_STYLE}{STYLE}</style></head><body><main>",
+            f"<h1>{esc(title)}: item analysis</h1>{tabs(lesson, 'items')}",
+            f"<p>Lessons: {links}</p>",
+            f'<p class="note"><strong>Personal data.</strong> {esc(ITEMS_DATA_NOTE)}</p>',
+            "<p>The commands edit the lesson file on your own server: run them where the file "
+            "is (the path is the one in the service's configuration), then publish the lesson "
+            "again.</p>",
+            items_fragment(analysis),
+            "</main></body></html>",
+        ]
+    )

@@ -7,6 +7,7 @@ A YAML file (``lessonkit hub serve --config FILE`` or ``$LESSONKIT_HUB_CONFIG``)
     courses:
       intro-python:
         lessons: [lessons/loops/loops.lesson.yaml]  # the instructor's lessons, keys included
+        course_file: python-basics.course.yaml      # optional: milestones, the plan, its lessons
         code_checks: service                        # or "learner" (see docs/jupyterhub.md)
     lrs:                                            # optional: forward statements to an LRS
       url: https://lrs.example.org/xAPI/
@@ -29,8 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..course.model import Course
 from ..errors import LessonkitError
 from ..lesson.model import Lesson
+from ..lti.config import LtiConfig, LtiConfigError, parse_lti
 from .limits import Limits, parse_limits
 
 __all__ = ["ClassViewConfig", "CourseConfig", "HubConfig", "HubConfigError", "LrsConfig"]
@@ -52,6 +55,16 @@ class CourseConfig:
     """Lesson id -> the instructor's lesson."""
     code_checks: str = "service"
     """Where learners' code for graded exercises runs: ``service`` or ``learner``."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Lesson id -> the lesson file as the configuration names it (for authors' commands)."""
+    plan: Course | None = field(default=None, compare=False, repr=False)
+    """The course file (``course_file:``), if named: competencies, milestones, the learning
+    plan; its lessons are the course's lessons too."""
+
+    @property
+    def milestone_keys(self) -> list[str]:
+        """``milestone:<id>`` of each milestone of the course file."""
+        return [f"milestone:{m.id}" for m in self.plan.milestones] if self.plan else []
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,6 +118,8 @@ class HubConfig:
     """Pseudonym salt (default: derived from the service's JupyterHub API token)."""
     limits: Limits = field(default_factory=Limits)
     """Request body size and per-learner rates."""
+    lti: LtiConfig | None = None
+    """The LMS connection (LTI 1.3), if any: see :mod:`lessonkit.lti.config`."""
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """The instructor's lesson with this id, from any course."""
@@ -149,22 +164,41 @@ def _database(data: Mapping[str, Any], base: Path) -> str:
 
 
 def _course(name: str, data: Any, base: Path) -> CourseConfig:
+    from ..course import load_course
     from ..lesson.loader import load_lesson
 
     if not _NAME.match(name):
         raise HubConfigError(f"course name {name!r}: use letters, digits, '-' and '_' only")
-    if not isinstance(data, Mapping) or not isinstance(data.get("lessons"), list):
-        raise HubConfigError(f"course {name!r}: give `lessons:` as a list of lesson files")
+    if not isinstance(data, Mapping):
+        raise HubConfigError(f"course {name!r}: give `lessons:` and/or `course_file:`")
+    listed = data.get("lessons", [] if data.get("course_file") else None)
+    if not isinstance(listed, list):
+        raise HubConfigError(
+            f"course {name!r}: give `lessons:` as a list of lesson files, or a `course_file:`"
+        )
+    plan = load_course(base / str(data["course_file"])) if data.get("course_file") else None
+    files: dict[str, Path] = {}
     lessons: dict[str, Lesson] = {}
-    for entry in data["lessons"]:
-        lesson = load_lesson(base / str(entry))
-        if lesson.id in lessons:
+    sources: dict[str, str] = {}  # as the configuration names them (for authors' commands)
+    if plan is not None:  # the course file's lessons, then any listed beside them
+        folder = Path(plan.source).resolve().parent
+        named = Path(str(data["course_file"])).parent
+        for entry in plan.lessons:
+            assert entry.lesson is not None  # a loaded course holds its lessons
+            files[entry.id] = (folder / entry.file).resolve()
+            lessons[entry.id] = entry.lesson
+            sources[entry.id] = str(named / entry.file)
+    for entry in listed:
+        path = (base / str(entry)).resolve()
+        lesson = load_lesson(path)
+        if lesson.id in lessons and files.get(lesson.id) != path:
             raise HubConfigError(f"course {name!r}: lesson id {lesson.id!r} appears twice")
-        lessons[lesson.id] = lesson
+        files[lesson.id], lessons[lesson.id] = path, lesson
+        sources[lesson.id] = str(entry)
     mode = str(data.get("code_checks", "service"))
     if mode not in ("service", "learner"):
         raise HubConfigError(f"course {name!r}: code_checks must be 'service' or 'learner'")
-    return CourseConfig(name=name, lessons=lessons, code_checks=mode)
+    return CourseConfig(name=name, lessons=lessons, code_checks=mode, plan=plan, sources=sources)
 
 
 def _lrs(data: Any) -> LrsConfig | None:
@@ -216,12 +250,14 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HubConfig:
     try:
         courses = {str(n): _course(str(n), c, base) for n, c in courses_data.items()}
     except LessonDefinitionError as exc:
-        raise HubConfigError(f"{file}: a course lesson does not load:\n{exc}") from exc
+        raise HubConfigError(f"{file}: a course file or lesson does not load:\n{exc}") from exc
     view = data.get("class_view") or {}
     secret = _read_secret(data.get("secret"), data.get("secret_file"), "LESSONKIT_HUB_SECRET", "")
     try:
         limits = parse_limits(data.get("limits"))
-    except ValueError as exc:
+        items = {n: [*c.lessons, *c.milestone_keys] for n, c in courses.items()}
+        lti = parse_lti(data.get("lti"), base, items)
+    except (ValueError, LtiConfigError) as exc:
         raise HubConfigError(f"{file}: {exc}") from exc
     return HubConfig(
         database=_database(data, base),
@@ -236,4 +272,5 @@ def load_config(path: str | os.PathLike[str] | None = None) -> HubConfig:
         ),
         secret=secret.encode(),
         limits=limits,
+        lti=lti,
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["access_scope", "add_lessonkit_service"]
+__all__ = ["access_scope", "add_lessonkit_service", "add_lti_login"]
 
 
 def access_scope(name: str = "lessonkit") -> str:
@@ -80,3 +80,16 @@ def add_lessonkit_service(
     c.Spawner.server_token_scopes = server_scopes
     store = f"hub+{public_url.rstrip('/')}/services/{name}/"
     c.Spawner.environment.update({"LESSONKIT_STORE": store})
+
+
+def add_lti_login(c: Any, *, config: str) -> None:
+    """Log users in from an LMS (LTI 1.3) with :mod:`lessonkit.hub.lti_auth`.
+
+    Call after :func:`add_lessonkit_service`. The platforms, the LMS courses and the key
+    folder are in the service's configuration file ``config`` (its ``lti:`` section; see
+    docs/lms.md). Course groups are then set at each launch (``Authenticator.manage_groups``),
+    so ``JupyterHub.load_groups`` must stay empty.
+    """
+    c.JupyterHub.authenticator_class = "lessonkit.hub.lti_auth.LessonkitLTIAuthenticator"
+    c.LessonkitLTIAuthenticator.lessonkit_config = config
+    c.Authenticator.manage_groups = True

@@ -13,6 +13,8 @@ seconds (another of the learner's checks still running) is waited out once; a lo
 told to the learner ("too many checks, try again in N s") and honoured — until it has passed,
 checks are answered so at once, without asking the service.
 
+Beside the checker: :func:`fetch_lesson` (the learner's copy of a lesson) and
+:func:`fetch_roster` (an instructor's LMS roster, for the teacher's view of a course).
 This module is light (standard library only): kernels import it.
 """
 
@@ -29,7 +31,14 @@ from ..checks.result import CheckResult, jsonable, not_understood
 from ..evidence.stores.service import hub_token, request_json, split_url
 from ..evidence.stores.wire import Reply, call
 
-__all__ = ["UNREACHABLE", "check_service", "fetch_lesson", "service_url", "too_many"]
+__all__ = [
+    "UNREACHABLE",
+    "check_service",
+    "fetch_lesson",
+    "fetch_roster",
+    "service_url",
+    "too_many",
+]
 
 UNREACHABLE = (
     "Your answer could not be checked right now: the course service did not answer. "
@@ -146,3 +155,29 @@ def fetch_lesson(lesson_id: str, *, env: Mapping[str, str] = os.environ) -> Any:
     if status != 200 or not isinstance(text, dict) or not isinstance(text.get("yaml"), str):
         raise StorageError(f"the course service has no lesson {lesson_id!r} for you ({status})")
     return loads_lesson(text["yaml"], f"{base}api/lessons/{lesson_id}")
+
+
+def fetch_roster(course: str, *, env: Mapping[str, str] = os.environ) -> list[Any]:
+    """The learners of the LMS course(s) connected to ``course`` (NRPS, as the service last
+    read it), as learner references with their names: those who have not started included.
+    For ``ClassPlan(..., roster=lambda: fetch_roster("algebra"))``; an instructor's token."""
+    from ..errors import StorageError
+    from ..evidence.events import LearnerRef
+
+    base = service_url(env)
+    if not base:
+        raise StorageError("no course service configured (LESSONKIT_STORE=hub+https://…)")
+    try:
+        status, body = request_json("GET", f"{base}api/lti/roster/{course}", hub_token(env))
+    except OSError as exc:
+        raise StorageError(f"cannot reach the course service at {base}: {exc}") from exc
+    if status != 200 or not isinstance(body, dict) or not isinstance(body.get("members"), list):
+        why = body.get("error") if isinstance(body, dict) else body
+        raise StorageError(
+            f"the course service has no LMS roster of {course} for you (HTTP {status}: {why})"
+        )
+    return [
+        LearnerRef(id=str(m["username"]), name=str(m.get("name") or ""))
+        for m in body["members"]
+        if isinstance(m, dict) and m.get("role") == "learner" and m.get("username")
+    ]

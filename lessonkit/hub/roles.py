@@ -87,6 +87,10 @@ class GroupDirectory:
         self.prefix = prefix
         self._readings: Refreshing | None = None
 
+    def invalidate(self) -> None:
+        """Read the groups again at the next request (a login just changed them)."""
+        self._cached = None
+
     async def membership(self) -> Membership:
         """The current membership of every ``<prefix>*`` group: a reading younger than
         :attr:`ttl`, or an older one (up to :attr:`stale` more) while the hub is read again in

@@ -1,8 +1,9 @@
 """The service database's layout, kept by Alembic migrations: at service start and on demand.
 
 Every table the service creates in its database (the evidence store's ``lessonkit_statements``
-and ``lessonkit_meta``, and :mod:`.db`'s receipts and checks) is created and changed only by
-the revisions in :mod:`lessonkit.hub.migrations`, which ship inside the package. The revision a
+and ``lessonkit_meta``, :mod:`.db`'s receipts and checks, and the LMS connection's
+``lessonkit_lti_*`` of :mod:`lessonkit.lti.store`) is created and changed only by the revisions
+in :mod:`lessonkit.hub.migrations`, which ship inside the package. The revision a
 database is at is kept in ``lessonkit_alembic_version`` (not Alembic's default name: a
 PostgreSQL database shared with the hub holds JupyterHub's own ``alembic_version``).
 
@@ -12,12 +13,14 @@ once and the others find the work done. On PostgreSQL the lock is the advisory l
 to create its tables before it had migrations (a replica of such a version still running during a
 rolling upgrade never creates tables while a newer one migrates); on SQLite it is the write lock.
 ``lessonkit hub upgrade-db`` runs the same upgrade, prints the SQL instead (``--sql``), or lists
-what would change (``--dry-run``).
+what would change (``--dry-run``). The hub's LMS login, in the hub's process, never migrates:
+it waits for the service to do it (:func:`wait_for_head`).
 """
 
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +39,10 @@ __all__ = [
     "state",
     "upgrade",
     "upgrade_sql",
+    "wait_for_head",
 ]
 
-HEAD = "0002"
+HEAD = "0003"
 """The revision this lessonkit's code reads and writes (a test keeps it equal to the scripts')."""
 VERSION_TABLE = "lessonkit_alembic_version"
 """Where the database's revision is kept."""
@@ -48,6 +52,13 @@ LEGACY_TABLES = frozenset(
     {"lessonkit_statements", "lessonkit_meta", "lessonkit_hub_receipts", "lessonkit_hub_checks"}
 )
 """The tables lessonkit created before it recorded schema revisions."""
+LTI_TABLES = frozenset(
+    f"lessonkit_lti_{name}"
+    for name in ("contexts", "links", "members", "deeplinks", "scores", "state")
+)
+"""The LMS tables, which builds before revision 0003 created with ``create_all``."""
+ADOPTS = {"0001": LEGACY_TABLES, "0003": LTI_TABLES}
+"""The revisions that adopt tables made without a revision, and those tables."""
 _SCRIPTS = Path(__file__).with_name("migrations")
 
 
@@ -66,7 +77,8 @@ class SchemaState:
     pending: list[tuple[str, str]] = field(default_factory=list)
     """Revisions an upgrade applies, oldest first: ``(revision, what it does)``."""
     unversioned: list[str] = field(default_factory=list)
-    """lessonkit tables found without a revision (written before lessonkit had migrations)."""
+    """lessonkit tables found that a pending revision adopts (made before they were under
+    revisions): they are checked and kept, not created."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -121,8 +133,9 @@ def state(engine: sa.Engine) -> SchemaState:
     with engine.connect() as conn:
         current = revision(conn)
         tables = set(sa.inspect(conn).get_table_names())
-    unversioned = sorted(LEGACY_TABLES & tables) if current is None else []
-    return SchemaState(current, HEAD, _pending(current), unversioned)
+    pending = _pending(current)
+    adopted = set().union(*(ADOPTS.get(r, frozenset()) for r, _ in pending))
+    return SchemaState(current, HEAD, pending, sorted(adopted & tables))
 
 
 def upgrade(engine: sa.Engine) -> list[str]:
@@ -179,3 +192,33 @@ def ensure(engine: sa.Engine, *, migrate: bool = True) -> list[str]:
             "FILE (or start the service, which upgrades it)"
         )
     return upgrade(engine)
+
+
+def wait_for_head(engine: sa.Engine, *, timeout: float, poll: float = 0.5) -> None:
+    """Wait until the database is at :data:`HEAD`, migrated by another process; never migrate.
+
+    For a process that uses the service's tables without owning them (the hub's LMS login): the
+    service upgrades the database at start, so a database behind is usually one the service is
+    upgrading right now.
+
+    Raises
+    ------
+    SchemaError
+        At once for a database at a revision this lessonkit does not know (a newer one's); after
+        ``timeout`` seconds for one still behind.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            current = revision(conn)
+        if current == HEAD:
+            return
+        _pending(current)  # a newer database's error says so
+        if time.monotonic() >= deadline:
+            raise SchemaError(
+                f"the service database is at schema revision {current or 'none'}; lessonkit "
+                f"{__version__} needs {HEAD}. The course service upgrades it when it starts: "
+                "start (or restart) it with this lessonkit, or run lessonkit hub upgrade-db "
+                "--config FILE"
+            )
+        time.sleep(poll)

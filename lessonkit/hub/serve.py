@@ -23,6 +23,7 @@ from .base import Service
 from .config import HubConfig
 from .limits import DRAIN_BYTES
 from .lrs import forwarder
+from .lti_runtime import worker as lti_worker
 from .serialize import COUNTS
 
 __all__ = ["hub_service", "serve"]
@@ -50,11 +51,13 @@ async def run_service(service: Service, host: str, port: int, stop: asyncio.Even
     ceiling = service.config.limits.body_bytes + DRAIN_BYTES
     server = app.listen(port, host, xheaders=True, max_body_size=ceiling)
     task = asyncio.create_task(forwarder(service))
+    lms = asyncio.create_task(lti_worker(service))  # grades to the LMS (docs/lms.md)
     log.info("lessonkit service listening on http://%s:%s", host, port)
     try:
         await stop.wait()
     finally:
         task.cancel()
+        lms.cancel()
         server.stop()
         await server.close_all_connections()
         await asyncio.get_running_loop().run_in_executor(None, service.close)

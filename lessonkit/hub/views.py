@@ -11,10 +11,10 @@ from tornado import web
 
 from ..evidence.privacy import pseudonymise
 from .base import Base
-from .classview import progress_table, pseudonymise_names, render_page
+from .classview import progress_table, pseudonymise_names, render_items_page, render_page
 from .roles import INSTRUCTOR, OBSERVER
 
-__all__ = ["ClassView", "Export", "Index"]
+__all__ = ["ClassView", "Export", "Index", "ItemsView"]
 
 
 class Index(Base):
@@ -108,6 +108,38 @@ class ClassView(_CourseData):
             frame=frame,
             pseudonymised=pseudonymised,
             refresh=cfg.refresh_seconds,
+        )
+
+
+class ItemsView(_CourseData):
+    """``GET class/<course>/items?lesson=<id>``: item analysis, judged against the
+    instructor's lesson (no learner ids, so observers see the same page)."""
+
+    async def get(self, course: str) -> None:
+        lesson, _ = self.lesson_and_mode(course)
+        key = (course, lesson, "items")
+        cached = self.service.view_cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < 10.0:
+            page = cached[1]
+        else:
+            page = await self.service.run(self._build, course, lesson)
+            self.service.view_cache[key] = (time.monotonic(), page)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page)
+
+    def _build(self, course: str, lesson: str) -> str:
+        from ..analytics.frame import statements_frame
+        from ..analytics.items import item_analysis
+
+        config = self.service.config.courses[course]
+        frame = statements_frame(self.statements(course, lesson))
+        source = config.sources.get(lesson)
+        analysis = item_analysis(
+            frame, {lesson: config.lessons[lesson]}, {lesson: source} if source else {}
+        )
+        return render_items_page(
+            course=course, lesson=lesson, lessons=list(config.lessons), analysis=analysis
         )
 
 

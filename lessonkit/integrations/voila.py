@@ -20,6 +20,18 @@ The hook also records, in the notebook's metadata, whether ``?theme=`` was given
 the template follows the browser's ``prefers-color-scheme``) and the page's XSRF token, which
 the template uses to shut the page's kernel down when the page goes away.
 
+A page that does not finish rendering
+-------------------------------------
+Now and then a fresh kernel's first render never completed (a kernel restarted on new TCP
+ports after its random ones were taken, or a message lost at start-up: Voilà then waits for
+ever, and an error in its rendering task is swallowed, so the page streams heartbeats for
+ever). ``lessonkit serve`` runs kernels on Unix sockets (no ports to lose), and the template
+gives up after ``render_timeout`` seconds (``LESSONKIT_RENDER_TIMEOUT``, default 60): it stops
+the page, shuts the page's kernel down (it may hold the learner's session) and shows an error
+with a **Try again** button. Voilà's own limit on a cell is half as long again (90 s by
+default), so a client that is not a browser is not held for ever either; a cell Voilà gave up
+on shows the same error.
+
 The page is the lesson: a launcher notebook's Markdown cells ("Run the cell below...", the
 title again) are for notebook users and are left out, unless tagged ``lessonkit-voila``. When
 Voilà runs inside a Jupyter server (``/voila/render/...``, as on Binder), the page also tells
@@ -32,13 +44,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
 __all__ = [
     "COOKIE",
+    "RENDER_TIMEOUT",
+    "RENDER_TIMEOUT_VAR",
     "TEMPLATE_NAME",
     "dashboard_notebook",
     "extensions_dir",
@@ -46,11 +62,17 @@ __all__ = [
     "learner_cell",
     "nbgrader_config",
     "prelaunch_hook",
+    "render_timeout",
     "template_dir",
     "write_launcher",
     "write_voila_config",
 ]
 
+RENDER_TIMEOUT = 60.0
+"""Default seconds a page may take to render (a first render takes 2-10 s) before the page
+stops waiting and offers the learner a retry."""
+RENDER_TIMEOUT_VAR = "LESSONKIT_RENDER_TIMEOUT"
+"""Environment variable overriding :data:`RENDER_TIMEOUT` (``lessonkit serve --render-timeout``)."""
 TEMPLATE_NAME = "lessonkit"
 """Name of the Voilà template (``share/jupyter/voila/templates/lessonkit``)."""
 COOKIE = "lessonkit_learner"
@@ -198,6 +220,7 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str, **_: Any) -> Any:
     """
     meta = notebook.metadata.setdefault("lessonkit", {})
     meta["theme"] = "fixed" if handler.get_argument("theme", None) else "auto"
+    meta["render_timeout"] = render_timeout()  # the page offers a retry after this long
     # The page shuts its kernel down when it goes away (Voilà's own request lacks the XSRF
     # token and is refused); a reload then resumes at once instead of waiting for a lock.
     token = handler.xsrf_token
@@ -248,14 +271,43 @@ def write_launcher(lesson_path: str | os.PathLike[str], folder: str | os.PathLik
     return dest
 
 
-def write_voila_config(folder: str | os.PathLike[str]) -> Path:
-    """Write a ``voila.py`` config into ``folder`` that installs :func:`prelaunch_hook`."""
+def _server_limit(timeout: float) -> int:
+    """Seconds Voilà waits for one cell: longer than the page's own limit (the page gives up
+    first and offers a retry), by half of it, at least 10 s."""
+    return int(timeout) + max(10, int(timeout) // 2)
+
+
+def render_timeout(env: Mapping[str, str] = os.environ) -> float:
+    """Seconds a page may take to render before the learner is offered a retry
+    (``LESSONKIT_RENDER_TIMEOUT``, default :data:`RENDER_TIMEOUT`)."""
+    try:
+        seconds = float(env.get(RENDER_TIMEOUT_VAR, "") or RENDER_TIMEOUT)
+    except ValueError:
+        return RENDER_TIMEOUT
+    return seconds if 1 <= seconds <= 3600 else RENDER_TIMEOUT
+
+
+def write_voila_config(folder: str | os.PathLike[str], *, timeout: float = RENDER_TIMEOUT) -> Path:
+    """Write a ``voila.py`` config into ``folder``: :func:`prelaunch_hook`, kernels on Unix
+    sockets (on Linux), and a limit on how long Voilà waits for one cell of a page (longer than
+    ``timeout``: the page itself gives up first and offers a retry, see the module docstring)."""
     path = Path(folder) / "voila.py"
     path.parent.mkdir(parents=True, exist_ok=True)
+    sockets = ""
+    if sys.platform.startswith("linux"):  # macOS's long temporary paths overflow a socket name
+        sockets = (
+            "# Kernels on Unix sockets: TCP ports picked at random can be taken by another\n"
+            "# process before the kernel binds them, and the page then waits for a kernel it\n"
+            "# cannot reach.\n"
+            'c.KernelManager.transport = "ipc"  # noqa: F821\n'
+        )
     path.write_text(
         "# Written by `lessonkit serve`.\n"
         "from lessonkit.integrations.voila import prelaunch_hook\n\n"
-        "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n",
+        "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook  # noqa: F821\n"
+        + sockets
+        + "# A cell that never finishes ends the page's rendering instead of holding it forever.\n"
+        f"c.VoilaExecutor.timeout = {_server_limit(timeout)}  # noqa: F821\n",
         encoding="utf-8",
     )
     return path

@@ -12,9 +12,11 @@ How it holds together:
 
 - The learner's source runs in a child process inside bubblewrap (:mod:`.bwrap`): its own PID
   and network namespaces, a read-only file system with nothing of the server's files but the
-  Python installation, a scratch ``/tmp``, a fixed environment, limits on CPU, memory, file
-  size and processes, and a hard wall-clock deadline after which the whole sandbox is killed
-  (:mod:`.process`, which never waits without a limit).
+  Python installation, a small scratch ``/tmp`` (size and file count capped, :mod:`.confine`),
+  a fixed environment, limits on CPU, memory, file size and processes, a seccomp filter
+  against memory held outside the memory limit (:mod:`.seccomp`), and a hard wall-clock
+  deadline after which the whole sandbox is killed (:mod:`.process`, which never waits
+  without a limit).
 - The child only calls the learner's function on the test inputs and reports what came back,
   as plain builtin data (:mod:`.plain`). Expected values never enter it; the caller compares
   (:mod:`lessonkit.checks.code`). An object with a rigged ``__eq__`` cannot cross; printing a
@@ -60,7 +62,7 @@ def run_learner_code(
 
     ``name`` may also be a variable: its value is then the outcome of every call. Returns
     within about ``timeout`` + 0.7 s whatever the code does (the first call in a process also
-    runs the start-up probe, about 50 ms: call :func:`isolation_status` at start-up). Arguments
+    runs the start-up probe, about 0.1 s: call :func:`isolation_status` at start-up). Arguments
     must be plain data (``TypeError`` otherwise). Nothing runs when :func:`isolation_status`
     says isolation is unavailable: the result then has status ``unavailable`` and the reason
     in ``error``. Safe to call from several threads at once.

@@ -4,20 +4,27 @@ The sandbox gets its own PID, network, IPC, UTS and cgroup namespaces (it sees o
 processes, has no network at all, not even the host's localhost), a new session (no
 terminal), a root file system that holds only ``/usr`` (with the ``/bin``, ``/lib``...
 links), the Python installation and the child script, all read-only, plus a fresh ``/proc``,
-a minimal ``/dev`` and a small writable ``/tmp`` (tmpfs, the scratch directory). Home
-directories, ``/work``, ``/etc`` (beyond the dynamic loader's cache), lesson and evidence
-folders simply do not exist inside. The environment is replaced by a handful of fixed
-variables, so no token of the server reaches learner code.
+a ``/dev`` of four device nodes and nothing writable, and one small writable tmpfs, the
+scratch directory, seen as ``/tmp`` and ``/dev/shm``. Home directories, ``/work``, ``/etc``
+(beyond the dynamic loader's cache), lesson and evidence folders simply do not exist inside.
+The environment is replaced by a handful of fixed variables, so no token of the server reaches
+learner code. A seccomp filter (:mod:`.seccomp`) refuses the system calls that would hold
+host memory outside the child's address space.
 
 Two ways to start it, by who runs the server:
 
-- **Unprivileged** (the usual JupyterHub user): ``--unshare-user`` makes a user namespace, and
-  ``--disable-userns`` forbids nesting another one. ``RLIMIT_NPROC`` set inside then counts
-  the processes of that namespace only.
+- **Unprivileged** (the usual JupyterHub user): ``--unshare-user`` makes a user namespace;
+  the seccomp filter forbids making another one. ``RLIMIT_NPROC`` set inside then counts the
+  processes of that namespace only.
 - **root** (containers, CI): bwrap runs without a user namespace and keeps only
   ``CAP_SETUID``/``CAP_SETGID``, which the child uses to become ``nobody`` (65534) before any
-  learner code runs, with no capabilities left. (In a user namespace made by root the
-  learner would still be root on the host, and root is exempt from ``RLIMIT_NPROC``.)
+  learner code runs. (In a user namespace made by root the learner would still be root on the
+  host, and root is exempt from ``RLIMIT_NPROC``.)
+
+Either way the child also keeps ``CAP_SYS_ADMIN`` in its own mount namespace just long enough
+to cap the scratch tmpfs's size *and number of files* (bwrap can set only the size; each
+file costs the kernel memory the size does not count) and to show it at ``/dev/shm``; then it
+drops every capability (:mod:`.confine`) before learner code runs.
 
 ``--die-with-parent`` ties the sandbox to the bwrap process the server starts: killing that
 one process takes the whole PID namespace with it.
@@ -36,9 +43,13 @@ from pathlib import Path
 __all__ = [
     "BWRAP_VAR",
     "ENVIRONMENT",
+    "REQUIRED_OPTIONS",
     "SANDBOX_GID",
     "SANDBOX_UID",
     "SCRATCH",
+    "SCRATCH_BYTES",
+    "SCRATCH_FILES",
+    "SHM",
     "Layout",
     "build_command",
     "bwrap_features",
@@ -51,7 +62,21 @@ SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 SCRATCH = "/tmp"
 """The only writable directory inside the sandbox (a tmpfs, gone after the run)."""
-_SCRATCH_BYTES = 16 * 2**20
+SHM = "/dev/shm"
+"""Where the scratch tmpfs is shown too (POSIX shared memory, ``multiprocessing`` locks)."""
+SCRATCH_BYTES = 16 * 2**20
+"""Size of the scratch tmpfs."""
+SCRATCH_FILES = 1024
+"""Files, directories and links the scratch tmpfs holds at most (its ``nr_inodes``)."""
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+_DEV_LINKS = (
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+)
+REQUIRED_OPTIONS = frozenset({"--seccomp", "--cap-add", "--dev-bind", "--remount-ro"})
+"""bwrap options the sandbox cannot be built without."""
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
 ENVIRONMENT = {
@@ -139,6 +164,8 @@ class Layout:
     """The server runs as root: no user namespace; the child becomes ``nobody``."""
     options: frozenset[str] = frozenset()
     """Options this bwrap supports (from ``--help``); optional hardening is skipped if absent."""
+    seccomp: bytes = b""
+    """The compiled seccomp filter (:func:`.seccomp.compile_filter`) bwrap installs."""
 
 
 def _file_system(layout: Layout) -> list[str]:
@@ -152,13 +179,19 @@ def _file_system(layout: Layout) -> list[str]:
     args += [*perms, "--dir", "/etc"]  # bwrap would make it 0700: unreadable for nobody
     for name in _LOADER_FILES:
         args += ["--ro-bind-try", name, name]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    # Not bwrap's --dev: that is a writable tmpfs (as large as half the RAM) and needs a
+    # second, nested user namespace, where the child could not cap the scratch tmpfs.
+    args += ["--proc", "/proc", *perms, "--dir", "/dev", *perms, "--dir", SHM]
+    for device in _DEVICES:
+        args += ["--dev-bind", device, device]
+    for name, target in _DEV_LINKS:
+        args += ["--symlink", target, f"/dev/{name}"]
     if "--perms" in layout.options:
         args += ["--perms", "1777"]
     if "--size" in layout.options:
-        args += ["--size", str(_SCRATCH_BYTES)]
+        args += ["--size", str(SCRATCH_BYTES)]
     args += ["--tmpfs", SCRATCH]  # before the binds: a Python installed under /tmp stays visible
-    made = {"/", SCRATCH}
+    made = {"/", "/dev", SCRATCH}
     for path in layout.read_only:
         for parent in reversed(Path(path).parents):
             if str(parent) not in made:  # traversable by the sandbox's user
@@ -169,8 +202,11 @@ def _file_system(layout: Layout) -> list[str]:
     return [*args, "--remount-ro", "/", "--chdir", SCRATCH]
 
 
-def build_command(layout: Layout, result_fd: int) -> list[str]:
-    """The full command: bwrap, its options, then ``python -I -B child.py RESULT_FD``."""
+def build_command(layout: Layout, result_fd: int, seccomp_fd: int) -> list[str]:
+    """The full command: bwrap, its options, then ``python -I -B child.py RESULT_FD``.
+
+    ``seccomp_fd`` is a readable file holding :attr:`Layout.seccomp`; bwrap consumes it.
+    """
     args = [layout.bwrap]
     args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
     args += ["--unshare-cgroup-try", "--hostname", "sandbox"]
@@ -178,8 +214,7 @@ def build_command(layout: Layout, result_fd: int) -> list[str]:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user"]
-        if "--disable-userns" in layout.options:
-            args += ["--disable-userns"]
+    args += ["--cap-add", "CAP_SYS_ADMIN", "--seccomp", str(seccomp_fd)]
     args += ["--die-with-parent", "--new-session", "--clearenv"]
     for key, value in ENVIRONMENT.items():
         args += ["--setenv", key, value]

@@ -2,10 +2,10 @@
 
 Run as ``python -I -B child.py RESULT_FD`` (inside bubblewrap, see :mod:`.bwrap`). It reads one
 JSON request on stdin — the source, the setup code, the name to test, the call arguments and
-the limits, but never the expected values — then, before any learner code runs, drops to an
-unprivileged user when asked (the sandbox of a root server), and limits itself with
-:mod:`resource`. What the learner's code prints goes to a bounded buffer. It writes framed
-records (:func:`plain.frame`) to ``RESULT_FD``::
+the limits, but never the expected values — then, before any learner code runs, caps its
+scratch directory and drops every privilege (:mod:`confine`, in bubblewrap only), and limits
+itself with :mod:`resource`. What the learner's code prints goes to a bounded buffer. It
+writes framed records (:func:`plain.frame`) to ``RESULT_FD``::
 
     {"kind": "defined", "status": "ok" | "syntax" | "error" | "timeout" | "memory" | "missing"}
     {"kind": "call", "index": 0, "status": "returned", "value": ..., "shown": "..."}   # per call
@@ -16,7 +16,8 @@ run. The learner's code runs in this same process and could write to ``RESULT_FD
 parent therefore trusts these records only as "the function returned these values", checks
 their order and count, and compares them with expected values this process never had.
 
-Standard library only: it imports :mod:`plain` and :mod:`calls` from its own directory.
+Standard library only: it imports :mod:`plain`, :mod:`calls` and :mod:`confine` from its own
+directory.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from typing import TYPE_CHECKING, Any
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 if TYPE_CHECKING:
-    from lessonkit.isolation import calls, plain
+    from lessonkit.isolation import calls, confine, plain
 else:  # imported by path so that the child does not import (and pay for) lessonkit
     import calls
+    import confine
     import plain
 sys.path.remove(_HERE)  # the learner's imports do not see the checker's modules
 
@@ -69,23 +71,6 @@ class _Sink(io.TextIOBase):
         return kept + (f"\n… ({self.dropped} more characters not shown)" if self.dropped else "")
 
 
-def _drop_privileges(uid: int, gid: int) -> None:
-    """Become ``uid``/``gid`` with no groups and no capabilities, or exit."""
-    try:
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
-        with open("/proc/self/status") as status:
-            caps = [line.split()[1] for line in status if line.startswith("CapEff:")]
-    except OSError as exc:
-        sys.stderr.write(f"lessonkit sandbox: cannot drop privileges: {exc}\n")
-        os._exit(plain.DROP_FAILED)
-    effective = int(caps[0], 16) if caps else -1
-    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or effective != 0:
-        sys.stderr.write("lessonkit sandbox: privileges were not dropped\n")
-        os._exit(plain.DROP_FAILED)
-
-
 def _limit_resources(seconds: float, memory_mb: int, processes: int) -> None:
     cpu = math.ceil(seconds) + 1  # whole seconds; the wall-clock timer stops runs earlier
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -98,7 +83,10 @@ def _limit_resources(seconds: float, memory_mb: int, processes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, 2**20))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+    # Each open file may hold a socket's or a pipe's kernel buffer (up to about 300 KiB):
+    # 64 per process keep that part of the memory bound small.
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    resource.setrlimit(resource.RLIMIT_SIGPENDING, (64, 64))  # queued signals are kernel memory
     # Per user, counted in the sandbox's user namespace (or for the unprivileged uid it runs
     # as): bounds fork bombs and thread floods.
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
@@ -140,8 +128,8 @@ def main() -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    if request.get("drop_to"):
-        _drop_privileges(*request["drop_to"])
+    if request.get("confine"):  # in bubblewrap: cap the scratch tmpfs, drop privileges
+        confine.confine(request["confine"])
     timeout = float(request["timeout"])
     _limit_resources(timeout, int(request["memory_mb"]), int(request["processes"]))
     arguments = [(plain.decode(a), plain.decode(k)) for a, k in request["calls"]]

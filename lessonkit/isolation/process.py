@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Collected", "collect"]
+__all__ = ["Collected", "collect", "data_fd"]
 
 RESULTS_LIMIT = 8 * 2**20
 """Bytes of result records read at most; more means the run cannot be trusted."""
@@ -48,8 +48,8 @@ class Collected:
     """Wall-clock seconds from start to return."""
 
 
-def _request_fd(request: bytes) -> int:
-    """A readable fd holding ``request`` (in memory), to become the child's stdin."""
+def data_fd(data: bytes) -> int:
+    """A readable fd holding ``data`` (in memory, at offset 0), e.g. the child's stdin."""
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("lessonkit-request", os.MFD_CLOEXEC)
     else:  # pragma: no cover - non-Linux
@@ -57,7 +57,7 @@ def _request_fd(request: bytes) -> int:
 
         with tempfile.TemporaryFile() as spool:
             fd = os.dup(spool.fileno())
-    view = memoryview(request)
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
     os.lseek(fd, 0, os.SEEK_SET)
@@ -82,11 +82,15 @@ def collect(
     seconds: float,
     env: dict[str, str],
     cwd: str = "/",
+    inherit: tuple[int, ...] = (),
 ) -> Collected:
-    """Run ``command(result_fd)`` with ``request`` on stdin for at most ``seconds``."""
+    """Run ``command(result_fd)`` with ``request`` on stdin for at most ``seconds``.
+
+    ``inherit``: more descriptors the process gets (the caller keeps and closes them).
+    """
     started = time.monotonic()
     deadline = started + seconds
-    stdin = _request_fd(request)
+    stdin = data_fd(request)
     results_r, results_w = os.pipe()
     output_r, output_w = os.pipe()
     try:
@@ -95,7 +99,7 @@ def collect(
             stdin=stdin,
             stdout=output_w,
             stderr=output_w,
-            pass_fds=(results_w,),
+            pass_fds=(results_w, *inherit),
             env=env,
             cwd=cwd,
             start_new_session=True,  # its own process group, killed as a whole

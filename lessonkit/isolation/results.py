@@ -176,8 +176,10 @@ def interpret(collected: Collected, expected: int, isolation: str) -> LearnerRun
             calls=_unfinished(stream.calls, expected, "memory") if ran else (),
             **base,
         )
-    if code == DROP_FAILED:
-        return LearnerRun(status="crashed", error="the sandbox could not drop privileges", **base)
+    if code == DROP_FAILED:  # the child's confine step said why on stderr
+        said = [line for line in raw_output.splitlines() if line.startswith("lessonkit sandbox:")]
+        why = f" ({said[-1][:200]})" if said else ""
+        return LearnerRun(status="crashed", error=f"the sandbox could not be set up{why}", **base)
     if code is None:
         why = "the process could not be ended"
     elif code == 0:

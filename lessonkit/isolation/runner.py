@@ -7,6 +7,7 @@ arguments (as :mod:`plain` data) — never the expected values, which stay in th
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -14,8 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from . import plain
-from .bwrap import ENVIRONMENT, SANDBOX_GID, SANDBOX_UID, Layout, build_command
-from .process import collect
+from .bwrap import (
+    ENVIRONMENT,
+    SANDBOX_GID,
+    SANDBOX_UID,
+    SCRATCH,
+    SCRATCH_BYTES,
+    SCRATCH_FILES,
+    SHM,
+    Layout,
+    build_command,
+)
+from .process import collect, data_fd
 from .results import LearnerRun, interpret
 
 __all__ = ["CHILD", "PROCESS_LIMIT", "execute"]
@@ -42,6 +53,29 @@ def _request(
     return json.dumps(body, allow_nan=True).encode("utf-8")
 
 
+def _confinement(layout: Layout | None) -> dict[str, Any] | None:
+    """What the child does to itself in bubblewrap before learner code (:mod:`.confine`)."""
+    if layout is None:
+        return None
+    return {
+        "scratch": SCRATCH,
+        "shm": SHM,
+        "bytes": SCRATCH_BYTES,
+        "files": SCRATCH_FILES,
+        "drop_to": [SANDBOX_UID, SANDBOX_GID] if layout.privileged else None,
+        # The child remounts only inside a mount namespace other than the server's: a
+        # stand-in bwrap that runs it unconfined must not touch the host's /tmp.
+        "host_mounts": _mount_namespace(),
+    }
+
+
+def _mount_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/mnt")
+    except OSError:  # no /proc here: bwrap could not run either
+        return ""
+
+
 def execute(
     source: str,
     *,
@@ -63,11 +97,21 @@ def execute(
         memory_mb=memory_mb,
         processes=processes,
         output_limit=_OUTPUT_LIMIT,
-        drop_to=[SANDBOX_UID, SANDBOX_GID] if layout is not None and layout.privileged else None,
+        confine=_confinement(layout),
     )
     seconds = timeout + _STARTUP_SLACK
     if layout is not None:
-        collected = collect(lambda fd: build_command(layout, fd), request, seconds=seconds, env={})
+        program = data_fd(layout.seccomp)
+        try:
+            collected = collect(
+                lambda fd: build_command(layout, fd, program),
+                request,
+                seconds=seconds,
+                env={},
+                inherit=(program,),
+            )
+        finally:
+            os.close(program)
         return interpret(collected, len(calls), "bubblewrap")
     with tempfile.TemporaryDirectory(prefix="lessonkit-unisolated-") as scratch:
         command = [sys.executable, "-I", "-B", "-X", "utf8", CHILD]

@@ -4,8 +4,12 @@ Installing bubblewrap is not enough: inside a locked-down container user namespa
 refused, or an old bwrap may lack an option. So the first call runs a probe through the very
 same path learner code takes: code that counts the processes it can see, looks for a file the
 server just created, connects to a port the server is listening on, writes to ``/``, reads its
-environment and forks until refused. Only if every one of those fails as it should is
-isolation reported available; otherwise the reason is kept and no learner code runs.
+environment and forks until refused — and tries the ways around the memory limit: SysV shared
+memory, a memfd, an io_uring, a network socket, a user namespace of its own, writing to
+``/dev``, and a scratch tmpfs larger or with more files than allowed. Only if every one of
+those fails as it should is isolation reported available; otherwise the reason is kept and no
+learner code runs. (The sandbox child also refuses to run code when it cannot cap its scratch
+tmpfs or drop its capabilities, or finds no seccomp filter: :mod:`.confine`.)
 """
 
 from __future__ import annotations
@@ -18,8 +22,21 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bwrap import BWRAP_VAR, ENVIRONMENT, Layout, bwrap_features, find_bwrap, python_dirs
+from .bwrap import (
+    BWRAP_VAR,
+    ENVIRONMENT,
+    REQUIRED_OPTIONS,
+    SCRATCH,
+    SCRATCH_BYTES,
+    SCRATCH_FILES,
+    SHM,
+    Layout,
+    bwrap_features,
+    find_bwrap,
+    python_dirs,
+)
 from .runner import CHILD, PROCESS_LIMIT, execute
+from .seccomp import SeccompError, compile_filter
 
 __all__ = ["ENV_VAR", "IsolationStatus", "isolation_status"]
 
@@ -27,9 +44,31 @@ ENV_VAR = "LESSONKIT_ISOLATION"
 """``bubblewrap`` (the default) or ``none`` (run learner code unconfined: trusted use only)."""
 
 _PROBE = """
-import os, socket, time
+import ctypes, os, socket, time
 
-def probe(port, secret, attempts):
+def refused(attempt):
+    try:
+        return attempt() == -1
+    except OSError:
+        return True
+
+def memory(scratch):
+    libc = ctypes.CDLL(None, use_errno=True)
+    ring = ctypes.create_string_buffer(120)
+    seen = {
+        "SysV shared memory": refused(lambda: libc.shmget(0, 4096, 0o600)),
+        "memfd files": refused(lambda: os.memfd_create("probe")),
+        "io_uring rings": refused(lambda: libc.syscall(425, 1, ring)),
+        "network sockets": refused(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)),
+        "a user namespace": refused(lambda: libc.unshare(0x10000000)),
+        "files in /dev": refused(lambda: open("/dev/lessonkit-probe", "w")),
+    }
+    for path in scratch:
+        found = os.statvfs(path)
+        seen[path] = [found.f_blocks * found.f_frsize, found.f_files]
+    return seen
+
+def probe(port, secret, attempts, scratch):
     seen = {"pids": sum(name.isdigit() for name in os.listdir("/proc"))}
     seen["secret"] = os.path.exists(secret)
     try:
@@ -58,12 +97,21 @@ def probe(port, secret, attempts):
         os.kill(pid, 9)
         os.waitpid(pid, 0)
     seen["forks"] = len(children)
+    seen["memory"] = memory(scratch)
     return seen
 """
-_PROBE_SECONDS = 3.0  # it takes about 50 ms; only an overloaded machine needs more
+_PROBE_SECONDS = 3.0  # it takes about 0.1 s; only an overloaded machine needs more
 _BUSY = "the sandbox probe did not finish in time (is the server overloaded?); trying again later"
 # Python may add these two itself (the working directory, C locale coercion).
 _ALLOWED_ENV = {*ENVIRONMENT, "PWD", "LC_CTYPE"}
+_REFUSED = (
+    "SysV shared memory",
+    "memfd files",
+    "io_uring rings",
+    "network sockets",
+    "a user namespace",
+    "files in /dev",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +152,23 @@ def _leaks(seen: object, secret_path: str) -> list[str]:
     forks = seen.get("forks")
     if not isinstance(forks, int) or forks >= PROCESS_LIMIT:
         found.append("the process limit does not hold")
+    return found + _memory_leaks(seen.get("memory"))
+
+
+def _memory_leaks(seen: object) -> list[str]:
+    if not isinstance(seen, dict):
+        return ["the memory probe returned nothing readable"]
+    found = [f"it can create {what}" for what, no in seen.items() if no is False]
+    found += [f"it can create {what}" for what in _REFUSED if what not in seen]
+    for path in (SCRATCH, SHM):
+        size, files = seen.get(path) or (None, None)
+        if not isinstance(size, int) or not isinstance(files, int):
+            found.append(f"it cannot measure {path}")
+        elif size > SCRATCH_BYTES or files > SCRATCH_FILES:
+            found.append(
+                f"{path} holds {size // 2**20} MiB and {files} files, more than "
+                f"{SCRATCH_BYTES // 2**20} MiB and {SCRATCH_FILES}"
+            )
     return found
 
 
@@ -120,7 +185,7 @@ def probe(layout: Layout) -> str:
         run = execute(
             _PROBE,
             name="probe",
-            calls=[((port, secret.name, PROCESS_LIMIT + 4), {})],
+            calls=[((port, secret.name, PROCESS_LIMIT + 4, [SCRATCH, SHM]), {})],
             layout=layout,
             timeout=_PROBE_SECONDS,
         )
@@ -129,6 +194,8 @@ def probe(layout: Layout) -> str:
     if run.status != "ran" or run.calls[0].status != "returned":
         said = str(run.extra.get("stderr", "")).strip().splitlines()
         detail = said[-1] if said else run.error or run.status
+        if detail.startswith("lessonkit sandbox:"):
+            return f"the sandbox cannot be set up here ({detail})"
         if "namespace" in detail or "uid map" in detail or "Operation not permitted" in detail:
             return (
                 f"bubblewrap cannot create its sandbox here ({detail}); user namespaces are "
@@ -160,6 +227,13 @@ def _decide(mode: str) -> IsolationStatus:
             "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
         )
     version, options = bwrap_features(bwrap)
+    missing = sorted(REQUIRED_OPTIONS - options) if options else []
+    if missing:
+        return _unavailable(f"{version or bwrap} is too old: it lacks {', '.join(missing)}")
+    try:
+        program = compile_filter()
+    except SeccompError as exc:
+        return _unavailable(f"the sandbox cannot bound memory here: {exc}")
     layout = Layout(
         bwrap=bwrap,
         python=os.path.abspath(sys.executable),
@@ -167,6 +241,7 @@ def _decide(mode: str) -> IsolationStatus:
         read_only=tuple(python_dirs(str(Path(CHILD).parent))),
         privileged=os.geteuid() == 0,
         options=options,
+        seccomp=program,
     )
     problem = probe(layout)
     if problem:
@@ -176,7 +251,8 @@ def _decide(mode: str) -> IsolationStatus:
         isolated=True,
         mechanism="bubblewrap",
         reason=f"learner code runs in {version or 'bubblewrap'}: its own process and network "
-        f"namespaces, a read-only file system, at most {PROCESS_LIMIT} processes",
+        f"namespaces, a read-only file system, at most {PROCESS_LIMIT} processes, a seccomp "
+        "filter against memory held outside the memory limit",
         layout=layout,
     )
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,18 @@ LESSON_SUFFIXES = (".lesson.yaml", ".lesson.yml", ".lesson.json")
 """File names recognised as lessons when a folder is validated."""
 
 
-def check_source(raw: bytes | str, source: str = "<string>") -> tuple[Lesson | None, list[Problem]]:
-    """Load lesson text; returns the lesson (or ``None``) and every problem found, sorted."""
+def check_source(
+    raw: bytes | str, source: str = "<string>", *, warnings: list[Problem] | None = None
+) -> tuple[Lesson | None, list[Problem]]:
+    """Load lesson text; returns the lesson (or ``None``) and every problem found, sorted.
+
+    With a ``warnings`` list, a lesson that loads is also checked for what is probably not
+    meant (rules that can never fire, :mod:`.rulecheck`); those go into the list, located
+    like problems, and do not stop the lesson loading.
+    """
     try:
         with _no_collection_pauses():
-            return _check_source(raw, source)
+            return _check_source(raw, source, warnings)
     except RecursionError:
         return None, [Problem("the document is nested too deeply", source, 1, 1)]
 
@@ -66,7 +75,9 @@ def _no_collection_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _check_source(raw: bytes | str, source: str) -> tuple[Lesson | None, list[Problem]]:
+def _check_source(
+    raw: bytes | str, source: str, warnings: list[Problem] | None
+) -> tuple[Lesson | None, list[Problem]]:
     if isinstance(raw, str):
         text: str | None = raw
         problems: list[Problem] = []
@@ -81,24 +92,66 @@ def _check_source(raw: bytes | str, source: str) -> tuple[Lesson | None, list[Pr
     if not isinstance(data, Mapping):
         msg = "a lesson file must be a mapping with 'lessonkit', 'id', 'title' and 'steps'"
         return None, [_at(located, (), msg, source)]
+    if "lessonkit-course" in data and "lessonkit" not in data:
+        msg = (
+            "this is a course file (it has 'lessonkit-course:'), not a lesson: use it with "
+            f"`lessonkit course validate|graph|plan {source}` (or `lessonkit validate`)"
+        )
+        return None, [_at(located, ("lessonkit-course",), msg, source, at_key=True)]
+    if "lessonkit-translation" in data and "lessonkit" not in data:
+        lesson_file = re.sub(r"\.[A-Za-z0-9-]+\.ya?ml$", ".lesson.yaml", source)
+        msg = (
+            "this is a translation file (it has 'lessonkit-translation:'), not a lesson: it is "
+            f"checked with its lesson: `lessonkit validate {lesson_file}`"
+        )
+        return None, [_at(located, ("lessonkit-translation",), msg, source, at_key=True)]
     schema_paths = set()
+    lost_way = False
     for path, message, at_key in schema_problems(data):
         schema_paths.add(path)
+        lost_way = lost_way or _breaks_navigation(data, path, at_key)
         problems.append(_at(located, path, message, source, at_key=at_key))
+    later: list[Problem] = []
+    inside = {path[:n] for path in schema_paths for n in range(3, len(path) + 1)}
     for finding in lint_outline(outline_from_data(data)):
-        if finding.path not in schema_paths:  # the schema already said it, in its words
+        if finding.path in inside:
+            # the schema already said it in its words, or found what it follows from inside
+            # (a check with a mistyped key, which then seems to lack the key)
+            continue
+        if not finding.consequence:
             problems.append(_finding_at(located, finding, source))
-    problems = _dedupe(problems)
-    if problems:
-        return None, _sorted(problems)
+        elif not lost_way:  # else it may well follow from the broken 'next' reported
+            later.append(_finding_at(located, finding, source))
+    if problems or later:
+        # causes first, in file order; then what may follow from them
+        return None, _sorted(_dedupe(problems)) + _sorted(_dedupe(later))
     try:
         lesson = lesson_from_data(_normalise(data))
     except LessonDefinitionError as exc:
         return None, [Problem(p.message, source, 1, 1) for p in exc.problems]
+    if warnings is not None:
+        from .rulecheck import rule_warnings
+
+        found = [_finding_at(located, f, source) for f in rule_warnings(lesson)]
+        warnings.extend(replace(p, severity="warning") for p in _sorted(found))
     return lesson, []
 
 
 _LABELS = {"steps": "step", "items": "item", "competencies": "competency"}
+
+
+def _breaks_navigation(data: Mapping[str, Any], path: tuple[str | int, ...], at_key: bool) -> bool:
+    """Whether a schema problem at ``path`` may hide a way between steps: then unreachable
+    steps and dead ends are likely its consequences (a mistyped ``nxt:``, a broken ``next:``
+    or option), and are left out until it is fixed."""
+    if path[:1] == ("start",):
+        return True
+    if path[:1] != ("steps",) or len(path) < 3:
+        return False
+    if "next" in path[2:] or "options" in path[2:]:
+        return True
+    step = data["steps"][path[1]] if isinstance(path[1], int) else None
+    return at_key and len(path) == 3 and isinstance(step, Mapping) and "next" not in step
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,19 +238,56 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.column))
 
 
-def check_file(path: str | os.PathLike[str]) -> list[Problem]:
-    """Every problem of the lesson file at ``path`` (empty when it is valid)."""
-    return _read(path)[1]
+def check_file(
+    path: str | os.PathLike[str], *, warnings: list[Problem] | None = None
+) -> list[Problem]:
+    """Every problem of the lesson file at ``path`` (empty when it is valid); warnings of a
+    valid file go into ``warnings`` when a list is given (see :func:`check_source`)."""
+    return _read(path, warnings)[1]
 
 
-def _read(path: str | os.PathLike[str]) -> tuple[Lesson | None, list[Problem]]:
+def _read(
+    path: str | os.PathLike[str], warnings: list[Problem] | None = None
+) -> tuple[Lesson | None, list[Problem]]:
     source = os.fspath(path)
     try:
         with open(source, "rb") as fh:
             raw = fh.read(_read_limit())
     except OSError as exc:
         return None, [Problem(f"cannot read file: {exc.strerror or exc}", source, 1, 1)]
-    return check_source(raw, source)
+    lesson, problems = check_source(raw, source, warnings=warnings)
+    if lesson is None:
+        return lesson, problems
+    return _with_translations(lesson, source, raw, warnings)
+
+
+def _with_translations(
+    lesson: Lesson, source: str, raw: bytes, warnings: list[Problem] | None
+) -> tuple[Lesson | None, list[Problem]]:
+    """The lesson with the translation files beside it (``NAME.LANG.yaml``); their errors
+    keep it from loading, their warnings (missing and stale translations) go to
+    ``warnings``."""
+    from .sidecar import check_translation, sidecar_paths
+
+    found = sidecar_paths(source)
+    if not found:
+        return lesson, []
+    located = Located()
+    if warnings is not None:  # positions in the lesson file, for untranslated texts
+        text, _ = decode_source(raw, source)
+        located = parse_yaml(text or "", source)[0]
+    translations = {}
+    errors: list[Problem] = []
+    for _, path in sorted(found.items()):
+        checked = check_translation(path, lesson, located, source)
+        errors += checked.errors
+        if warnings is not None:
+            warnings.extend(checked.warnings)
+        if checked.translation is not None:
+            translations[checked.translation.language] = checked.translation
+    if errors:
+        return None, errors
+    return replace(lesson, translations=translations), []
 
 
 def _read_limit() -> int:

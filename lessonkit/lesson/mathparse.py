@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from .mathtree import ALIASES, CONSTANTS, FUNCTIONS, MAX_MAGNITUDE, Node, apply, evaluate
 
 __all__ = [
+    "COMMA_MESSAGES",
     "CONSTANTS",
     "FUNCTIONS",
     "MAX_CHARS",
@@ -73,6 +74,10 @@ _REFUSED = {
     "!": "Factorials are not supported.",
 }
 _INCOMPLETE = "That does not look like a complete expression."
+_ARGUMENT_COMMA = "Use a comma only between the arguments of log(x, base)."
+_ONE_EXPRESSION = "Please type one expression (commas separate arguments only)."
+COMMA_MESSAGES = frozenset({_ARGUMENT_COMMA, _ONE_EXPRESSION})
+"""The messages about a misplaced comma (a language with a decimal comma words them its way)."""
 _TOO_LARGE = "The numbers in your expression are too large."
 
 
@@ -287,7 +292,7 @@ class _Parser:
         if (kind, text) == ("op", ")"):
             raise MathSyntaxError("A closing bracket has no opening bracket.")
         if (kind, text) == ("op", ","):
-            raise MathSyntaxError("Use a comma only between the arguments of log(x, base).")
+            raise MathSyntaxError(_ARGUMENT_COMMA)
         raise MathSyntaxError(_INCOMPLETE)
 
     def call(self, name: str, written: str) -> Node:
@@ -326,6 +331,6 @@ def parse_math(text: str, variables: Sequence[str] = ()) -> Node:
         if token == ")":
             raise MathSyntaxError("A closing bracket has no opening bracket.")
         if token == ",":
-            raise MathSyntaxError("Please type one expression (commas separate arguments only).")
+            raise MathSyntaxError(_ONE_EXPRESSION)
         raise MathSyntaxError(_INCOMPLETE)
     return node

@@ -30,6 +30,7 @@ from .branching import Branch, Rule, as_branch
 from .competency import Competency, MasteryParams
 from .ids import check_id, unit_interval
 from .specs import CheckSpec, Code, hides_key
+from .translated import LANGUAGE_TAG, Translation
 
 __all__ = [
     "Branch",
@@ -305,6 +306,8 @@ class Lesson:
     """Author's version of the lesson; recorded with every piece of evidence."""
     description: str = ""
     """Summary for catalogues (Markdown)."""
+    language: str = "en"
+    """The language the lesson is written in, a BCP 47 tag (``en``, ``es``, ``pt-BR``)."""
     competencies: tuple[Competency, ...] = ()
     """Competencies developed by this lesson."""
     steps: tuple[Step, ...]
@@ -313,10 +316,20 @@ class Lesson:
     """Id of the first step; defaults to the first in ``steps``."""
     settings: Settings = field(default_factory=Settings)
     """Lesson-wide behaviour."""
+    translations: Mapping[str, Translation] = field(
+        default_factory=dict, compare=False, repr=False, metadata={"in_file": False}
+    )
+    """Translations by language tag: read from the ``NAME.LANG.yaml`` files beside the lesson
+    file (see :mod:`lessonkit.lesson.sidecar`), not written into the lesson file."""
     _index: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_id("lesson", self.id)
+        if not LANGUAGE_TAG.fullmatch(self.language):
+            raise LessonDefinitionError(
+                f"lesson {self.id!r}: language {self.language!r} is not a language tag "
+                "such as en, es or pt-BR"
+            )
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "competencies", tuple(self.competencies))
         if not self.steps:

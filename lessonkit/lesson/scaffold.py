@@ -7,16 +7,19 @@ import re
 from pathlib import Path
 
 from ..errors import LessonDefinitionError
+from .schema import SCHEMA_URL
 
-__all__ = ["launcher_notebook", "new_lesson"]
+__all__ = ["launcher_notebook", "new_lesson", "slug"]
 
 _TEMPLATE = """\
+# yaml-language-server: $schema={schema}
 # {title}: a lessonkit lesson. Check it with `lessonkit validate {folder}`;
 # open it with `lessonkit serve {folder}` or the launcher notebook beside this file.
-# The format is described in docs/lesson-format.md.
+# The format is described in docs/lesson-format.md; the line above lets an editor with the
+# YAML language server (e.g. VS Code's YAML extension) complete and check it as you type.
 lessonkit: 1
 id: {ident}
-title: {title}
+title: {title_yaml}
 version: "0.1"
 description: What learners will be able to do after this lesson.
 competencies:
@@ -107,19 +110,31 @@ def launcher_notebook(lesson_file: str, title: str) -> dict[str, object]:
     }
 
 
-def new_lesson(name: str, parent: Path = Path(".")) -> Path:
-    """Create ``parent/name/`` with ``name.lesson.yaml`` and ``name.ipynb``; return the folder."""
+def slug(name: str, what: str = "lesson") -> tuple[str, str]:
+    """An id (``Fractions intro`` -> ``fractions-intro``) and a title for ``name``."""
     ident = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-").lower()
     if not ident:
-        raise LessonDefinitionError(f"{name!r} is not a usable lesson name")
+        raise LessonDefinitionError(f"{name!r} is not a usable {what} name")
+    return ident, name.strip().replace("-", " ").replace("_", " ").capitalize()
+
+
+def new_lesson(name: str, parent: Path = Path(".")) -> Path:
+    """Create ``parent/name/`` with ``name.lesson.yaml`` and ``name.ipynb``; return the folder."""
+    ident, title = slug(name)
     folder = parent / ident
     if folder.exists():
         raise LessonDefinitionError(f"{folder} already exists; choose another name")
-    title = name.strip().replace("-", " ").replace("_", " ").capitalize()
     folder.mkdir(parents=True)
     lesson_file = f"{ident}.lesson.yaml"
     (folder / lesson_file).write_text(
-        _TEMPLATE.format(ident=ident, title=title, folder=folder), encoding="utf-8"
+        _TEMPLATE.format(
+            ident=ident,
+            title=title,
+            title_yaml=json.dumps(title, ensure_ascii=False),
+            folder=folder,
+            schema=SCHEMA_URL,
+        ),
+        encoding="utf-8",
     )
     notebook = launcher_notebook(lesson_file, title)
     (folder / f"{ident}.ipynb").write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")

@@ -1,8 +1,14 @@
 """Model <-> plain data (dicts, lists, scalars), the shape of a lesson file.
 
 ``lesson_to_data`` and ``lesson_from_data`` are exact inverses for lessons built without
-callables: saving a lesson and loading it back gives an equal lesson. Conversion is driven by
-the dataclasses' type hints, so a new field needs no serializer code.
+callables: saving a lesson and loading it back gives an equal lesson, and saving that again
+gives the same bytes. Numbers keep the author's type: ``answer: 15`` stays the integer 15
+(a whole number is not turned into ``15.0``), so a file written by lessonkit reads as written.
+Conversion is driven by the dataclasses' type hints, so a new field needs no serializer code.
+
+:func:`content_hash` hashes a canonical form instead, in which every number in a field that
+takes floats is a float: equal lessons (``15`` and ``15.0`` are equal) hash the same however
+their numbers were written.
 """
 
 from __future__ import annotations
@@ -37,7 +43,11 @@ _FIELDS: dict[type, tuple[dataclasses.Field[Any], ...]] = {}
 def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
     found = _FIELDS.get(cls)
     if found is None:
-        found = tuple(f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
+        found = tuple(
+            f
+            for f in dataclasses.fields(cls)
+            if f.init and not f.name.startswith("_") and f.metadata.get("in_file", True)
+        )
         _FIELDS[cls] = found
     return found
 
@@ -120,9 +130,7 @@ def _convert(hint: Any, value: Any, path: Path) -> Any:
         return value if arg is Option else ChoiceOption(value=value)
     if kind in (_BUILD, _BRANCH, _OPTION):
         return _build(hint, value, path)
-    if kind == _FLOAT and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
+    return value  # numbers as written: an int in a float field stays an int (``answer: 15``)
 
 
 _ARMS: dict[tuple[tuple[Any, ...], type], Any] = {}
@@ -158,11 +166,11 @@ def _find_union_arm(arms: tuple[Any, ...], kind: type) -> Any:
 def lesson_to_data(lesson: Lesson) -> dict[str, Any]:
     """Plain data for ``lesson``, omitting defaults; raises if it holds a callable."""
     data = {"lessonkit": FORMAT_VERSION}
-    data.update(_dump(lesson, ("lesson",)))
+    data.update(_dump(lesson, ("lesson",), canonical=False))
     return data
 
 
-def _dump(obj: Any, path: Path) -> Any:
+def _dump(obj: Any, path: Path, *, canonical: bool = False) -> Any:
     if isinstance(obj, Branch) and not obj.rules:
         return obj.default
     if isinstance(obj, (Option, ChoiceOption)) and _only_value(obj):
@@ -171,19 +179,21 @@ def _dump(obj: Any, path: Path) -> Any:
         out: dict[str, Any] = {}
         hints = _hints(type(obj))
         for f in _fields(type(obj)):
-            value = _canonical(hints[f.name], getattr(obj, f.name))
+            value = getattr(obj, f.name)
             if _is_default(f, value):
                 continue
-            out[f.name] = _dump(value, (*path, f.name))
+            if canonical:
+                value = _as_floats(hints[f.name], value)
+            out[f.name] = _dump(value, (*path, f.name), canonical=canonical)
             if f.name == "id" and isinstance(obj, Step) and path[-2:-1] == ("steps",):
                 out["kind"] = obj.kind
         if isinstance(obj, CheckSpec):
             out = {"type": obj.type, **out}
         return out
     if isinstance(obj, (tuple, list)):
-        return [_dump(v, (*path, i)) for i, v in enumerate(obj)]
+        return [_dump(v, (*path, i), canonical=canonical) for i, v in enumerate(obj)]
     if isinstance(obj, Mapping):
-        return {str(k): _dump(v, (*path, str(k))) for k, v in obj.items()}
+        return {str(k): _dump(v, (*path, str(k)), canonical=canonical) for k, v in obj.items()}
     if isinstance(obj, Callable):  # type: ignore[arg-type]
         where = "/".join(str(p) for p in path)
         raise LessonDefinitionError(
@@ -193,27 +203,23 @@ def _dump(obj: Any, path: Path) -> Any:
     return obj
 
 
-def _canonical(hint: Any, value: Any) -> Any:
-    """Whole numbers in float fields become floats, so equal lessons serialize identically."""
-    arms = (
-        typing.get_args(hint)
-        if typing.get_origin(hint) in (typing.Union, types.UnionType)
-        else (hint,)
-    )
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and float in arms
-        and int not in arms
-        and str not in arms
-    ):
-        return float(value)
-    if isinstance(value, tuple) and typing.get_origin(hint) is tuple:
-        args = typing.get_args(hint)
-        if args and args[0] is float:
-            return tuple(
-                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value
-            )
+def _as_floats(hint: Any, value: Any) -> Any:
+    """``value`` with whole numbers made floats wherever ``hint`` takes a float (the canonical
+    form :func:`content_hash` reads; nested dataclasses are handled by their own fields)."""
+    if value is None or isinstance(value, bool):
+        return value
+    kind, arg = _shape(hint)
+    if kind == _FLOAT:
+        return float(value) if isinstance(value, int) else value
+    if kind == _UNION:  # the arm the loader picks for this value as read from a file
+        read_as = list if isinstance(value, tuple) else dict if isinstance(value, Mapping) else None
+        return _as_floats(_pick_union_arm(arg, read_as or type(value)), value)
+    if kind == _TUPLE_OF and isinstance(value, (tuple, list)):
+        return tuple(_as_floats(arg, v) for v in value)
+    if kind == _TUPLE and isinstance(value, (tuple, list)):
+        return tuple(_as_floats(a, v) for a, v in zip(arg, value, strict=False))
+    if kind == _DICT and isinstance(value, Mapping):
+        return {k: _as_floats(arg, v) for k, v in value.items()}
     return value
 
 
@@ -225,16 +231,27 @@ def _only_value(obj: Option | ChoiceOption) -> bool:
 
 def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
     if f.default is not dataclasses.MISSING:
-        return bool(value == f.default and type(value) is type(f.default))
+        same_kind = type(value) is type(f.default) or (_is_number(value) and _is_number(f.default))
+        return bool(same_kind and value == f.default)
     if f.default_factory is not dataclasses.MISSING:
         return bool(value == f.default_factory())
     return False
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def content_hash(lesson: Lesson) -> str:
-    """SHA-256 of the lesson's canonical serialization (changes when its content changes)."""
+    """SHA-256 of the lesson's canonical serialization (changes when its content changes).
+
+    Numbers in float fields are hashed as floats, so ``answer: 15`` and ``answer: 15.0`` (equal
+    lessons) hash the same, as they did when lessons were loaded with floats there.
+    """
     import hashlib
     import json
 
-    canon = json.dumps(lesson_to_data(lesson), sort_keys=True, separators=(",", ":"))
+    data = {"lessonkit": FORMAT_VERSION}
+    data.update(_dump(lesson, ("lesson",), canonical=True))
+    canon = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()

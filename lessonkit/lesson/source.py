@@ -127,7 +127,7 @@ def parse_yaml(text: str, source: str) -> tuple[Located, list[Problem]]:
     try:
         node = yaml.compose(text, Loader=_ComposeLoader)
     except yaml.MarkedYAMLError as exc:
-        return located, [_marked_problem(exc, source)]
+        return located, [_marked_problem(exc, source, text)]
     except yaml.YAMLError as exc:
         return located, [Problem(f"YAML syntax error: {exc}", source, 1, 1)]
     except RecursionError:
@@ -173,12 +173,29 @@ def _depth_problem(text: str, source: str) -> Problem:
     return Problem(f"nested deeper than {MAX_DEPTH} levels", source, 1, 1)
 
 
-def _marked_problem(exc: yaml.MarkedYAMLError, source: str) -> Problem:
+def _marked_problem(exc: yaml.MarkedYAMLError, source: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
     context = f" ({exc.context})" if exc.context and exc.problem else ""
-    return Problem(f"YAML syntax error: {what}{context}", source, line, column)
+    hint = _yaml_hint(what, line, text)
+    return Problem(f"YAML syntax error: {what}{context}{hint}", source, line, column)
+
+
+def _yaml_hint(what: str, line: int, text: str) -> str:
+    """What usually causes PyYAML's message, in an author's terms."""
+    lines = text.split("\n", line)
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in here[: len(here) - len(here.lstrip())]:
+        return f"; line {line} is indented with a tab: YAML needs spaces"
+    if "mapping values are not allowed" in what:
+        return f"; check the indentation of line {line}, or quote a value containing ': '"
+    if what.startswith(("did not find expected", "could not find expected", "expected <block")):
+        return (
+            f"; check the indentation of line {line} and the line above it (the keys of a "
+            "mapping line up; list items start with '- '), or the quotes of a value there"
+        )
+    return ""
 
 
 _STR = "tag:yaml.org,2002:str"

@@ -11,14 +11,13 @@ answer missing from its options, an invalid regex, a negative tolerance...).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 
-from ..errors import LessonDefinitionError, Problem
+from ..errors import Problem
 from .graph import strongly_connected
-from .model import Choice, Lesson, Practice, Question
+from .model import Lesson
+from .outline import Outline, StepOutline, outline_from_data, outline_from_lesson
 from .suggest import Suggester
 
 __all__ = ["Finding", "Outline", "lint", "lint_outline", "outline_from_data"]
@@ -34,195 +33,10 @@ class Finding:
     message: str
     offset: int | None = None
     """Character offset inside a string value (conditions), when known."""
-
-
-@dataclass
-class StepOutline:
-    """What the linter needs to know about one step."""
-
-    id: str
-    kind: str
-    path: Path
-    exits: list[tuple[str, Path]] = field(default_factory=list)
-    competencies: list[tuple[str, Path]] = field(default_factory=list)
-    conditions: list[tuple[str, Path]] = field(default_factory=list)
-    checks: list[tuple[Any, Path]] = field(default_factory=list)
-    item_ids: list[tuple[str, Path]] = field(default_factory=list)
-    profile_field: str = ""
-    sets: list[str] = field(default_factory=list)
-    placeholders: list[tuple[str, Path]] = field(default_factory=list)
-    """``{{name}}`` uses that match no param or derived value of their question."""
-    variants: list[tuple[Any, Path]] = field(default_factory=list)
-    """Questions with params or derived values (raw data or built), for bounds and sampling."""
-
-
-@dataclass
-class Outline:
-    """The skeleton of a lesson: steps, competencies and the start."""
-
-    steps: list[StepOutline] = field(default_factory=list)
-    competencies: list[tuple[str, Path]] = field(default_factory=list)
-    start: tuple[str, Path] | None = None
-
-
-# ------------------------------------------------------------------ outline builders
-
-_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-
-
-def _has_braces(value: Any) -> bool:
-    """Whether any text inside ``value`` contains ``{{`` (cheap: no paths are built)."""
-    if isinstance(value, str):
-        return "{{" in value
-    if isinstance(value, (dict, Mapping)):  # plain dicts first: the ABC check is slow
-        return any(_has_braces(v) for v in value.values())
-    return isinstance(value, (list, tuple)) and any(_has_braces(v) for v in value)
-
-
-def _undefined_placeholders(question: Mapping[str, Any], path: Path) -> list[tuple[str, Path]]:
-    """``{{name}}`` placeholders in a question's texts that name no param/derived value."""
-    if not _has_braces(question):  # most questions: skip the walk that tracks paths
-        return []
-    known: set[str] = set()
-    for key in ("params", "derived"):
-        if isinstance(question.get(key), Mapping):
-            known.update(str(k) for k in question[key])
-    found: list[tuple[str, Path]] = []
-
-    def walk(value: Any, where: Path) -> None:
-        if isinstance(value, str):
-            found.extend((m, where) for m in _PLACEHOLDER.findall(value) if m not in known)
-        elif isinstance(value, Mapping):
-            for k, v in value.items():
-                if k not in ("params", "derived", "id", "next"):
-                    walk(v, (*where, k))
-        elif isinstance(value, (list, tuple)):
-            for i, v in enumerate(value):
-                walk(v, (*where, i))
-
-    walk(question, path)
-    return found
-
-
-def _next_exits(next_value: Any, path: Path, step: StepOutline) -> None:
-    if isinstance(next_value, str):
-        step.exits.append((next_value, path))
-    elif isinstance(next_value, Mapping):
-        for i, rule in enumerate(next_value.get("rules") or ()):
-            if isinstance(rule, Mapping):
-                if isinstance(rule.get("goto"), str):
-                    step.exits.append((rule["goto"], (*path, "rules", i, "goto")))
-                if isinstance(rule.get("when"), str):
-                    step.conditions.append((rule["when"], (*path, "rules", i, "when")))
-        if isinstance(next_value.get("default"), str):
-            step.exits.append((next_value["default"], (*path, "default")))
-
-
-def _str_list(value: Any, path: Path) -> list[tuple[str, Path]]:
-    if not isinstance(value, list):
-        return []
-    return [(v, (*path, i)) for i, v in enumerate(value) if isinstance(v, str)]
-
-
-def outline_from_data(data: Any) -> Outline:
-    """Outline of raw lesson data; anything malformed is skipped (the schema reports it)."""
-    outline = Outline()
-    if not isinstance(data, Mapping):
-        return outline
-    outline.competencies = [
-        (c["id"], ("competencies", i, "id"))
-        for i, c in enumerate(data.get("competencies") or [])
-        if isinstance(c, Mapping) and isinstance(c.get("id"), str)
-    ]
-    if isinstance(data.get("start"), str):
-        outline.start = (data["start"], ("start",))
-    steps = data.get("steps")
-    for i, raw in enumerate(steps if isinstance(steps, list) else []):
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
-            continue
-        path: Path = ("steps", i)
-        step = StepOutline(id=raw["id"], kind=str(raw.get("kind", "")), path=path)
-        _next_exits(raw.get("next"), (*path, "next"), step)
-        step.competencies = _str_list(raw.get("competencies"), (*path, "competencies"))
-        if isinstance(raw.get("check"), Mapping):
-            step.checks.append((raw["check"], (*path, "check")))
-            step.placeholders += _undefined_placeholders(raw, path)
-            step.variants += [(raw, path)] if raw.get("params") or raw.get("derived") else []
-        if step.kind == "choice":
-            step.profile_field = str(raw.get("field") or "")
-            for j, opt in enumerate(raw.get("options") or []):
-                if isinstance(opt, Mapping):
-                    if isinstance(opt.get("goto"), str):
-                        step.exits.append((opt["goto"], (*path, "options", j, "goto")))
-                    if isinstance(opt.get("sets"), Mapping):
-                        step.sets.extend(str(k) for k in opt["sets"])
-        for j, item in enumerate(raw.get("items") or [] if step.kind == "practice" else []):
-            if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
-                continue
-            ipath: Path = (*path, "items", j)
-            step.item_ids.append((item["id"], (*ipath, "id")))
-            step.competencies += _str_list(item.get("competencies"), (*ipath, "competencies"))
-            if isinstance(item.get("check"), Mapping):
-                step.checks.append((item["check"], (*ipath, "check")))
-            step.placeholders += _undefined_placeholders(item, ipath)
-            step.variants += [(item, ipath)] if item.get("params") or item.get("derived") else []
-        outline.steps.append(step)
-    return outline
-
-
-def outline_from_lesson(lesson: Lesson) -> Outline:
-    """Outline of a built lesson (paths are indices into its fields)."""
-    outline = Outline(
-        competencies=[(c.id, ("competencies", i, "id")) for i, c in enumerate(lesson.competencies)],
-        start=(lesson.start, ("start",)) if lesson.start else None,
-    )
-    for i, s in enumerate(lesson.steps):
-        path: Path = ("steps", i)
-        step = StepOutline(id=s.id, kind=s.kind, path=path)
-        if s.next is not None:
-            for j, rule in enumerate(s.next.rules):
-                step.exits.append((rule.goto, (*path, "next", "rules", j, "goto")))
-                if isinstance(rule.when, str):
-                    step.conditions.append((rule.when, (*path, "next", "rules", j, "when")))
-            step.exits.append((s.next.default, (*path, "next", "default")))
-        if isinstance(s, Question):
-            step.competencies = [
-                (c, (*path, "competencies", j)) for j, c in enumerate(s.competencies)
-            ]
-            step.checks.append((s.check, (*path, "check")))
-            step.placeholders += _model_placeholders(s, path)
-            step.variants += [(s, path)] if s.params or s.derived else []
-        if isinstance(s, Choice):
-            step.profile_field = s.field
-            for j, opt in enumerate(s.options):
-                if opt.goto:
-                    step.exits.append((opt.goto, (*path, "options", j, "goto")))
-                step.sets.extend(opt.sets)
-        if isinstance(s, Practice):
-            step.competencies = [
-                (c, (*path, "competencies", j)) for j, c in enumerate(s.competencies)
-            ]
-            for j, item in enumerate(s.items):
-                ipath: Path = (*path, "items", j)
-                step.item_ids.append((item.id, (*ipath, "id")))
-                step.competencies += [
-                    (c, (*ipath, "competencies", k)) for k, c in enumerate(item.competencies)
-                ]
-                step.checks.append((item.check, (*ipath, "check")))
-                step.placeholders += _model_placeholders(item, ipath)
-                step.variants += [(item, ipath)] if item.params or item.derived else []
-        outline.steps.append(step)
-    return outline
-
-
-def _model_placeholders(question: Question, path: Path) -> list[tuple[str, Path]]:
-    from .serialize import _dump
-
-    try:
-        data = _dump(question, path)
-    except LessonDefinitionError:  # callables cannot be inspected for placeholders
-        return []
-    return _undefined_placeholders(data, path)
+    consequence: bool = False
+    """A problem that may follow from another one (an unreachable step, a dead end, a loop
+    with no way out, a competency nothing develops): reported after the others, and left out
+    where the file's form is broken in a way that explains it."""
 
 
 # ------------------------------------------------------------------ checks
@@ -261,10 +75,7 @@ def lint_outline(outline: Outline) -> list[Finding]:
                 found.append(Finding(path, f"unknown step {target!r}{hint}"))
         for cid, path in step.competencies:
             if cid not in comp_ids:
-                hint = _hint(cid, comp_ids, suggest) or (
-                    "" if comp_ids else " (declare it under 'competencies:')"
-                )
-                found.append(Finding(path, f"unknown competency {cid!r}{hint}"))
+                found.append(Finding(path, undeclared_competency(cid, comp_ids, suggest)))
         found.extend(_check_problems(step))
         found.extend(_variant_problems(step))
         for name, path in step.placeholders:
@@ -277,6 +88,18 @@ def lint_outline(outline: Outline) -> list[Finding]:
     found.extend(_condition_problems(outline, step_ids, comp_ids, suggest))
     found.extend(_graph_problems(outline, step_ids))
     return found
+
+
+def undeclared_competency(
+    cid: str, declared: Collection[str], suggest: Callable[[str, Collection[str]], str | None]
+) -> str:
+    """The message for a competency the lesson does not declare: a likely typo, and where a
+    new one is declared."""
+    close = suggest(cid, declared)
+    where = "the lesson's top-level 'competencies:' list"
+    if close:
+        return f"unknown competency {cid!r} (did you mean {close!r}?); a new one goes in {where}"
+    return f"unknown competency {cid!r}: declare it in {where} (- id: {cid})"
 
 
 def _check_problems(step: StepOutline) -> list[Finding]:
@@ -360,6 +183,7 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
                     id_path,
                     f"step {step.id!r} is unreachable from the start "
                     f"step {start!r}: no step leads to it",
+                    consequence=True,
                 )
             )
         if step.kind != "end" and not step.exits:
@@ -367,6 +191,7 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
                 Finding(
                     id_path,
                     f"step {step.id!r} is a dead end: give it a 'next' (or make it kind: end)",
+                    consequence=True,
                 )
             )
     for component in strongly_connected(edges):
@@ -383,6 +208,7 @@ def _graph_problems(outline: Outline, step_ids: Mapping[str, StepOutline]) -> li
             Finding(
                 (*first.path, "id"),
                 f"steps {cycle} form a loop with no way out: add a rule or default that leaves it",
+                consequence=True,
             )
         )
     return found

@@ -1,5 +1,6 @@
 """``ClassPlan``: the teacher's view of a course — the class by competency, who is falling behind
-a milestone, any learner's plan, and assigning a goal or a lesson to a learner or a group.
+a milestone, who has not started (given a roster), any learner's plan, and assigning a goal or
+a lesson to a learner or a group.
 
 >>> from lessonkit.widgets.class_plan import show_class
 >>> show_class("python-basics.course.yaml", store="postgresql://…/course")  # doctest: +SKIP
@@ -8,7 +9,7 @@ a milestone, any learner's plan, and assigning a goal or a lesson to a learner o
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ import ipywidgets as w
 from ..course import Course
 from ..course.recommend import recommend
 from ..course.storage import assign, read_records
-from ..course.teacher import class_by_competency, flags
+from ..course.teacher import class_by_competency, flags, not_started, with_roster
 from ..evidence.events import LearnerRef
 from .markdown import escape
 from .plan import course_context, target_options
@@ -28,7 +29,8 @@ __all__ = ["ClassPlan", "class_html", "show_class"]
 
 
 def class_html(course: Course, records: dict[LearnerRef, Any], today: date) -> str:
-    """The class by competency and the list of learners falling behind, as HTML."""
+    """The class by competency, the learners falling behind and those who have not started
+    (in ``records`` without evidence: from a roster), as HTML."""
     rows = class_by_competency(course, records)
     body = "".join(
         f"<tr data-competency='{escape(r.id)}'><th scope='row'>{escape(r.title)}</th>"
@@ -47,15 +49,24 @@ def class_html(course: Course, records: dict[LearnerRef, Any], today: date) -> s
         + "</li>"
         for f in found
     )
+    waiting = not_started(records)
+    idle = "".join(
+        f"<li data-learner='{escape(r.id)}'>{escape(r.name or r.id)}"
+        + (f" ({escape(r.id)})" if r.name else "")
+        + "</li>"
+        for r in waiting
+    )
     return (
         f"<h2>{escape(course.title)}: the class</h2>"
-        f"<p class='lk-status'>{len(records)} learner(s) with evidence in the course.</p>"
+        f"<p class='lk-status'>{len(records) - len(waiting)} learner(s) with evidence in the "
+        f"course" + (f", {len(waiting)} not started yet" if waiting else "") + ".</p>"
         "<table><caption>Learners per competency</caption><thead><tr>"
         "<th scope='col'>Competency</th><th scope='col'>Mastered</th>"
         "<th scope='col'>Started</th><th scope='col'>Not yet</th><th scope='col'>Mean</th>"
         "<th scope='col'>Struggling</th></tr></thead><tbody>" + body + "</tbody></table>"
         "<h3>Falling behind a milestone</h3>"
         + (f"<ul>{behind}</ul>" if behind else "<p>Nobody is falling behind.</p>")
+        + (f"<h3>Not started yet</h3><ul class='lk-not-started'>{idle}</ul>" if idle else "")
     )
 
 
@@ -72,6 +83,10 @@ class ClassPlan(w.VBox):
         Who assigns (recorded as the statements' instructor); default from the environment.
     clock
         Returns the current UTC time.
+    roster
+        The class list: learner ids or references, or a function returning them (called at
+        each refresh, e.g. ``lambda: fetch_roster("algebra")`` for the LMS roster). Learners
+        without evidence are counted and listed as not started.
     """
 
     def __init__(
@@ -81,10 +96,12 @@ class ClassPlan(w.VBox):
         store: Any = None,
         teacher: LearnerRef | str | None = None,
         clock: Callable[[], datetime] | None = None,
+        roster: Iterable[LearnerRef | str] | Callable[[], Iterable[LearnerRef | str]] = (),
     ) -> None:
         self.course, self.store, self.teacher, self.clock = course_context(
             course, store, teacher, clock
         )
+        self.roster = roster
         self.overview = w.HTML()
         wide = {"description_width": "initial"}
         self.learner = w.Dropdown(options=[], description="Learner", style=wide)
@@ -127,6 +144,8 @@ class ClassPlan(w.VBox):
         """Re-read the store and redraw."""
         now = self.clock()
         self.records = read_records(self.course, self.store, as_of=now)
+        roster = self.roster() if callable(self.roster) else self.roster
+        self.records = with_roster(self.course, self.records, roster, as_of=now)
         self.overview.value = class_html(self.course, self.records, now.date())
         names = [(ref.name or ref.id, ref.id) for ref in self.records]
         keep = self.learner.value
@@ -191,6 +210,8 @@ def show_class(
     *,
     store: Any = None,
     teacher: LearnerRef | str | None = None,
+    roster: Iterable[LearnerRef | str] | Callable[[], Iterable[LearnerRef | str]] = (),
 ) -> ClassPlan:
-    """The teacher's view of ``course``; the last expression of a cell displays it."""
-    return ClassPlan(course, store=store, teacher=teacher)
+    """The teacher's view of ``course`` (``roster``: see :class:`ClassPlan`); the last
+    expression of a cell displays it."""
+    return ClassPlan(course, store=store, teacher=teacher, roster=roster)

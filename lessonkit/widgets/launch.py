@@ -58,6 +58,7 @@ def open_session(
     resume: bool = True,
     wait: float | None = None,
     start: Any = None,
+    language: str | None = None,
 ) -> LessonSession:
     """The learner's latest session of ``lesson`` resumed from ``store``, or a new one.
 
@@ -78,7 +79,12 @@ def open_session(
         while events:
             try:
                 return LessonSession.resume(
-                    lesson, events, learner=learner, store=store, namespace=namespace
+                    lesson,
+                    events,
+                    learner=learner,
+                    store=store,
+                    namespace=namespace,
+                    language=language,
                 )
             except StorageError:
                 if time.monotonic() >= deadline:
@@ -93,7 +99,9 @@ def open_session(
                 )
                 break
     extra = start() if start is not None else {}
-    session = LessonSession(lesson, learner=learner, store=store, namespace=namespace, **extra)
+    session = LessonSession(
+        lesson, learner=learner, store=store, namespace=namespace, language=language, **extra
+    )
     session.start()
     return session
 
@@ -116,6 +124,7 @@ def show(
     allow_code: bool | None = None,
     lab_url: str | None = None,
     course: Any = None,
+    language: str | None = None,
 ) -> LessonPlayer:
     """A :class:`LessonPlayer` for ``lesson``; the last expression of a cell displays it.
 
@@ -140,6 +149,9 @@ def show(
     course
         A ``.course.yaml`` path or :class:`~lessonkit.course.Course` the lesson belongs to: a
         new session then starts mastery and profile from the learner's course record.
+    language
+        The learner's language (a BCP 47 tag such as ``es``): the lesson's translation into
+        it where there is one, and numbers read as it writes them; ``None``: the lesson's own.
     """
     from ..evidence.identity import resolve_learner
     from ..lesson.loader import load_lesson
@@ -176,11 +188,18 @@ def show(
             namespace=session_ns,
             wait=LOCK_WAIT,
             start=start,
+            language=language,
         )
 
     def new_session() -> LessonSession:
         return open_session(
-            loaded, learner=ref, store=box["store"], namespace=session_ns, resume=False, start=start
+            loaded,
+            learner=ref,
+            store=box["store"],
+            namespace=session_ns,
+            resume=False,
+            start=start,
+            language=language,
         )
 
     away = False
@@ -193,6 +212,7 @@ def show(
             resume=resume,
             wait=LOCK_WAIT,
             start=start,
+            language=language,
         )
     except StorageError:
         session, away = _read_only(lesson, ref, target, session_ns), True

@@ -317,8 +317,9 @@ class LessonPlayer(anywidget.AnyWidget):  # type: ignore[misc]
     # ------------------------------------------------------------------ one live view
 
     def restore_feedback(self) -> None:
-        """After a reload: show the feedback of the last answer to the question on screen."""
-        self._feedback = last_feedback(self.session, self.base_dir) or self._feedback
+        """After a reload: the last answer's feedback, as it was shown live."""
+        restored = last_feedback(self.session, self.base_dir, code_mode=self.code_mode)
+        self._feedback = restored or self._feedback
 
     def hand_over(self, *, busy: bool = False) -> None:
         """Another view took the session: stop writing, release the store, say so.

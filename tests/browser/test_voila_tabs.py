@@ -45,6 +45,17 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
     yield from _server(tmp_path_factory, "reloading")
 
 
+_FEEDBACK_REGION = """() => {
+  const region = document.querySelector('.lk-feedback');
+  const nodes = [region, ...region.querySelectorAll('*')];
+  const read = (n) => [n.tagName, n.className, ...Array.from(n.attributes)
+    .filter((a) => a.name === 'role' || a.name.startsWith('aria-') || a.name === 'data-kind')
+    .map((a) => `${a.name}=${a.value}`)].join(' ');
+  return { text: region.innerText, nodes: nodes.map(read) };
+}"""
+"""The feedback region's visible text and, node by node, what a screen reader is told."""
+
+
 def _page(browser: Any, url: str) -> tuple[Any, float]:
     page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     page.set_default_timeout(30_000)
@@ -101,12 +112,17 @@ def test_a_reload_restores_the_feedback_and_the_draft_answer(
     me.go("I have never written one", "The for loop")
     me.go("Continue", "Counting iterations")
     me.type("8", "Not quite.")
+    live = page.evaluate(_FEEDBACK_REGION)
+    assert "You answered: 8" in live["text"]
     page.locator(".lk-answer .lk-field").fill("4")  # typed, not sent
     page.reload()
     page.wait_for_selector(READY, timeout=90_000)
     page.locator(".lk-step-title", has_text="Counting iterations").wait_for()
     page.locator(".lk-feedback", has_text="Not quite.").wait_for()
     assert "10 − 2" in page.locator(".lk-feedback").inner_text()
+    # The feedback comes back as it was shown: its text ("You answered: 8" included) and
+    # what assistive technology reads of it (roles, live-region and ARIA attributes).
+    assert page.evaluate(_FEEDBACK_REGION) == live
     assert page.locator(".lk-answer .lk-field").input_value() == "4"
     me.stage("after a reload")
     me.type("4", "Correct!")

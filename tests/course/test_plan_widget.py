@@ -145,6 +145,35 @@ def test_the_class_view_flags_and_assigns(course: Course, store: Any, clock: Clo
     assert "(assigned by mrs-t): before Wednesday" in view.learner_plan.value
 
 
+def test_the_class_view_lists_the_roster_learners_who_have_not_started(
+    course: Course, store: Any, clock: Clock
+) -> None:
+    placed(course, store, ADA, clock)
+    carol = LearnerRef(id="carol", name="Carol <Absent>")
+    asked: list[int] = []
+
+    def roster() -> list[Any]:  # read again at every refresh (the LMS roster changes)
+        asked.append(1)
+        return ["ada", carol]
+
+    view = ClassPlan(course, store=store, teacher="mrs-t", clock=lambda: DAY, roster=roster)
+    overview = view.overview.value
+    assert "1 learner(s) with evidence in the course, 1 not started yet." in overview
+    assert "<li data-learner='carol'>Carol &lt;Absent&gt; (carol)</li>" in overview
+    # she counts in the class: lists mastered by 1 of 2, not yet by her
+    assert (
+        "<tr data-competency='lists'><th scope='row'>lists</th><td>1</td><td>0</td><td>1</td>"
+        in (overview)
+    )
+    assert ("Carol <Absent>", "carol") in view.learner.options
+    view.learner.value = "carol"
+    assert "Next:" in view.learner_plan.value  # her plan: where to start
+    view.refresh()
+    assert len(asked) == 2
+    plain = ClassPlan(course, store=store, teacher="mrs-t", clock=lambda: DAY)
+    assert "not started" not in plain.overview.value  # without a roster: the evidence only
+
+
 def test_show_with_a_course_starts_from_the_record(
     course: Course, store: Any, clock: Clock
 ) -> None:

@@ -8,8 +8,9 @@ one exists, which test covers the command instead. Shell blocks of any other kin
 
 Each page runs in its own workspace: copies of ``lessons/``, ``tests/data/`` and
 ``extensions/``, the files in ``tests/data/docs/`` (inputs the pages name, e.g. a broken lesson),
-and any ``yaml`` block of the page whose first line is ``# FILENAME`` (written as that file
-when the page reaches it). Commands run in order, so a page can build on its earlier steps.
+and any ``yaml`` or ``python`` block of the page whose first line is ``# FILENAME`` (written as
+that file when the page reaches it, e.g. ``# plan_example.py``). Commands run in order, so a
+page can build on its earlier steps.
 
 Shown output must match what the command prints (stdout and stderr together). ``...`` or ``…``
 on a line of its own stands for any number of lines; ``…`` inside a line for any text. A command
@@ -61,7 +62,8 @@ def _blocks(page: Path) -> tuple[list[Block], list[str]]:
         marked = ILLUSTRATIVE.search(before)
         if lang in SHELL_LANGS:
             pytest.fail(f"{page.name}: a {lang!r} block: show commands in a console block")
-        if lang == "yaml" and (name := re.match(r"# (\S+\.ya?ml)\n", body)):
+        named = {"yaml": r"# (\S+\.ya?ml)\n", "python": r"# (\S+\.py)\n"}.get(lang)
+        if named and (name := re.match(named, body)):
             blocks.append(Block("file", filename=name.group(1), text=body))
             continue
         if lang != "console":

@@ -436,6 +436,7 @@ store.close()
 """
 
 
+@latest
 def test_large_statements_reach_the_service_through_the_proxy(
     hub: TestHub, tokens: dict[str, str]
 ) -> None:
@@ -466,6 +467,7 @@ def test_large_statements_reach_the_service_through_the_proxy(
         conn.close()
 
 
+@latest
 def test_a_learner_over_the_check_rate_gets_429_with_retry_after_through_the_proxy(
     hub: TestHub, tokens: dict[str, str]
 ) -> None:

@@ -41,6 +41,8 @@ def test_roles_come_from_course_groups() -> None:
         ("courses: {a: {lessons: []}}\n", "no database configured"),
         ("courses: {a: {lessons: [], code_checks: cloud}}\ndatabase: x\n", "code_checks"),
         ("courses: {a: {lessons: []}}\ndatabase: x\nlrs: {username: u}\n", "lrs: give"),
+        ("courses: {a: {}}\ndatabase: x\n", "give `lessons:` as a list .* or a `course_file:`"),
+        ("courses: {a: {course_file: no.course.yaml}}\ndatabase: x\n", "course file or lesson"),
     ],
 )
 def test_configuration_mistakes_are_explained(

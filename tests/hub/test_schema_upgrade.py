@@ -29,6 +29,7 @@ from lessonkit.hub import db, schema
 from lessonkit.hub.config import load_config
 from lessonkit.hub.ledger import Ledger
 from lessonkit.lesson.loader import load_lesson
+from lessonkit.lti import store as lti_store
 
 from . import previous
 from .harness import LESSON, ThreadedService, write_config
@@ -68,14 +69,25 @@ def has_version_table(url: str) -> bool:
         engine.dispose()
 
 
+def table_names(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
 def differences(url: str) -> list[Any]:
-    """What alembic's comparison finds between the database and the tables the code declares."""
+    """What alembic's comparison finds between the database and the tables the code declares
+    (every table of the database but the version table: one more or one fewer is a difference)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     declared = sa.MetaData()
-    for table in [*store_sql.metadata.tables.values(), *db.metadata.tables.values()]:
-        table.to_metadata(declared)
+    for metadata in (store_sql.metadata, db.metadata, lti_store.metadata):
+        for table in metadata.tables.values():
+            table.to_metadata(declared)
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
@@ -104,10 +116,11 @@ def test_upgrade_db_keeps_every_row_and_the_service_serves_them(
     code, out, _ = cli(capsys, "upgrade-db", "--config", config, "--dry-run")
     plan = json.loads(out)
     assert code == 0 and plan["current"] is None and plan["head"] == schema.HEAD
-    assert [p["revision"] for p in plan["pending"]] == ["0001", "0002"]
+    assert [p["revision"] for p in plan["pending"]] == ["0001", "0002", "0003"]
     assert plan["unversioned_tables"] == sorted(previous.TABLES)
     code, out, _ = cli(capsys, "upgrade-db", "--config", config, "--sql")
-    assert code == 0 and "ix_lessonkit_statements_learner" in out and "0002" in out
+    assert code == 0 and "ix_lessonkit_statements_learner" in out and "0003" in out
+    assert "lessonkit_lti_scores" in out
     # the other administration commands do not upgrade behind the administrator's back
     code, _, err = cli(capsys, "status", "--config", config)
     assert code == 1 and "lessonkit hub upgrade-db --config FILE" in err
@@ -116,11 +129,12 @@ def test_upgrade_db_keeps_every_row_and_the_service_serves_them(
     code, out, _ = cli(capsys, "upgrade-db", "--config", config)
     assert code == 0 and json.loads(out) == {
         "from": None,
-        "to": "0002",
-        "applied": ["0001", "0002"],
+        "to": "0003",
+        "applied": ["0001", "0002", "0003"],
     }
     assert previous.rows(url) == before
     assert differences(url) == []
+    assert set(lti_store.metadata.tables) <= table_names(url)  # the LMS tables too
     code, out, _ = cli(capsys, "upgrade-db", "--config", config)
     assert code == 0 and json.loads(out)["applied"] == []
     code, out, _ = cli(capsys, "status", "--config", config)
@@ -182,7 +196,7 @@ def test_a_new_database_gets_exactly_the_declared_tables(new_url: Url, tmp_path:
     url = new_url()
     ledger = Ledger(load_config(write_config(tmp_path, url)))
     try:
-        assert ledger.migrated == ["0001", "0002"]
+        assert ledger.migrated == ["0001", "0002", "0003"]
         assert ledger.counts() == {"received": 0, "stored": 0}
     finally:
         ledger.close()
@@ -211,7 +225,7 @@ def test_replicas_starting_together_migrate_once(new_url: Url, tmp_path: Path) -
     for t in threads:
         t.join(120)
     assert errors == []
-    assert sorted(applied) == [[], [], ["0001", "0002"]]
+    assert sorted(applied) == [[], [], ["0001", "0002", "0003"]]
 
 
 def test_a_database_of_a_newer_lessonkit_is_refused(

@@ -58,6 +58,36 @@ def test_the_values_pass_the_chart_schema(name: str) -> None:
     assert schema_errors(deep_merge(chart_defaults(), load(name))) == []
 
 
+def test_the_lms_login_values_pass_the_chart_schema_on_top_of_the_service() -> None:
+    lti = yaml.safe_load((SHIPPED / "z2jh-values-lti.yaml").read_text())
+    merged = deep_merge(deep_merge(chart_defaults(), load("z2jh-values.yaml")), lti)
+    assert schema_errors(merged) == []
+    assert schema_errors(deep_merge(chart_defaults(), lti)) == []
+
+
+def test_the_lms_login_values_are_right() -> None:
+    """The authenticator reads the service's own configuration file, and its settings are
+    real options of the classes they name (the schema cannot tell)."""
+    from traitlets.config import Config
+    from traitlets.utils.importstring import import_item
+
+    from lessonkit.hub.hubconfig import add_lti_login
+
+    config = yaml.safe_load((SHIPPED / "z2jh-values-lti.yaml").read_text())["hub"]["config"]
+    command = load("z2jh-values.yaml")["hub"]["services"]["lessonkit"]["command"]
+    service_config = command[command.index("--config") + 1]
+    assert config["LessonkitLTIAuthenticator"]["lessonkit_config"] == service_config
+    cls = import_item(config["JupyterHub"]["authenticator_class"])
+    options = cls.class_traits(config=True)
+    assert {"lessonkit_config", "manage_groups"} <= set(options)
+    assert config["Authenticator"]["manage_groups"] is True
+    # the same as the hub configuration a plain hub gets from add_lti_login
+    c = Config()
+    add_lti_login(c, config=service_config)
+    assert {k: dict(v) for k, v in c.items()} == config
+    assert "loadGroups" not in load("z2jh-values.yaml")["hub"]  # groups come from launches
+
+
 @pytest.mark.parametrize(
     ("override", "caught"),
     [

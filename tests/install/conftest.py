@@ -46,15 +46,11 @@ def http_get(url: str, timeout: float = 120) -> tuple[int, str]:
     """Status and body of a GET (Voilà answers once the notebook has run).
 
     Voilà streams the page while the notebook runs, so a socket timeout never fires on a page
-    that stalls: the whole read has a deadline instead. Now and then (once in several CI runs)
-    Voilà's first render of a freshly started kernel never completes (kernel idle, Voilà's
-    executor still waiting) while a second request renders in seconds; the first stall is
-    retried once, a second one fails the test.
+    that stalls: the whole read has a deadline instead. A stall is a failure: first renders
+    that never completed (a kernel restarted on new TCP ports while Voilà waited on the old
+    ones) are gone since ``lessonkit serve`` runs kernels on Unix sockets.
     """
-    try:
-        return _get_within(url, timeout)
-    except TimeoutError:
-        return _get_within(url, timeout)
+    return _get_within(url, timeout)
 
 
 def _get_within(url: str, timeout: float) -> tuple[int, str]:

@@ -109,6 +109,55 @@ def test_the_installed_package_is_not_the_source_tree(venv: Path, tmp_path: Path
     assert version.strip() == f"lessonkit {lessonkit.__version__}"
 
 
+def test_the_authoring_walkthrough_runs_on_the_installed_package(
+    venv: Path, tmp_path: Path
+) -> None:
+    """A new instructor with only the wheel: the authoring guide from its editors section to a
+    validated course, run as shown in an empty folder (no lessons, no source tree)."""
+    from ..docs.test_authoring_walkthrough import walkthrough_text
+    from ..docs.test_doc_commands import _blocks, _output_matches
+
+    page = tmp_path / "authoring.md"
+    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    page.write_text(walkthrough_text(text), encoding="utf-8")
+    blocks, reasons = _blocks(page)
+    assert reasons == []  # nothing in the walkthrough is left out
+    work = tmp_path / "work"
+    work.mkdir()
+    env = _env(venv, tmp_path)
+    ran = []
+    for block in blocks:
+        if block.kind == "file":
+            (work / block.filename).write_text(block.text, encoding="utf-8")
+            continue
+        for command in block.commands:
+            done = subprocess.run(
+                ["bash", "-c", command.line],
+                cwd=work,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            printed = done.stdout.splitlines()
+            if command.output:
+                assert _output_matches(command.output, printed), (command.line, done.stdout)
+            else:
+                assert done.returncode == 0, (command.line, done.stdout)
+            ran.append(command.line)
+    assert any(line.startswith("lessonkit course validate") for line in ran)
+    # the schema the guide's first command printed is the installed one
+    installed = _run(venv / "bin" / "lessonkit", "schema", "lesson", "--path", env=env, cwd=work)
+    assert Path(installed.strip()).is_relative_to(venv / "lib")
+    url = _run(venv / "bin" / "lessonkit", "schema", "lesson", "--url", env=env, cwd=work)
+    published = ROOT / url.strip().removeprefix(
+        "https://raw.githubusercontent.com/lessonkit/lessonkit/main/"
+    )
+    assert published.read_bytes() == Path(installed.strip()).read_bytes()
+
+
 def test_the_installed_package_serves_a_lesson_to_a_browser(
     venv: Path, tmp_path: Path, chromium: str
 ) -> None:
@@ -189,6 +238,6 @@ def test_the_installed_wheel_upgrades_a_service_database(
     )
     lessonkit_cli = venv / "bin" / "lessonkit"
     out = _run(lessonkit_cli, "hub", "upgrade-db", "--config", config, env=env, cwd=tmp_path)
-    assert json.loads(out)["applied"] == ["0001", "0002"]
+    assert json.loads(out)["applied"] == ["0001", "0002", "0003"]
     status = _run(lessonkit_cli, "hub", "status", "--config", config, env=env, cwd=tmp_path)
     assert json.loads(status)["stored"] == 0

@@ -55,10 +55,11 @@ def test_python_dash_m_and_no_traceback_on_garbage(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert (
-        proc.stdout
-        == f"{garbage}:2:118: file is not valid UTF-8 text (byte 0x80); save it as UTF-8\n"
+    assert proc.stdout == (
+        f"{garbage}:2:118: file is not valid UTF-8 text (byte 0x80); save it as UTF-8\n"
+        "0 of 1 file(s) valid\n"
     )
+    assert proc.stderr == ""
 
 
 def test_new_scaffolds_a_valid_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

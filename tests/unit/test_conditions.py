@@ -178,7 +178,9 @@ def test_check_names_reports_unknown_ids_with_suggestions() -> None:
         (79, "choices.q1: 'q1' is not a choice step"),
     ]
     no_comps = check_names(parse("mastered('x')"), step_ids=(), competency_ids=())
-    assert no_comps == [(9, "unknown competency 'x' (the lesson declares no competencies)")]
+    assert no_comps == [
+        (9, "unknown competency 'x': declare it in the lesson's top-level 'competencies:' list")
+    ]
 
 
 def test_names_and_references() -> None:

@@ -1,10 +1,14 @@
-"""A Python-built lesson saved to YAML and loaded again equals the original."""
+"""A Python-built lesson saved to YAML and loaded again equals the original, and saving it
+again gives the same bytes, numbers as the author wrote them (``15`` stays ``15``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -190,13 +194,15 @@ texts = st.text(
     st.characters(exclude_categories=("Cs",), exclude_characters="\r\x85\u2028\u2029"), max_size=40
 )
 numbers = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9)
+whole = st.integers(-(10**12), 10**12)  # authors write whole numbers as ints: they stay ints
 specs = st.one_of(
     st.builds(
         checks.Numeric,
-        answer=numbers,
-        tolerance=st.floats(0, 10),
-        relative_tolerance=st.floats(0, 1),
+        answer=numbers | whole,
+        tolerance=st.floats(0, 10) | st.integers(0, 10),
+        relative_tolerance=st.floats(0, 1) | st.integers(0, 1),
         units=texts,
+        range=st.none() | st.tuples(whole, whole).map(sorted).map(tuple),
     ),
     st.builds(
         checks.Text,
@@ -231,7 +237,7 @@ def lessons(draw: st.DrawFn) -> lk.Lesson:
                     id=name,
                     prompt=draw(texts),
                     check=draw(specs),
-                    points=draw(st.floats(0, 100)),
+                    points=draw(st.floats(0, 100) | st.integers(0, 100)),
                     hints=tuple(draw(st.lists(texts, max_size=2))),
                     max_attempts=draw(st.none() | st.integers(1, 5)),
                     next=nxt,
@@ -250,4 +256,75 @@ def lessons(draw: st.DrawFn) -> lk.Lesson:
 @given(lessons())
 def test_generated_lessons_round_trip(lesson: lk.Lesson) -> None:
     text = dumps_lesson(lesson)
-    assert lk.loads_lesson(text) == lesson
+    again = lk.loads_lesson(text)
+    assert again == lesson
+    assert dumps_lesson(again) == text  # byte for byte
+    assert content_hash(again) == content_hash(lesson)
+    assert _number_types(again) == _number_types(lesson)  # an int stays an int
+
+
+def _number_types(lesson: lk.Lesson) -> list[tuple[str, type]]:
+    """Each question's check numbers and points with their types, in step order (a default
+    value is left out of the file, and read back as the default)."""
+    found = []
+    for step in lesson.steps:
+        if isinstance(step, lk.Question):
+            if step.points != 1:
+                found.append(("points", type(step.points)))
+            if isinstance(step.check, checks.Numeric):
+                spec = step.check
+                for name in ("answer", "tolerance", "relative_tolerance"):
+                    if getattr(spec, name) not in (None, 0):
+                        found.append((name, type(getattr(spec, name))))
+                found += [("range", type(v)) for v in spec.range or ()]
+    return found
+
+
+def test_an_authors_whole_number_stays_whole() -> None:
+    text = (
+        "lessonkit: 1\nid: n\ntitle: N\nsteps:\n"
+        "- id: q\n  kind: question\n  prompt: 3 * 5?\n  points: 2\n"
+        "  check: {type: numeric, answer: 15, tolerance: 1, range: [0, 100]}\n  next: e\n"
+        "- id: e\n  kind: end\n"
+    )
+    lesson = lk.loads_lesson(text)
+    question = lesson.steps[0]
+    assert isinstance(question, lk.Question) and isinstance(question.check, checks.Numeric)
+    assert type(question.check.answer) is int and type(question.points) is int
+    saved = dumps_lesson(lesson)
+    assert "answer: 15\n" in saved and "tolerance: 1\n" in saved and "points: 2\n" in saved
+    assert dumps_lesson(lk.loads_lesson(saved)) == saved
+    # equal lessons hash the same however the author wrote the number
+    assert content_hash(lk.loads_lesson(text.replace("answer: 15", "answer: 15.0"))) == (
+        content_hash(lesson)
+    )
+
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "lessons").rglob("*.lesson.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_lessons_save_load_save_is_byte_identical(path: Path) -> None:
+    saved = dumps_lesson(lk.load_lesson(path))
+    assert dumps_lesson(lk.loads_lesson(saved)) == saved
+    # No whole number the author wrote became a float on the way.
+    assert _floats(yaml.safe_load(saved)) <= _floats(yaml.safe_load(path.read_text("utf-8")))
+
+
+def _floats(data: Any) -> Counter[float]:
+    """The floats anywhere in plain YAML data, counted."""
+    found: Counter[float] = Counter()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float):
+            found[item] += 1
+    return found
+
+
+def test_examples_were_found() -> None:
+    assert len(EXAMPLES) >= 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,16 @@ def test_the_source_tree_provides_the_shipped_files() -> None:
     assert template is not None and (template / "index.html.j2").is_file()
     assert voila.dashboard_notebook().name == "lessonkit-dashboard.ipynb"
     assert voila.nbgrader_config().name == "nbgrader_config.py"
+
+
+def test_the_render_timeout_setting(tmp_path: Path) -> None:
+    """``LESSONKIT_RENDER_TIMEOUT`` bounds how long a page may render; nonsense falls back to
+    the default, and Voilà's own limit on a cell is longer than the page's."""
+    assert voila.render_timeout({}) == voila.RENDER_TIMEOUT
+    assert voila.render_timeout({"LESSONKIT_RENDER_TIMEOUT": "15"}) == 15
+    for bad in ("soon", "0", "-5", "1e9", "nan"):
+        assert voila.render_timeout({"LESSONKIT_RENDER_TIMEOUT": bad}) == voila.RENDER_TIMEOUT
+    text = voila.write_voila_config(tmp_path, timeout=20).read_text(encoding="utf-8")
+    assert ('c.KernelManager.transport = "ipc"' in text) == sys.platform.startswith("linux")
+    assert "c.VoilaExecutor.timeout = 30" in text
+    compile(text, "voila.py", "exec")  # a config file Voilà can load

@@ -10,12 +10,29 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ...lesson.schema import SchemaProblem, explain
+from ...lesson.schema import REPOSITORY_FILES, SchemaProblem, explain
 
-__all__ = ["COURSE_FORMAT_VERSION", "course_schema", "schema_problems"]
+__all__ = [
+    "COURSE_FORMAT_VERSION",
+    "COURSE_SCHEMA_URL",
+    "course_schema",
+    "course_schema_path",
+    "schema_problems",
+]
 
 COURSE_FORMAT_VERSION = 1
 """The ``lessonkit-course:`` key of a course file."""
+
+COURSE_SCHEMA_URL = (
+    f"{REPOSITORY_FILES}lessonkit/course/schema/course.v{COURSE_FORMAT_VERSION}.json"
+)
+"""The published course schema, for a course file's ``$schema`` line (see
+:data:`lessonkit.lesson.schema.SCHEMA_URL`)."""
+
+
+def course_schema_path() -> str:
+    """The course schema file installed with lessonkit (for editors working offline)."""
+    return str(resources.files(__package__).joinpath(f"course.v{COURSE_FORMAT_VERSION}.json"))
 
 
 @cache

@@ -16,9 +16,12 @@ Locking
 -------
 A session's file is locked with ``flock(LOCK_EX | LOCK_NB)`` when this store first writes to
 it, and stays locked until :meth:`JsonlStore.close` (or until the file is closed to keep at
-most ``max_open`` files open). Taking the lock never blocks: a second writer — another process
-or another ``JsonlStore`` — gets a :class:`~lessonkit.errors.StorageError` at once (``… is being
-written by another process …``). The lock dies with its process; to take a session over,
+most ``max_open`` files open). A store dropped without ``close()`` releases its files when it
+is garbage-collected (a :func:`weakref.finalize`), so the same process can open the session
+again; nothing is lost by that, since every ``append`` was complete in the file on return.
+Taking the lock never blocks: a second writer — another process or another ``JsonlStore`` —
+gets a :class:`~lessonkit.errors.StorageError` at once (``… is being written by another
+process …``). The lock dies with its process; to take a session over,
 close the store holding it (or let its process end) and write again. Readers take no lock.
 (On Windows, without ``flock``, one writer per file is a convention.)
 
@@ -49,6 +52,7 @@ import json
 import os
 import sys
 import warnings
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,6 +161,9 @@ class JsonlStore(BaseStore):
         self.fsync = fsync
         self.max_open = max(1, max_open)
         self._writers: dict[Path, _Writer] = {}
+        # Releases the files (and their locks) when the store is dropped without close(): the
+        # finaliser holds the writers, never the store, so it cannot keep the store alive.
+        self._release = weakref.finalize(self, _close_writers, self._writers)
         self._sessions: dict[tuple[str, str, str, str], _Session] = {}
         if self.root.exists() and not self.root.is_dir():
             raise StorageError(f"evidence store {self.root} is a file, not a folder")
@@ -380,9 +387,14 @@ class JsonlStore(BaseStore):
 
     def close(self) -> None:
         """Close every open file (releasing their locks)."""
-        while self._writers:
-            self._writers.popitem()[1].close()
+        _close_writers(self._writers)
         super().close()
+
+
+def _close_writers(writers: dict[Path, _Writer]) -> None:
+    """Close ``writers``' files, releasing their locks (each one once)."""
+    while writers:
+        writers.popitem()[1].close()
 
 
 def _index(statement: Statement) -> StatementIndex | None:

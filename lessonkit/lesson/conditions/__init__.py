@@ -182,9 +182,12 @@ def check_names(
     problems: list[tuple[int, str]] = []
     for ref in condition.references():
         if ref.kind == "competency" and ref.name not in competency_ids:
-            hint = _mean(suggest(ref.name, competency_ids))
-            if not competency_ids:
-                hint = " (the lesson declares no competencies)"
+            close = suggest(ref.name, competency_ids)
+            hint = (
+                _mean(close)
+                if close
+                else ": declare it in the lesson's top-level 'competencies:' list"
+            )
             problems.append((ref.offset, f"unknown competency '{ref.name}'{hint}"))
         elif ref.kind == "step" and ref.name not in step_ids:
             hint = _mean(suggest(ref.name, step_ids))

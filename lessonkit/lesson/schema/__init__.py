@@ -13,10 +13,28 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "explain", "is_schema_valid", "lesson_schema", "schema_problems"]
+from ..suggest import key_hint, synonyms_of
+
+__all__ = [
+    "SCHEMA_URL",
+    "SCHEMA_VERSION",
+    "explain",
+    "is_schema_valid",
+    "lesson_schema",
+    "schema_path",
+    "schema_problems",
+]
 
 SCHEMA_VERSION = 1
 """Version of the lesson file format described by the bundled schema."""
+
+REPOSITORY_FILES = "https://raw.githubusercontent.com/lessonkit/lessonkit/main/"
+"""Where the repository's files are published (the schemas under their package paths)."""
+
+SCHEMA_URL = f"{REPOSITORY_FILES}lessonkit/lesson/schema/lesson.v{SCHEMA_VERSION}.json"
+"""The published lesson schema: what ``lessonkit new`` puts in a lesson's ``$schema`` line
+(an editor with the YAML language server validates as you type). The file name carries the
+format version, so the address stays valid for every lessonkit that reads version 1."""
 
 Path = tuple[str | int, ...]
 SchemaProblem = tuple[Path, str, bool]
@@ -29,6 +47,11 @@ def lesson_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath(f"lesson.v{SCHEMA_VERSION}.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def schema_path() -> str:
+    """The lesson schema file installed with lessonkit (for editors working offline)."""
+    return str(resources.files(__package__).joinpath(f"lesson.v{SCHEMA_VERSION}.json"))
 
 
 @cache
@@ -149,18 +172,34 @@ def _explain(error: Any) -> Iterator[SchemaProblem]:
         allowed = sorted(schema.get("properties", {}))
         for key in instance:
             if key not in allowed:
-                yield (*path, key), f"unknown key {key!r}{_did_you_mean(key, allowed)}", True
+                meant = key_hint(key, allowed) if isinstance(key, str) else None
+                hint = f" (did you mean {meant!r}?)" if meant else ""
+                yield (*path, key), f"unknown key {key!r}{hint}", True
         return
     if keyword == "required":
         for key in value:
             if isinstance(instance, dict) and key not in instance:
-                yield path, f"missing required key {key!r}", False
+                if _misspelt(key, instance, schema):
+                    continue  # "unknown key 'path' (did you mean 'file'?)" says it all
+                written = next((k for k in instance if key in synonyms_of(k)), None)
+                hint = f" ({written!r} is written; did you mean {key!r}?)" if written else ""
+                yield path, f"missing required key {key!r}{hint}", False
         return
     if keyword in ("anyOf", "oneOf"):
         yield from _explain_union(error, path)
         return
     message = _simple_message(keyword, value, instance, schema, path)
     yield path, message, False
+
+
+def _misspelt(key: str, instance: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether a required ``key`` is missing only because an unknown key stands for it."""
+    if schema.get("additionalProperties") is not False:
+        return False
+    allowed = schema.get("properties", {})
+    return any(
+        isinstance(k, str) and k not in allowed and key_hint(k, allowed) == key for k in instance
+    )
 
 
 def _explain_union(error: Any, path: Path) -> Iterator[SchemaProblem]:

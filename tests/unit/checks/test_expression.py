@@ -81,3 +81,34 @@ def test_non_text_responses() -> None:
 
 def test_details_show_the_parsed_form() -> None:
     assert "x" in check(LINEAR, "2x+2").details["parsed"]
+
+
+SLOW_SYMPY = r"""
+import importlib.abc, sys, time
+
+class SlowSympy(importlib.abc.MetaPathFinder):
+    # A busy server: SymPy's first import takes longer than a learner's whole time limit.
+    def find_spec(self, name, path=None, target=None):
+        if name == "sympy":
+            time.sleep(2.5)
+        return None
+
+sys.meta_path.insert(0, SlowSympy())
+from lessonkit.checks import check
+from lessonkit.lesson.specs import Expression
+
+result = check(Expression(answer="2*x + 1"), "1 + 2*x")
+print(result.correct, result.feedback)
+"""
+
+
+def test_a_slow_first_sympy_import_is_not_charged_to_the_learner() -> None:
+    """Under load the first import of SymPy took longer than the 2 s an expression may take,
+    and a right answer was told "too complicated to check"."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", SLOW_SYMPY]
+    run = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("True"), run.stdout

@@ -168,3 +168,36 @@ def test_many_sessions_with_few_open_files(tmp_path: Path) -> None:
         assert sorted(s["id"] for s in store.read()) == sorted(
             s["id"] for statements in sessions for s in statements
         )
+
+
+def test_a_dropped_store_releases_its_files_and_the_session_resumes(tmp_path: Path) -> None:
+    """A store nobody closed (an exception, a forgotten ``close()``) lets go of its locks
+    once it is garbage-collected: the same process resumes the session, losing nothing."""
+    import gc
+
+    import lessonkit as lk
+    from lessonkit.evidence import statement_to_event
+
+    from .lessons import right_answer, variant_lesson
+
+    lesson = variant_lesson(3)
+    store = JsonlStore(tmp_path)
+    session = lk.LessonSession(lesson, learner="ada", store=store, secret=b"course secret 0123")
+    session.start()
+    session.submit(right_answer(session))
+    registration = session.registration
+    answered = [e for e in session.events if e.kind == "answered"]
+    del session, store  # dropped without close()
+    gc.collect()
+
+    with JsonlStore(tmp_path) as again:
+        events = [statement_to_event(s) for s in again.read(registration=registration)]
+        assert [e.seq for e in events if e.kind == "answered"] == [e.seq for e in answered]
+        resumed = lk.LessonSession.resume(
+            lesson, events, store=again, secret=b"course secret 0123"
+        )  # writes its "resumed" event: the file must be free
+        assert resumed.current_id == "q0"
+        resumed.advance()
+        resumed.submit(right_answer(resumed))
+        kinds = [statement_to_event(s).kind for s in again.read(registration=registration)]
+    assert kinds.count("resumed") == 1 and kinds.count("answered") == 2

@@ -89,3 +89,11 @@ def test_a_stream_cut_short_by_an_exit_is_a_crash() -> None:
     assert "SIGSEGV" in run(DEFINED, code=128 + 11).error
     assert run(DEFINED, code=plain.OUT_OF_MEMORY).status == "memory"
     assert run(code=1, output=b"Traceback...\nMemoryError\n").status == "memory"
+
+
+def test_a_sandbox_that_could_not_be_set_up_says_why() -> None:
+    said = b"lessonkit sandbox: cannot limit the scratch directory: Operation not permitted\n"
+    result = run(code=plain.DROP_FAILED, output=said)
+    assert result.status == "crashed"
+    assert result.error == f"the sandbox could not be set up ({said.decode().strip()})"
+    assert run(code=plain.DROP_FAILED).error == "the sandbox could not be set up"
