@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..events import LearnerRef
+from ..index import StatementIndex, index_statement
 from ..jsontext import loads_all
 from ..safefs import is_link, read_no_follow
 from ..statements import EXT
@@ -29,10 +30,12 @@ __all__ = [
     "Scan",
     "learner_key",
     "lesson_dir",
+    "matches",
     "read_file",
     "seq_key",
     "session_files",
     "slug",
+    "statement_index",
 ]
 
 SCHEMA_VERSION = 1
@@ -259,3 +262,17 @@ def _subdirs(folder: Path) -> list[Path]:
         elif entry.is_dir(follow_symlinks=False):
             found.append(Path(entry.path))
     return found
+
+
+def statement_index(statement: Statement) -> StatementIndex | None:
+    """``statement``'s index, or None for a statement lessonkit cannot index."""
+    try:
+        return index_statement(statement)
+    except ValueError:
+        return None
+
+
+def matches(wanted: Filter, statement: Statement) -> bool:
+    """Whether ``statement`` is indexable and passes ``wanted``."""
+    index = statement_index(statement)
+    return index is not None and wanted.matches(index)
