@@ -186,7 +186,8 @@ cmd_test() {
 }
 
 cmd_bench() {
-  system_packages  # PostgreSQL, HAProxy for the hub and scale-out suites
+  demo_packages
+  test_packages  # PostgreSQL and HAProxy for the hub and scale-out suites
   python_env "$DEV_EXTRAS"
   node_tools  # configurable-http-proxy for the hub suite
   # Kernels import lessonkit from this checkout: give it the bytecode an installed wheel has, so
