@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# First, even when an editable install already lists it later: a dependency (pygiftparserrgmf)
+# installs a top-level package named ``tests`` that would hide this repository's.
+sys.path.insert(0, str(ROOT))
 
 from timing import compared, percentile  # noqa: E402 - benchmarks/ is on sys.path
 
