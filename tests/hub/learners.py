@@ -19,16 +19,20 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from lessonkit.evidence.events import Event, LearnerRef
 from lessonkit.evidence.statements import event_to_statement
 
 from .wireclient import Connection
 
-__all__ = ["LESSON", "Learner", "Pace", "Result", "run_learners"]
+_T = TypeVar("_T")
+
+__all__ = ["LESSON", "Learner", "Pace", "Result", "run_async", "run_learners"]
 
 LESSON = "hub-course"
 STEPS = ("intro", "q-even", "q-times", "done")
@@ -247,3 +251,10 @@ def verify(database: str, results: list[Result]) -> dict[str, int]:
         "out_of_order": out_of_order,
         "attempts": bad_attempts,
     }
+
+
+def run_async(coro: Coroutine[Any, Any, _T]) -> _T:
+    """``asyncio.run(coro)`` in a thread of its own: the run's one Playwright browser keeps an
+    event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

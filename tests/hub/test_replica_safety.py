@@ -26,6 +26,7 @@ from lessonkit.hub.ledger import Ledger
 from lessonkit.hub.roles import Membership
 
 from .harness import GROUPS, write_config
+from .learners import run_async
 
 
 class Clock:
@@ -65,7 +66,7 @@ def test_a_stale_reading_answers_at_once_while_the_hub_is_asked_again() -> None:
         clock.now = 100 + 60 + 240  # too old to use: the request waits for a reading
         assert await cache.get("k", read) == 3
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_concurrent_misses_share_one_reading_and_a_failed_one_keeps_the_old() -> None:
@@ -94,7 +95,7 @@ def test_concurrent_misses_share_one_reading_and_a_failed_one_keeps_the_old() ->
         with pytest.raises(ConnectionError):
             await cache.get("t", broken)
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])

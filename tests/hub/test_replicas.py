@@ -20,7 +20,7 @@ import pytest
 from .conftest import unavailable
 from .harness import write_config
 from .hubrun import TestHub, find_chp
-from .learners import Pace, run_learners, verify
+from .learners import Pace, run_async, run_learners, verify
 from .replicas import PREFIX, Balancer, Replicas, find_haproxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -48,7 +48,7 @@ def test_two_replicas_behind_a_balancer_lose_nothing_and_keep_order(
         base = hub.public + PREFIX
         brisk = dict(list(tokens.items())[:18])
         clicking = dict(list(tokens.items())[18:])
-        results = asyncio.run(
+        results = run_async(
             _both(
                 run_learners(base, brisk, Pace(low=0.05, high=0.4, actions=8, answers=0.4)),
                 run_learners(
