@@ -80,6 +80,7 @@ test_packages() {
   have node || missing+=(nodejs)                              # axe-core (accessibility)
   have npm || missing+=(npm)
   have pandoc || missing+=(pandoc)                            # qti2latex reads exported QTI
+  have haproxy || [ -x /usr/sbin/haproxy ] || missing+=(haproxy) # replicas behind a balancer
   apt_install "${missing[@]}"
 }
 
@@ -192,6 +193,8 @@ cmd_test() {
 }
 
 cmd_bench() {
+  demo_packages
+  test_packages  # PostgreSQL and HAProxy for the hub and scale-out suites
   python_env "$DEV_EXTRAS"
   node_tools  # configurable-http-proxy for the hub suite
   # Kernels import lessonkit from this checkout: give it the bytecode an installed wheel has, so

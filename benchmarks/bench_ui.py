@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# First on the path: a dependency installs a top-level ``tests`` package of its own, and the
-# editable install puts the repository after site-packages.
+# First, even when an editable install already lists it later: a dependency (pygiftparserrgmf)
+# installs a top-level package named ``tests`` that would hide this repository's.
 sys.path.insert(0, str(ROOT))
 
 from timing import compared, percentile, row, value_row  # noqa: E402 - benchmarks/ is on sys.path

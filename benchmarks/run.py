@@ -11,9 +11,12 @@ medians), ``target``, ``ok`` (bool or None) and ``note``.
 The JSON file also describes the machine (CPU, cores, memory, load, Python and package
 versions, git commit), so numbers are never read apart from where they were measured.
 
-Usage: ``python benchmarks/run.py [--quick] [--only NAME[,NAME...]] [--output FILE]``.
-A full run writes ``benchmarks/results.json``; a ``--quick`` or ``--only`` run writes
-``benchmarks/results-partial.json`` unless ``--output`` says otherwise.
+Usage: ``python benchmarks/run.py [--quick] [--only NAME[,NAME...]] [--output FILE]
+[--compare FILE]``. A full run writes ``benchmarks/results.json``; a ``--quick`` or ``--only``
+run writes ``benchmarks/results-partial.json`` unless ``--output`` says otherwise. Every run
+reports the rows that got worse than in an earlier results file (``--compare``, by default the
+``results.json`` there was before the run) beyond the spread of both: a ratio to its baseline,
+else a median time, else a rate; or a target met before and missed now.
 """
 
 from __future__ import annotations
@@ -208,6 +211,54 @@ def format_row(row: dict[str, Any]) -> str:
     return line + f"{row.get('target', ''):<18} {verdict}".rstrip()
 
 
+# ---------------------------------------------------------------------------- comparison
+
+
+def _worse(new: dict[str, Any], old: dict[str, Any]) -> str | None:
+    """Why ``new`` is worse than ``old`` (the same row of an earlier run), beyond the spread
+    of both; ``None`` when it is not. Ratios to a baseline of the same run are compared when
+    both rows have one (they travel between machines and loads), else times, else rates."""
+    if old.get("ok") is True and new.get("ok") is False:
+        return "target met before, missed now"
+    for key, low, high in (
+        ("ratio", "ratio_p10", "ratio_p90"),
+        ("median_s", "p10_s", "p90_s"),
+    ):
+        if new.get(key) is None or old.get(key) is None:
+            continue
+        grew = new[key] > old[key] * 1.10
+        apart = new.get(low, new[key]) > old.get(high, old[key])
+        if grew and apart:
+            return f"{key} {old[key]:.4g} -> {new[key]:.4g}"
+        return None
+    unit = str(new.get("unit", ""))
+    rate = unit.endswith("/s") and new.get("value") and old.get("value")
+    if rate and new["value"] < old["value"] * 0.9:
+        return f"{old['value']:.4g} -> {new['value']:.4g} {unit}"
+    return None
+
+
+def compare(rows: list[dict[str, Any]], previous: dict[str, Any]) -> list[dict[str, str]]:
+    """The rows worse than in ``previous`` (an earlier results file), matched by suite and
+    name; rows new in this run, or gone from it, are not compared."""
+    before = {(r.get("suite"), r.get("name")): r for r in previous.get("rows", [])}
+    found = []
+    for row in rows:
+        old = before.get((row.get("suite"), row.get("name")))
+        why = _worse(row, old) if old is not None else None
+        if why:
+            found.append({"suite": str(row.get("suite")), "name": str(row["name"]), "why": why})
+    return found
+
+
+def _previous(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -217,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated suite names (bench_NAME.py)")
     parser.add_argument("--output", default="", help="JSON file to write")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per suite")
+    parser.add_argument(
+        "--compare",
+        default=str(HERE / "results.json"),
+        help="an earlier results file to report regressions against (default: results.json)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("SUITE", "ROWS_FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -229,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(known)}")
     partial = args.quick or bool(args.only)
     output = Path(args.output or HERE / ("results-partial.json" if partial else "results.json"))
+    previous = _previous(Path(args.compare))  # read before a full run overwrites it
     result: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
@@ -246,6 +303,21 @@ def main(argv: list[str] | None = None) -> int:
             print(format_row(row), flush=True)
         print(f"   [{name}: {info['seconds']} s, load {info['load_average_after']}]", flush=True)
     result["machine"]["load_average_at_end"] = _load()
+    if previous is not None:
+        worse = compare(result["rows"], previous)
+        machine_then = previous.get("machine", {})
+        result["compared_with"] = {
+            "file": args.compare,
+            "git_commit": machine_then.get("git_commit"),
+            "started": previous.get("started"),
+            "regressions": worse,
+        }
+        print(
+            f"compared with {args.compare} (commit {str(machine_then.get('git_commit'))[:10]}, "
+            f"{previous.get('started')}): {len(worse)} row(s) worse beyond their spread"
+        )
+        for item in worse:
+            print(f"  REGRESSION {item['suite']}: {item['name']}: {item['why']}")
     output.write_text(json.dumps(result, indent=2, default=float) + "\n")
     print(f"wrote {output}")
     return 1 if any(r.get("ok") is False for r in result["rows"]) else 0

@@ -7,6 +7,7 @@ calibration must recover.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections.abc import Iterator, Mapping
@@ -39,6 +40,8 @@ def bkt_statements(
     """
     rng = random.Random(seed)
     start = datetime(2025, 1, 6, 8, tzinfo=UTC)
+    # a content hash looks like one: hex digits (a run of zeros would look like a number)
+    content_hash = hashlib.sha256(f"synthetic:{lesson}".encode()).hexdigest()
     for i in range(learners):
         learner = LearnerRef(id=f"learner-{i}")
         registration = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -52,7 +55,7 @@ def bkt_statements(
                 learner=learner,  # noqa: B023 (used immediately)
                 lesson_id=lesson,
                 lesson_version="1",
-                content_hash="0" * 64,
+                content_hash=content_hash,
                 registration=registration,  # noqa: B023
                 seq=seq,
                 timestamp=when,

@@ -31,6 +31,7 @@ from .ingest import canonical_json
 from .keys import is_keyed, service_seed
 from .ledger import Ledger
 from .roles import LEARNER, Membership
+from .serialize import COUNTS, one_at_a_time
 
 __all__ = ["CheckRefusedError", "check_answer"]
 
@@ -111,69 +112,75 @@ def check_answer(
     bare = dataclasses.replace(
         question, feedback=Feedback(correct=" ", incorrect=" ", wrong=question.feedback.wrong)
     )
-    for _ in range(5):  # a concurrent check of the same question takes the same number: retry
-        with ledger.engine.connect() as conn:
-            rows = conn.execute(sa.select(db.checks).where(mine).order_by(c.attempt)).all()
-        if any(r.correct for r in rows):
-            message = t.gettext("You have already answered this correctly.")
-            return _recorded(rows, question, message)
-        limit = question.max_attempts
-        if limit is not None and len(rows) >= limit:  # a teacher's grant may give more
-            limit += _granted(ledger, user, lesson_id, question_id)
-        if limit is not None and len(rows) >= limit:
-            message = t.ngettext(
-                "No attempts left: you have used your {n} attempt.",
-                "No attempts left: you have used all {n} attempts.",
-                limit,
-            ).format(n=t.number(limit))
-            return _recorded(rows, question, message)
-        attempt = (rows[-1].attempt if rows else 0) + 1
-        result = grade(
-            bare, response, attempt=attempt, hints_used=0, seed=seed, language=t.language
-        )
-        if not result.understood:
-            return {
-                "correct": False,
-                "score": 0.0,
-                "understood": False,
-                "feedback": result.feedback,
-                "attempt": attempt - 1,
-                "recorded": False,
+    with one_at_a_time(ledger, user, lesson_id, question_id) as turn:
+        for _ in range(5):  # a replica without the lock may take the same number: retry
+            rows = turn.rows(sa.select(db.checks).where(mine).order_by(c.attempt))
+            if any(r.correct for r in rows):
+                message = t.gettext("You have already answered this correctly.")
+                return _recorded(rows, question, message)
+            limit = question.max_attempts
+            if limit is not None and len(rows) >= limit:  # a teacher's grant may give more
+                limit += _granted(ledger, user, lesson_id, question_id)
+            if limit is not None and len(rows) >= limit:
+                message = t.ngettext(
+                    "No attempts left: you have used your {n} attempt.",
+                    "No attempts left: you have used all {n} attempts.",
+                    limit,
+                ).format(n=t.number(limit))
+                return _recorded(rows, question, message)
+            attempt = (rows[-1].attempt if rows else 0) + 1
+            result = grade(
+                bare, response, attempt=attempt, hints_used=0, seed=seed, language=t.language
+            )
+            COUNTS.add("graded")
+            if not result.understood:
+                return {
+                    "correct": False,
+                    "score": 0.0,
+                    "understood": False,
+                    "feedback": result.feedback,
+                    "attempt": attempt - 1,
+                    "recorded": False,
+                }
+            row = {
+                "learner": user,
+                "lesson": lesson_id,
+                "question": question_id,
+                "attempt": attempt,
+                "correct": bool(result.correct),
+                "score": float(result.score),
+                "raw": canonical_json(response),
+                "response": result.response_text,
+                "feedback": _specific(result, t),
+                "created": ledger.now(),
             }
-        row = {
-            "learner": user,
-            "lesson": lesson_id,
-            "question": question_id,
-            "attempt": attempt,
-            "correct": bool(result.correct),
-            "score": float(result.score),
-            "raw": canonical_json(response),
-            "response": result.response_text,
-            "feedback": _specific(result, t),
-            "created": ledger.now(),
-        }
-        try:
-            with db.write(ledger.engine) as conn:
-                conn.execute(db.checks.insert().values(**row))
-        except sa.exc.IntegrityError:
-            continue
-        left = None if limit is None else limit - attempt
-        answer: dict[str, Any] = {
-            "correct": row["correct"],
-            "score": float(result.details.get("unscaled_score", result.score)),
-            "scaled": row["score"],
-            "understood": True,
-            "feedback": row["feedback"],
-            "attempt": attempt,
-            "max_attempts": question.max_attempts,
-            "attempts_left": left,
-            "recorded": True,
-        }
-        if result.details.get("solution"):
-            answer["solution"] = str(result.details["solution"])
-        checked: dict[str, Any] = json.loads(json.dumps(answer))
-        return checked
+            if not turn.record(row):
+                COUNTS.add("discarded")
+                continue
+            COUNTS.add("recorded")
+            return _answer(row, result, question, attempt, limit)
     raise CheckRefusedError(503, "too many simultaneous checks of this question; try again")
+
+
+def _answer(
+    row: dict[str, Any], result: Any, question: Question, attempt: int, limit: int | None
+) -> dict[str, Any]:
+    left = None if limit is None else limit - attempt
+    answer: dict[str, Any] = {
+        "correct": row["correct"],
+        "score": float(result.details.get("unscaled_score", result.score)),
+        "scaled": row["score"],
+        "understood": True,
+        "feedback": row["feedback"],
+        "attempt": attempt,
+        "max_attempts": question.max_attempts,
+        "attempts_left": left,
+        "recorded": True,
+    }
+    if result.details.get("solution"):
+        answer["solution"] = str(result.details["solution"])
+    checked: dict[str, Any] = json.loads(json.dumps(answer))
+    return checked
 
 
 def _granted(ledger: Ledger, user: str, lesson_id: str, question_id: str) -> int:

@@ -77,26 +77,20 @@ checks = sa.Table(
 )
 
 
-def make_engine(url: str, *, busy_timeout: float = 30.0, flush: bool = True) -> sa.Engine:
+def make_engine(url: str, *, busy_timeout: float = 30.0, pool_size: int = 16) -> sa.Engine:
     """An engine for the service's database (its tables are made by :mod:`.schema`).
 
-    ``flush=False`` (PostgreSQL): commits do not wait for their own log flush. Only for
-    writes that a flushed commit always follows before anyone is answered (receipts, then
-    the evidence store's commit): the log is flushed in order, so both are durable together.
+    On PostgreSQL the pool keeps ``pool_size`` connections (one per worker thread of the
+    service: fewer, and every request beyond them opened and closed a connection of its own)
+    and may open half as many more for a moment.
     """
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "postgresql":
         # No ping per checkout (a round trip each): a connection the server dropped fails one
         # request, which the learner's store retries; the pool then replaces it.
-        engine = sa.create_engine(parsed, pool_recycle=300, pool_size=8, max_overflow=8)
-        if not flush:
-
-            @sa.event.listens_for(engine, "connect")
-            def _no_flush(dbapi_connection: Any, _record: Any) -> None:
-                dbapi_connection.autocommit = True
-                dbapi_connection.execute("SET synchronous_commit TO OFF")
-                dbapi_connection.autocommit = False
-
+        engine = sa.create_engine(
+            parsed, pool_recycle=300, pool_size=pool_size, max_overflow=pool_size // 2
+        )
     else:
         engine = sa.create_engine(parsed, connect_args={"timeout": busy_timeout})
 

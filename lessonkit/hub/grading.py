@@ -165,7 +165,7 @@ def _store(
         }
         for s in batch
     ]
-    with db.write(ledger.receipts_engine) as conn:
+    with db.write(ledger.engine) as conn:
         insert = _insert(conn).on_conflict_do_nothing(index_elements=["statement_id"])
         made = {
             row.statement_id: row
@@ -239,7 +239,7 @@ def save_reply(ledger: Ledger, learner: str, lesson_id: str, grade_id: str, text
         "body": _forward_body(ledger, statement),
     }
     r = db.receipts.c
-    with db.write(ledger.receipts_engine) as conn:
+    with db.write(ledger.engine) as conn:
         insert = _insert(conn).on_conflict_do_nothing(index_elements=["statement_id"])
         made = conn.execute(insert.returning(r.server_seq), [row]).first()
         if made is None:

@@ -14,9 +14,10 @@ For each statement a learner's kernel posts, :func:`ingest`:
 4. records a receipt (the database assigns the server sequence number; a statement id seen
    before is a retry, answered as a duplicate) and stamps the server's ``stored`` time and
    sequence number into the statement;
-5. appends the batch to the evidence store in one call (the store skips ids it already has).
+5. adds the batch to the evidence store's table (the store skips ids it already has).
 
-Steps 1 to 4 are one transaction; step 5 follows it. A retry after a crash between the two
+Steps 3 to 5 are one database transaction (one commit, one flush of the log): receipts and
+statements are stored together or not at all. A retry of a batch whose answer was lost
 rebuilds the same statements from the receipts and check links, so nothing is lost or doubled.
 """
 
@@ -254,9 +255,8 @@ def ingest(
     ids = [i.id for i in items]
     questions = {i.id: q for i in items if (q := _keyed(ledger, i)) is not None}
     keyed = [i for i in items if i.id in questions]
-    # No log flush of its own: the store's commit below flushes the log past this one
-    # before the learner hears back, so both are durable together (one fsync, not two).
-    with db.write(ledger.receipts_engine) as conn:
+    # One transaction: receipts, check links and the statements themselves, durable together.
+    with db.write(ledger.engine) as conn:
         known: set[str] = set()
         if keyed:  # only an answer seen for the first time may claim a check
             query = sa.select(r.statement_id).where(r.statement_id.in_([i.id for i in keyed]))
@@ -287,19 +287,18 @@ def ingest(
                 (row.statement_id, row)
                 for row in conn.execute(query.where(r.statement_id.in_(older)))
             )
-    stamped = []
-    for item in items:
-        receipt = found[item.id]
-        if receipt.learner != user:
-            reason = "this statement id is already used by another learner"
-            result.rejected.append({"id": item.id, "reason": reason})
-            continue
-        item.statement["stored"] = receipt.stored
-        item.statement["context"]["extensions"][SERVER_SEQ] = int(receipt.server_seq)
-        stamped.append(item.statement)
-        (result.accepted if item.id in new else result.duplicates).append(item.id)
-    if stamped:
-        ledger.store.append(stamped)
+        stamped = []
+        for item in items:
+            receipt = found[item.id]
+            if receipt.learner != user:
+                reason = "this statement id is already used by another learner"
+                result.rejected.append({"id": item.id, "reason": reason})
+                continue
+            item.statement["stored"] = receipt.stored
+            item.statement["context"]["extensions"][SERVER_SEQ] = int(receipt.server_seq)
+            stamped.append(item.statement)
+            (result.accepted if item.id in new else result.duplicates).append(item.id)
+        ledger.store.append_in(conn, stamped)  # the store skips ids it has (a retry)
     return result
 
 

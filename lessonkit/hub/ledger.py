@@ -46,11 +46,6 @@ class Ledger:
         except BaseException:
             self.engine.dispose()
             raise
-        self.receipts_engine = (
-            db.make_engine(config.database, flush=False)
-            if self.engine.dialect.name == "postgresql"
-            else self.engine
-        )
         self.home_page = config.home_page or hub_home_page(os.environ)
         # A stable salt shared by replicas: the configured secret, else derived from the
         # service's own API token (which every replica has and no learner knows); a lone
@@ -132,4 +127,3 @@ class Ledger:
         """Release the connection pools."""
         self.store.close()
         self.engine.dispose()
-        self.receipts_engine.dispose()

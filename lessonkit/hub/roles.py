@@ -15,18 +15,17 @@ group                                role in ``<course>``
 ===================================  =============================================
 
 Group membership is read with the service's own token (role scopes ``list:groups`` and
-``read:groups``) and cached for :attr:`GroupDirectory.ttl` seconds, so a change in the hub
-takes effect within that time.
+``read:groups``) and read again every :attr:`GroupDirectory.ttl` seconds (in the background,
+see :mod:`lessonkit.hub.freshness`), so a change in the hub takes effect within about that time.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..evidence.stores.wire import loads_bounded
+from .freshness import Refreshing
 
 __all__ = ["INSTRUCTOR", "LEARNER", "OBSERVER", "GroupDirectory", "Membership", "StaticDirectory"]
 
@@ -78,31 +77,28 @@ class GroupDirectory:
     """Group membership read from the hub's REST API with the service's token, cached."""
 
     ttl = 30.0
-    """Seconds a reading is reused."""
+    """Seconds a reading is used as it is."""
+    stale = 90.0
+    """Seconds more an older reading is used while the hub is read again."""
 
     def __init__(self, api_url: str, token: str, prefix: str) -> None:
         self.api_url = api_url.rstrip("/") + "/"
         self._token = token
         self.prefix = prefix
-        self._cached: Membership | None = None
-        self._at = 0.0
-        self._lock: asyncio.Lock | None = None
+        self._readings: Refreshing | None = None
 
     def invalidate(self) -> None:
         """Read the groups again at the next request (a login just changed them)."""
         self._cached = None
 
     async def membership(self) -> Membership:
-        """The current membership of every ``<prefix>*`` group."""
-        if self._cached is not None and time.monotonic() - self._at < self.ttl:
-            return self._cached
-        self._lock = self._lock or asyncio.Lock()
-        async with self._lock:  # one reading at a time; the others use its result
-            if self._cached is not None and time.monotonic() - self._at < self.ttl:
-                return self._cached
-            self._cached = await self._read()
-            self._at = time.monotonic()
-            return self._cached
+        """The current membership of every ``<prefix>*`` group: a reading younger than
+        :attr:`ttl`, or an older one (up to :attr:`stale` more) while the hub is read again in
+        the background, so that no request waits for the hub once the first reading is in."""
+        if self._readings is None:
+            self._readings = Refreshing(self.ttl, self.stale)
+        membership: Membership = await self._readings.get("groups", self._read)
+        return membership
 
     async def _read(self) -> Membership:
         from tornado.httpclient import AsyncHTTPClient, HTTPRequest

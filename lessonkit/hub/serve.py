@@ -24,6 +24,7 @@ from .config import HubConfig
 from .limits import DRAIN_BYTES
 from .lrs import forwarder
 from .lti_runtime import worker as lti_worker
+from .serialize import COUNTS
 
 __all__ = ["hub_service", "serve"]
 
@@ -32,11 +33,12 @@ log = logging.getLogger("lessonkit.hub")
 
 def hub_service(config: HubConfig) -> Service:
     """The service authenticated by the JupyterHub this process was started for."""
-    from jupyterhub.services.auth import HubOAuth
-
+    from .hubauth import ServiceAuth
     from .roles import GroupDirectory
 
-    auth = HubOAuth.instance(cache_max_age=60)
+    # 300 s: JupyterHub's own default. Every replica renews every active token once per period
+    # (in the background), so the hub's work grows with learners x replicas / period.
+    auth = ServiceAuth.instance(cache_max_age=300)
     directory = GroupDirectory(auth.api_url, auth.api_token, config.group_prefix)
     return Service(config, auth, directory)
 
@@ -59,6 +61,11 @@ async def run_service(service: Service, host: str, port: int, stop: asyncio.Even
         server.stop()
         await server.close_all_connections()
         await asyncio.get_running_loop().run_in_executor(None, service.close)
+        log.info(
+            "answer checks: %d graded, %d recorded, %d graded for nothing (another replica "
+            "recorded that attempt first)",
+            *(COUNTS.get(name) for name in ("graded", "recorded", "discarded")),
+        )
 
 
 def serve(config: HubConfig, *, host: str | None = None, port: int | None = None) -> None:

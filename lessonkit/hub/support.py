@@ -165,7 +165,7 @@ def store_statement(
         "forward": db.FORWARD_PENDING if ledger.config.lrs else db.FORWARD_NONE,
         "body": _forward_body(ledger, statement),
     }
-    with db.write(ledger.receipts_engine) as conn:
+    with db.write(ledger.engine) as conn:
         insert = _insert(conn).on_conflict_do_nothing(index_elements=["statement_id"])
         made = conn.execute(insert.returning(r.server_seq), [row]).first()
     statement["stored"] = stamp

@@ -64,3 +64,44 @@ def test_unknown_suite_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "unknown suite(s) nosuch" in done.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_rows_worse_than_the_previous_run_are_reported() -> None:
+    sys.path.insert(0, str(RUNNER.parent))
+    import run
+
+    def timed(median: float, p10: float, p90: float, **extra: object) -> dict[str, object]:
+        return {"suite": "s", "median_s": median, "p10_s": p10, "p90_s": p90, **extra}
+
+    previous = {
+        "rows": [
+            {"name": "slower", **timed(1.0, 0.9, 1.1)},
+            {"name": "noisy", **timed(1.0, 0.5, 2.0)},
+            {
+                "name": "ratio",
+                **timed(1.0, 0.9, 1.1),
+                "ratio": 1.0,
+                "ratio_p10": 0.95,
+                "ratio_p90": 1.05,
+            },
+            {"name": "rate", "suite": "s", "value": 100.0, "unit": "events/s"},
+            {"name": "target", "suite": "s", "value": 1.0, "unit": "", "ok": True},
+        ]
+    }
+    rows = [
+        {"name": "slower", **timed(1.5, 1.3, 1.7)},
+        {"name": "noisy", **timed(1.5, 1.2, 1.9)},  # within the old spread
+        # the time doubled with the machine's load, but the ratio to its baseline held
+        {
+            "name": "ratio",
+            **timed(2.0, 1.9, 2.1),
+            "ratio": 1.02,
+            "ratio_p10": 0.97,
+            "ratio_p90": 1.06,
+        },
+        {"name": "rate", "suite": "s", "value": 50.0, "unit": "events/s"},
+        {"name": "target", "suite": "s", "value": 2.0, "unit": "", "ok": False},
+        {"name": "new row", **timed(9.0, 9.0, 9.0)},
+    ]
+    worse = {item["name"] for item in run.compare(rows, previous)}
+    assert worse == {"slower", "rate", "target"}

@@ -126,7 +126,7 @@ class TestHub:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = folder / "hub.log"
 
-    def start(self, chp: str) -> TestHub:
+    def start(self, chp: str, timeout: float = 60) -> TestHub:
         config = self.folder / "jupyterhub_config.py"
         config.write_text(HUB_CONFIG + self.extra_config, encoding="utf-8")
         venv_bin = self.venv_bin
@@ -157,8 +157,8 @@ class TestHub:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.wait_for(lambda: self.api("GET", "/hub/api/")[0] == 200, 60, "the hub")
-        self.wait_for(self.service_up, 60, "the lessonkit service")
+        self.wait_for(lambda: self.api("GET", "/hub/api/")[0] == 200, timeout, "the hub")
+        self.wait_for(self.service_up, timeout, "the lessonkit service")
         return self
 
     def version(self) -> str:

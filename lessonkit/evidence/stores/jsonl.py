@@ -21,8 +21,8 @@ is garbage-collected (a :func:`weakref.finalize`), so the same process can open 
 again; nothing is lost by that, since every ``append`` was complete in the file on return.
 Taking the lock never blocks: a second writer — another process or another ``JsonlStore`` —
 gets a :class:`~lessonkit.errors.StorageError` at once (``… is being written by another
-process …``). The lock dies with its process; to take a session over,
-close the store holding it (or let its process end) and write again. Readers take no lock.
+process …``). The lock dies with its process; to take a session over, close the store holding
+it (or let its process end) and write again. Readers take no lock.
 (On Windows, without ``flock``, one writer per file is a convention.)
 
 File security
@@ -60,7 +60,6 @@ from typing import Any
 
 from ...errors import StorageError
 from ..events import LearnerRef
-from ..index import StatementIndex, index_statement
 from ..safefs import PRIVATE_FILE, SECURE, open_private_file, open_root, open_subdir
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
@@ -69,8 +68,10 @@ from .jsonl_format import (
     SUFFIX,
     learner_key,
     lesson_dir,
+    matches,
     read_file,
     session_files,
+    statement_index,
 )
 
 try:  # POSIX only; on Windows one writer per file is a convention, not enforced.
@@ -351,8 +352,22 @@ class JsonlStore(BaseStore):
         unfiltered = learner is None and lesson is None and registration is None and since is None
         for path in session_files(self.root, wanted):
             for statement in read_file(path):
-                if unfiltered or _matches(wanted, statement):
+                if unfiltered or matches(wanted, statement):
                     yield statement
+
+    def frame(
+        self, learner: str | None = None, lesson: str | None = None, *, cache: bool = True
+    ) -> Any:
+        """The analysis frame of ``read(learner=..., lesson=...)``; with pyarrow and ``cache``
+        through columnar copies of the files (:mod:`.jsonl_cache`): faster, the same frame."""
+        self._check_open()
+        from ..frame import statements_frame
+        from .jsonl_cache import read_frame
+
+        frame = read_frame(self.root, Filter(learner, lesson, None, None)) if cache else None
+        return (
+            statements_frame(self.read(learner=learner, lesson=lesson)) if frame is None else frame
+        )
 
     def registrations(self, learner: Learner, lesson: str) -> list[str]:
         """Registrations of ``learner`` in ``lesson``, oldest first (by first statement)."""
@@ -361,7 +376,7 @@ class JsonlStore(BaseStore):
         first: dict[str, str] = {}
         for path in session_files(self.root, wanted):
             for statement in read_file(path):
-                index = _index(statement)
+                index = statement_index(statement)
                 if index is not None and wanted.matches(index):
                     reg, stamp = index.registration, index.timestamp
                     if reg not in first or stamp < first[reg]:
@@ -378,15 +393,3 @@ def _close_writers(writers: dict[Path, _Writer]) -> None:
     """Close ``writers``' files, releasing their locks (each one once)."""
     while writers:
         writers.popitem()[1].close()
-
-
-def _index(statement: Statement) -> StatementIndex | None:
-    try:
-        return index_statement(statement)
-    except ValueError:
-        return None
-
-
-def _matches(wanted: Filter, statement: Statement) -> bool:
-    index = _index(statement)
-    return index is not None and wanted.matches(index)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
 import re
 import warnings
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..events import LearnerRef
+from ..index import StatementIndex, index_statement
+from ..jsontext import loads_all
 from ..safefs import is_link, read_no_follow
 from ..statements import EXT
 from .base import Filter, Statement, StoreWarning
@@ -26,12 +27,15 @@ from .base import Filter, Statement, StoreWarning
 __all__ = [
     "SCHEMA_VERSION",
     "SUFFIX",
+    "Scan",
     "learner_key",
     "lesson_dir",
-    "parse_lines",
+    "matches",
     "read_file",
+    "seq_key",
     "session_files",
     "slug",
+    "statement_index",
 ]
 
 SCHEMA_VERSION = 1
@@ -78,66 +82,123 @@ def read_file(path: Path) -> Iterator[Statement]:
     try:
         data = read_no_follow(path)
     except OSError as exc:
-        why = "it is a symbolic link" if is_link(path) else str(exc)
-        warnings.warn(f"{path}: cannot be read ({why}); skipped", StoreWarning, stacklevel=3)
+        warn_unreadable(path, exc)
         return
-    problems: list[str] = []
-    seqs = [int(found) for found in _SEQ_IN_LINE.findall(data)]
-    if all(a <= b for a, b in itertools.pairwise(seqs)):
-        yield from parse_lines(data, problems)
+    scan = Scan()
+    if scan.ordered_after(data):
+        yield from scan.lines(data)
     else:
-        yield from sorted(parse_lines(data, problems), key=_seq)
-    if problems:
+        yield from sorted(scan.lines(data), key=seq_key)
+    warn_damage(path, scan.problems, scan.problem_count)
+
+
+def warn_unreadable(path: Path, exc: OSError) -> None:
+    """The warning for a session file that cannot be read (see :func:`read_file`)."""
+    why = "it is a symbolic link" if is_link(path) else str(exc)
+    warnings.warn(f"{path}: cannot be read ({why}); skipped", StoreWarning, stacklevel=4)
+
+
+def warn_damage(path: Path, problems: list[str], count: int) -> None:
+    """The one warning about a file's damaged content (nothing when there is none)."""
+    if count:
         shown = "; ".join(problems[:5])
-        if len(problems) > 5:
-            shown += f"; and {len(problems) - 5} more"
-        warnings.warn(f"{path}: skipped damaged content: {shown}", StoreWarning, stacklevel=3)
+        if count > 5:
+            shown += f"; and {count - 5} more"
+        warnings.warn(f"{path}: skipped damaged content: {shown}", StoreWarning, stacklevel=4)
 
 
-def parse_lines(data: bytes, problems: list[str]) -> Iterator[Statement]:
-    """The statements in the bytes of an evidence file, in file order; what was wrong with the
-    other lines is added to ``problems``."""
-    seen: set[str] = set()
-    schema: Any = None
-    lines = data.split(b"\n")
-    torn = bool(lines[-1])
-    del lines[-1]
-    loads = json.loads
-    for number, line in enumerate(lines, 1):
-        try:
-            item = loads(line)
-        except (ValueError, RecursionError):  # RecursionError: nested beyond the parser
-            if line.strip():
-                problems.append(f"line {number} is not JSON")
-            continue
-        if not isinstance(item, dict):
-            problems.append(f"line {number} is not a JSON object")
-            continue
-        if "lessonkit" in item:
-            schema = item.get("schema")
-            if schema != SCHEMA_VERSION:
-                problems.append(f"line {number}: unknown schema {schema!r}, lines skipped")
-            continue
-        if schema is None:
-            problems.append("no header line (statements read anyway)")
-            schema = SCHEMA_VERSION
-        if schema != SCHEMA_VERSION:
-            continue
-        if "actor" not in item or "id" not in item:
-            problems.append(f"line {number} is not a statement")
-        elif item["id"] not in seen:
-            seen.add(item["id"])
-            yield item
-    if torn:
-        problems.append(f"line {len(lines) + 1} is torn (an interrupted write)")
+class Scan:
+    """Where reading an evidence file has got to: what the next bytes are read against.
+
+    A file is read as a whole (:func:`read_file`) or, by the columnar copies of
+    :mod:`.jsonl_cache`, as a prefix it has read before and the bytes appended since: feeding
+    the two parts to one :class:`Scan` gives exactly what reading the whole file does.
+    """
+
+    __slots__ = ("last_seq", "line", "ordered", "problem_count", "problems", "schema", "seen")
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        """Statement ids read so far (a repeated id is skipped)."""
+        self.schema: Any = None
+        """The schema of the last header line (``None``: no header yet)."""
+        self.line = 0
+        """Complete lines read so far."""
+        self.ordered = True
+        """Whether the ``seq`` numbers in the raw bytes so far never decrease."""
+        self.last_seq: int | None = None
+        """The last ``seq`` number in the raw bytes so far."""
+        self.problems: list[str] = []
+        """The first problems found (at most 5 are kept: the warning shows no more)."""
+        self.problem_count = 0
+        """How many problems were found."""
+
+    def problem(self, text: str) -> None:
+        """Note one problem."""
+        self.problem_count += 1
+        if len(self.problems) < 5:
+            self.problems.append(text)
+
+    def ordered_after(self, data: bytes) -> bool:
+        """Take the ``seq`` numbers of ``data`` (the next bytes of the file) into account;
+        whether all of them so far are in order."""
+        seqs = [int(found) for found in _SEQ_IN_LINE.findall(data)]
+        if seqs:
+            first_ok = self.last_seq is None or self.last_seq <= seqs[0]
+            in_order = all(a <= b for a, b in itertools.pairwise(seqs))
+            self.ordered = self.ordered and first_ok and in_order
+            self.last_seq = seqs[-1]
+        return self.ordered
+
+    def lines(self, data: bytes, *, torn_ok: bool = False) -> Iterator[Statement]:
+        """The statements of the complete lines of ``data``, in file order (a torn last line
+        is a problem unless ``torn_ok``; it is never read)."""
+        lines = data.split(b"\n")
+        torn = bool(lines[-1])
+        del lines[-1]
+        loads = loads_all(data)
+        seen = self.seen
+        for number, line in enumerate(lines, self.line + 1):
+            try:
+                item = loads(line)
+            except (ValueError, RecursionError):  # RecursionError: nested beyond the parser
+                if line.strip():
+                    self.problem(f"line {number} is not JSON")
+                continue
+            if not isinstance(item, dict):
+                self.problem(f"line {number} is not a JSON object")
+                continue
+            if "lessonkit" in item:
+                self.schema = item.get("schema")
+                if self.schema != SCHEMA_VERSION:
+                    self.problem(f"line {number}: unknown schema {self.schema!r}, lines skipped")
+                continue
+            if self.schema is None:
+                self.problem("no header line (statements read anyway)")
+                self.schema = SCHEMA_VERSION
+            if self.schema != SCHEMA_VERSION:
+                continue
+            sid = item.get("id")
+            if "actor" not in item or sid is None:
+                self.problem(f"line {number} is not a statement")
+            elif not isinstance(sid, str):
+                self.problem(f"line {number}: the statement id is not a string")
+            elif sid not in seen:
+                seen.add(sid)
+                yield item
+        self.line += len(lines)
+        if torn and not torn_ok:
+            self.problem(f"line {self.line + 1} is torn (an interrupted write)")
 
 
-def _seq(statement: Statement) -> int:
+def seq_key(statement: Statement) -> int:
+    """A statement's ``seq`` for sorting: -1 when it has none, and within 64 bits (columnar
+    copies sort by it too)."""
     try:
         seq = statement["context"]["extensions"][_SEQ_EXT]
     except (KeyError, TypeError):
         return -1
-    return seq if isinstance(seq, int) else -1
+    return max(-(2**63), min(int(seq), 2**63 - 1)) if isinstance(seq, int) else -1
 
 
 def session_files(root: Path, wanted: Filter) -> Iterator[Path]:
@@ -201,3 +262,17 @@ def _subdirs(folder: Path) -> list[Path]:
         elif entry.is_dir(follow_symlinks=False):
             found.append(Path(entry.path))
     return found
+
+
+def statement_index(statement: Statement) -> StatementIndex | None:
+    """``statement``'s index, or None for a statement lessonkit cannot index."""
+    try:
+        return index_statement(statement)
+    except ValueError:
+        return None
+
+
+def matches(wanted: Filter, statement: Statement) -> bool:
+    """Whether ``statement`` is indexable and passes ``wanted``."""
+    index = statement_index(statement)
+    return index is not None and wanted.matches(index)

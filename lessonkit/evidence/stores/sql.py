@@ -22,7 +22,6 @@ server's default ``synchronous_commit = on``.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import warnings
@@ -35,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from ...errors import StorageError
+from ..jsontext import loads
 from ..safefs import PRIVATE_FILE, current_uid, is_link
 from ..statements import format_timestamp
 from .base import BaseStore, Filter, Learner, Statement, StoreWarning, prepare
@@ -241,8 +241,33 @@ class SqlStore(BaseStore):
     def append(self, statements: Iterable[Mapping[str, Any]]) -> None:
         """Insert statements in one transaction; durable when it returns (see module doc)."""
         self._check_open()
+        rows = self._rows(statements)
+        if not rows:
+            return
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(self._insert, rows)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot write evidence to {self._safe_url}: {exc}") from exc
+
+    def append_in(self, conn: sa.Connection, statements: Iterable[Mapping[str, Any]]) -> None:
+        """Insert statements on ``conn`` (a connection to this store's database), inside the
+        caller's transaction: durable when the caller commits. The course service stores
+        statements with their receipts this way, in one transaction.
+
+        Raises
+        ------
+        StorageError
+            If a statement cannot be indexed or serialised (nothing is inserted).
+        """
+        self._check_open()
+        rows = self._rows(statements)
+        if rows:
+            conn.execute(self._insert, rows)
+
+    def _rows(self, statements: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         stored = format_timestamp(datetime.now(UTC))
-        rows = [
+        return [
             {
                 "id": index.id,
                 "learner": index.learner,
@@ -257,13 +282,6 @@ class SqlStore(BaseStore):
             }
             for index, text in prepare(statements)
         ]
-        if not rows:
-            return
-        try:
-            with self._write() as conn, conn.begin():
-                conn.execute(self._insert, rows)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot write evidence to {self._safe_url}: {exc}") from exc
 
     def _where(self, wanted: Filter) -> list[Any]:
         c = statements_table.c
@@ -304,7 +322,7 @@ class SqlStore(BaseStore):
                 result = conn.execution_options(yield_per=2000).execute(query)
                 for sid, text in result:
                     try:
-                        statement = json.loads(text)
+                        statement = loads(text)
                     except (ValueError, TypeError):
                         warnings.warn(
                             f"{self._safe_url}: statement {sid} is not valid JSON; skipped",

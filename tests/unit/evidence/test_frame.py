@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lessonkit.evidence import FRAME_COLUMNS, event_to_statement, statements_to_frame
 from lessonkit.evidence.events import EVENT_KINDS
+from lessonkit.evidence.statements import EXT
 
 from .samples import REGISTRATION, make_event
 
@@ -90,3 +94,52 @@ def test_foreign_and_odd_statements_become_na_not_errors() -> None:
     assert pd.isna(frame["success"].iloc[0]) and frame["success"].iloc[1]
     assert math.isnan(frame["score_raw"].iloc[0]) and frame["score_raw"].iloc[1] == 1.0
     assert pd.isna(frame["attempt"].iloc[0]) and frame["attempt"].iloc[1] == 2
+
+
+_ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=3),
+    st.sampled_from(["2025-01-01T00:00:00Z", "2025-01-01T00:00:00.123456789Z", "x"]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.tuples(_ODD, _ODD, _ODD, _ODD), min_size=1, max_size=12), cut=st.data())
+def test_a_frame_is_the_concatenation_of_the_frames_of_its_parts(
+    values: list[tuple[Any, Any, Any, Any]], cut: st.DataObject
+) -> None:
+    """Each value is converted on its own: how statements are split never changes a row."""
+    statements = []
+    for i, (success, score, attempt, stamp) in enumerate(values):
+        statement = event_to_statement(make_event("answered", seq=i))
+        statement["result"]["success"] = success
+        statement["result"]["score"]["raw"] = score
+        statement["context"]["extensions"]["https://lessonkit.org/xapi/ext/attempt"] = attempt
+        statement["timestamp"] = stamp
+        statements.append(statement)
+    at = cut.draw(st.integers(0, len(statements)))
+    whole = statements_to_frame(statements)
+    parts = [statements_to_frame(statements[:at]), statements_to_frame(statements[at:])]
+    joined = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    pd.testing.assert_frame_equal(joined, whole)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"id": "a", "actor": 1},
+        {"id": "b", "actor": {"account": "ada"}, "verb": {"id": 5}, "result": []},
+        {"id": "c", "context": {"extensions": {EXT + "competencies": ["x", 3, None]}}},
+        {"id": "d", "context": {"extensions": {EXT + "event": "answered"}}},
+        {"id": "e", "context": [], "result": {"score": 1}},
+    ],
+)
+def test_statements_of_other_shapes_give_a_row_not_an_error(odd: dict[str, Any]) -> None:
+    """An edited evidence file is read by the instructor's report: it must not stop it."""
+    frame = statements_to_frame([odd, event_to_statement(make_event("answered"))])
+    assert frame["id"].tolist() == [odd["id"], frame["id"].iloc[1]]
+    assert frame["success"].iloc[1]
