@@ -26,6 +26,7 @@ from ..evidence.grades import GradeIndex, RubricGrade, grade_statement, void_sta
 from ..evidence.replies import reply_id, reply_statement
 from ..evidence.statements import parse_timestamp
 from ..grading.rubrics import AnswerToGrade, RubricGradeError, answers_to_grade, make_grade
+from ..i18n import N_, Translator
 from ..lesson.model import Lesson, Question
 from . import db
 from .ingest import SERVER_SEQ, _forward_body, _insert
@@ -42,11 +43,24 @@ __all__ = [
 
 
 class GradeRefusedError(Exception):
-    """The grade cannot be stored: ``status`` is the HTTP status to answer with."""
+    """The grade cannot be stored: ``status`` is the HTTP status to answer with.
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    ``message`` is English: a catalog message (marked with ``N_``) with ``{placeholders}``
+    filled from ``params``, so that a page can show it in the grader's language
+    (:meth:`translated`); without ``params`` it is a detail from elsewhere, shown as it is.
+    """
+
+    def __init__(self, status: int, message: str, **params: Any) -> None:
         self.status = status
+        self.message = message
+        self.params = params
+        super().__init__(message.format(**params) if params else message)
+
+    def translated(self, t: Translator) -> str:
+        """The message in ``t``'s language (a detail without ``params`` stays as it is)."""
+        if not self.params:
+            return t.gettext(self.message)
+        return t.gettext(self.message).format(**self.params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +121,19 @@ def save_grade(
     found = answers_to_grade(lesson, question_id, statements)
     mine = [a for a in found if a.learner.id == learner]
     if not mine:
-        raise GradeRefusedError(404, f"{learner} has not answered {question_id!r} yet")
+        raise GradeRefusedError(
+            404,
+            N_("{learner} has not answered '{question}' yet"),
+            learner=learner,
+            question=question_id,
+        )
     target = mine[0]
     if answer is not None and answer != target.answer_id:
         raise GradeRefusedError(
-            409, f"{learner} answered {question_id!r} again since you read it: reload"
+            409,
+            N_("{learner} answered '{question}' again since you read it: reload"),
+            learner=learner,
+            question=question_id,
         )
     index = GradeIndex.of(statements)
     current = index.grade_of(target.answer_id)
@@ -120,11 +142,25 @@ def save_grade(
         return Saved(current, duplicate=True)  # a retry of the request that stored it
     held = current.version if current is not None else 0
     if held != replaces:
-        by = f" by {current.grader.id}" if current is not None else ""
+        if current is None:
+            raise GradeRefusedError(
+                409,
+                N_(
+                    "this answer's grade is at version {held}, not {seen}: someone graded it "
+                    "meanwhile; reload to see their grade"
+                ),
+                held=held,
+                seen=replaces,
+            )
         raise GradeRefusedError(
             409,
-            f"this answer's grade is at version {held}{by}, not {replaces}: someone graded "
-            "it meanwhile; reload to see their grade",
+            N_(
+                "this answer's grade is at version {held} by {grader}, not {seen}: someone "
+                "graded it meanwhile; reload to see their grade"
+            ),
+            held=held,
+            grader=current.grader.id,
+            seen=replaces,
         )
     stamp = ledger.now()
     try:
@@ -177,7 +213,7 @@ def _store(
     if grade.id not in made:
         if ledger.store_has(grade.id) or held is None:
             raise GradeRefusedError(
-                409, "someone graded this answer at the same moment: reload to see their grade"
+                409, N_("someone graded this answer at the same moment: reload to see their grade")
             )
         # Received before but never stored (a crash between the two): store it now, as of then.
         return _store_late(ledger, grade, batch, str(held.stored), learner)
@@ -223,7 +259,7 @@ def save_reply(ledger: Ledger, learner: str, lesson_id: str, grade_id: str, text
         None,
     )
     if grade is None:
-        raise GradeRefusedError(404, "no current grade of yours with that id in this lesson")
+        raise GradeRefusedError(404, N_("no current grade of yours with that id in this lesson"))
     stamp = ledger.now()
     try:
         statement = reply_statement(grade, text, parse_timestamp(stamp))
@@ -247,7 +283,7 @@ def save_reply(ledger: Ledger, learner: str, lesson_id: str, grade_id: str, text
             stored = held.scalar()
     if made is None:
         if ledger.store_has(statement["id"]) or stored is None:
-            raise GradeRefusedError(409, "you have already replied to this comment")
+            raise GradeRefusedError(409, N_("you have already replied to this comment"))
         statement["timestamp"] = statement["stored"] = str(stored)  # received, never stored
     else:
         statement["stored"] = stamp

@@ -27,6 +27,7 @@ from tornado import web
 
 from ..evidence.grades import RubricGrade
 from ..evidence.privacy import pseudonym
+from ..i18n import Translator
 from ..lesson.model import Lesson, Question
 from .base import Base
 from .grading import (
@@ -37,8 +38,9 @@ from .grading import (
     save_grade,
     save_reply,
 )
-from .grading_page import GradingPage, render_grading_page
+from .grading_page import GradingPage, of_points, render_grading_page
 from .roles import INSTRUCTOR, LEARNER
+from .views import viewer_language
 
 __all__ = ["GradeAnswer", "GradingTab", "ReplyToGrade"]
 
@@ -184,13 +186,14 @@ class GradingTab(_Grading):
 
     async def post(self, course: str) -> None:
         fields = self.form_body()  # checks the page's XSRF token for a cookie write
+        t = viewer_language(self)
         lesson, question = self._chosen(course)
         if question is None:
             raise web.HTTPError(404, "this lesson has no question with a rubric")
         answers = await self._answers(course, lesson, question)
         target = next((a for a in answers if a.answer_id == fields.get("answer")), None)
         if target is None:
-            why = "the learner answered again since you read it: here is the new answer"
+            why = t.gettext("the learner answered again since you read it: here is the new answer")
             await self._page(course, error=why, status=409)
             return
         body = {
@@ -204,7 +207,11 @@ class GradingTab(_Grading):
         except web.HTTPError as exc:
             if exc.status_code not in (400, 409):
                 raise
-            why = str(exc.log_message or exc.reason)
+            refused = exc.__cause__
+            if isinstance(refused, GradeRefusedError):
+                why = refused.translated(t)
+            else:  # a form that is not the page's (its fields were changed): a detail
+                why = str(exc.log_message or exc.reason)
             await self._page(course, error=why, status=exc.status_code)
             return
         order = self._order(answers)
@@ -215,6 +222,8 @@ class GradingTab(_Grading):
         query = {"lesson": lesson.id, "question": question.id, "n": nxt + 1, "saved": position + 1}
         if self.get_argument("reveal", "") == "1":
             query["reveal"] = 1
+        if self.get_argument("lang", ""):
+            query["lang"] = self.get_argument("lang")
         self.redirect("grading?" + urlencode(query), status=303)
 
     def _chosen(self, course: str) -> tuple[Lesson, Question | None]:
@@ -234,14 +243,19 @@ class GradingTab(_Grading):
             await self.service.run(class_answers, self.service.ledger, lesson, question.id, roster)
         )
 
-    def _label(self, name: str) -> str:
+    def _pseudonym(self, name: str) -> str:
         ledger = self.service.ledger
-        return "Learner " + pseudonym(ledger.salt, ledger.home_page, name)[:6]
+        return pseudonym(ledger.salt, ledger.home_page, name)[:6]
+
+    def _label(self, name: str, t: Translator) -> str:
+        return t.gettext("Learner {pseudonym}").format(pseudonym=self._pseudonym(name))
 
     def _order(self, answers: list[Any]) -> list[Any]:
-        return sorted(answers, key=lambda a: self._label(a.learner.id))
+        # The pseudonyms' order, the same in every language.
+        return sorted(answers, key=lambda a: self._pseudonym(a.learner.id))
 
     async def _page(self, course: str, *, error: str = "", status: int = 200) -> None:
+        t = viewer_language(self)
         lesson, question = self._chosen(course)
         answers = self._order(await self._answers(course, lesson, question)) if question else []
         reveal = self.get_argument("reveal", "") == "1"
@@ -252,9 +266,8 @@ class GradingTab(_Grading):
         if saved.isdigit() and 0 < int(saved) <= len(answers):
             grade = answers[int(saved) - 1].grade
             if grade is not None:
-                message = (
-                    f"Saved the grade of answer {saved}: {grade.points:g} of "
-                    f"{grade.max_points:g} points."
+                message = t.gettext("Saved the grade of answer {n}: {points}.").format(
+                    n=t.number(int(saved)), points=of_points(t, grade.points, grade.max_points)
                 )
         page = GradingPage(
             course=course,
@@ -263,12 +276,14 @@ class GradingTab(_Grading):
             questions=rubric_questions(lesson),
             question=question,
             answers=answers,
-            labels=[a.learner.id if reveal else self._label(a.learner.id) for a in answers],
+            labels=[a.learner.id if reveal else self._label(a.learner.id, t) for a in answers],
             index=index,
             reveal=reveal,
             xsrf=self.xsrf_token.decode("ascii"),
             message=message,
             error=error,
+            t=t,
+            lang=self.get_argument("lang", ""),
         )
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")

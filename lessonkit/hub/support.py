@@ -29,6 +29,7 @@ from ..engine.history import lesson_events
 from ..evidence.events import LearnerRef
 from ..evidence.grants import grant_statement
 from ..evidence.statements import parse_timestamp
+from ..i18n import N_, Translator, translator
 from ..lesson.model import Lesson, Question
 from . import db
 from .ingest import SERVER_SEQ, _forward_body, _insert
@@ -36,6 +37,7 @@ from .ledger import Ledger
 
 __all__ = [
     "ACTIONS",
+    "SupportRefusedError",
     "grant_attempts",
     "learner_record",
     "store_course_event",
@@ -45,6 +47,22 @@ __all__ = [
 
 ACTIONS = ("judge", "note", "assign", "extend", "grant")
 """What the support form can do."""
+
+
+class SupportRefusedError(ValueError):
+    """A support form that cannot be recorded: ``message`` is a catalog message (English,
+    marked with ``N_``) with ``{placeholders}`` filled from ``params``, shown to the teacher
+    in their language (:meth:`translated`)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(self.translated(translator()))
+
+    def translated(self, t: Translator) -> str:
+        """The message in ``t``'s language (counts as the language writes numbers)."""
+        shown = {k: t.number(v) if isinstance(v, int) else v for k, v in self.params.items()}
+        return t.gettext(self.message).format(**shown)
 
 
 def learner_record(ledger: Ledger, plan: Course, learner: str) -> LearnerRecord:
@@ -68,7 +86,7 @@ def support_event(
     if action == "judge":
         verdict = fields.get("mastered", "")
         if verdict not in ("yes", "no"):
-            raise ValueError("choose mastered or not mastered")
+            raise SupportRefusedError(N_("choose mastered or not mastered"))
         return judgement_event(
             plan,
             who,
@@ -84,23 +102,27 @@ def support_event(
         try:
             due = date.fromisoformat(fields["due"])
         except ValueError as exc:
-            raise ValueError("the due date is not a date (YYYY-MM-DD)") from exc
+            raise SupportRefusedError(N_("the due date is not a date (YYYY-MM-DD)")) from exc
     if action == "extend":
         goal = fields.get("goal", "")
         if not any(g.id == goal for g in learner_record(ledger, plan, learner).assignments):
-            raise ValueError(f"{learner} has no assignment {goal!r}")
+            raise SupportRefusedError(
+                N_("{learner} has no assignment '{goal}'"), learner=learner, goal=goal
+            )
         if due is None:
-            raise ValueError("give the new due date")
+            raise SupportRefusedError(N_("give the new due date"))
         return extension_event(plan, who, goal, due, teacher=by)
     if action == "assign":
         note = fields.get("note", "").strip()
         if len(note) > 2000:
-            raise ValueError("the note is at most 2,000 characters")
+            raise SupportRefusedError(N_("the note is at most {n} characters"), n=2000)
         (event,) = assignment_events(
             plan, [who], "lesson", fields.get("assign_lesson", ""), teacher=by, due=due, note=note
         )
         return event
-    raise ValueError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+    raise SupportRefusedError(
+        N_("unknown action '{action}': one of {actions}"), action=action, actions=", ".join(ACTIONS)
+    )
 
 
 def grant_attempts(
@@ -123,7 +145,7 @@ def grant_attempts(
     lesson = lessons.get(lesson_id)
     step = lesson.step(question_id) if lesson and lesson.has_step(question_id) else None
     if not isinstance(step, Question) or step.max_attempts is None:
-        raise ValueError("choose a question with an attempt limit")
+        raise SupportRefusedError(N_("choose a question with an attempt limit"))
     extra = fields.get("extra", "")
     answers = [
         e
@@ -131,7 +153,11 @@ def grant_attempts(
         if e.kind == "answered" and e.step_id == question_id and e.learner.id == learner
     ]
     if not answers:
-        raise ValueError(f"{learner} has not answered {question_id!r} yet: nothing to extend")
+        raise SupportRefusedError(
+            N_("{learner} has not answered '{question}' yet: nothing to extend"),
+            learner=learner,
+            question=question_id,
+        )
     latest = max(answers, key=lambda e: e.timestamp)
     statement = grant_statement(
         learner=latest.learner,

@@ -12,25 +12,34 @@ Everything shown is escaped: notes and reasons are a teacher's text, shown as te
 from __future__ import annotations
 
 import html
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from tornado import web
 
 from ..course.model import Course
 from ..course.record import LearnerRecord
+from ..i18n import N_, Translator, translator
 from .base import Base
 from .classview import _STYLE, tabs
 from .roles import INSTRUCTOR
-from .support import grant_attempts, learner_record, store_course_event, support_event
+from .support import (
+    SupportRefusedError,
+    grant_attempts,
+    learner_record,
+    store_course_event,
+    support_event,
+)
+from .views import viewer_language
 
 __all__ = ["SupportTab"]
 
 _SAID = {
-    "judge": "Judgement recorded: the learner's plan is recomputed.",
-    "note": "Note sent: the learner sees it in their plan.",
-    "assign": "Lesson assigned: the learner sees it in their plan.",
-    "extend": "Due date moved: the learner sees the new date in their plan.",
-    "grant": "Attempts granted: the learner may answer that question again.",
+    "judge": N_("Judgement recorded: the learner's plan is recomputed."),
+    "note": N_("Note sent: the learner sees it in their plan."),
+    "assign": N_("Lesson assigned: the learner sees it in their plan."),
+    "extend": N_("Due date moved: the learner sees the new date in their plan."),
+    "grant": N_("Attempts granted: the learner may answer that question again."),
 }
 _CSS = "form{margin:.6em 0 1.2em}textarea{width:100%;font:inherit}fieldset{margin:.4em 0}"
 
@@ -57,7 +66,8 @@ class SupportTab(Base):
     async def get(self, course: str) -> None:
         plan = self._plan(course)
         learner = self._learner(course, self.get_argument("learner", ""))
-        message = _SAID.get(self.get_argument("saved", ""), "")
+        said = _SAID.get(self.get_argument("saved", ""))
+        message = viewer_language(self).gettext(said) if said else ""
         await self._page(course, plan, learner, message=message)
 
     async def post(self, course: str) -> None:
@@ -77,7 +87,11 @@ class SupportTab(Base):
                     support_event, ledger, plan, learner, str(self.user), fields
                 )
                 await self.service.run(store_course_event, ledger, event)
-        except ValueError as exc:
+        except SupportRefusedError as exc:
+            why = exc.translated(viewer_language(self))
+            await self._page(course, plan, learner, error=why, status=400)
+            return
+        except ValueError as exc:  # the course's own check of an id or a text: a detail
             await self._page(course, plan, learner, error=str(exc), status=400)
             return
         self.service.wake_forwarder.set()
@@ -87,6 +101,8 @@ class SupportTab(Base):
             "learner": learner,
             "saved": fields.get("action", ""),
         }
+        if self.get_argument("lang", ""):
+            query["lang"] = self.get_argument("lang")
         self.redirect("support?" + urlencode(query), status=303)
 
     async def _page(
@@ -99,13 +115,18 @@ class SupportTab(Base):
         error: str = "",
         status: int = 200,
     ) -> None:
+        t = viewer_language(self)
         record = (
             await self.service.run(learner_record, self.service.ledger, plan, learner)
             if learner
             else None
         )
+        at_most = t.gettext("{lesson}: {question} (at most {n})")
         limited = [
-            (f"{lid}/{q.id}", f"{lid}: {q.title or q.id} (at most {q.max_attempts})")
+            (
+                f"{lid}/{q.id}",
+                at_most.format(lesson=lid, question=q.title or q.id, n=t.number(q.max_attempts)),
+            )
             for lid, lesson in self.service.config.courses[course].lessons.items()
             for q in lesson.questions()
             if q.max_attempts is not None
@@ -121,11 +142,53 @@ class SupportTab(Base):
             xsrf=self.xsrf_token.decode("ascii"),
             message=message,
             error=error,
+            t=t,
+            lang=self.get_argument("lang", ""),
         )
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(page)
+
+
+def _words(t: Translator) -> SimpleNamespace:
+    """The page's fixed words in ``t``'s language, escaped (named here, not inside the
+    f-strings: Babel does not read an f-string's expressions)."""
+    _ = t.gettext
+    words = {
+        "assign_": _("Assign"),
+        "assign_a_lesson": _("Assign a lesson"),
+        "assignments_": _("Assignments"),
+        "choose_a_learner": _("Choose a learner."),
+        "competencies_": _("Competencies"),
+        "competency_": _("Competency"),
+        "due_optional": _("Due (optional)"),
+        "extend_": _("Extend"),
+        "extra_attempts": _("Extra attempts"),
+        "grant_": _("Grant"),
+        "grant_extra_attempts": _("Grant extra attempts"),
+        "judge_a_competency": _("Judge a competency"),
+        "judgement_": _("Judgement"),
+        "learner_": _("Learner"),
+        "leave_a_note": _("Leave a note"),
+        "lesson_": _("Lesson"),
+        "mastered": _("mastered"),
+        "mastered_": t.pgettext("judgement", "Mastered"),
+        "new_due_date": _("New due date"),
+        "not_mastered": _("Not mastered"),
+        "not_yet": _("not yet"),
+        "note_optional": _("Note (optional)"),
+        "nothing_yet": _("Nothing yet."),
+        "p_known": _("P(known)"),
+        "question_": _("Question"),
+        "reason_the_learner_reads": _("Reason (the learner reads it)"),
+        "record_judgement": _("Record judgement"),
+        "send_note": _("Send note"),
+        "show_": _("Show"),
+        "status_": _("Status"),
+        "told_so_far": _("Told so far"),
+    }
+    return SimpleNamespace(**{k: html.escape(v) for k, v in words.items()})
 
 
 def _options(pairs: list[tuple[str, str]], chosen: str = "") -> str:
@@ -136,51 +199,66 @@ def _options(pairs: list[tuple[str, str]], chosen: str = "") -> str:
     )
 
 
-def _record(plan: Course, record: LearnerRecord) -> str:
+def _record(plan: Course, record: LearnerRecord, t: Translator) -> str:
     esc = html.escape
+    _ = t.gettext
+    w = _words(t)
     rows = "".join(
         f"<tr><th scope='row'>{esc(plan.competency(cid).label)}</th>"
-        f"<td>{round(record.probability(cid) * 100)}%</td>"
-        f"<td>{'mastered' if record.mastered(cid) else 'not yet'}</td></tr>"
+        f"<td>{esc(t.percent(record.probability(cid)))}</td>"
+        f"<td>{w.mastered if record.mastered(cid) else w.not_yet}</td></tr>"
         for cid in plan.order
     )
-    told = "".join(
-        f"<li>{esc(e.timestamp.date().isoformat())} {esc(e.by.id if e.by else '')}: "
-        + (
-            f"{esc(e.target_id)} {'mastered' if e.mastered else 'not mastered'} — "
-            if e.kind == "judged"
-            else "note — "
-        )
-        + f"{esc(e.note)}</li>"
-        for e in reversed(record.from_teachers)
-    )
+    told = []
+    for e in reversed(record.from_teachers):
+        if e.kind == "judged":
+            said = (
+                _("{competency} mastered — {note}")
+                if e.mastered
+                else _("{competency} not mastered — {note}")
+            ).format(competency=e.target_id, note=e.note)
+        else:
+            said = _("note — {note}").format(note=e.note)
+        when = e.timestamp.date().isoformat()
+        told.append(f"<li>{esc(when)} {esc(e.by.id if e.by else '')}: {esc(said)}</li>")
+    so_far = f"<ul>{''.join(told)}</ul>" if told else f"<p>{w.nothing_yet}</p>"
     return (
-        "<table><caption>Competencies</caption><tr><th scope='col'>Competency</th>"
-        f"<th scope='col'>P(known)</th><th scope='col'>Status</th></tr>{rows}</table>"
-        f"<h2>Told so far</h2>{'<ul>' + told + '</ul>' if told else '<p>Nothing yet.</p>'}"
+        f"<table><caption>{w.competencies_}</caption>"
+        f"<tr><th scope='col'>{w.competency_}</th>"
+        f"<th scope='col'>{w.p_known}</th><th scope='col'>{w.status_}</th></tr>"
+        f"{rows}</table><h2>{w.told_so_far}</h2>{so_far}"
     )
 
 
-def _assignments(plan: Course, record: LearnerRecord, hidden: str, action: str) -> str:
+def _assignments(
+    plan: Course, record: LearnerRecord, hidden: str, action: str, t: Translator
+) -> str:
     """The learner's assignments, each with a form to move its due date."""
     esc = html.escape
+    _ = t.gettext
+    w = _words(t)
     if not record.assignments:
         return ""
     rows = []
     for goal in record.assignments:
         label = plan.lesson(goal.target_id).label if goal.target == "lesson" else goal.target_id
-        due = goal.due.isoformat() if goal.due else "no date"
+        due = goal.due.isoformat() if goal.due else _("no date")
+        what = (
+            _("lesson {name}, due {date}")
+            if goal.target == "lesson"
+            else _("{kind} {name}, due {date}")
+        ).format(kind=goal.target, name=label, date=due)
         field = f"due-{esc(goal.id)}"
         rows.append(
-            f"<li>{esc(goal.target)} {esc(label)}, due {esc(due)}"
+            f"<li>{esc(what)}"
             f'<form method="post" action="{esc(action)}">{hidden}'
             '<input type="hidden" name="action" value="extend">'
             f'<input type="hidden" name="goal" value="{esc(goal.id)}">'
-            f'<label for="{field}">New due date</label> '
+            f'<label for="{field}">{w.new_due_date}</label> '
             f'<input type="date" id="{field}" name="due" required> '
-            "<button>Extend</button></form></li>"
+            f"<button>{w.extend_}</button></form></li>"
         )
-    return f"<h2>Assignments</h2><ul>{''.join(rows)}</ul>"
+    return f"<h2>{w.assignments_}</h2><ul>{''.join(rows)}</ul>"
 
 
 def render_support_page(
@@ -195,73 +273,87 @@ def render_support_page(
     message: str = "",
     error: str = "",
     limited: list[tuple[str, str]] | None = None,
+    t: Translator | None = None,
+    lang: str = "",
 ) -> str:
-    """The tab's HTML (everything escaped); ``limited``: (``lesson/question``, label) of the
-    questions with an attempt limit."""
+    """The tab's HTML (everything escaped) in ``t``'s language (English by default);
+    ``limited``: (``lesson/question``, label) of the questions with an attempt limit; ``lang``:
+    the ``?lang=`` the page was asked with, kept in its forms."""
     esc = html.escape
-    title = f"{course}: support a learner"
+    t = t or translator()
+    _ = t.gettext
+    w = _words(t)
+    title = _("{course}: support a learner").format(course=course)
+    window = _("{page} – lessonkit class view").format(page=title)
     status = f'<p class="status" role="status">{esc(message)}</p>'
     if error:
-        status = f'<p class="status error" role="alert">Not saved: {esc(error)}</p>'
+        refused = _("Not saved: {reason}").format(reason=error)
+        status = f'<p class="status error" role="alert">{esc(refused)}</p>'
+    keep = f'<input type="hidden" name="lang" value="{esc(lang)}">' if lang else ""
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-        f"<title>{esc(title)} – lessonkit class view</title>",
+        f'<!DOCTYPE html><html lang="{esc(t.language)}" dir="{t.direction}"><head>'
+        '<meta charset="utf-8">',
+        f"<title>{esc(window)}</title>",
         f"<style>{_STYLE}{_CSS}</style></head><body><main>",
-        f"<h1>{esc(title)}</h1>{tabs(lesson, 'support')}",
+        f"<h1>{esc(title)}</h1>{tabs(lesson, 'support', t)}",
         status,
-        '<form method="get" action="support"><label for="learner">Learner</label> '
-        f'<input type="hidden" name="lesson" value="{esc(lesson)}">'
+        f'<form method="get" action="support"><label for="learner">{w.learner_}</label> '
+        f'<input type="hidden" name="lesson" value="{esc(lesson)}">{keep}'
         f'<select id="learner" name="learner">{_options([(n, n) for n in roster], learner)}'
-        "</select> <button>Show</button></form>",
+        f"</select> <button>{w.show_}</button></form>",
     ]
     if not learner or record is None:
-        parts.append("<p>Choose a learner.</p></main></body></html>")
+        parts.append(f"<p>{w.choose_a_learner}</p></main></body></html>")
         return "\n".join(parts)
     hidden = (
         f'<input type="hidden" name="_xsrf" value="{esc(xsrf)}">'
         f'<input type="hidden" name="learner" value="{esc(learner)}">'
     )
-    action = f"support?{urlencode({'lesson': lesson})}"
+    action = f"support?{urlencode({'lesson': lesson, **({'lang': lang} if lang else {})})}"
     competencies = [(c, plan.competency(c).label) for c in plan.order]
     lessons = [(e.id, e.label) for e in plan.lessons]
+    note_label = _("Note (shown in the learner's plan)")
     parts += [
         f"<h2>{esc(learner)}</h2>",
-        _record(plan, record),
-        "<h2>Judge a competency</h2>",
+        _record(plan, record, t),
+        f"<h2>{w.judge_a_competency}</h2>",
         f'<form method="post" action="{esc(action)}">{hidden}'
         '<input type="hidden" name="action" value="judge">'
-        '<label for="competency">Competency</label> '
+        f'<label for="competency">{w.competency_}</label> '
         f'<select id="competency" name="competency">{_options(competencies)}</select>'
-        "<fieldset><legend>Judgement</legend>"
-        '<label><input type="radio" name="mastered" value="yes"> Mastered</label> '
-        '<label><input type="radio" name="mastered" value="no"> Not mastered</label></fieldset>'
-        '<p><label for="reason">Reason (the learner reads it)</label></p>'
+        f"<fieldset><legend>{w.judgement_}</legend>"
+        '<label><input type="radio" name="mastered" value="yes"> '
+        f"{w.mastered_}</label> "
+        '<label><input type="radio" name="mastered" value="no"> '
+        f"{w.not_mastered}</label></fieldset>"
+        f'<p><label for="reason">{w.reason_the_learner_reads}</label></p>'
         '<textarea id="reason" name="reason" rows="2"></textarea>'
-        "<button>Record judgement</button></form>",
-        "<h2>Leave a note</h2>",
+        f"<button>{w.record_judgement}</button></form>",
+        f"<h2>{w.leave_a_note}</h2>",
         f'<form method="post" action="{esc(action)}">{hidden}'
         '<input type="hidden" name="action" value="note">'
-        '<p><label for="note">Note (shown in the learner\'s plan)</label></p>'
+        f'<p><label for="note">{esc(note_label)}</label></p>'
         '<textarea id="note" name="note" rows="2"></textarea>'
-        "<button>Send note</button></form>",
-        _assignments(plan, record, hidden, action),
-        "<h2>Assign a lesson</h2>",
+        f"<button>{w.send_note}</button></form>",
+        _assignments(plan, record, hidden, action, t),
+        f"<h2>{w.assign_a_lesson}</h2>",
         f'<form method="post" action="{esc(action)}">{hidden}'
         '<input type="hidden" name="action" value="assign">'
-        '<label for="lesson-to">Lesson</label> '
+        f'<label for="lesson-to">{w.lesson_}</label> '
         f'<select id="lesson-to" name="assign_lesson">{_options(lessons)}</select> '
-        '<label for="due">Due (optional)</label> <input type="date" id="due" name="due"> '
-        '<p><label for="assign-note">Note (optional)</label></p>'
+        f'<label for="due">{w.due_optional}</label> '
+        '<input type="date" id="due" name="due"> '
+        f'<p><label for="assign-note">{w.note_optional}</label></p>'
         '<textarea id="assign-note" name="note" rows="2"></textarea>'
-        "<button>Assign</button></form>",
-        "<h2>Grant extra attempts</h2>",
+        f"<button>{w.assign_}</button></form>",
+        f"<h2>{w.grant_extra_attempts}</h2>",
         f'<form method="post" action="{esc(action)}">{hidden}'
         '<input type="hidden" name="action" value="grant">'
-        '<label for="question">Question</label> '
+        f'<label for="question">{w.question_}</label> '
         f'<select id="question" name="question">{_options(limited or [])}</select> '
-        '<label for="extra">Extra attempts</label> '
+        f'<label for="extra">{w.extra_attempts}</label> '
         '<input type="number" id="extra" name="extra" min="1" max="10" value="1"> '
-        "<button>Grant</button></form>",
+        f"<button>{w.grant_}</button></form>",
         "</main></body></html>",
     ]
     return "\n".join(parts)

@@ -59,7 +59,11 @@ def feedback_html(course: Course, items: Sequence[Feedback], t: Translator | Non
         return ""
     t = t or translator()
     fresh = sum(1 for i in items if i.new)
-    parts = [f"<h3 id='lk-feedback-h'>{escape(t.gettext('Feedback from your teachers'))}</h3>"]
+    # Messages named before the f-strings: Babel does not look inside an f-string.
+    heading = t.gettext("Feedback from your teachers")
+    new, said_comment = t.gettext("new"), t.gettext("Comment:")
+    said_reply = t.gettext("Your reply:")
+    parts = [f"<h3 id='lk-feedback-h'>{escape(heading)}</h3>"]
     if fresh:
         what = t.ngettext(
             "New since your last visit: {n} graded answer.",
@@ -71,7 +75,7 @@ def feedback_html(course: Course, items: Sequence[Feedback], t: Translator | Non
     for item in items:
         grade = item.grade
         _, question = _question(course, grade.lesson_id, grade.question_id)
-        tag = f"<span class='lk-tag'>{escape(t.gettext('new'))}</span>" if item.new else ""
+        tag = f"<span class='lk-tag'>{escape(new)}</span>" if item.new else ""
         points = t.gettext("{points} of {max_points} points, graded by {grader}.").format(
             points=t.number(grade.points),
             max_points=t.number(grade.max_points),
@@ -84,10 +88,10 @@ def feedback_html(course: Course, items: Sequence[Feedback], t: Translator | Non
         ]
         if grade.comment:
             comment = escape(grade.comment).replace("\n", "<br>")
-            body.append(f"<p class='lk-comment'>{escape(t.gettext('Comment:'))} {comment}</p>")
+            body.append(f"<p class='lk-comment'>{escape(said_comment)} {comment}</p>")
         if item.reply is not None:
             said = escape(item.reply.text).replace("\n", "<br>")
-            body.append(f"<p class='lk-reply'>{escape(t.gettext('Your reply:'))} {said}</p>")
+            body.append(f"<p class='lk-reply'>{escape(said_reply)} {said}</p>")
         rows.append(f"<li data-grade='{escape(grade.id)}'>{''.join(body)}</li>")
     parts.append("<ul class='lk-feedback' aria-labelledby='lk-feedback-h'>" + "".join(rows))
     parts.append("</ul>")
@@ -121,7 +125,8 @@ def from_teachers_html(course: Course, record: LearnerRecord, t: Translator | No
         else:
             head = t.gettext("Note from {who}").format(who=who)
         rows.append(f"<li>{head} ({when}): {text}</li>")
+    heading = t.gettext("From your teachers")  # named first: Babel skips f-strings
     return (
-        f"<h3 id='lk-teachers-h'>{escape(t.gettext('From your teachers'))}</h3>"
+        f"<h3 id='lk-teachers-h'>{escape(heading)}</h3>"
         f"<ul class='lk-from-teachers' aria-labelledby='lk-teachers-h'>{''.join(rows)}</ul>"
     )

@@ -464,6 +464,53 @@ def test_the_class_views_read_a_class_with_grades(
     }
 
 
+GRADING_WORDS = ("Previous answer", "Save grade", "Comment to the learner", "Keys:", "Rubric (")
+SUPPORT_WORDS = ("Judge a competency", "Leave a note", "Assign a lesson", "Grant extra attempts")
+
+
+def test_the_grading_and_support_tabs_speak_the_teachers_language(
+    grading: ThreadedService, answered: dict[str, LessonSession]
+) -> None:
+    """The tabs' words, their status lines and the reasons a save is refused come from the
+    catalog in the viewer's language (``Accept-Language``, or ``?lang=``, kept in the forms
+    and the redirect); the learner's answer and the rubric's own words stay as written."""
+    teacher = browser_session(grading, "teacher")
+    tab = grading.base + "class/algebra/grading?lesson=hub-essay&question=q-explain"
+    german = teacher.get(tab, headers={"Accept-Language": "de-AT, de;q=0.9"}, timeout=30).text
+    assert '<html lang="de" dir="ltr">' in german
+    assert "Vorherige Antwort" in german and "Bewertung speichern" in german
+    assert "Lernende " in german and "Bewertungsraster (4 Punkte)" in german
+    assert not [w for w in GRADING_WORDS if w in german]
+    arabic = teacher.get(tab + "&lang=ar", timeout=30).text
+    assert '<html lang="ar" dir="rtl">' in arabic and "حفظ التقييم" in arabic
+    action = re.search(r'<form id="grade" method="post" action="([^"]+)"', arabic)
+    assert action is not None and "lang=ar" in action.group(1)  # the language is kept
+    assert not [w for w in GRADING_WORDS if w in arabic]
+    # A stale grade is refused in Spanish: the reason from the service, translated.
+    spanish = teacher.get(tab + "&lang=es&n=1", timeout=30).text
+    stale = {**form_of(spanish), "level-idea": "Clear", "level-wording": "Vague"}
+    stale["replaces"] = "7"
+    refused = teacher.post(tab + "&lang=es&n=1", data=stale, allow_redirects=False, timeout=30)
+    assert refused.status_code == 409
+    assert "No se ha guardado: la calificación de esta respuesta está en la versión" in refused.text
+    assert "someone graded" not in refused.text
+    # The support tab: its words, a refusal and the saved line after the redirect.
+    support = grading.base + "class/algebra/support?lesson=hub-essay"
+    page = teacher.get(support + "&learner=bob&lang=de", timeout=30).text
+    assert '<html lang="de" dir="ltr">' in page and "Eine Kompetenz beurteilen" in page
+    assert not [w for w in SUPPORT_WORDS if w in page]
+    assert 'name="lang" value="de"' in page and "support?lesson=hub-essay&amp;lang=de" in page
+    fields = {**form_of(page), "action": "judge", "competency": "accumulator"}
+    no_verdict = teacher.post(support + "&lang=es", data=fields, timeout=30)
+    assert no_verdict.status_code == 400
+    assert "No se ha guardado: elige dominada o no dominada" in no_verdict.text
+    said = teacher.get(support + "&learner=bob&saved=note&lang=ar", timeout=30).text
+    assert "أُرسلت الملاحظة" in said and '<html lang="ar" dir="rtl">' in said
+    # English stays English (no language asked for, or one lessonkit does not have).
+    english = teacher.get(support + "&learner=bob", headers={"Accept-Language": "fr"}, timeout=30)
+    assert all(w in english.text for w in SUPPORT_WORDS)
+
+
 def test_grades_reach_a_real_lrs_once_and_a_regrade_voids_the_old_one(
     tmp_path: Path,
     ralph: Ralph,  # noqa: F811 - the fixture imported above
