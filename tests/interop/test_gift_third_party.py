@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import gc
 import io
 import re
@@ -39,6 +40,7 @@ def _snippets(tests: Path) -> list[tuple[str, str]]:
     return found
 
 
+@functools.cache
 def _their_parser() -> Any:
     """That parser's module. Importing it builds its PLY tables and writes ``parser.out``
     through a file it never closes: its ResourceWarning is that package's, not ours, so it is
