@@ -14,6 +14,7 @@ only the specific part of the feedback: the copy of the lesson adds its general 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from ..checks.result import jsonable
 from ..checks.scoring import DEFAULT_INCORRECT, DEFAULT_PARTIAL
 from ..i18n import Translator, translator
 from ..lesson.model import Feedback, Lesson, Question
+from ..lesson.units import localize
 from . import db
 from .ingest import canonical_json
 from .keys import is_keyed, service_seed
@@ -45,7 +47,13 @@ class CheckRefusedError(Exception):
 
 
 def _find(
-    ledger: Ledger, user: str, lesson_id: str, question_id: str, membership: Membership
+    ledger: Ledger,
+    user: str,
+    lesson_id: str,
+    question_id: str,
+    membership: Membership,
+    *,
+    language: str | None = None,
 ) -> Question:
     courses = ledger.config.courses_of(lesson_id)
     if not courses:
@@ -55,6 +63,9 @@ def _find(
         raise CheckRefusedError(403, f"{user} is not in a course with lesson {lesson_id!r}")
     course = ledger.config.courses[allowed[0]]
     lesson: Lesson = course.lessons[lesson_id]
+    if language:  # the question as the learner saw it (a translation's own accepted answers)
+        with contextlib.suppress(ValueError):  # not a language tag: the lesson as written
+            lesson = localize(lesson, language)
     step = lesson.step(question_id) if lesson.has_step(question_id) else None
     if not isinstance(step, Question) or not is_keyed(step, course.code_checks):
         raise CheckRefusedError(404, f"{lesson_id}: {question_id!r} is not a question checked here")
@@ -102,7 +113,7 @@ def check_answer(
     CheckRefusedError
         The lesson or question is unknown here, or the user is not in its course.
     """
-    question = _find(ledger, user, lesson_id, question_id, membership)
+    question = _find(ledger, user, lesson_id, question_id, membership, language=language)
     t = translator(language)
     response = jsonable(response)
     c = db.checks.c

@@ -127,10 +127,13 @@ class Check(Base):
 
 
 class LessonCopy(Base):
-    """``GET api/lessons/<id>``: the learner's copy (YAML text), keys left on the service."""
+    """``GET api/lessons/<id>[?lang=es]``: the learner's copy (YAML text), keys left on the
+    service; with ``lang``, in that language where the lesson has a translation into it (the
+    copy carries no translation files: their accepted answers are keys too)."""
 
     async def get(self, lesson_id: str) -> None:
         from ..lesson.loader import dumps_lesson
+        from ..lesson.units import localize
         from .keys import service_copy
 
         config = self.service.config
@@ -142,7 +145,14 @@ class LessonCopy(Base):
         if not courses:
             raise web.HTTPError(404, f"no lesson {lesson_id!r} in your courses")
         course = config.courses[courses[0]]
-        copy = service_copy(course.lessons[lesson_id], code_checks=course.code_checks)
+        lesson = course.lessons[lesson_id]
+        language = _language(self.get_argument("lang", None))
+        if language:
+            try:
+                lesson = localize(lesson, language)
+            except ValueError as exc:
+                raise web.HTTPError(400, str(exc)) from exc
+        copy = service_copy(lesson, code_checks=course.code_checks)
         self.send({"lesson": lesson_id, "course": course.name, "yaml": dumps_lesson(copy)})
 
 

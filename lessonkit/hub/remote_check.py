@@ -150,16 +150,29 @@ def _result(raw: Any, text: str, verdict: dict[str, Any]) -> CheckResult:
     )
 
 
-def fetch_lesson(lesson_id: str, *, env: Mapping[str, str] = os.environ) -> Any:
-    """The learner's copy of a course lesson, from the service (a :class:`Lesson`)."""
+def fetch_lesson(
+    lesson_id: str, *, language: str | None = None, env: Mapping[str, str] = os.environ
+) -> Any:
+    """The learner's copy of a course lesson, from the service (a :class:`Lesson`), in
+    ``language`` where the lesson is translated into it; by default the language the learner's
+    environment names (``LESSONKIT_LANGUAGE``, JupyterLab's, the browser's; see
+    :mod:`lessonkit.i18n.choice`), else the lesson as written."""
+    from urllib.parse import quote
+
     from ..errors import StorageError
+    from ..i18n.choice import choose_language, environment_preferences
     from ..lesson.loader import loads_lesson
 
     base = service_url(env)
     if not base:
         raise StorageError("no course service configured (LESSONKIT_STORE=hub+https://…)")
+    if language is None:
+        chosen = choose_language(**environment_preferences(env))
+        language = chosen.language if chosen.source != "default" else None
+    query = f"?lang={quote(language, safe='')}" if language else ""
     try:
-        status, text = request_json("GET", f"{base}api/lessons/{lesson_id}", hub_token(env))
+        url = f"{base}api/lessons/{lesson_id}{query}"
+        status, text = request_json("GET", url, hub_token(env))
     except OSError as exc:
         raise StorageError(f"cannot reach the course service at {base}: {exc}") from exc
     if status != 200 or not isinstance(text, dict) or not isinstance(text.get("yaml"), str):
