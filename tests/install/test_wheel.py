@@ -28,6 +28,8 @@ SHIPPED = [
     f"{SHARED}/voila/templates/lessonkit/conf.json",
     f"{SHARED}/voila/templates/lessonkit/index.html.j2",
     f"{SHARED}/voila/templates/lessonkit/static/lessonkit.css",
+    f"{SHARED}/voila/templates/lessonkit/static/lessonkit.min.css",
+    f"{SHARED}/voila/templates/lessonkit/static/lessonkit-page.min.js",
     f"{SHARED}/lessonkit/dashboard/lessonkit-dashboard.ipynb",
     f"{SHARED}/lessonkit/nbgrader/nbgrader_config.py",
 ]
@@ -172,7 +174,7 @@ def test_the_installed_package_serves_a_lesson_to_a_browser(
         assert served.evidence == str(tmp_path / "home" / "evidence")
         status, html = http_get(served.url)
         assert status == 200
-        assert "lk-page" in html and "static/lessonkit.css" in html  # the lessonkit template
+        assert "lk-page" in html and "static/lessonkit.min.css" in html  # lessonkit's template
 
         shown = _run(sys.executable, Path(__file__).with_name("open_in_chromium.py"),
                      served.url, ".lk-player", env=clean_env(), cwd=tmp_path)  # fmt: skip
