@@ -31,6 +31,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 PREFIX = "/user/ada-binder/"
 _USED = re.compile(r"Using pre-heated kernel: (\S+) for")
 _READY = re.compile(r"preheated kernel (\S+) of \S+ is ready")
+_PROXY_CLOSED = re.compile(
+    r"Traceback \(most recent call last\):\n(?:[ \t]+.*\n)*?"
+    r"[ \t]+File \"[^\"]*jupyter_server_proxy/handlers\.py\", line \d+, in message_cb\n"
+    r"(?:[ \t]+.*\n)*?tornado\.websocket\.WebSocketClosedError\n"
+)
+"""jupyter-server-proxy's own race: a message from the kernel reaching the proxy just after the
+browser closed its page's websocket is logged with a traceback (nothing is lost: the page is
+gone). Only this traceback is left out of the check below; any other fails the test."""
+
+
+def _tracebacks(log: str) -> list[str]:
+    """The server log's tracebacks, but for :data:`_PROXY_CLOSED`."""
+    rest = _PROXY_CLOSED.sub("", log)
+    return [part[:2000] for part in rest.split("Traceback")[1:]]
 
 
 class BinderServer:
@@ -142,7 +156,7 @@ def test_binder_serves_the_lesson_preheated_under_the_users_prefix(
         page, title = _open(ada, binder.url)
         assert title == "Where are you starting from?"  # ada's, resumed
         assert len(_USED.findall(binder.text())) == 3
-        assert "Traceback" not in binder.text()
+        assert _tracebacks(binder.text()) == []
     finally:
         ada.close()
         bob.close()
