@@ -15,20 +15,24 @@ from typing import Any
 
 from ..checks.dispatch import CheckerWarning
 from ..checks.scoring import grade
+from ..i18n import N_
 from ..lesson.model import Question
 from ..lesson.specs import Choice, Ordering
 
 __all__ = ["COVERAGE_KINDS", "coverage", "coverage_of_seeds", "response_value"]
 
 COVERAGE_KINDS = {
-    "targeted": "a `feedback.wrong` entry of the question matches it",
-    "option": "the option picked has feedback of its own",
-    "none": "only the general feedback: no message for this answer yet",
-    "some variants": "targeted feedback matches it in some learners' variants only",
-    "right": "the lesson now accepts this answer",
-    "unreadable": "the lesson can no longer read this answer (the question changed)",
-    "n/a": "this kind of question takes no targeted feedback (code, data frames, free text) "
-    "or its variants cannot be rebuilt",
+    "targeted": N_("a `feedback.wrong` entry of the question matches it"),
+    "option": N_("the option picked has feedback of its own"),
+    "none": N_("only the general feedback: no message for this answer yet"),
+    "some variants": N_("targeted feedback matches it in some learners' variants only"),
+    "right": N_("the lesson now accepts this answer"),
+    "unreadable": N_("the lesson can no longer read this answer (the question changed)"),
+    "n/a": N_(
+        "this kind of question takes no targeted feedback (code, data frames, free text) "
+        "or its variants cannot be rebuilt"
+    ),
+    "unknown": N_("the lesson was not given: whether it answers this is not known"),
 }
 """The values of the ``feedback`` column of the wrong-answer table, and what each means."""
 

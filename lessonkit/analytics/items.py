@@ -22,35 +22,13 @@ import pandas as pd
 
 from ..lesson.model import Lesson, Question
 from .coverage import coverage_of_seeds
+from .itemnotes import ItemRules, question_note
 from .itemstats import KEYS, competencies_of, item_stats, judged_answers
 
 __all__ = ["ItemAnalysis", "ItemRules", "feedback_command", "item_analysis", "wrong_answer_table"]
 
 MAX_SEEDS = 20
 """Variants judged per wrong answer of a randomized question (the verdict is a sample)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ItemRules:
-    """When a question is flagged (see ``docs/analytics.md``)."""
-
-    min_learners: int = 20
-    """No flag on a question fewer learners answered (the discrimination flag counts learners
-    with a rest score)."""
-    misleading_r: float = -0.1
-    """``misleading``: discrimination at most this, and its whole 95 % interval below 0."""
-    easy: float = 0.9
-    """``too easy``: the lower end of the first-try share's 95 % interval at least this."""
-    hard: float = 0.3
-    """``too hard``: the upper end of that interval at most this."""
-    common_share: float = 0.1
-    """A wrong answer is common when at least this share of the question's learners gave it..."""
-    common_learners: int = 5
-    """...and at least this many learners."""
-    top: int = 5
-    """Wrong answers listed per question..."""
-    min_wrong_learners: int = 2
-    """...each given by at least this many learners (one learner's slip is no pattern)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +127,11 @@ def wrong_answer_table(
 
 
 def _flags(items: Any, wrong: Any, rules: ItemRules) -> tuple[list[str], list[str]]:
-    """The ``flags`` and the plain-language ``note`` of each question."""
+    """The ``flags`` and the plain-language ``note`` (English) of each question."""
     common = wrong[wrong["common"]].groupby(["lesson", "step"])["response"].agg(list)
     flags_out, notes = [], []
     for key, row in items.iterrows():
         flags: list[str] = []
-        notes_here: list[str] = []
         enough = row["n"] >= rules.min_learners
         if (
             row["n_rest"] >= rules.min_learners
@@ -162,29 +139,15 @@ def _flags(items: Any, wrong: Any, rules: ItemRules) -> tuple[list[str], list[st
             and row["r"] <= rules.misleading_r
         ):
             flags.append("misleading")
-            note = (
-                f"strong learners get it wrong more often than weak ones (right on the first "
-                f"try: strongest third {row['strong_right']:.0%}, weakest third "
-                f"{row['weak_right']:.0%})"
-            )
-            if isinstance(row.get("strong_wrong"), str) and row["strong_wrong"]:
-                note += f"; the strongest third's most common wrong answer: {row['strong_wrong']!r}"
-            notes_here.append(note)
         if enough and row["p_low"] >= rules.easy:
             flags.append("too easy")
-            notes_here.append(f"at least {rules.easy:.0%} right on the first try")
         if enough and row["p_high"] <= rules.hard:
             flags.append("too hard")
-            notes_here.append(f"at most {rules.hard:.0%} right on the first try")
-        if key in common.index:
+        answers = list(common[key]) if key in common.index else []
+        if answers:
             flags.append("wrong answer without feedback")
-            listed = ", ".join(repr(r) for r in common[key])
-            notes_here.append(f"common wrong answers with no message of their own: {listed}")
-        if not enough:
-            count = int(row["n"])
-            notes_here.append(f"only {count} learner{'' if count == 1 else 's'}: too few to flag")
         flags_out.append("; ".join(flags))
-        notes.append("; ".join(notes_here))
+        notes.append(question_note(row, flags, answers, rules))
     return flags_out, notes
 
 

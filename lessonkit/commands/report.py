@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from ..errors import LessonDefinitionError, StorageError
+from .serve import catalog_language
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +46,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=20,
         metavar="N",
         help="with --items: flag no question fewer learners answered (default 20)",
+    )
+    parser.add_argument(
+        "--lang",
+        metavar="TAG",
+        type=catalog_language,
+        default=None,
+        help="with --items and html: write the page in this language, e.g. es (default English; "
+        "answers, question ids and commands stay as they are)",
     )
     parser.add_argument(
         "--by",
@@ -156,7 +165,9 @@ def _items(args: argparse.Namespace) -> int:
     elif args.format == "json":
         text = render_json(items_tables(analysis), ITEMS_DATA_NOTE, meta)
     else:
-        text = render_items_html(analysis, meta)
+        from ..i18n import translator
+
+        text = render_items_html(analysis, meta, translator(args.lang))
     return _emit(args.output, text)
 
 

@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        type=_language,
+        type=catalog_language,
         default=None,
         help="the pages' language, e.g. es (a learner's own choice and ?lang= still win; "
         "default: the browser's)",
@@ -118,7 +118,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
-def _language(value: str) -> str:
+def catalog_language(value: str) -> str:
     """``--lang``: a language lessonkit has a catalog for (``es-MX`` is served as ``es``)."""
     from ..i18n import available, negotiate
 

@@ -248,8 +248,8 @@ def render_items_page(
     *, course: str, lesson: str, lessons: list[str], analysis: Any, t: Translator | None = None
 ) -> str:
     """The "Item analysis" tab (no learner ids; not reloading itself, so that a command can be
-    copied at leisure). The page's own words are in ``t``'s language; the analysis itself
-    (statistics, the commands to run) is in English."""
+    copied at leisure), in ``t``'s language; answers, question ids and the commands to run
+    are shown as they are."""
     from ..analytics.itemreport import ITEMS_DATA_NOTE, STYLE, items_fragment
 
     t = t or translator()
@@ -277,7 +277,7 @@ def render_items_page(
             f"<p>{esc(lessons_)} {links}</p>",
             f'<p class="note"><strong>{esc(personal)}</strong> {esc(_(ITEMS_DATA_NOTE))}</p>',
             f"<p>{esc(commands)}</p>",
-            f'<div lang="en" dir="ltr">{items_fragment(analysis)}</div>',
+            items_fragment(analysis, t=t),
             "</main></body></html>",
         ]
     )

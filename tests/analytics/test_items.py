@@ -207,3 +207,43 @@ def test_report_items_json_csv_and_html(
     by_id = json.loads(capsys.readouterr().out)
     assert {r["feedback"] for r in by_id["tables"]["wrong_answers"]} == {"unknown"}
     assert main(["report", store, "--items", "--min-learners", "0"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "direction"),
+    [
+        ("es", ("Preguntas", "⚑ engañosa", "tercio más fuerte", "Cómo leer esto"), "ltr"),
+        ("de", ("Fragen", "⚑ irreführend", "stärkstes Drittel", "So lesen Sie das"), "ltr"),
+        ("ar", ("الأسئلة", "⚑ مضلِّل", "الثلث الأقوى", "كيف تُقرأ هذه الصفحة"), "rtl"),
+    ],
+)
+def test_report_items_in_the_teachers_language(
+    planted: tuple[Path, str, Lesson],
+    tmp_path: Path,
+    lang: str,
+    words: tuple[str, ...],
+    direction: str,
+) -> None:
+    """The page in ``--lang``: its words, flags and notes translated from the same numbers;
+    the planted answers, question ids and commands exactly as they are."""
+    lesson_file, store, _ = planted
+    out = tmp_path / f"items-{lang}.html"
+    args = ["report", store, "--items", "--lesson", str(lesson_file), "--lang", lang]
+    assert main([*args, "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert f'<html lang="{lang}" dir="{direction}">' in page
+    for word in words:
+        assert word in page, word
+    for english in ("Right on first try", "⚑ misleading", "strongest third", "How to read"):
+        assert english not in page, english
+    assert "q-outlier" in page and ">12</code>" in page and "&#x27;median&#x27;" in page
+    assert "--question=q-range --answer=12" in page  # the command as it runs
+
+
+def test_report_items_refuses_a_language_it_has_no_catalog_for(
+    planted: tuple[Path, str, Lesson], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["report", planted[1], "--items", "--lang", "xx"])
+    assert exited.value.code == 2
+    assert "no translation for 'xx'" in capsys.readouterr().err

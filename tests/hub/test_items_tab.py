@@ -14,6 +14,7 @@ from lessonkit.analytics.itemreport import render_items_html
 from lessonkit.analytics.items import item_analysis
 from lessonkit.evidence.statements import event_to_statement
 from lessonkit.hub.classview import render_items_page
+from lessonkit.i18n import translator
 from lessonkit.lesson.loader import load_lesson
 from tests.browser.harness import axe_violations
 
@@ -46,6 +47,12 @@ def test_the_items_tab(
     assert ">13</code>" in page and ">targeted</abbr>" in page
     assert "--answer=13" not in text
     assert "too few to flag" in page and "⚑" not in page  # two learners: nothing flagged
+    # in the teacher's language: the page's words, flags and notes; answers and commands as typed
+    status, spanish = api("GET", f"class/algebra/items?lesson={KEY.id}&lang=es", "tok-teacher")
+    assert status == 200 and '<html lang="es" dir="ltr">' in spanish and 'lang="en"' not in spanish
+    assert "Respuestas incorrectas sin retroalimentación" in spanish
+    assert "demasiado pocos para señalar" in spanish and ">específica</abbr>" in spanish
+    assert command in html.unescape(spanish) and "too few to flag" not in spanish
     status, observer = api("GET", f"class/algebra/items?lesson={KEY.id}", "tok-ta")
     assert status == 200 and "alice" not in observer and "bob" not in observer
     assert api("GET", f"class/algebra/items?lesson={KEY.id}", "tok-alice")[0] == 403
@@ -76,7 +83,8 @@ def _class_pages() -> list[tuple[str, str]]:
         course="algebra", lesson=lesson.id, lessons=[lesson.id], analysis=analysis
     )
     report = render_items_html(analysis, {"lesson": lesson.id, "learners": 3})
-    return [("items tab", tab), ("report", report)]
+    arabic = render_items_html(analysis, {"lesson": lesson.id}, translator("ar"))
+    return [("items tab", tab), ("report", report), ("report in Arabic", arabic)]
 
 
 @pytest.mark.browser

@@ -35,8 +35,12 @@ UI_MODULES = (
     "integrations/voila_language.py",
     "analytics/plots.py",
     "analytics/labels.py",
+    "analytics/itemnotes.py",
+    "analytics/itemreport.py",
+    "analytics/coverage.py",
 )
-"""What draws pages (the CLI's terminal messages and the `lessonkit report` file stay English)."""
+"""What draws pages (the CLI's terminal messages and the `lessonkit report` file stay English;
+``lessonkit report --items`` writes its page in ``--language``)."""
 
 ALLOWED = {
     ("widgets/player.py", "not checked here"): "the reason recorded in evidence for a skip",
@@ -54,6 +58,38 @@ ALLOWED = {
     ): "a line in the server operator's log (the kernel's stderr), never on a page",
     ("hub/classview.py", "not started"): "a flag key (CSS class, API value), shown translated",
     ("analytics/labels.py", "not started"): "a flag key, the label beside it is translated",
+    (
+        "analytics/coverage.py",
+        "some variants",
+    ): "a value of the feedback column (CSV, JSON), shown translated",
+    (
+        "analytics/itemreport.py",
+        "some variants",
+    ): "a value of the feedback column (CSV, JSON), shown translated",
+    (
+        "analytics/itemnotes.py",
+        "too easy",
+    ): "a flag key of the item table (CSV, JSON), shown translated",
+    (
+        "analytics/itemnotes.py",
+        "too hard",
+    ): "a flag key of the item table (CSV, JSON), shown translated",
+    (
+        "analytics/itemnotes.py",
+        "wrong answer without feedback",
+    ): "a flag key of the item table (CSV, JSON), shown translated",
+    (
+        "analytics/itemreport.py",
+        "too easy",
+    ): "a flag key of the item table (CSV, JSON), shown translated",
+    (
+        "analytics/itemreport.py",
+        "too hard",
+    ): "a flag key of the item table (CSV, JSON), shown translated",
+    (
+        "analytics/itemreport.py",
+        "wrong answer without feedback",
+    ): "a flag key of the item table (CSV, JSON), shown translated",
     (
         "lesson/mathparse.py",
         "sin, cos, tan, cot, sec, csc, asin, acos, atan, sinh, cosh, tanh, exp, ln, log, sqrt",
