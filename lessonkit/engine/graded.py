@@ -105,6 +105,17 @@ def learner_grades(items: Iterable[Any], learner_id: str, lesson_id: str) -> dic
     }
 
 
+def take_replies(state: Any, items: Iterable[Any], learner_id: str) -> None:
+    """The learner's replies to teachers' comments among ``items`` (statements), into
+    ``state.replies`` (the player shows a reply at its grade, and offers none twice)."""
+    from ..evidence.replies import replies_of
+
+    statements = (i for i in items if isinstance(i, Mapping))
+    for grade, reply in replies_of(statements).items():
+        if reply.learner.id == learner_id and reply.lesson_id == state.lesson.id:
+            state.replies.setdefault(grade, reply.text)
+
+
 class TakesGrades:
     """The session's side of teachers' grades (a mix-in of ``LessonSession``)."""
 
@@ -115,7 +126,9 @@ class TakesGrades:
     def take_grades(self, statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         """Take in teachers' rubric grades (statements, e.g. from the course service): points,
         and mastery with each grade after its answer; returns the mastery changes."""
+        statements = list(statements)
         changes: dict[str, Any] = self.state.take_grades(
             learner_grades(statements, self.learner.id, self.lesson.id)
         )
+        take_replies(self.state, statements, self.learner.id)
         return changes

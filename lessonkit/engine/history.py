@@ -202,6 +202,9 @@ def carry_over(
     from ..evidence.grants import granted_attempts
 
     state.extra_attempts = granted_attempts(items, learner.id, state.lesson.id)
+    from .graded import take_replies
+
+    take_replies(state, items, learner.id)
     if state.graded is not None:  # teachers' grades first: answers find theirs as they come
         from .graded import learner_grades
 

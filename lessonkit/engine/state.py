@@ -91,6 +91,8 @@ class RunState:
         """Question or item id -> the question as shown (its variant rendered)."""
         self.extra_attempts: dict[str, int] = {}
         """Question id -> attempts a teacher granted beyond ``max_attempts``."""
+        self.replies: dict[str, str] = {}
+        """Grade statement id -> the learner's reply to its comment (one per grade)."""
         rubrics = any(q.rubric is not None for q in lesson.questions())
         self.graded: RunGrades | None = RunGrades(self.mastery.copy()) if rubrics else None
         """Rubric grades and the mastery observations they are placed among (lessons with a

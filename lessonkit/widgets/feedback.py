@@ -88,7 +88,8 @@ def last_feedback(
     if view.question is None:
         return None
     if view.record.rubric_grade is not None:  # a teacher's grade says more than the answer
-        return grade_box(view.question, view.record.rubric_grade, t)
+        grade = view.record.rubric_grade
+        return grade_box(view.question, grade, t, reply=session.state.replies.get(grade.id))
     for event in reversed(session.events):
         if event.kind in ("experienced", "navigated"):
             return None
@@ -123,9 +124,11 @@ def _echo(
     return shown.echo(raw)
 
 
-def grade_box(question: Any, grade: Any, t: Translator = _ENGLISH) -> dict[str, str]:
+def grade_box(
+    question: Any, grade: Any, t: Translator = _ENGLISH, *, reply: str | None = None
+) -> dict[str, str]:
     """The box of a teacher's rubric grade: points, the level of each criterion, the
-    comment (plain text, escaped: the teacher's words, never markup)."""
+    comment and the learner's ``reply`` to it (plain text, escaped: never markup)."""
     from html import escape
 
     rubric = question.rubric
@@ -144,6 +147,10 @@ def grade_box(question: Any, grade: Any, t: Translator = _ENGLISH) -> dict[str, 
         comment = escape(grade.comment).replace("\n", "<br>")
         said = escape(t.gettext("Your teacher's comment:"))
         parts.append(f"<p class='lk-comment'>{said} {comment}</p>")
+    if reply is not None:
+        answered = escape(reply).replace("\n", "<br>")
+        yours = escape(t.gettext("Your reply:"))
+        parts.append(f"<p class='lk-reply'>{yours} {answered}</p>")
     title = t.gettext("Graded by your teacher: {points} of {max_points} points.").format(
         points=t.number(grade.points), max_points=t.number(grade.max_points)
     )
@@ -152,7 +159,7 @@ def grade_box(question: Any, grade: Any, t: Translator = _ENGLISH) -> dict[str, 
 
 def news_notice(session: Any, t: Translator = _ENGLISH) -> dict[str, str] | None:
     """The banner saying a teacher graded answers of this lesson since the learner's last
-    visit (the grade and comment are shown at the question; replies go in the plan), or
+    visit (the grade and comment are shown at the question, and a reply form with them), or
     ``None``. "Since the last visit": after the latest event recorded before this view
     opened (a new session has none: every grade it took in is news)."""
     from html import escape
@@ -183,7 +190,8 @@ def news_notice(session: Any, t: Translator = _ENGLISH) -> dict[str, str] | None
             len(new),
         )
     where = t.gettext(
-        "The grade is shown at the question; you can reply to a comment in your learning plan."
+        "The grade is shown at the question, where you can reply to a comment (or in your "
+        "learning plan)."
     )
     text = message.format(n=t.number(len(new)), questions=", ".join(titles))
     return {"kind": "news", "html": f"{text} {escape(where)}"}

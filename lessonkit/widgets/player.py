@@ -36,6 +36,7 @@ from .inputs import AnswerInput, InvalidResponse
 from .live import Lease, Watcher, register
 from .player_language import PlayerLanguage
 from .progress import why_moved
+from .reply import send_learner_reply
 from .screen import build_view, waiting_view
 from .tokens import step_token
 
@@ -240,6 +241,9 @@ class LessonPlayer(PlayerLanguage, LiveView, anywidget.AnyWidget):  # type: igno
                 self.back()
             elif action == "skip":
                 self.skip()
+            elif action == "reply":
+                send_learner_reply(self, message.get("value"))
+                self.refresh()
 
     def refresh(self) -> None:
         """Send the current screen to the page."""

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from .progress import mastery_html, position_html
+from .reply import reply_form
 from .steps import renderer_for
 from .tokens import step_token
 
@@ -69,6 +70,7 @@ def build_view(player: Any) -> dict[str, Any]:
         "summary": "",
         "mastery": mastery_html(session, player._why, player.t),
         "notice": player._notice,
+        "reply": reply_form(player),
         "focus": player._focus,
         "live": bool(player.live),
     }

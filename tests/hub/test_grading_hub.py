@@ -258,8 +258,8 @@ def test_grade_statements_are_valid_xapi_and_a_regrade_voids_the_old_one(
     assert len(voided) == 1  # the regrade of the forgery test replaced student-a's grade
 
 
-# The learner opens the lesson in their own server: the player says a grade is new; they read
-# the comment from the service and reply once (a second reply is refused).
+# The learner opens the lesson in their own server: the player says a grade is new and shows
+# the comment at the question, where they reply once (a second reply is refused).
 REPLY = """
 import json
 from lessonkit.course.feedback import ReplyRefusedError, send_reply
@@ -273,17 +273,19 @@ lesson = fetch_lesson("hub-essay")
 store = open_store()
 (item,) = feedback_of(list(store.read(lesson=lesson.id)), resolve_learner().id)
 player = show(lesson, store=store)
-notice = player.view["notice"]
-send_reply(store, item.grade, {text!r})
+notice, form = player.view["notice"], player.view["reply"]
+player.act({{"action": "reply", "token": player.view["token"], "value": {text!r}}})
+sent = player.view["feedback"]["html"]
 try:
     send_reply(store, item.grade, "And again.")
     again = "sent"
 except ReplyRefusedError as exc:
     again = str(exc)
+print(json.dumps({{"notice": notice, "comment": item.grade.comment, "new": item.new,
+                  "again": again, "form": form, "sent": sent,
+                  "after": player.view["reply"]}}))
 player.close()
 store.close()
-print(json.dumps({{"notice": notice, "comment": item.grade.comment, "new": item.new,
-                  "again": again}}))
 """
 
 
@@ -300,6 +302,9 @@ def test_the_learner_sees_new_feedback_and_replies_once_from_their_server(
         kernel.shutdown()
     assert out["new"] and out["comment"] == "forged"  # the regrade of the cookie test
     assert out["notice"]["kind"] == "news" and "New from your teacher" in out["notice"]["html"]
+    assert out["form"]["label"] == "Your reply to your teacher's comment (one reply)"
+    assert "Reply sent" in out["sent"] and "&lt;b&gt;Thanks&lt;/b&gt;" in out["sent"]
+    assert out["after"] is None  # replied: no second form
     assert out["again"] == "you have already replied to this comment"
     teacher = tokens["teacher"]
     _, body = service(hub, "GET", "api/statements?learner=student-a&lesson=hub-essay", teacher)

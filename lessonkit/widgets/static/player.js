@@ -10,7 +10,7 @@
 
 const SECTIONS = [
   "notice", "header", "route", "title", "body", "options", "answer", "status", "feedback",
-  "hints", "solution", "nav", "summary", "mastery", "footer", "language", "say",
+  "reply", "hints", "solution", "nav", "summary", "mastery", "footer", "language", "say",
 ];
 
 function el(tag, attrs = {}, text) {
@@ -389,6 +389,25 @@ function render({ model, el: host }) {
     typeset(box);
   }
 
+  function drawReply(reply) {
+    // The learner's one reply to a teacher's comment at a graded question. Outside the live
+    // feedback region: a form there would be read out again with every message.
+    if (!changed("reply", reply)) return;
+    S.reply.replaceChildren();
+    if (!reply) return;
+    const id = `${uid}-reply`;
+    const field = el("textarea", { id, class: "lk-field lk-free", rows: 3, maxlength: reply.maxlength, dir: "auto", spellcheck: "true" });
+    const sendReply = button(reply.button, "lk-reply-send");
+    sendReply.addEventListener("click", () => {
+      sendReply.disabled = true;
+      send("reply", { value: field.value });
+    });
+    S.reply.append(el("label", { class: "lk-label", for: id }, reply.label), field);
+    const row = el("div", { class: "lk-row" });
+    row.appendChild(sendReply);
+    S.reply.appendChild(row);
+  }
+
   function drawHints(hints, solution) {
     if (changed("hints", hints)) {
       S.hints.replaceChildren();
@@ -507,10 +526,11 @@ function render({ model, el: host }) {
     const buttons = view.buttons || {};
     drawAnswer(view.input || null, buttons);
     drawFeedback(view.feedback || null, view.status || "");
+    drawReply(view.reply || null);
     drawHints(view.hints || "", view.solution || "");
     drawNav(buttons, !!view.input);
     // Buttons pressed are disabled until the kernel answers; every answer re-enables them.
-    for (const b of root.querySelectorAll(".lk-sec-nav button, .lk-sec-options button, .lk-sec-notice button")) {
+    for (const b of root.querySelectorAll(".lk-sec-nav button, .lk-sec-options button, .lk-sec-notice button, .lk-sec-reply button")) {
       b.disabled = false;
     }
     setHtml("summary", view.summary, true);
