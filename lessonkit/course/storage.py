@@ -76,7 +76,9 @@ def read_records(
     return {ref: build_record(course, found, ref, as_of=moment) for ref, found in ordered}
 
 
-def _check_target(course: Course, target: str, target_id: str, *, lesson_ok: bool) -> None:
+def check_target(course: Course, target: str, target_id: str, *, lesson_ok: bool) -> None:
+    """Raise ``ValueError`` unless ``target`` / ``target_id`` is a milestone or competency of
+    ``course`` (or, when ``lesson_ok``, one of its lessons: teachers assign lessons)."""
     allowed = TARGETS if lesson_ok else TARGETS[:2]
     if target not in allowed:
         raise ValueError(f"a goal points at one of {', '.join(allowed)}, not {target!r}")
@@ -111,7 +113,7 @@ def set_goal(
     ValueError
         If the target is not a milestone or competency of the course.
     """
-    _check_target(course, target, target_id, lesson_ok=False)
+    check_target(course, target, target_id, lesson_ok=False)
     moment = _now(clock)
     event = CourseEvent(
         kind="goal-set",
@@ -178,7 +180,7 @@ def assignment_events(
 ) -> list[CourseEvent]:
     """The events of a teacher's assignment to each learner, not yet written (see
     :func:`assign`; ``ValueError`` for a target the course does not have)."""
-    _check_target(course, target, target_id, lesson_ok=True)
+    check_target(course, target, target_id, lesson_ok=True)
     moment = _now(clock)
     return [
         CourseEvent(
@@ -250,7 +252,7 @@ def judgement_event(
     ValueError
         An unknown competency, or a reason empty or over :data:`MAX_NOTE` characters.
     """
-    _check_target(course, "competency", competency, lesson_ok=False)
+    check_target(course, "competency", competency, lesson_ok=False)
     moment = _now(clock)
     return CourseEvent(
         kind="judged",

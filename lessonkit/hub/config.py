@@ -132,6 +132,11 @@ class HubConfig:
         """The courses that contain ``lesson_id``."""
         return [name for name, c in self.courses.items() if lesson_id in c.lessons]
 
+    def courses_on_plan(self, key: str) -> list[str]:
+        """The courses whose course file keeps its own statements (goals, assignments,
+        teachers' notes and judgements) under ``key`` (``course:<id>``)."""
+        return [n for n, c in self.courses.items() if c.plan is not None and c.plan.key == key]
+
 
 def _read_secret(value: Any, file: Any, env_name: str, what: str) -> str:
     if value:

@@ -143,7 +143,7 @@ def scope_for(
     lessons = tuple(config.courses[course].lessons) + ((key,) if key else ())
     shared: dict[str, tuple[str, ...]] = {}
     for lesson in lessons:
-        holders = config.courses_of(lesson) if lesson != key else _on_plan(config, key)
+        holders = config.courses_of(lesson) if lesson != key else config.courses_on_plan(key)
         others = tuple(
             c
             for c in holders
@@ -152,11 +152,6 @@ def scope_for(
         if others and not include_shared:
             shared[lesson] = others
     return Scope(learner=learner, course=course, lessons=lessons, shared=shared)
-
-
-def _on_plan(config: HubConfig, key: str) -> list[str]:
-    """The hub courses whose course file keeps its statements under ``key``."""
-    return [n for n, c in config.courses.items() if c.plan and f"course:{c.plan.id}" == key]
 
 
 def _mine(table: sa.Table, learner: str, lessons: Sequence[str] | None) -> Any:

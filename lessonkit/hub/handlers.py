@@ -87,10 +87,12 @@ class Statements(Base):
         self.send({"statements": await self.service.run(read)})
 
     def _may_read(self, learner: str, lesson: str | None) -> None:
-        """Only an instructor of a course with ``lesson`` reads its learners' statements."""
+        """Only an instructor of a course with ``lesson`` (a lesson, or its course file's key
+        ``course:<id>``) reads its learners' statements."""
         if lesson is None:
             raise web.HTTPError(403, "reading another learner's evidence needs ?lesson=")
-        for course in self.service.config.courses_of(lesson):
+        config = self.service.config
+        for course in config.courses_of(lesson) or config.courses_on_plan(lesson):
             roster = self.membership.roster(course)
             if self.membership.at_least(self.user, course, INSTRUCTOR) and learner in roster:
                 return

@@ -30,6 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..course.statements import course_event
 from ..evidence.index import index_statement
 from ..evidence.privacy import pseudonymise
 from ..evidence.statements import EXT, statement_to_event
@@ -94,10 +95,24 @@ def _admit(
             raise ValueError(f"larger than {MAX_STATEMENT // 1024} KiB")
         statement = json.loads(text)  # a private, plain copy
         index = index_statement(statement)
-        event = statement_to_event(statement)
+        goal = course_event(statement) if index.lesson.startswith("course:") else None
+        event = statement_to_event(statement) if goal is None else None
     except (ValueError, TypeError, KeyError) as exc:
         result.rejected.append({"id": sid, "reason": f"not a lessonkit statement: {exc}"})
         return None
+    if goal is not None:  # a course file's own statement: the learner's goals only
+        refused = _goal_refused(ledger, user, membership, index.lesson, goal)
+        if refused:
+            result.rejected.append({"id": index.id, "reason": refused})
+            return None
+        statement["id"] = index.id
+        statement["actor"] = {
+            "objectType": "Agent",
+            "account": {"homePage": ledger.home_page, "name": user},
+        }
+        statement["context"].pop("instructor", None)  # a learner's own goal: no teacher's
+        return _Item(statement, index.id, index.lesson, index.registration, None, False)
+    assert event is not None  # not a course statement: a session event
     courses = ledger.config.courses_of(index.lesson)
     if not courses:
         reason = f"lesson {index.lesson!r} is not part of any course on this service"
@@ -120,6 +135,34 @@ def _admit(
         event.step_id,
         event.kind == "answered",
     )
+
+
+LEARNER_COURSE_KINDS = frozenset({"goal-set", "goal-removed"})
+"""Course statements a learner writes (the learning plan's goals); the others — assignments,
+judgements, notes, extensions — are a teacher's, recorded by the class view."""
+
+
+def _goal_refused(
+    ledger: Ledger, user: str, membership: Membership, key: str, goal: Any
+) -> str | None:
+    """Why a learner's course statement (under a course file's ``key``) is refused, or None."""
+    if goal.kind not in LEARNER_COURSE_KINDS:
+        return f"{goal.kind!r} is recorded by a teacher in the class view, not sent by a learner"
+    courses = ledger.config.courses_on_plan(key)
+    if not courses:
+        return f"{key!r} is not the course file of any course on this service"
+    if not any(membership.at_least(user, name, LEARNER) for name in courses):
+        return f"{user} is not in a course with {key!r}"
+    if goal.kind == "goal-set":
+        from ..course.storage import check_target
+
+        plan = ledger.config.courses[courses[0]].plan
+        assert plan is not None  # courses_on_plan found it by its key
+        try:
+            check_target(plan, goal.target, goal.target_id, lesson_ok=False)
+        except ValueError as exc:
+            return str(exc)
+    return None
 
 
 def _keyed(ledger: Ledger, item: _Item) -> Any:
