@@ -102,31 +102,20 @@ def _admit(
         return None
     if goal is not None:  # a course file's own statement: the learner's goals only
         refused = _goal_refused(ledger, user, membership, index.lesson, goal)
-        if refused:
-            result.rejected.append({"id": index.id, "reason": refused})
-            return None
-        statement["id"] = index.id
-        statement["actor"] = {
-            "objectType": "Agent",
-            "account": {"homePage": ledger.home_page, "name": user},
-        }
-        statement["context"].pop("instructor", None)  # a learner's own goal: no teacher's
-        return _Item(statement, index.id, index.lesson, index.registration, None, False)
-    assert event is not None  # not a course statement: a session event
-    courses = ledger.config.courses_of(index.lesson)
-    if not courses:
-        reason = f"lesson {index.lesson!r} is not part of any course on this service"
-        result.rejected.append({"id": index.id, "reason": reason})
+    else:
+        refused = _lesson_refused(ledger, user, membership, index.lesson)
+    if refused:
+        result.rejected.append({"id": index.id, "reason": refused})
         return None
-    if not any(membership.at_least(user, c, LEARNER) for c in courses):
-        reason = f"{user} is not in a course with lesson {index.lesson!r}"
-        result.rejected.append({"id": index.id, "reason": reason})
-        return None
+    # Stored as the authenticated user's, whatever the statement claimed.
     statement["id"] = index.id
     statement["actor"] = {
         "objectType": "Agent",
         "account": {"homePage": ledger.home_page, "name": user},
     }
+    if event is None:
+        statement["context"].pop("instructor", None)  # a learner's own goal: no teacher's
+        return _Item(statement, index.id, index.lesson, index.registration, None, False)
     return _Item(
         statement,
         index.id,
@@ -135,6 +124,16 @@ def _admit(
         event.step_id,
         event.kind == "answered",
     )
+
+
+def _lesson_refused(ledger: Ledger, user: str, membership: Membership, lesson: str) -> str | None:
+    """Why a session statement of ``lesson`` is refused from ``user``, or None."""
+    courses = ledger.config.courses_of(lesson)
+    if not courses:
+        return f"lesson {lesson!r} is not part of any course on this service"
+    if not any(membership.at_least(user, c, LEARNER) for c in courses):
+        return f"{user} is not in a course with lesson {lesson!r}"
+    return None
 
 
 LEARNER_COURSE_KINDS = frozenset({"goal-set", "goal-removed"})
