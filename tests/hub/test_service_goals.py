@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ralph.models.xapi.base.statements import BaseXapiStatement
 
 from lessonkit.course import load_course
 from lessonkit.course.statements import CourseEvent, new_goal_id, to_statement
@@ -70,6 +71,8 @@ def test_a_learners_goals_reach_the_service_and_come_back(
     path = f"api/statements?learner=alice&lesson={COURSE.key}"
     status, body = request_json("GET", service.base + path, "tok-teacher")
     assert status == 200 and len(body["statements"]) == 3
+    for statement in body["statements"]:  # as an LRS the service forwards to checks them
+        BaseXapiStatement.model_validate(statement)
     assert request_json("GET", service.base + path, "tok-bob")[0] == 403
 
 
