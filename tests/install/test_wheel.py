@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 
 import lessonkit
 
-from ..browser.harness import free_port
+from ..browser.harness import READY, free_port
 from .conftest import LOCK, ROOT, Served, alive, clean_env, http_get, kernels, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.install, pytest.mark.timeout(900)]
@@ -176,8 +176,9 @@ def test_the_installed_package_serves_a_lesson_to_a_browser(
         assert status == 200
         assert "lk-page" in html and "static/lessonkit.min.css" in html  # lessonkit's template
 
+        # the lesson's first step is drawn (not the preheated page's "Loading the lesson…")
         shown = _run(sys.executable, Path(__file__).with_name("open_in_chromium.py"),
-                     served.url, ".lk-player", env=clean_env(), cwd=tmp_path)  # fmt: skip
+                     served.url, ".lk-player", READY, env=clean_env(), cwd=tmp_path)  # fmt: skip
         assert "Step 1 of about" in shown and "Why loops?" in shown
         family = served.family()
         assert kernels(family)
