@@ -84,10 +84,13 @@ def score_body(user_id: str, grade: Grade, *, final: bool) -> dict[str, Any]:
     }
 
 
-def fingerprint(body: Mapping[str, Any], evidence_time: str) -> str:
-    """What makes a score the same score: its content and the evidence time."""
+def fingerprint(body: Mapping[str, Any]) -> str:
+    """What makes a score the same score: its content (points, progress, comment), not its
+    timestamp. Later evidence that leaves the grade as it was (a session closed, a lesson
+    opened again) makes the same score: the LMS, which may keep every score it is sent as an
+    attempt, is not sent it again."""
     content = {k: v for k, v in body.items() if k != "timestamp"}
-    text = json.dumps([content, evidence_time], sort_keys=True, separators=(",", ":"))
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

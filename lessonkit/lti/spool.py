@@ -57,8 +57,9 @@ def queue(
     evidence_time: str,
     now: str,
 ) -> bool:
-    """Queue ``body`` (a score without timestamp) unless it is the score already wanted."""
-    mark = fingerprint(body, evidence_time)
+    """Queue ``body`` (a score without timestamp) unless it is the score already wanted (the
+    same content; its timestamp follows ``evidence_time``, after any sent before)."""
+    mark = fingerprint(body)
     where = sa.and_(
         scores.c.issuer == issuer, scores.c.lineitem_url == lineitem_url, scores.c.sub == sub
     )

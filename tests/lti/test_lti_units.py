@@ -67,9 +67,10 @@ def test_score_timestamps_always_increase_and_fingerprints_ignore_them() -> None
     body = score_body("sub-1", grade, final=False)
     assert body["gradingProgress"] == "Pending" and body["activityProgress"] == "InProgress"
     assert score_body("sub-1", grade, final=True)["gradingProgress"] == "FullyGraded"
-    same = fingerprint({**body, "timestamp": "x"}, grade.evidence_time)
-    assert same == fingerprint(body, grade.evidence_time)
-    assert fingerprint(body, "2027-01-02T00:00:00Z") != same  # newer evidence: a new score
+    same = fingerprint({**body, "timestamp": "x"})
+    assert same == fingerprint(body)  # later evidence, the same grade: the same score
+    assert fingerprint({**body, "scoreGiven": 3}) != same  # a new grade: a new score
+    assert fingerprint(score_body("sub-1", grade, final=True)) != same  # graded at the due time
     assert comment(grade) == (
         "lessonkit: 2 of 4 points; lesson not finished; mastered: adds; not yet mastered: "
         "simplifies."
@@ -205,3 +206,40 @@ def test_a_course_file_offers_its_lessons_milestones_and_plan(tmp_path: Path) ->
     )
     assert items["plan"].points is None and list(items)[-1] == "plan"
     assert find_item(settings, "milestone:nope") is None
+
+
+def test_later_evidence_that_leaves_the_grade_as_it_was_sends_nothing() -> None:
+    """The spool, on a real database: a score delivered, then the same grade from later
+    evidence (the learner's session closed after the grade went), queues nothing; a changed
+    grade is queued with a timestamp after the one sent."""
+    import sqlalchemy as sa
+
+    from lessonkit.lti import spool, store
+    from lessonkit.lti.services import HttpResult
+
+    engine = sa.create_engine("sqlite://")
+    store.metadata.create_all(engine)  # the migrations' tables, made directly for the spool
+    place = {"issuer": "https://lms.example", "lineitem_url": "https://lms.example/li/1"}
+    sent: list[dict[str, object]] = []
+
+    def post(issuer: str, url: str, score: dict[str, object]) -> HttpResult:
+        sent.append(score)
+        return HttpResult(200, "", {})
+
+    def queue(given: float, evidence: str) -> bool:
+        grade = Grade(given=given, maximum=4, completed=True, started=True, mastered=["adds"],
+                      missing=[], evidence_time=evidence)  # fmt: skip
+        return spool.queue(
+            engine, **place, sub="u-ada", course="algebra", item="milestone:m1",
+            username="ada", body=score_body("u-ada", grade, final=False),
+            evidence_time=evidence, now=evidence,
+        )  # fmt: skip
+
+    assert queue(4, "2027-01-01T10:00:00Z")
+    spool.deliver(engine, post)
+    assert not queue(4, "2027-01-01T10:05:00Z")  # later evidence, the same grade
+    assert spool.deliver(engine, post).delivered == 0 and len(sent) == 1
+    assert queue(3, "2027-01-01T10:06:00Z")  # a new grade
+    spool.deliver(engine, post)
+    assert [s["scoreGiven"] for s in sent] == [4, 3]
+    assert str(sent[1]["timestamp"]) > str(sent[0]["timestamp"])
