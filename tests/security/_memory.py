@@ -376,9 +376,12 @@ class HostMemory:
         machine: the smoothing then takes fewer at a time rather than failing for want of them.
         """
         samples = list(self._samples)
-        before = [s[meter] for t, s in samples if start - 0.2 <= t < start]
+        # The level before: the last few samples taken before the start. On a machine busy
+        # enough to starve the sampler for the quarter second before an attack, they are
+        # older (and still after the previous attack's end, or the baseline itself).
+        before = [s[meter] for t, s in samples if t < start][-7:]
         during = [s[meter] for t, s in samples if start <= t <= end]
-        assert len(before) >= 3 and len(during) >= 3, (
+        assert before and len(during) >= 3, (
             f"the meter took too few samples ({len(before)} before, {len(during)} during)"
         )
         width = min(7, len(during))
