@@ -14,7 +14,7 @@ from typing import Any
 
 from ..i18n import N_, Translator, translator
 
-__all__ = ["ITEM_FLAGS", "ItemRules", "flag_label", "question_note"]
+__all__ = ["ITEM_FLAGS", "ItemRules", "common_answers", "flag_label", "percent", "question_note"]
 
 ITEM_FLAGS = {
     "misleading": N_("misleading"),
@@ -48,6 +48,15 @@ class ItemRules:
     """...each given by at least this many learners (one learner's slip is no pattern)."""
 
 
+def common_answers(wrong: Any) -> dict[tuple[str, str], list[str]]:
+    """(lesson, question) -> its common wrong answers with no message of their own, from the
+    wrong-answer table (the ``common`` column)."""
+    if not len(wrong):
+        return {}
+    grouped = wrong[wrong["common"]].groupby(["lesson", "step"])["response"].agg(list)
+    return {(str(lesson), str(step)): list(answers) for (lesson, step), answers in grouped.items()}
+
+
 def flag_label(flag: str, t: Translator) -> str:
     """``flag`` in ``t``'s language (an unknown key is shown as it is)."""
     return t.gettext(ITEM_FLAGS[flag]) if flag in ITEM_FLAGS else flag
@@ -69,7 +78,7 @@ def question_note(
         note = _(
             "strong learners get it wrong more often than weak ones (right on the first try: "
             "strongest third {strong}, weakest third {weak})"
-        ).format(strong=_percent(row["strong_right"], t), weak=_percent(row["weak_right"], t))
+        ).format(strong=percent(row["strong_right"], t), weak=percent(row["weak_right"], t))
         strong_wrong = row.get("strong_wrong")
         if isinstance(strong_wrong, str) and strong_wrong:
             note += "; " + _("the strongest third's most common wrong answer: {answer}").format(
@@ -102,6 +111,6 @@ def question_note(
     return "; ".join(notes)
 
 
-def _percent(value: Any, t: Translator) -> str:
-    """A share as a percentage; a share nobody's answers define, as a dash."""
+def percent(value: Any, t: Translator) -> str:
+    """A share as a percentage in ``t``'s language; a share nobody's answers define, as a dash."""
     return "–" if value is None or math.isnan(value) else t.percent(float(value))

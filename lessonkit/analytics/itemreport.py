@@ -13,7 +13,7 @@ from typing import Any
 
 from ..i18n import N_, Translator, translator
 from .coverage import COVERAGE_KINDS
-from .itemnotes import flag_label, question_note
+from .itemnotes import common_answers, flag_label, percent, question_note
 from .items import ItemAnalysis
 
 __all__ = ["ITEMS_DATA_NOTE", "items_fragment", "items_tables", "render_items_html"]
@@ -52,12 +52,8 @@ def _num(value: Any, t: Translator, digits: int = 2) -> str:
         return "–"
 
 
-def _pct(value: Any, t: Translator) -> str:
-    return "–" if _missing(value) else t.percent(float(value))
-
-
 def _share(row: Any, t: Translator) -> str:
-    return f"{_pct(row.first_try, t)} ({_pct(row.p_low, t)}–{_pct(row.p_high, t)})"
+    return f"{percent(row.first_try, t)} ({percent(row.p_low, t)}–{percent(row.p_high, t)})"
 
 
 def _disc(row: Any, t: Translator) -> str:
@@ -100,29 +96,24 @@ def _summary(analysis: ItemAnalysis, t: Translator) -> list[str]:
         _("Flags"),
         _("Notes"),
     ]
-    wrong = analysis.wrong
-    common = (
-        wrong[wrong["common"]].groupby(["lesson", "step"])["response"].agg(list)
-        if len(wrong)
-        else {}
-    )
+    common = common_answers(analysis.wrong)
     caption = _("Questions")
     out = [f"<table><caption>{esc(caption)}</caption><thead><tr>"]
     out += [f'<th scope="col">{esc(h)}</th>' for h in heads]
     out.append("</tr></thead><tbody>")
     for row in analysis.items.itertuples(index=False):
         flags = [f for f in str(row.flags or "").split("; ") if f]
-        answers = common.get((row.lesson, row.step), [])
+        answers = common.get((str(row.lesson), str(row.step)), [])
         note = question_note(row._asdict(), flags, answers, analysis.rules, t)
         cells = [
             f'<th scope="row">{_question_cell(row)}</th>',
             f'<td class="num">{t.number(int(row.n))}</td>',
             f'<td class="num">{_share(row, t)}</td>',
             f'<td class="num">{_num(row.attempts, t, 1)}</td>',
-            f'<td class="num">{_pct(row.hint_share, t)}</td>',
+            f'<td class="num">{percent(row.hint_share, t)}</td>',
             f'<td class="num">{_seconds(row.median_time_s, t)}</td>',
             f'<td class="num">{_disc(row, t)}</td>',
-            f'<td class="num">{_pct(row.strong_right, t)} / {_pct(row.weak_right, t)}</td>',
+            f'<td class="num">{percent(row.strong_right, t)} / {percent(row.weak_right, t)}</td>',
             f"<td>{_flags(str(row.flags or ''), t)}</td>",
             f"<td>{esc(note)}</td>",
         ]
@@ -177,7 +168,7 @@ def _wrong(wrong: Any, t: Translator, caption: str) -> list[str]:
             f'<th scope="row">{esc(str(row.step))}</th>',
             f'<td><code dir="auto">{esc(shown)}</code></td>',
             f'<td class="num">{esc(learners)}</td>',
-            f'<td class="num">{_pct(row.share, t)}</td>',
+            f'<td class="num">{percent(row.share, t)}</td>',
             f'<td><abbr title="{esc(meaning)}">{esc(label)}</abbr>{flag}</td>',
             f"<td>{command}</td>",
         ]

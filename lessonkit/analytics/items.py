@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..lesson.model import Lesson, Question
 from .coverage import coverage_of_seeds
-from .itemnotes import ItemRules, question_note
+from .itemnotes import ItemRules, common_answers, question_note
 from .itemstats import KEYS, competencies_of, item_stats, judged_answers
 
 __all__ = ["ItemAnalysis", "ItemRules", "feedback_command", "item_analysis", "wrong_answer_table"]
@@ -128,7 +128,7 @@ def wrong_answer_table(
 
 def _flags(items: Any, wrong: Any, rules: ItemRules) -> tuple[list[str], list[str]]:
     """The ``flags`` and the plain-language ``note`` (English) of each question."""
-    common = wrong[wrong["common"]].groupby(["lesson", "step"])["response"].agg(list)
+    common = common_answers(wrong)
     flags_out, notes = [], []
     for key, row in items.iterrows():
         flags: list[str] = []
@@ -143,7 +143,7 @@ def _flags(items: Any, wrong: Any, rules: ItemRules) -> tuple[list[str], list[st
             flags.append("too easy")
         if enough and row["p_high"] <= rules.hard:
             flags.append("too hard")
-        answers = list(common[key]) if key in common.index else []
+        answers = common.get((str(key[0]), str(key[1])), [])
         if answers:
             flags.append("wrong answer without feedback")
         flags_out.append("; ".join(flags))
