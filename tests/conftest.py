@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from lessonkit.evidence.stores.service import ServiceStore
 from lessonkit.isolation import IsolationStatus, isolation_status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,27 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["LESSONKIT_HOME"] = tempfile.mkdtemp(prefix="lessonkit-test-home-")
     os.environ["JUPYTERLAB_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="lessonkit-test-lab-")
     os.environ.pop("LESSONKIT_LANGUAGE", None)
+
+
+@pytest.fixture(autouse=True)
+def _close_service_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every course-service store a test opened and left open.
+
+    An open store keeps its sending thread, which goes on retrying its spool after the test's
+    service is gone: in a later test that counts the syncs of its own writes (the count patches
+    ``os`` process-wide), such a thread's writes were once counted as the test's own.
+    """
+    opened: list[ServiceStore] = []
+    init = ServiceStore.__init__
+
+    def tracked(self: ServiceStore, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(ServiceStore, "__init__", tracked)
+    yield
+    for store in opened:
+        store.close(timeout=1.0)
 
 
 @pytest.fixture(scope="session")

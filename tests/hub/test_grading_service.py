@@ -92,12 +92,15 @@ GRADE = "api/grades/algebra/hub-essay/q-explain/"
 @pytest.fixture(scope="module")
 def answered(
     grading: ThreadedService, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, LessonSession]:
+) -> Iterator[dict[str, LessonSession]]:
     folder = tmp_path_factory.mktemp("spool")
-    return {
+    sessions = {
         "alice": answer(grading, folder, "alice", HOSTILE),
         "bob": answer(grading, folder, "bob", "The loop stops once its condition is false."),
     }
+    yield sessions
+    for session in sessions.values():
+        session.store.close()
 
 
 def test_an_instructor_grades_through_the_api_and_regrading_replaces(

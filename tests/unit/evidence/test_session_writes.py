@@ -8,6 +8,7 @@ stored; a failed write raises, keeps the events pending, and the next action wri
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,13 +172,19 @@ def test_resume_writes_its_event_at_once() -> None:
 
 
 def count_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every fsync/fdatasync call from now on."""
+    """Record every fsync/fdatasync call made from this thread from now on.
+
+    The patch is process-wide, so a background thread left by another test in the same run (a
+    spool's sender, say) would otherwise be counted as this session's write.
+    """
     calls: list[str] = []
+    here = threading.get_ident()
     for name in ("fsync", "fdatasync"):
         real = getattr(os, name)
 
         def wrapper(fd: int, _real: Any = real, _name: str = name) -> None:
-            calls.append(_name)
+            if threading.get_ident() == here:
+                calls.append(_name)
             _real(fd)
 
         monkeypatch.setattr(os, name, wrapper)
