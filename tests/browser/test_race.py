@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lessonkit.evidence.stores import open_store
 
@@ -93,11 +94,30 @@ def _trials(page: Any, pid: int) -> None:
     for i in range(TRIALS):
         page.locator(".lk-step-title", has_text=f"Sum {i}").wait_for()
         _submit_paused(page, pid, str(i + 7))  # wrong first
-        page.locator(".lk-feedback", has_text="Not quite.").wait_for()
+        _wait_feedback(page, "Not quite.", i)
         _submit_paused(page, pid, str(i + 1))  # corrected
-        page.locator(".lk-feedback", has_text="Correct!").wait_for()
+        _wait_feedback(page, "Correct!", i)
         page.get_by_role("button", name="Continue", exact=True).click()
     page.locator(".lk-step-title", has_text="Done").wait_for()
+
+
+def _wait_feedback(page: Any, text: str, trial: int) -> None:
+    """Wait for the feedback ``text``; if it never comes, say what the page showed instead."""
+    try:
+        page.locator(".lk-feedback", has_text=text).wait_for()
+    except PlaywrightTimeout:
+        shown = page.evaluate(
+            """() => ({
+                field: document.querySelector('.lk-answer .lk-field')?.value,
+                readOnly: document.querySelector('.lk-answer .lk-field')?.readOnly,
+                check: document.querySelector('.lk-answer .lk-check')?.disabled,
+                busy: document.querySelector('.lk-answer form')?.getAttribute('aria-busy'),
+                feedback: document.querySelector('.lk-feedback')?.innerText,
+                title: document.querySelector('.lk-step-title')?.innerText,
+            })"""
+        )
+        message = f"trial {trial}: no {text!r} within the timeout; the page: {shown}"
+        raise AssertionError(message) from None
 
 
 def _graded(store_dir: Path) -> list[tuple[str, str]]:
