@@ -38,6 +38,7 @@ __all__ = [
     "REPLY_KIND",
     "Feedback",
     "Reply",
+    "ReplyTextError",
     "check_reply_text",
     "feedback_of",
     "replies_of",
@@ -57,23 +58,35 @@ def reply_id(grade_id: str) -> str:
     return str(uuid.uuid5(_NS, grade_id))
 
 
+class ReplyTextError(ValueError):
+    """Why a reply's text cannot be stored.
+
+    ``reason`` is ``"not-text"``, ``"empty"`` or ``"too-long"`` (then ``length`` is the
+    cleaned reply's length), so a page can say it in the learner's language; ``str()`` of
+    the error says it in English."""
+
+    def __init__(self, reason: str, message: str, length: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.length = length
+
+
 def check_reply_text(text: Any) -> str:
-    """The reply as stored (surrounding space stripped).
+    """The reply as stored (line endings made ``\\n``, surrounding space stripped).
 
     Raises
     ------
-    ValueError
+    ReplyTextError
         If it is not text, is empty, or is longer than :data:`MAX_REPLY` characters.
     """
     if not isinstance(text, str):
-        raise ValueError("a reply is text")
-    cleaned = str(text).replace("\r\n", "\n").strip()
+        raise ReplyTextError("not-text", "a reply is text")
+    cleaned = text.replace("\r\n", "\n").strip()
     if not cleaned:
-        raise ValueError("write a reply first")
+        raise ReplyTextError("empty", "write a reply first")
     if len(cleaned) > MAX_REPLY:
-        raise ValueError(
-            f"a reply is at most {MAX_REPLY:,} characters (this one: {len(cleaned):,})"
-        )
+        message = f"a reply is at most {MAX_REPLY:,} characters (this one: {len(cleaned):,})"
+        raise ReplyTextError("too-long", message, len(cleaned))
     return cleaned
 
 

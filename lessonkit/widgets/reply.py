@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..course.feedback import ReplyRefusedError, send_reply
-from ..evidence.replies import MAX_REPLY
+from ..evidence.replies import MAX_REPLY, ReplyTextError, check_reply_text
 from .feedback import box, grade_box
 
 __all__ = ["reply_form", "send_learner_reply"]
@@ -47,14 +47,16 @@ def send_learner_reply(player: Any, text: Any) -> None:
         return
     t = player.t
     question = player.session.current.question
-    cleaned = text.replace("\r\n", "\n").strip() if isinstance(text, str) else ""
-    if not cleaned:
-        why = t.gettext("Write your reply first.")
-    elif len(cleaned) > MAX_REPLY:
-        why = t.gettext("A reply is at most {limit} characters (this one: {length}).").format(
-            limit=t.number(MAX_REPLY), length=t.number(len(cleaned))
-        )
-    else:
+    try:
+        cleaned = check_reply_text(text)
+    except ReplyTextError as bad:  # the store's own rule, said in the learner's language
+        cleaned = ""
+        if bad.reason == "too-long":
+            why = t.gettext("A reply is at most {limit} characters (this one: {length}).")
+            why = why.format(limit=t.number(MAX_REPLY), length=t.number(bad.length))
+        else:
+            why = t.gettext("Write your reply first.")
+    if cleaned:
         try:
             send_reply(player.session.store, grade, cleaned)
             why = ""

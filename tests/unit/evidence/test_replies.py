@@ -17,6 +17,7 @@ from lessonkit.evidence.grades import grade_statement, is_grading_statement, voi
 from lessonkit.evidence.privacy import pseudonymise
 from lessonkit.evidence.replies import (
     MAX_REPLY,
+    ReplyTextError,
     feedback_of,
     reply_id,
     reply_statement,
@@ -46,12 +47,18 @@ def test_a_reply_is_a_valid_statement_by_the_learner_about_the_grade() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "said"),
-    [("   ", "write a reply"), ("x" * (MAX_REPLY + 1), "at most"), (["a list"], "is text")],
+    ("text", "said", "reason"),
+    [
+        ("   ", "write a reply", "empty"),
+        ("x" * (MAX_REPLY + 1), "at most", "too-long"),
+        (["a list"], "is text", "not-text"),
+    ],
 )
-def test_an_empty_long_or_odd_reply_is_refused(text: Any, said: str) -> None:
-    with pytest.raises(ValueError, match=said):
+def test_an_empty_long_or_odd_reply_is_refused(text: Any, said: str, reason: str) -> None:
+    with pytest.raises(ReplyTextError, match=said) as refused:
         reply_statement(grade(), text, T0)
+    assert refused.value.reason == reason  # what a page says in the learner's language
+    assert refused.value.length == (MAX_REPLY + 1 if reason == "too-long" else 0)
 
 
 def test_a_grade_without_a_comment_takes_no_reply() -> None:
