@@ -187,9 +187,23 @@ cmd_test() {
   "$VENV/bin/lessonkit" validate -q lessons/
   log "docs: mkdocs build --strict"
   "$VENV/bin/mkdocs" build --strict --quiet
-  log "tests: pytest"
   # The slowest tests are listed at the end: the whole run must stay well under 30 minutes.
-  PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/pytest" --durations=25 "$@"
+  if [ $# -gt 0 ]; then
+    log "tests: pytest $*"
+    PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/pytest" --durations=25 "$@"
+    return
+  fi
+  # Most tests wait on servers, kernels and a browser: the files run side by side, one per
+  # process at a time (their module fixtures stay whole); those marked serial (which measure
+  # memory or time, or stop a server) run after, alone. Both parts run; either failing fails.
+  local workers="${LESSONKIT_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}" status=0
+  [ "$workers" -gt 4 ] && workers=4
+  log "tests: pytest, files side by side in $workers processes"
+  PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/pytest" -n "$workers" --dist loadfile -m "not serial" \
+    --durations=25 || status=$?
+  log "tests: pytest, the serial ones alone"
+  PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/pytest" -m serial --durations=10 || status=$?
+  return "$status"
 }
 
 cmd_bench() {

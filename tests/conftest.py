@@ -26,21 +26,49 @@ from lessonkit.isolation import IsolationStatus, isolation_status
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SERIAL = {
+    # The sandbox's memory meter reads the whole machine's memory; the bounds on patterns and
+    # math answers are times: neither may share the cores with a browser and a server.
+    "tests/security/": "measures the machine's memory or a time bound",
+    # These stop the web server (SIGSTOP) or stall a page for set times.
+    "tests/browser/test_race.py": "stops the server for set times",
+    "tests/browser/test_voila_stall.py": "stalls the page for set times",
+}
+"""Test files that run alone (``serial``): ``./dev.sh test`` runs the others side by side
+(pytest-xdist, one file per process at a time), then these one after another."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Point ``LESSONKIT_HOME`` (and JupyterLab's settings) at folders of this run's own."""
-    if "LESSONKIT_HOME" not in os.environ:
+    """Point ``LESSONKIT_HOME`` (and JupyterLab's settings) at folders of this run's own.
+
+    Each process of a run spread over several (pytest-xdist) gets its own home, unless the
+    home was given from outside."""
+    own = os.environ.get("LESSONKIT_TEST_OWN_HOME") == "1"
+    if "LESSONKIT_HOME" not in os.environ or (own and os.environ.get("PYTEST_XDIST_WORKER")):
         os.environ["LESSONKIT_HOME"] = tempfile.mkdtemp(prefix="lessonkit-test-home-")
+        os.environ["LESSONKIT_TEST_OWN_HOME"] = "1"
     os.environ["JUPYTERLAB_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="lessonkit-test-lab-")
     os.environ.pop("LESSONKIT_LANGUAGE", None)
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SERIAL`'s files ``serial``."""
+    for item in items:
+        where = Path(item.path).resolve().relative_to(ROOT).as_posix()
+        if any(where.startswith(prefix) for prefix in SERIAL):
+            item.add_marker(pytest.mark.serial)
+
+
 @pytest.fixture(autouse=True)
-def _close_service_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _close_service_stores() -> Iterator[None]:
     """Close every course-service store a test opened and left open.
 
     An open store keeps its sending thread, which goes on retrying its spool after the test's
     service is gone: in a later test that counts the syncs of its own writes (the count patches
-    ``os`` process-wide), such a thread's writes were once counted as the test's own.
+    ``os`` process-wide), such a thread's writes were once counted as the test's own. (Patched
+    by hand, not with ``monkeypatch``: an autouse fixture taking it would make every test's
+    ``monkeypatch`` undo its changes only after the test's other fixtures were torn down.)
     """
     opened: list[ServiceStore] = []
     init = ServiceStore.__init__
@@ -49,10 +77,13 @@ def _close_service_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         init(self, *args, **kwargs)
         opened.append(self)
 
-    monkeypatch.setattr(ServiceStore, "__init__", tracked)
-    yield
-    for store in opened:
-        store.close(timeout=1.0)
+    ServiceStore.__init__ = tracked  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ServiceStore.__init__ = init  # type: ignore[method-assign]
+        for store in opened:
+            store.close(timeout=1.0)
 
 
 @pytest.fixture(scope="session")

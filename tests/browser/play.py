@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from .harness import ROOT, axe_violations
 
 IMAGES = ROOT / "docs" / "images"
@@ -51,7 +53,14 @@ class Learner:
 
     def feedback(self, expect: str, stage: str) -> str:
         box = self.page.locator(".lk-feedback .lk-msg", has_text=expect)
-        box.wait_for(timeout=60_000)
+        try:
+            box.wait_for(timeout=60_000)
+        except PlaywrightTimeout:  # say what the learner saw instead
+            shown = self.page.evaluate(
+                "() => [...document.querySelectorAll('.lk-feedback, .lk-notice, .lk-status')]"
+                ".map(e => e.innerText.trim()).filter(Boolean)"
+            )
+            raise AssertionError(f"no feedback {expect!r} within 60 s; the page: {shown}") from None
         if stage:
             self.stage(stage)
         return str(box.inner_text())
