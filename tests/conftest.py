@@ -30,9 +30,8 @@ SERIAL = {
     # The sandbox's memory meter reads the whole machine's memory; the bounds on patterns and
     # math answers are times: neither may share the cores with a browser and a server.
     "tests/security/": "measures the machine's memory or a time bound",
-    # These stop the web server (SIGSTOP) or stall a page for set times.
+    # These stop the web server (SIGSTOP) for 0.4 s around each of 80 clicks.
     "tests/browser/test_race.py": "stops the server for set times",
-    "tests/browser/test_voila_stall.py": "stalls the page for set times",
 }
 """Test files that run alone (``serial``): ``./dev.sh test`` runs the others side by side
 (pytest-xdist, one file per process at a time), then these one after another."""

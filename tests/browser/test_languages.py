@@ -203,8 +203,11 @@ def _lab_locale(settings: Path, locale: str) -> None:
 
 def test_the_loops_lesson_in_jupyterlab_in_each_language(browser: Any, tmp_path: Path) -> None:
     """One JupyterLab (with the es-ES, de-DE and ar-SA language packs); for each language its
-    display language is set, the lesson opens in a fresh notebook and is played up to its
-    notebook-only part (code checked in the notebook's kernel)."""
+    display language is set and the lesson opens in a fresh notebook, in that language. In
+    Arabic (right to left, the language most likely to break) it is played up to its
+    notebook-only part (code checked in the notebook's kernel); Spanish and German are checked
+    on the first step only — Voilà plays all three to the end, and the catalog tests find an
+    untranslated message of the notebook-only part."""
     settings = tmp_path / ".lab-settings"
     env = {
         "LESSONKIT_STORE": (tmp_path / "store").as_uri(),
@@ -235,7 +238,10 @@ def test_the_loops_lesson_in_jupyterlab_in_each_language(browser: Any, tmp_path:
             # once, on the notebook-only stage: the page around the player is JupyterLab's.
             me = Reader(page, lang, scope=".lk-player", views=[])
             try:
-                _play_in_lab(me)
+                if lang == "ar":
+                    _play_in_lab(me)
+                else:
+                    me.stage("welcome")
             except Exception:
                 page.screenshot(path=str(tmp_path / f"lab-fail-{lang}.png"))
                 shutil.copy(tmp_path / f"lab-fail-{lang}.png", f"/tmp/lab-fail-{lang}.png")
