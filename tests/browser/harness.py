@@ -270,16 +270,44 @@ def run_in_lab(page: Any, url: str, cells: int, timeout: float = 120_000) -> Non
     page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
     for _ in range(cells):
         page.keyboard.press("Shift+Enter")
+    # A run asked for before the new kernel is connected is dropped: JupyterLab moves on to
+    # the next cell and the prompt stays "[ ]:" (a run that started shows "[*]:" or a number).
+    if not _run_started(page, 15_000):
+        _run_all_from_the_menu(page)
+        page.wait_for_selector(READY, timeout=timeout)
+        return
     try:
         page.wait_for_selector(READY, timeout=timeout / 2)
-    except Exception:  # the key press was lost to a dialog: run the cells from the menu
+    except Exception:  # a later key press was lost to a dialog: run the cells from the menu
         _run_all_from_the_menu(page)
         page.wait_for_selector(READY, timeout=timeout / 2)
 
 
-def _run_all_from_the_menu(page: Any) -> None:
+def _run_started(page: Any, timeout: float) -> bool:
+    """Whether a cell of the notebook has started running within ``timeout`` ms."""
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+            ".some(p => /[0-9*]/.test(p.textContent))",
+            timeout=timeout,
+        )
+    except Exception:
+        return False
+    return True
+
+
+def _run_all_from_the_menu(page: Any, tries: int = 6) -> None:
     """Run All Cells from JupyterLab's menu bar, found by its command (in any display
-    language: the menus' names are translated)."""
+    language: the menus' names are translated), until a cell has started (a run asked for
+    before the kernel is connected is dropped)."""
+    for _ in range(tries):
+        _click_run_all(page)
+        if _run_started(page, 10_000):
+            return
+    raise AssertionError(f"JupyterLab ran no cell after {tries} times Run All Cells")
+
+
+def _click_run_all(page: Any) -> None:
     page.keyboard.press("Escape")
     run_all = page.locator("[data-command='runmenu:run-all']")
     for item in page.locator(".lm-MenuBar-item").all():
