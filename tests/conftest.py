@@ -32,6 +32,9 @@ SERIAL = {
     "tests/security/": "measures the machine's memory or a time bound",
     # These stop the web server (SIGSTOP) for 0.4 s around each of 80 clicks.
     "tests/browser/test_race.py": "stops the server for set times",
+    # A learner's launch from the LMS through a real JupyterHub to the score in the LMS's
+    # gradebook: once, beside other servers on 2 cores, the score took over 90 s to arrive.
+    "tests/lti/test_lti_browser.py": "waits 90 s for the score at the LMS",
 }
 """Test files that run alone (``serial``): ``./dev.sh test`` runs the others side by side
 (pytest-xdist, one file per process at a time), then these one after another."""
