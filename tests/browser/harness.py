@@ -264,23 +264,28 @@ class LabServer(VoilaServer):
 
 def run_in_lab(page: Any, url: str, cells: int, timeout: float = 120_000) -> None:
     """Open a notebook in JupyterLab and run its first ``cells`` cells (Shift+Enter each)."""
-    page.goto(url)
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
+    open_in_lab(page, url, timeout)
     page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
     for _ in range(cells):
         page.keyboard.press("Shift+Enter")
     # A run asked for before the new kernel is connected is dropped: JupyterLab moves on to
     # the next cell and the prompt stays "[ ]:" (a run that started shows "[*]:" or a number).
     if not _run_started(page, 15_000):
-        _run_all_from_the_menu(page)
+        run_all_from_the_menu(page)
         page.wait_for_selector(READY, timeout=timeout)
         return
     try:
         page.wait_for_selector(READY, timeout=timeout / 2)
     except Exception:  # a later key press was lost to a dialog: run the cells from the menu
-        _run_all_from_the_menu(page)
+        run_all_from_the_menu(page)
         page.wait_for_selector(READY, timeout=timeout / 2)
+
+
+def open_in_lab(page: Any, url: str, timeout: float = 120_000) -> None:
+    """Open a notebook in JupyterLab and wait until its kernel is idle."""
+    page.goto(url)
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
 
 
 def _run_started(page: Any, timeout: float) -> bool:
@@ -296,7 +301,7 @@ def _run_started(page: Any, timeout: float) -> bool:
     return True
 
 
-def _run_all_from_the_menu(page: Any, tries: int = 6) -> None:
+def run_all_from_the_menu(page: Any, tries: int = 6) -> None:
     """Run All Cells from JupyterLab's menu bar, found by its command (in any display
     language: the menus' names are translated), until a cell has started (a run asked for
     before the kernel is connected is dropped)."""

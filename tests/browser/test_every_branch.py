@@ -13,7 +13,6 @@ run on its own). The dark, high-contrast and phone views are checked by
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -21,10 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .examples import EXAMPLES, LESSONS, planned
-from .harness import READY, LabServer, VoilaServer, write_notebook
+from .harness import (
+    READY,
+    LabServer,
+    VoilaServer,
+    open_in_lab,
+    run_all_from_the_menu,
+    write_notebook,
+)
 from .play import Learner, assert_clean
 from .walk import Walker
 
@@ -109,20 +114,8 @@ def _notebook(name: str, folder: Path, learners: list[str], kernel: list[str]) -
 
 def _open(page: Any, url: str) -> None:
     """Open a notebook in JupyterLab and run all its cells (from the Run menu)."""
-    page.goto(url)
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    for _ in range(6):
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        with contextlib.suppress(PlaywrightTimeout):
-            # A run asked for before the new kernel is connected is dropped: ask again.
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.jp-InputPrompt')]"
-                ".some(p => /[0-9*]/.test(p.textContent))",
-                timeout=10_000,
-            )
-            break
+    open_in_lab(page, url)
+    run_all_from_the_menu(page)
     page.wait_for_selector(READY, timeout=120_000)
 
 
